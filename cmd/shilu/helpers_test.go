@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// shiluBin is the shilu binary built once for the tests that run the
+// server as a child process (so that it can be killed with SIGKILL).
+var shiluBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "shilu-bin-")
+	if err != nil {
+		panic(err)
+	}
+	shiluBin = filepath.Join(dir, "shilu")
+	if out, err := exec.Command("go", "build", "-o", shiluBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build shilu: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// requireProgram skips without name, or fails when CI disallows skips.
+func requireProgram(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
+			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+}
+
+// cli runs a shilu command in-process and returns its stdout.
+func cli(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	if err != nil {
+		t.Logf("shilu %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), err
+}
+
+func mustCLI(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := cli(t, args...)
+	if err != nil {
+		t.Fatalf("shilu %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// newToken creates a user of role and returns an API token for it.
+func newToken(t testing.TB, data, name, role string) string {
+	t.Helper()
+	mustCLI(t, "user", "add", "--data", data, "--name", name, "--role", role)
+	return strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", name))
+}
+
+// server is a `shilu serve` child process.
+type server struct {
+	cmd  *exec.Cmd
+	URL  string
+	done chan struct{}
+	mu   sync.Mutex
+	log  bytes.Buffer
+}
+
+// startServer runs `shilu serve` on listen (":0" style addresses allowed)
+// and waits until it serves.
+func startServer(t testing.TB, data, listen string, extra ...string) *server {
+	t.Helper()
+	args := append([]string{"serve", "--data", data, "--listen", listen}, extra...)
+	s := &server{cmd: exec.Command(shiluBin, args...), done: make(chan struct{})}
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = &lockedWriter{s: s}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "shilu serving "); ok {
+				urlc <- strings.Fields(rest)[0]
+			}
+		}
+	}()
+	go func() { s.cmd.Wait(); close(s.done) }()
+	select {
+	case s.URL = <-urlc:
+	case <-s.done:
+		t.Fatalf("shilu serve exited: %s", s.logs())
+	case <-time.After(30 * time.Second):
+		s.kill()
+		t.Fatalf("shilu serve did not start: %s", s.logs())
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.logs())
+		}
+	})
+	return s
+}
+
+type lockedWriter struct{ s *server }
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return w.s.log.Write(p)
+}
+
+func (s *server) logs() string { s.mu.Lock(); defer s.mu.Unlock(); return s.log.String() }
+
+// kill ends the server with SIGKILL, as a crash would.
+func (s *server) kill() {
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+func (s *server) stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.kill()
+	}
+}
+
+// api calls the JSON API and decodes the answer into out (if not nil).
+func api(t testing.TB, method, url, token string, hdr map[string]string, out any) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, url, body, err)
+		}
+	}
+	return resp, body
+}
+
+// makeVideo writes a short H.264/AAC MP4 with a creation time, named as a
+// body-worn camera names its files.
+func makeVideo(t testing.TB, dir, name string, seconds int, created time.Time, extra ...string) string {
+	t.Helper()
+	requireProgram(t, "ffmpeg")
+	out := filepath.Join(dir, name)
+	args := []string{"-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+		"-t", fmt.Sprint(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+		"-metadata", "creation_time=" + created.UTC().Format(time.RFC3339)}
+	args = append(append(args, extra...), out)
+	if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	return out
+}
+
+// randomFile writes size pseudo-random bytes (seeded, so reruns match).
+func randomFile(t testing.TB, dir, name string, size int64, seed byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	x := uint64(seed)*0x9E3779B97F4A7C15 + 1
+	for written := int64(0); written < size; {
+		for i := 0; i < len(buf); i += 8 {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			for j := 0; j < 8 && i+j < len(buf); j++ {
+				buf[i+j] = byte(x >> (8 * j))
+			}
+		}
+		n := min(int64(len(buf)), size-written)
+		if _, err := f.Write(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		written += n
+	}
+	return p
+}

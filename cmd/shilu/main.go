@@ -1,0 +1,115 @@
+// Command shilu is Shilu (实录), the evidence archive for law-enforcement
+// audio and video: server, upload client and admin/verify tools in one
+// binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ee exitError
+		if !errors.As(err, &ee) {
+			fmt.Fprintln(os.Stderr, "shilu:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError ends the program with a code after the command has already
+// said why (e.g. verify listing what failed).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return int(ee)
+	}
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `shilu — evidence archive for law-enforcement audio and video (实录)
+
+Usage:
+  shilu serve        --data DIR --listen ADDR     run the server
+  shilu user add     --data DIR --name NAME --role ROLE
+  shilu token create --data DIR --user NAME       print an API token
+  shilu upload       --server URL --token TOKEN FILE...
+  shilu verify       --data DIR                   re-hash every original
+  shilu audit verify --data DIR                   check the custody log
+
+Every flag can also be set as SHILU_<FLAG> in the environment, e.g.
+SHILU_DATA=/var/lib/shilu. Run "shilu COMMAND --help" for a command's flags.
+`
+
+// run is the whole program, with its environment passed in so that tests
+// can run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	env := &cmdEnv{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	sub := func(want string) ([]string, error) {
+		if len(args) < 2 || args[1] != want {
+			fmt.Fprint(stderr, usage)
+			return nil, errUsage
+		}
+		return args[2:], nil
+	}
+	switch args[0] {
+	case "serve":
+		return env.serve(args[1:])
+	case "upload":
+		return env.upload(args[1:])
+	case "verify":
+		return env.verify(args[1:])
+	case "user":
+		rest, err := sub("add")
+		if err != nil {
+			return err
+		}
+		return env.userAdd(rest)
+	case "token":
+		rest, err := sub("create")
+		if err != nil {
+			return err
+		}
+		return env.tokenCreate(rest)
+	case "audit":
+		rest, err := sub("verify")
+		if err != nil {
+			return err
+		}
+		return env.auditVerify(rest)
+	}
+	fmt.Fprintf(stderr, "shilu: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// cmdEnv is what every subcommand runs with.
+type cmdEnv struct {
+	ctx            context.Context
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"shilu/internal/auth"
+	"shilu/internal/ingest"
+	"shilu/internal/media"
+	"shilu/internal/web"
+)
+
+func (e *cmdEnv) serve(args []string) error {
+	fs := e.newFlags("serve", "serve --data DIR --listen ADDR [flags]")
+	data := fs.String("data", "", "data directory (created if missing)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; :0 picks a free port")
+	maxUpload := fs.String("max-upload", "64GiB", "largest upload accepted (refused up front with 413)")
+	expire := fs.Duration("upload-expiry", 24*time.Hour, "remove unfinished uploads idle this long")
+	ffprobe := fs.String("ffprobe", "", `ffprobe binary for non-MP4 media ("" = from PATH, if there)`)
+	demo := fs.Bool("demo", false, "on an empty archive, create demo accounts and recordings")
+	logJSON := fs.Bool("log-json", false, "log as JSON lines")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "data"); err != nil {
+		return err
+	}
+	maxSize, err := humanize.ParseBytes(*maxUpload)
+	if err != nil {
+		return fmt.Errorf("--max-upload: %w", err)
+	}
+	var logger *slog.Logger
+	if *logJSON {
+		logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
+	}
+	a, err := e.openArchive(*data)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		loc = time.FixedZone("CST", 8*3600) // no tzdata: China has no DST
+	}
+	prober := media.Prober{FFprobe: *ffprobe, Timeout: 30 * time.Second}
+	ing, err := ingest.New(ingest.Config{
+		Dir:          filepath.Join(*data, "uploads"),
+		BasePath:     "/api/v1/uploads/",
+		MaxSize:      int64(maxSize),
+		ExpireAfter:  *expire,
+		KeepFinished: time.Hour,
+		Prober:       prober,
+		NamePatterns: media.DefaultNamePatterns(),
+		Location:     loc,
+		Logger:       logger,
+	}, a.db, a.blobs)
+	if err != nil {
+		return err
+	}
+	// Uploads that were complete when the last process died are archived
+	// before anything else is served.
+	if err := ing.Recover(e.ctx); err != nil {
+		return err
+	}
+	srv := web.New(web.Config{DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
+		Logger: logger, Argon2: auth.DefaultParams})
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	go ing.RunSweeper(ctx, time.Minute, time.Now)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)
+	fmt.Fprintf(e.stdout, "custody log key: %s\n", a.verifier.Name())
+	if *demo {
+		if err := e.seedDemo(ctx, a, url); err != nil {
+			logger.Error("demo data", "err", err)
+		}
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShutdown()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// copyDir copies an archive so that each tamper case starts from the same
+// untouched state.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "data")
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	return dst
+}
+
+func sqlExec(t *testing.T, data string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(data, "shilu.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// R-AUD-1, X-AUD-1: changing, deleting or reordering any stored custody
+// entry makes `shilu audit verify` fail; R-STORE-2: a flipped byte in an
+// original makes `shilu verify` fail and name it.
+func TestTamperingIsDetected(t *testing.T) {
+	data := t.TempDir()
+	for _, u := range []string{"a", "b", "c", "d", "e"} {
+		mustCLI(t, "user", "add", "--data", data, "--name", u, "--role", "officer")
+	}
+	station := newToken(t, data, "station-01", "station")
+	srv := startServer(t, data, "127.0.0.1:0")
+	f := randomFile(t, t.TempDir(), "clip.bin", 1<<20, 3)
+	mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f)
+	srv.stop()
+	if out := mustCLI(t, "audit", "verify", "--data", data); !strings.Contains(out, "custody log verifies") {
+		t.Fatalf("untouched log does not verify: %s", out)
+	}
+
+	auditCases := []struct {
+		name  string
+		stmts []string
+	}{
+		{"ChangeEntry", []string{`UPDATE audit_entries SET data = replace(data, CAST('user:b' AS BLOB), CAST('user:x' AS BLOB)) WHERE idx = 1`}},
+		{"ChangeEntryAndLeafHash", []string{`UPDATE audit_entries SET data = replace(data, CAST('officer' AS BLOB), CAST('leader!' AS BLOB)), leaf_hash = zeroblob(32) WHERE idx = 2`}},
+		{"DeleteEntry", []string{`DELETE FROM audit_entries WHERE idx = 2`}},
+		{"DeleteLastEntry", []string{`DELETE FROM audit_entries WHERE idx = (SELECT MAX(idx) FROM audit_entries)`}},
+		{"ReorderEntries", []string{
+			`UPDATE audit_entries SET idx = -1 WHERE idx = 1`,
+			`UPDATE audit_entries SET idx = 1 WHERE idx = 3`,
+			`UPDATE audit_entries SET idx = 3 WHERE idx = -1`}},
+	}
+	for _, c := range auditCases {
+		t.Run("Audit"+c.name, func(t *testing.T) {
+			d := copyDir(t, data)
+			sqlExec(t, d, append([]string{"PRAGMA foreign_keys = OFF"}, c.stmts...)...)
+			out, err := cli(t, "audit", "verify", "--data", d)
+			var ee exitError
+			if !errors.As(err, &ee) || ee != 1 || !strings.Contains(out, "PROBLEM") {
+				t.Fatalf("audit verify after %s: err %v, output %q; want exit 1 with problems", c.name, err, out)
+			}
+		})
+	}
+
+	t.Run("FlippedByteInBlob", func(t *testing.T) {
+		d := copyDir(t, data)
+		blobs, _ := filepath.Glob(filepath.Join(d, "blobs", "sha256", "*", "*"))
+		if len(blobs) != 1 {
+			t.Fatalf("found %d blobs, want 1", len(blobs))
+		}
+		os.Chmod(blobs[0], 0o644)
+		fh, err := os.OpenFile(blobs[0], os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 1)
+		fh.ReadAt(b, 4096)
+		fh.WriteAt([]byte{b[0] ^ 1}, 4096)
+		fh.Close()
+		out, err := cli(t, "verify", "--data", d, "--quiet")
+		var ee exitError
+		if !errors.As(err, &ee) || ee != 1 || !strings.Contains(out, "CORRUPT recording 1 sha256-") || !strings.Contains(out, filepath.Base(blobs[0])) {
+			t.Fatalf("verify after a flipped byte: err %v, output %q; want exit 1 naming the blob", err, out)
+		}
+	})
+
+	t.Run("MissingBlob", func(t *testing.T) {
+		d := copyDir(t, data)
+		blobs, _ := filepath.Glob(filepath.Join(d, "blobs", "sha256", "*", "*"))
+		os.Remove(blobs[0])
+		out, err := cli(t, "verify", "--data", d, "--quiet")
+		if err == nil || !strings.Contains(out, "MISSING recording 1") {
+			t.Fatalf("verify with a missing blob: err %v, output %q", err, out)
+		}
+	})
+}

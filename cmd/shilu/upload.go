@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"shilu/internal/tusclient"
+)
+
+// upload sends files to a server over tus, resuming interrupted uploads
+// (also across runs, through --state), declaring each file's SHA-256 so the
+// server refuses bytes that changed on the way.
+func (e *cmdEnv) upload(args []string) error {
+	fs := e.newFlags("upload", "upload --server URL --token TOKEN [flags] FILE...")
+	server := fs.String("server", "", "server URL, e.g. http://archive:8080")
+	token := fs.String("token", "", "API token (shilu token create)")
+	device := fs.String("device", "", "device serial (ZFY_INFO product serial), if known")
+	officer := fs.String("officer", "", "officer number, if known")
+	stateDir := fs.String("state", defaultStateDir(), "where interrupted uploads are remembered for resuming")
+	chunk := fs.Int64("chunk-size", 0, "bytes per PATCH request (0 = whole file)")
+	quiet := fs.Bool("quiet", false, "no progress bars")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "server", "token"); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("no files given: %w", errUsage)
+	}
+	base := strings.TrimSuffix(*server, "/")
+	c := &tusclient.Client{Endpoint: base + "/api/v1/uploads/", Token: *token, ChunkSize: *chunk, StateDir: *stateDir}
+	failed := 0
+	for _, path := range fs.Args() {
+		id, err := e.uploadOne(c, base, *token, path, *device, *officer, *quiet)
+		switch {
+		case err == nil:
+			fmt.Fprintf(e.stdout, "%s\trecording %d\n", path, id)
+		case id > 0: // identical content already archived
+			fmt.Fprintf(e.stdout, "%s\trecording %d (already archived)\n", path, id)
+		default:
+			failed++
+			fmt.Fprintf(e.stderr, "%s\tFAILED: %v\n", path, err)
+		}
+		if e.ctx.Err() != nil {
+			return e.ctx.Err()
+		}
+	}
+	if failed > 0 {
+		return exitError(1)
+	}
+	return nil
+}
+
+func defaultStateDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "shilu", "uploads")
+	}
+	return ""
+}
+
+func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, officer string, quiet bool) (int64, error) {
+	bar := func(desc string) func(done, total int64) {
+		if quiet {
+			return nil
+		}
+		var b *progressbar.ProgressBar
+		return func(done, total int64) {
+			if b == nil {
+				b = progressbar.NewOptions64(total, progressbar.OptionSetDescription(desc), progressbar.OptionSetWriter(e.stderr),
+					progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }), progressbar.OptionClearOnFinish())
+			}
+			b.Set64(done)
+		}
+	}
+	name := filepath.Base(path)
+	sum, size, err := tusclient.HashFile(e.ctx, path, bar("hashing "+name))
+	if err != nil {
+		return 0, err
+	}
+	meta := map[string]string{}
+	if device != "" {
+		meta["device"] = device
+	}
+	if officer != "" {
+		meta["officer"] = officer
+	}
+	res, err := c.Upload(e.ctx, tusclient.Upload{Path: path, Size: size, SHA256: sum, Metadata: meta}, bar("uploading "+name))
+	var se *tusclient.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusConflict {
+		var body struct {
+			Error struct {
+				Details struct {
+					RecordingID int64 `json:"recording_id"`
+				} `json:"details"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(se.Body, &body) == nil && body.Error.Details.RecordingID > 0 {
+			return body.Error.Details.RecordingID, err
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if res.RecordingID > 0 {
+		return res.RecordingID, nil
+	}
+	// The upload completed but its answer was lost: the server archives it
+	// (at once, or on restart), so look it up by content.
+	return lookupByDigest(e, server, token, hex.EncodeToString(sum[:]))
+}
+
+func lookupByDigest(e *cmdEnv, server, token, hexSum string) (int64, error) {
+	for attempt := 0; attempt < 30; attempt++ {
+		req, err := http.NewRequestWithContext(e.ctx, "GET", server+"/api/v1/recordings?sha256="+url.QueryEscape(hexSum), nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			var list struct {
+				Recordings []struct {
+					ID int64 `json:"id"`
+				} `json:"recordings"`
+			}
+			derr := json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+			if derr == nil && len(list.Recordings) > 0 {
+				return list.Recordings[0].ID, nil
+			}
+		}
+		select {
+		case <-e.ctx.Done():
+			return 0, e.ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return 0, fmt.Errorf("upload complete but no recording with sha256 %s appeared", hexSum)
+}

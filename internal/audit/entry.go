@@ -1,0 +1,266 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"shilu/internal/blob"
+)
+
+// The outcomes an entry may record.
+const (
+	OutcomeOK     = "ok"
+	OutcomeDenied = "denied" // refused by authorization
+	OutcomeFailed = "failed" // attempted and failed, e.g. a wrong password
+)
+
+// Entry is one record of the custody log. Its JSON form (the struct tags) is
+// for API answers; what the log hashes is the canonical Encode form.
+type Entry struct {
+	// Index is the entry's position in the log; Append sets it.
+	Index uint64 `json:"index"`
+	// Time is when the change committed, from the transaction's clock (UTC).
+	Time time.Time `json:"time"`
+	// Actor is the user name, or "system" for the server itself.
+	Actor string `json:"actor"`
+	// Action is a dotted verb: recording.ingest, recording.read,
+	// recording.content, recording.update, user.login, user.login_failed,
+	// user.create, token.create, …
+	Action string `json:"action"`
+	// Object names what the action concerns: "recording:42", "user:alice".
+	Object string `json:"object,omitempty"`
+	// Outcome is OutcomeOK, OutcomeDenied or OutcomeFailed.
+	Outcome string `json:"outcome"`
+	// Digests are the blobs the action concerns, in a meaningful order.
+	Digests []blob.Digest `json:"digests,omitempty"`
+	// Details holds further facts as strings (sizes, reasons, IP addresses).
+	Details map[string]string `json:"details,omitempty"`
+}
+
+const (
+	entryHeader = "shilu-audit-entry/v1\n"
+	// Nine fraction digits always: RFC3339Nano trims trailing zeros, which
+	// would give one instant two spellings across precisions.
+	timeLayout = "2006-01-02T15:04:05.000000000Z"
+)
+
+// Encode returns the canonical encoding of e (version 1, see the package
+// documentation): the same entry gives the same bytes, always, whatever the
+// time's location or the order in which Details were filled. It fails for an
+// entry that breaks the format's rules rather than write something that is
+// not what the caller meant (e.g. invalid UTF-8, which JSON encoders
+// silently replace).
+func (e Entry) Encode() ([]byte, error) {
+	if err := e.validate(); err != nil {
+		return nil, fmt.Errorf("audit: encode entry %d: %w", e.Index, err)
+	}
+	return e.encode(), nil
+}
+
+// encode writes the encoding of an entry that passed validate.
+func (e Entry) encode() []byte {
+	b := make([]byte, 0, 256+len(e.Digests)*80)
+	b = append(b, entryHeader...)
+	b = append(b, `{"index":`...)
+	b = strconv.AppendUint(b, e.Index, 10)
+	b = append(b, `,"time":"`...)
+	b = e.Time.UTC().AppendFormat(b, timeLayout)
+	b = append(b, `","actor":`...)
+	b = appendString(b, e.Actor)
+	b = append(b, `,"action":`...)
+	b = appendString(b, e.Action)
+	b = append(b, `,"object":`...)
+	b = appendString(b, e.Object)
+	b = append(b, `,"outcome":`...)
+	b = appendString(b, e.Outcome)
+	b = append(b, `,"digests":[`...)
+	for i, d := range e.Digests {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.String())
+	}
+	b = append(b, `],"details":{`...)
+	for i, k := range slices.Sorted(maps.Keys(e.Details)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, e.Details[k])
+	}
+	return append(b, "}}"...)
+}
+
+// appendString appends s as a JSON string with the format's only escapes.
+// s is valid UTF-8 (validate checked), so copying bytes keeps it so.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+func (e Entry) validate() error {
+	if e.Time.IsZero() {
+		return errors.New("time is required")
+	}
+	if y := e.Time.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("time %v: year outside 0001..9999", e.Time)
+	}
+	if e.Actor == "" {
+		return errors.New("actor is required")
+	}
+	for _, f := range []struct{ name, v string }{{"actor", e.Actor}, {"object", e.Object}} {
+		if err := checkIdent(f.v); err != nil {
+			return fmt.Errorf("%s %q: %w", f.name, f.v, err)
+		}
+	}
+	if !validAction(e.Action) {
+		return fmt.Errorf("action %q: want a dotted verb like recording.read", e.Action)
+	}
+	switch e.Outcome {
+	case OutcomeOK, OutcomeDenied, OutcomeFailed:
+	default:
+		return fmt.Errorf("outcome %q: want ok, denied or failed", e.Outcome)
+	}
+	for i, d := range e.Digests {
+		if d.IsZero() {
+			return fmt.Errorf("digest %d is the zero value", i)
+		}
+	}
+	for k, v := range e.Details {
+		if k == "" {
+			return errors.New("empty detail key")
+		}
+		if err := checkIdent(k); err != nil {
+			return fmt.Errorf("detail key %q: %w", k, err)
+		}
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("detail %q: value is not valid UTF-8", k)
+		}
+	}
+	return nil
+}
+
+// checkIdent accepts valid UTF-8 without control characters: these strings
+// are shown to people, and a control character could make one read as
+// another.
+func checkIdent(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("control character %U", r)
+		}
+	}
+	return nil
+}
+
+// validAction reports whether s is two or more dot-separated segments of
+// [a-z0-9_], each starting with a letter.
+func validAction(s string) bool {
+	segments := 0
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			if start {
+				segments++
+			}
+			start = false
+		case (c >= '0' && c <= '9' || c == '_') && !start:
+		case c == '.' && !start:
+			start = true
+		default:
+			return false
+		}
+	}
+	return !start && segments >= 2
+}
+
+// wire is the JSON object of the encoding, for Decode.
+type wire struct {
+	Index   uint64            `json:"index"`
+	Time    string            `json:"time"`
+	Actor   string            `json:"actor"`
+	Action  string            `json:"action"`
+	Object  string            `json:"object"`
+	Outcome string            `json:"outcome"`
+	Digests []string          `json:"digests"`
+	Details map[string]string `json:"details"`
+}
+
+// Decode parses an entry encoding. It is strict: it accepts only the
+// canonical encoding of a valid entry (it re-encodes what it parsed and
+// compares the bytes), because a verifier that accepted other spellings would
+// let two byte strings stand for one entry. Empty Digests and Details decode
+// as nil.
+func Decode(data []byte) (Entry, error) {
+	e, err := decode(data)
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit: decode entry: %w", err)
+	}
+	return e, nil
+}
+
+func decode(data []byte) (Entry, error) {
+	body, ok := bytes.CutPrefix(data, []byte(entryHeader))
+	if !ok {
+		return Entry{}, errors.New("not a shilu-audit-entry/v1 encoding")
+	}
+	var w wire
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Entry{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, w.Time)
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry %d: %w", w.Index, err)
+	}
+	e := Entry{
+		Index:   w.Index,
+		Time:    t.UTC(),
+		Actor:   w.Actor,
+		Action:  w.Action,
+		Object:  w.Object,
+		Outcome: w.Outcome,
+	}
+	for _, s := range w.Digests {
+		d, err := blob.ParseDigest(s)
+		if err != nil {
+			return Entry{}, fmt.Errorf("entry %d: %w", w.Index, err)
+		}
+		e.Digests = append(e.Digests, d)
+	}
+	if len(w.Details) > 0 {
+		e.Details = w.Details
+	}
+	if err := e.validate(); err != nil {
+		return Entry{}, fmt.Errorf("entry %d: %w", w.Index, err)
+	}
+	if !bytes.Equal(e.encode(), data) {
+		return Entry{}, fmt.Errorf("entry %d: not in canonical form", w.Index)
+	}
+	return e, nil
+}

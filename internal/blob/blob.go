@@ -1,0 +1,117 @@
+// Package blob defines the content-addressed store that holds originals.
+//
+// Originals are addressed by their SHA-256 digest and written once: a Store
+// never overwrites, edits or deletes through this interface (R-STORE-2).
+// Backends live in sub-packages (disk, and later s3); every backend must pass
+// the contract suite in blobtest.
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ErrCorrupt reports bytes whose digest is not the one they were stored or
+// announced under. A Put that fails with ErrCorrupt stores nothing.
+var ErrCorrupt = errors.New("blob: digest mismatch")
+
+// ErrNotFound reports a digest the store does not hold.
+var ErrNotFound = errors.New("blob: not found")
+
+// Digest is the SHA-256 of a blob's bytes. Its text form is "sha256-<hex>".
+// The zero value is not a valid digest.
+type Digest [sha256.Size]byte
+
+const prefix = "sha256-"
+
+// String returns the text form "sha256-<hex>".
+func (d Digest) String() string { return prefix + hex.EncodeToString(d[:]) }
+
+// Hex returns the bare lower-case hex of the digest, as HTTP APIs and users
+// who compare with sha256sum expect.
+func (d Digest) Hex() string { return hex.EncodeToString(d[:]) }
+
+// IsZero reports whether d is the zero value.
+func (d Digest) IsZero() bool { return d == Digest{} }
+
+// MarshalText implements encoding.TextMarshaler with the text form.
+func (d Digest) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; see ParseDigest.
+func (d *Digest) UnmarshalText(b []byte) error {
+	p, err := ParseDigest(string(b))
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
+// ParseDigest accepts "sha256-<hex>" or a bare 64-digit hex string (the form
+// sha256sum prints), in either case.
+func ParseDigest(s string) (Digest, error) {
+	var d Digest
+	h := strings.TrimPrefix(strings.ToLower(s), prefix)
+	if len(h) != hex.EncodedLen(len(d)) {
+		return d, fmt.Errorf("blob: parse digest %q: want 64 hex digits", s)
+	}
+	if _, err := hex.Decode(d[:], []byte(h)); err != nil {
+		return d, fmt.Errorf("blob: parse digest %q: %w", s, err)
+	}
+	return d, nil
+}
+
+// Sum returns the digest of b.
+func Sum(b []byte) Digest { return sha256.Sum256(b) }
+
+// Store holds blobs by digest. Implementations are safe for concurrent use.
+type Store interface {
+	// Put stores the bytes read from r under d. It reads r to EOF, hashing as
+	// it goes; if the bytes do not hash to d, or their count differs from
+	// size (when size >= 0), it returns an error wrapping ErrCorrupt and
+	// stores nothing. Put is idempotent: storing a digest already held
+	// succeeds without reading r further than needed to decide. When Put
+	// returns nil the blob is durable (it survives a crash of the process or
+	// the machine).
+	Put(ctx context.Context, d Digest, r io.Reader, size int64) error
+
+	// Open returns a reader of the blob's bytes that also seeks, for range
+	// requests. It returns an error wrapping ErrNotFound when d is not held.
+	// The reader does not verify the digest; use Verify for that.
+	Open(ctx context.Context, d Digest) (ReadSeekCloser, error)
+
+	// Stat returns the blob's size, or an error wrapping ErrNotFound.
+	Stat(ctx context.Context, d Digest) (int64, error)
+
+	// Verify re-reads the blob and checks its digest. It returns nil when the
+	// bytes are intact, an error wrapping ErrCorrupt when they are not, and
+	// one wrapping ErrNotFound when the blob is missing.
+	Verify(ctx context.Context, d Digest) error
+
+	// List calls fn for every digest held, in no particular order, until fn
+	// returns an error, which List then returns.
+	List(ctx context.Context, fn func(Digest) error) error
+}
+
+// ReadSeekCloser is what Open returns.
+type ReadSeekCloser interface {
+	io.ReadSeekCloser
+}
+
+// Adopter is implemented by stores that can take ownership of a file that
+// is already on their own file system without copying it. The ingest path
+// uses it to avoid a second full pass over multi-gigabyte uploads.
+type Adopter interface {
+	// Adopt makes the file at path the blob d, by hard link, leaving path in
+	// place. The caller guarantees that d was computed over exactly the
+	// file's bytes as they were written and that the file has been fsynced;
+	// Adopt checks the size only (`shilu verify` re-hashes later). Adopt is
+	// idempotent, durable on return, and returns an error (never a partial
+	// blob) when the file is not on the store's file system.
+	Adopt(ctx context.Context, d Digest, path string, size int64) error
+}

@@ -1,0 +1,70 @@
+package disk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"shilu/internal/blob"
+	"shilu/internal/blob/blobtest"
+)
+
+func TestContract(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobtest.Run(t, s)
+}
+
+// R-STORE-2: stored originals are read-only files, and a flipped byte is
+// found by Verify.
+func TestReadOnlyAndVerifyFindsFlippedByte(t *testing.T) {
+	ctx := context.Background()
+	s, _ := Open(t.TempDir())
+	data := bytes.Repeat([]byte("evidence"), 1000)
+	d := blob.Sum(data)
+	if err := s.Put(ctx, d, bytes.NewReader(data), -1); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(s.Path(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o222 != 0 {
+		t.Errorf("blob mode %v is writable", fi.Mode())
+	}
+	os.Chmod(s.Path(d), 0o644)
+	f, _ := os.OpenFile(s.Path(d), os.O_RDWR, 0)
+	f.WriteAt([]byte{'X'}, 100)
+	f.Close()
+	if err := s.Verify(ctx, d); !errors.Is(err, blob.ErrCorrupt) {
+		t.Fatalf("Verify after flip: err = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestAdopt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, _ := Open(filepath.Join(dir, "blobs"))
+	src := filepath.Join(dir, "upload.bin")
+	data := []byte("uploaded bytes")
+	os.WriteFile(src, data, 0o644)
+	d := blob.Sum(data)
+	if err := s.Adopt(ctx, d, src, int64(len(data))+1); !errors.Is(err, blob.ErrCorrupt) {
+		t.Fatalf("Adopt with wrong size: err = %v, want ErrCorrupt", err)
+	}
+	if err := s.Adopt(ctx, d, src, int64(len(data))); err != nil {
+		t.Fatalf("Adopt: %v", err)
+	}
+	if err := s.Adopt(ctx, d, src, int64(len(data))); err != nil {
+		t.Fatalf("Adopt again: %v", err)
+	}
+	os.Remove(src) // the upload's owner cleans up; the blob stays
+	if err := s.Verify(ctx, d); err != nil {
+		t.Fatalf("Verify after the upload file is gone: %v", err)
+	}
+}

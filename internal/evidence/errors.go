@@ -1,0 +1,60 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an Error. The web layer maps codes to HTTP statuses in one
+// place.
+type Code string
+
+// The error codes.
+const (
+	EInvalid      Code = "invalid"
+	ENotFound     Code = "not_found"
+	EConflict     Code = "conflict"
+	EForbidden    Code = "forbidden"
+	EUnauthorized Code = "unauthorized"
+	ETooLarge     Code = "too_large"
+	EChecksum     Code = "checksum_mismatch"
+	EInternal     Code = "internal"
+)
+
+// Error is the application error: a code, a message fit to show the user,
+// and optional details (e.g. the id of the recording a conflict names).
+type Error struct {
+	Code    Code
+	Message string
+	Details map[string]any
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message of err's *Error, or a generic
+// one for internal errors, whose text must not reach users.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

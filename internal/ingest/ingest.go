@@ -1,0 +1,378 @@
+// Package ingest takes recordings in over the tus 1.0.0 resumable-upload
+// protocol (tusd) and archives them: the server's own SHA-256 taken while
+// the bytes stream, the blob made durable, then the catalogue row and its
+// custody entry committed in one transaction (R-STORE-2, R-STORE-3, R-AUD-1).
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	expslog "golang.org/x/exp/slog"
+
+	"shilu/internal/apierr"
+	"shilu/internal/audit"
+	"shilu/internal/auth"
+	"shilu/internal/blob"
+	"shilu/internal/evidence"
+	"shilu/internal/media"
+	"shilu/internal/store"
+)
+
+// Config configures the upload service.
+type Config struct {
+	// Dir holds uploads in progress. It must be on the same file system as
+	// a disk blob store for uploads to become blobs without a copy.
+	Dir string
+	// BasePath is the URL path the handler is mounted at, e.g. /api/v1/uploads/.
+	BasePath string
+	// MaxSize refuses larger uploads up front (413); 0 means no limit.
+	MaxSize int64
+	// ExpireAfter is how long an unfinished upload may sit idle before its
+	// bytes are removed.
+	ExpireAfter time.Duration
+	// KeepFinished is how long a finished upload stays answerable to HEAD,
+	// so a client that lost the final answer learns the upload is complete.
+	KeepFinished time.Duration
+	// Prober probes media; NamePatterns parse device file names, whose times
+	// are local to Location.
+	Prober       media.Prober
+	NamePatterns []media.NamePattern
+	Location     *time.Location
+	Logger       *slog.Logger
+}
+
+// Service is the upload endpoint and the pipeline behind it.
+type Service struct {
+	cfg   Config
+	db    *store.DB
+	blobs blob.Store
+	files *hashingStore
+	tus   *handler.Handler
+}
+
+// RecordingIDHeader carries the new recording's id on the final PATCH answer.
+const RecordingIDHeader = "Shilu-Recording-Id"
+
+// New returns the upload service. Requests reaching its handler must carry
+// the authenticated user in their context (auth.WithUser).
+func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	s := &Service{cfg: cfg, db: db, blobs: blobs, files: newHashingStore(cfg.Dir)}
+	composer := handler.NewStoreComposer()
+	composer.UseCore(s.files)
+	composer.UseTerminater(s.files)
+	memorylocker.New().UseIn(composer)
+	h, err := handler.NewHandler(handler.Config{
+		StoreComposer:             composer,
+		BasePath:                  cfg.BasePath,
+		MaxSize:                   cfg.MaxSize,
+		DisableDownload:           true, // originals are read through the API, with its checks and log
+		Cors:                      &handler.CorsConfig{Disable: true},
+		PreUploadCreateCallback:   s.preCreate,
+		PreFinishResponseCallback: s.preFinish,
+		// tusd logs with golang.org/x/exp/slog, whose types differ from
+		// log/slog's; it logs every request at Info, so only its errors.
+		Logger: expslog.New(expslog.NewTextHandler(os.Stderr, &expslog.HandlerOptions{Level: expslog.LevelError})),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	s.tus = h
+	return s, nil
+}
+
+// Handler serves the tus protocol with the checksum extension, relative to
+// BasePath (mount it with http.StripPrefix).
+func (s *Service) Handler() http.Handler { return withChecksum(s.tus) }
+
+// Metrics returns tusd's counters for the Prometheus endpoint.
+func (s *Service) Metrics() handler.Metrics { return s.tus.Metrics }
+
+func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handler.FileInfoChanges, error) {
+	var no handler.FileInfoChanges
+	u, ok := auth.UserFrom(hook.Context)
+	if !ok {
+		return handler.HTTPResponse{}, no, tusError(evidence.Errorf(evidence.EUnauthorized, "sign in first"))
+	}
+	if hook.Upload.SizeIsDeferred {
+		return handler.HTTPResponse{}, no, tusError(evidence.Errorf(evidence.EInvalid, "Upload-Length is required"))
+	}
+	if _, err := ParseMetadata(hook.Upload.MetaData); err != nil {
+		return handler.HTTPResponse{}, no, tusError(err)
+	}
+	meta := handler.MetaData{}
+	for k, v := range hook.Upload.MetaData {
+		meta[k] = v
+	}
+	meta[metaUploader] = u.Name
+	return handler.HTTPResponse{}, handler.FileInfoChanges{MetaData: meta}, nil
+}
+
+func (s *Service) preFinish(hook handler.HookEvent) (handler.HTTPResponse, error) {
+	rec, err := s.finish(hook.Context, hook.Upload)
+	if err != nil {
+		if evidence.ErrorCode(err) == evidence.EInternal {
+			s.cfg.Logger.Error("ingest failed", "upload", hook.Upload.ID, "err", err)
+		}
+		return handler.HTTPResponse{}, tusError(err)
+	}
+	return handler.HTTPResponse{Header: handler.HTTPHeader{RecordingIDHeader: strconv.FormatInt(rec.ID, 10)}}, nil
+}
+
+// tusError turns an application error into tusd's, with the JSON body the
+// rest of the API answers with.
+func tusError(err error) error {
+	e := handler.NewError(strings.ToUpper("ERR_"+string(evidence.ErrorCode(err))), evidence.ErrorMessage(err), apierr.Status(err))
+	e.HTTPResponse.Body = string(apierr.JSON(err, ""))
+	e.HTTPResponse.Header["Content-Type"] = "application/json; charset=utf-8"
+	return e
+}
+
+// finish archives a complete upload: compare digests, refuse duplicates,
+// probe, make the blob durable, then commit the recording and its custody
+// entry together. A rejected upload's bytes are removed; the bytes of an
+// accepted one stay (hard-linked to the blob) until the sweeper removes the
+// upload. finish is idempotent, so Recover can rerun it after a crash.
+func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.Recording, error) {
+	// The pipeline outlives a client that hangs up after its last byte.
+	ctx = context.WithoutCancel(ctx)
+	var rec evidence.Recording
+	md, err := ParseMetadata(info.MetaData)
+	if err != nil {
+		return rec, err
+	}
+	uploader := info.MetaData[metaUploader]
+	d, err := s.files.digest(info.ID, info.Size)
+	if err != nil {
+		return rec, err
+	}
+	if md.SHA256 != nil && *md.SHA256 != d {
+		s.discard(ctx, info.ID)
+		return rec, &evidence.Error{Code: evidence.EChecksum,
+			Message: fmt.Sprintf("declared sha256 %s does not match the received bytes (%s); nothing was stored", md.SHA256.Hex(), d.Hex()),
+			Details: map[string]any{"declared": md.SHA256.Hex(), "computed": d.Hex()}}
+	}
+	var existing evidence.Recording
+	if err := s.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		existing, err = tx.RecordingByDigest(ctx, d)
+		return err
+	}); err == nil {
+		s.discard(ctx, info.ID)
+		return existing, &evidence.Error{Code: evidence.EConflict,
+			Message: fmt.Sprintf("identical content is already archived as recording %d", existing.ID),
+			Details: map[string]any{"recording_id": existing.ID}}
+	}
+
+	path := s.files.binPath(info.ID)
+	rec = s.describe(ctx, path, md)
+	rec.Digest, rec.Size = d, info.Size
+	if err := s.storeBlob(ctx, d, path, info.Size); err != nil {
+		return rec, err
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, uploader)
+		if err != nil {
+			return fmt.Errorf("ingest: uploader %q: %w", uploader, err)
+		}
+		rec, err = tx.CreateRecording(ctx, rec, u.ID)
+		if err != nil {
+			return err
+		}
+		details := map[string]string{"filename": rec.Filename, "size": strconv.FormatInt(rec.Size, 10), "upload": info.ID}
+		if rec.ProbeError != "" {
+			details["probe_error"] = rec.ProbeError
+		}
+		_, err = tx.Audit(ctx, audit.Entry{
+			Actor: uploader, Action: "recording.ingest", Object: fmt.Sprintf("recording:%d", rec.ID),
+			Outcome: audit.OutcomeOK, Digests: []blob.Digest{d}, Details: details,
+		})
+		return err
+	})
+	if err == nil {
+		s.cfg.Logger.Info("ingested", "recording", rec.ID, "digest", d.String(), "user", uploader)
+	}
+	return rec, err
+}
+
+// storeBlob makes the upload's bytes the blob d: by hard link when the
+// store can adopt files (no second pass), else by streaming them into it,
+// which verifies the digest on the way.
+func (s *Service) storeBlob(ctx context.Context, d blob.Digest, path string, size int64) error {
+	if a, ok := s.blobs.(blob.Adopter); ok {
+		if err := a.Adopt(ctx, d, path, size); err == nil {
+			return nil
+		} else {
+			s.cfg.Logger.Warn("adopt failed, copying", "digest", d.String(), "err", err)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	return s.blobs.Put(ctx, d, f, size)
+}
+
+// describe fills what is known of a recording from its declared metadata,
+// its file name and its media. Media that cannot be parsed is archived all
+// the same, with the probe error kept (odd media is never refused).
+func (s *Service) describe(ctx context.Context, path string, md Metadata) evidence.Recording {
+	rec := evidence.Recording{Filename: md.Filename, Device: md.Device, Officer: md.Officer, Kind: evidence.KindUnknown}
+	facts, err := s.cfg.Prober.Probe(ctx, path)
+	if err != nil {
+		rec.ProbeError = err.Error()
+	} else {
+		if facts.Kind != "" {
+			rec.Kind = facts.Kind
+		}
+		if b, err := json.Marshal(facts); err == nil {
+			rec.Media = b
+		}
+	}
+	var start time.Time
+	// A body-worn camera's file name carries the local start time and the
+	// ZFY_INFO identity; many devices write local time into the container
+	// as if it were UTC, so the name is preferred when it parses.
+	if nf, ok := media.ParseName(s.cfg.NamePatterns, md.Filename, s.cfg.Location); ok {
+		start = nf.Start
+		if rec.Device == "" {
+			rec.Device = nf.DeviceSerial
+		}
+		if rec.Officer == "" {
+			rec.Officer = nf.Officer
+		}
+	} else if err == nil && !facts.CreatedAt.IsZero() {
+		start = facts.CreatedAt.UTC()
+	}
+	if !start.IsZero() {
+		rec.RecordedStart = &start
+		if err == nil && facts.Duration > 0 {
+			end := start.Add(facts.Duration)
+			rec.RecordedEnd = &end
+		}
+	}
+	return rec
+}
+
+func (s *Service) discard(ctx context.Context, id string) {
+	if u, err := s.files.GetUpload(ctx, id); err == nil {
+		if err := s.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+			s.cfg.Logger.Warn("discard upload", "upload", id, "err", err)
+		}
+	}
+}
+
+// Recover finishes uploads whose bytes were all received but whose
+// recording was not committed (the server died in between). Run it at start,
+// before serving.
+func (s *Service) Recover(ctx context.Context) error {
+	return s.eachUpload(ctx, func(info handler.FileInfo, _ time.Time) error {
+		if info.Offset != info.Size || info.SizeIsDeferred {
+			return nil
+		}
+		_, err := s.finish(ctx, info)
+		switch evidence.ErrorCode(err) {
+		case "":
+			s.cfg.Logger.Info("recovered finished upload", "upload", info.ID)
+		case evidence.EConflict: // already committed before the crash
+		default:
+			s.cfg.Logger.Warn("recover upload", "upload", info.ID, "err", err)
+		}
+		return nil
+	})
+}
+
+// Sweep removes unfinished uploads idle for longer than ExpireAfter and
+// finished ones older than KeepFinished. It returns how many it removed.
+func (s *Service) Sweep(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.eachUpload(ctx, func(info handler.FileInfo, modified time.Time) error {
+		limit := s.cfg.ExpireAfter
+		if info.Offset == info.Size {
+			limit = s.cfg.KeepFinished
+		}
+		if limit <= 0 || now.Sub(modified) < limit {
+			return nil
+		}
+		// A finished upload is only removed once its recording exists.
+		if info.Offset == info.Size {
+			d, err := s.files.digest(info.ID, info.Size)
+			if err != nil {
+				return nil
+			}
+			if err := s.db.View(ctx, func(tx *store.Tx) error { _, err := tx.RecordingByDigest(ctx, d); return err }); err != nil {
+				return nil
+			}
+		}
+		s.discard(ctx, info.ID)
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// RunSweeper sweeps every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, now func() time.Time) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Sweep(ctx, now()); err != nil {
+				s.cfg.Logger.Warn("sweep uploads", "err", err)
+			} else if n > 0 {
+				s.cfg.Logger.Info("swept uploads", "removed", n)
+			}
+		}
+	}
+}
+
+// eachUpload calls fn with every upload in Dir and the time its bytes last
+// changed.
+func (s *Service) eachUpload(ctx context.Context, fn func(handler.FileInfo, time.Time) error) error {
+	infos, err := filepath.Glob(filepath.Join(s.cfg.Dir, "*.info"))
+	if err != nil {
+		return err
+	}
+	for _, p := range infos {
+		id := strings.TrimSuffix(filepath.Base(p), ".info")
+		u, err := s.files.GetUpload(ctx, id)
+		if err != nil {
+			continue
+		}
+		info, err := u.GetInfo(ctx)
+		if err != nil {
+			continue
+		}
+		fi, err := os.Stat(s.files.binPath(id))
+		if err != nil {
+			continue
+		}
+		if err := fn(info, fi.ModTime()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"shilu/internal/audit"
+)
+
+var (
+	_ audit.Tx     = (*Tx)(nil)
+	_ audit.Reader = (*Tx)(nil)
+)
+
+// LogState implements audit.Tx. The compact range is stored as its hashes
+// concatenated (each is 32 bytes).
+func (tx *Tx) LogState(ctx context.Context) (uint64, [][]byte, error) {
+	var size int64
+	var packed []byte
+	err := tx.get(ctx, []any{&size, &packed}, `SELECT size, hashes FROM audit_state WHERE id = 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: audit state: %w", err)
+	}
+	if len(packed)%32 != 0 {
+		return 0, nil, fmt.Errorf("store: audit state: %d bytes of hashes", len(packed))
+	}
+	var hashes [][]byte
+	for i := 0; i < len(packed); i += 32 {
+		hashes = append(hashes, packed[i:i+32])
+	}
+	return uint64(size), hashes, nil
+}
+
+// StoreAppend implements audit.Tx.
+func (tx *Tx) StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []audit.Node, hashes [][]byte, cp audit.Checkpoint) error {
+	if err := tx.exec(ctx, `INSERT INTO audit_entries (idx, data, leaf_hash) VALUES (?, ?, ?)`, int64(index), data, leafHash); err != nil {
+		return fmt.Errorf("store: audit append %d: %w", index, err)
+	}
+	for _, n := range nodes {
+		if err := tx.exec(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)`, int64(n.ID.Level), int64(n.ID.Index), n.Hash); err != nil {
+			return fmt.Errorf("store: audit node %v: %w", n.ID, err)
+		}
+	}
+	packed := bytes.Join(hashes, nil)
+	if err := tx.exec(ctx, `INSERT INTO audit_state (id, size, hashes) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET size = excluded.size, hashes = excluded.hashes`, int64(index+1), packed); err != nil {
+		return fmt.Errorf("store: audit state: %w", err)
+	}
+	if err := tx.exec(ctx, `INSERT INTO audit_checkpoints (size, root, note) VALUES (?, ?, ?)`, int64(cp.Size), cp.Root, cp.Note); err != nil {
+		return fmt.Errorf("store: audit checkpoint %d: %w", cp.Size, err)
+	}
+	return nil
+}
+
+// Entries implements audit.Reader.
+func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error {
+	rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx`, int64(start))
+	if err != nil {
+		return fmt.Errorf("store: audit entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var data, leaf []byte
+		if err := rows.Scan(&idx, &data, &leaf); err != nil {
+			return fmt.Errorf("store: audit entries: %w", err)
+		}
+		if err := fn(uint64(idx), data, leaf); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// NodeHashes implements audit.Reader.
+func (tx *Tx) NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		err := tx.get(ctx, []any{&out[i]}, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(id.Level), int64(id.Index))
+		if err != nil {
+			return nil, fmt.Errorf("store: audit node %d/%d: %w", id.Level, id.Index, err)
+		}
+	}
+	return out, nil
+}
+
+// Checkpoints implements audit.Reader.
+func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) error {
+	rows, err := tx.query(ctx, `SELECT size, root, note FROM audit_checkpoints ORDER BY size`)
+	if err != nil {
+		return fmt.Errorf("store: audit checkpoints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cp audit.Checkpoint
+		var size int64
+		if err := rows.Scan(&size, &cp.Root, &cp.Note); err != nil {
+			return fmt.Errorf("store: audit checkpoints: %w", err)
+		}
+		cp.Size = uint64(size)
+		if err := fn(cp); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Checkpoint returns the checkpoint of the given size.
+func (tx *Tx) Checkpoint(ctx context.Context, size uint64) (audit.Checkpoint, error) {
+	cp := audit.Checkpoint{Size: size}
+	err := tx.get(ctx, []any{&cp.Root, &cp.Note}, `SELECT root, note FROM audit_checkpoints WHERE size = ?`, int64(size))
+	if err != nil {
+		return cp, fmt.Errorf("store: audit checkpoint %d: %w", size, err)
+	}
+	return cp, nil
+}
+
+// AuditEntry returns the stored encoding of entry idx.
+func (tx *Tx) AuditEntry(ctx context.Context, idx uint64) ([]byte, error) {
+	var data []byte
+	err := tx.get(ctx, []any{&data}, `SELECT data FROM audit_entries WHERE idx = ?`, int64(idx))
+	if err != nil {
+		return nil, fmt.Errorf("store: audit entry %d: %w", idx, err)
+	}
+	return data, nil
+}
+
+// IndexAuditObject records that entry idx concerns object (e.g.
+// "recording:42"), so a recording's custody trail is one indexed query.
+func (tx *Tx) IndexAuditObject(ctx context.Context, object string, idx uint64) error {
+	if err := tx.exec(ctx, `INSERT INTO audit_objects (object, idx) VALUES (?, ?)`, object, int64(idx)); err != nil {
+		return fmt.Errorf("store: audit object %s: %w", object, err)
+	}
+	return nil
+}
+
+// AuditTrail returns the encodings of the entries about object, oldest first.
+func (tx *Tx) AuditTrail(ctx context.Context, object string, limit int) ([][]byte, error) {
+	rows, err := tx.query(ctx, `SELECT e.data FROM audit_objects o JOIN audit_entries e ON e.idx = o.idx
+		WHERE o.object = ? ORDER BY o.idx LIMIT ?`, object, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit trail %s: %w", object, err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("store: audit trail %s: %w", object, err)
+		}
+		out = append(out, data)
+	}
+	return out, rows.Err()
+}
+
+// Audit appends e to the custody log inside this transaction, stamped with
+// the transaction's time, so the entry commits with the change it records
+// or not at all. The entry's object is indexed for its custody trail.
+func (tx *Tx) Audit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
+	if tx.log == nil {
+		return e, fmt.Errorf("store: audit: no log configured")
+	}
+	e.Time = tx.now
+	e, err := tx.log.Append(ctx, tx, e)
+	if err != nil {
+		return e, fmt.Errorf("store: audit %s: %w", e.Action, err)
+	}
+	if e.Object != "" {
+		if err := tx.IndexAuditObject(ctx, e.Object, e.Index); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}

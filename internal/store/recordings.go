@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"shilu/internal/blob"
+	"shilu/internal/evidence"
+)
+
+// CreateRecording catalogues a recording whose blob is already durable. The
+// digest is unique: archiving the same content twice is a conflict that
+// names the existing recording (details["recording_id"]).
+func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploaderID int64) (evidence.Recording, error) {
+	if existing, err := tx.RecordingByDigest(ctx, r.Digest); err == nil {
+		return r, duplicate(existing)
+	}
+	r.IngestedAt = tx.now
+	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO recordings
+		(digest, size, filename, kind, device, officer, recorded_start, recorded_end, ingested_at, uploader_id, media, probe_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Digest[:], r.Size, r.Filename, string(r.Kind), r.Device, r.Officer,
+		nullMicros(r.RecordedStart), nullMicros(r.RecordedEnd), micros(r.IngestedAt), uploaderID, string(r.Media), r.ProbeError)
+	if err != nil {
+		return r, fmt.Errorf("store: create recording %v: %w", r.Digest, err)
+	}
+	r.SHA256 = r.Digest.Hex()
+	return r, nil
+}
+
+func duplicate(existing evidence.Recording) error {
+	return &evidence.Error{
+		Code:    evidence.EConflict,
+		Message: fmt.Sprintf("identical content is already archived as recording %d", existing.ID),
+		Details: map[string]any{"recording_id": existing.ID},
+	}
+}
+
+const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error`
+
+func scanRecording(scan func(...any) error) (evidence.Recording, error) {
+	var r evidence.Recording
+	var digest []byte
+	var kind, media string
+	var start, end sql.NullInt64
+	var ingested int64
+	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError); err != nil {
+		return r, err
+	}
+	copy(r.Digest[:], digest)
+	r.SHA256 = r.Digest.Hex()
+	r.Kind = evidence.Kind(kind)
+	r.IngestedAt = fromMicros(ingested)
+	if start.Valid {
+		t := fromMicros(start.Int64)
+		r.RecordedStart = &t
+	}
+	if end.Valid {
+		t := fromMicros(end.Int64)
+		r.RecordedEnd = &t
+	}
+	if media != "" {
+		r.Media = []byte(media)
+	}
+	return r, nil
+}
+
+func (tx *Tx) recording(ctx context.Context, what, where string, arg any) (evidence.Recording, error) {
+	row := tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+recordingCols+` FROM recordings r JOIN users u ON u.id = r.uploader_id WHERE `+where), arg)
+	r, err := scanRecording(row.Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, evidence.Errorf(evidence.ENotFound, "recording %s not found", what)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: recording %s: %w", what, err)
+	}
+	return r, nil
+}
+
+// Recording returns the recording with this id.
+func (tx *Tx) Recording(ctx context.Context, id int64) (evidence.Recording, error) {
+	return tx.recording(ctx, fmt.Sprint(id), `r.id = ?`, id)
+}
+
+// RecordingByDigest returns the recording of this content.
+func (tx *Tx) RecordingByDigest(ctx context.Context, d blob.Digest) (evidence.Recording, error) {
+	return tx.recording(ctx, d.String(), `r.digest = ?`, d[:])
+}
+
+// Recordings lists recordings matching f, newest recorded first, and the
+// total number that match.
+func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) ([]evidence.Recording, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	if f.Officer != "" {
+		add("r.officer = ?", f.Officer)
+	}
+	if f.Device != "" {
+		add("r.device = ?", f.Device)
+	}
+	if f.Kind != "" {
+		add("r.kind = ?", string(f.Kind))
+	}
+	if !f.From.IsZero() {
+		add("r.recorded_start >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("r.recorded_start < ?", micros(f.To))
+	}
+	if !f.Digest.IsZero() {
+		add("r.digest = ?", f.Digest[:])
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := tx.get(ctx, []any{&total}, `SELECT COUNT(*) FROM recordings r`+cond, args...); err != nil {
+		return nil, 0, fmt.Errorf("store: count recordings: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := tx.query(ctx, `SELECT `+recordingCols+` FROM recordings r JOIN users u ON u.id = r.uploader_id`+cond+
+		` ORDER BY r.recorded_start DESC, r.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list recordings: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.Recording{}
+	for rows.Next() {
+		r, err := scanRecording(rows.Scan)
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: list recordings: %w", err)
+		}
+		list = append(list, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: list recordings: %w", err)
+	}
+	return list, total, nil
+}
+
+// AllDigests calls fn with every catalogued recording's id and digest, for
+// `shilu verify`.
+func (tx *Tx) AllDigests(ctx context.Context, fn func(id int64, d blob.Digest, size int64) error) error {
+	rows, err := tx.query(ctx, `SELECT id, digest, size FROM recordings ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: digests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, size int64
+		var b []byte
+		if err := rows.Scan(&id, &b, &size); err != nil {
+			return fmt.Errorf("store: digests: %w", err)
+		}
+		var d blob.Digest
+		copy(d[:], b)
+		if err := fn(id, d, size); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,195 @@
+// Package store is Shilu's metadata store: one concrete type over
+// database/sql with numbered, embedded migrations. SQLite is the embedded
+// default; dialect differences live in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"shilu/internal/audit"
+
+	_ "modernc.org/sqlite" // the embedded default's driver, pure Go
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is the metadata store.
+type DB struct {
+	// Writes go through a pool of one connection: SQLite allows one writer,
+	// and serializing writers here avoids SQLITE_BUSY on lock upgrades. It
+	// also serializes custody-log appends, which must not interleave.
+	w, r  *sql.DB
+	d     dialect
+	clock func() time.Time
+	log   *audit.Log
+}
+
+// Options configure a DB.
+type Options struct {
+	// Clock is the source of every stored time; nil means time.Now.
+	Clock func() time.Time
+	// Log appends custody entries (Tx.Audit); nil disables Tx.Audit, for
+	// tools that only read.
+	Log *audit.Log
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// applies pending migrations.
+func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	// WAL lets readers run beside the writer; synchronous=FULL makes a
+	// committed transaction survive power loss, which evidence needs;
+	// foreign keys are off by default in SQLite.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.w.Close(), db.r.Close())
+}
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations not yet recorded in schema_migrations. A hand-written runner of
+// thirty lines instead of a migration library: both dialects need only
+// "apply numbered files once, in order".
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	dir := "migrations/" + db.d.name
+	files, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
+	for _, f := range files {
+		var version int
+		if _, err := fmt.Sscanf(f.Name(), "%04d_", &version); err != nil {
+			return fmt.Errorf("store: migrate: bad file name %s", f.Name())
+		}
+		body, err := fs.ReadFile(migrations, dir+"/"+f.Name())
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		err = db.Update(ctx, func(tx *Tx) error {
+			var n int
+			if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range strings.Split(string(body), ";\n") {
+				if strings.TrimSpace(stripComments(stmt)) == "" {
+					continue
+				}
+				if _, err := tx.tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%s: %w", f.Name(), err)
+				}
+			}
+			return tx.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, micros(tx.now))
+		})
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// Tx is a transaction. Its clock is read once when it begins (Now), so every
+// time a transaction stores, including its custody entries, is the same.
+type Tx struct {
+	tx  *sql.Tx
+	d   dialect
+	now time.Time
+	log *audit.Log
+}
+
+// Now returns the transaction's time, UTC.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Update runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.w, false, fn)
+}
+
+// View runs fn in a read-only transaction: one consistent snapshot.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.r, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
+	// SQLite's driver honours _txlock=immediate only for write transactions;
+	// read-only ones begin deferred, as a snapshot.
+	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) error {
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(q), args...)
+	return err
+}
+
+// get scans the single row of q into dest; sql.ErrNoRows when there is none.
+func (tx *Tx) get(ctx context.Context, dest []any, q string, args ...any) error {
+	return tx.tx.QueryRowContext(ctx, tx.d.rebind(q), args...).Scan(dest...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.d.rebind(q), args...)
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"shilu/internal/audit"
+	"shilu/internal/blob"
+	"shilu/internal/evidence"
+)
+
+// openTest opens a real SQLite database in a temp dir with a fixed clock.
+func openTest(t *testing.T) (*DB, note.Verifier) {
+	t.Helper()
+	skey, _, err := audit.GenerateKey("test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, verifier, err := audit.NewLog("test/log", skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), Options{Clock: func() time.Time { return now }, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, verifier
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shilu.db")
+	for range 2 {
+		db, err := OpenSQLite(context.Background(), path, Options{})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		db.Close()
+	}
+}
+
+func TestRecordings(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	var uploader evidence.User
+	start := time.Date(2026, 11, 26, 1, 30, 15, 0, time.UTC)
+	mk := func(content, officer string, kind evidence.Kind, at time.Time) evidence.Recording {
+		return evidence.Recording{Digest: blob.Sum([]byte(content)), Size: int64(len(content)), Filename: content + ".mp4", Kind: kind, Officer: officer, RecordedStart: &at}
+	}
+	var first evidence.Recording
+	err := db.Update(ctx, func(tx *Tx) error {
+		var err error
+		if uploader, err = tx.CreateUser(ctx, "station-01", evidence.RoleStation, ""); err != nil {
+			return err
+		}
+		if first, err = tx.CreateRecording(ctx, mk("a", "000123", evidence.KindVideo, start), uploader.ID); err != nil {
+			return err
+		}
+		if _, err = tx.CreateRecording(ctx, mk("b", "000123", evidence.KindAudio, start.Add(time.Hour)), uploader.ID); err != nil {
+			return err
+		}
+		_, err = tx.CreateRecording(ctx, mk("c", "000456", evidence.KindVideo, start.Add(2*time.Hour)), uploader.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ErrConflictNamesExisting", func(t *testing.T) {
+		err := db.Update(ctx, func(tx *Tx) error {
+			_, err := tx.CreateRecording(ctx, mk("a", "x", evidence.KindVideo, start), uploader.ID)
+			return err
+		})
+		if evidence.ErrorCode(err) != evidence.EConflict {
+			t.Fatalf("err = %v, want conflict", err)
+		}
+		if id := err.(*evidence.Error).Details["recording_id"]; id != first.ID {
+			t.Errorf("conflict names %v, want %d", id, first.ID)
+		}
+	})
+
+	tests := []struct {
+		name string
+		f    evidence.RecordingFilter
+		want int
+	}{
+		{"All", evidence.RecordingFilter{}, 3},
+		{"Officer", evidence.RecordingFilter{Officer: "000123"}, 2},
+		{"Kind", evidence.RecordingFilter{Kind: evidence.KindVideo}, 2},
+		{"TimeRange", evidence.RecordingFilter{From: start.Add(30 * time.Minute), To: start.Add(90 * time.Minute)}, 1},
+		{"Digest", evidence.RecordingFilter{Digest: blob.Sum([]byte("c"))}, 1},
+		{"Page", evidence.RecordingFilter{Limit: 2, Offset: 2}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db.View(ctx, func(tx *Tx) error {
+				list, total, err := tx.Recordings(ctx, tt.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list) != tt.want {
+					t.Errorf("got %d recordings (total %d), want %d", len(list), total, tt.want)
+				}
+				return nil
+			})
+		})
+	}
+
+	t.Run("ErrNotFound", func(t *testing.T) {
+		err := db.View(ctx, func(tx *Tx) error { _, err := tx.Recording(ctx, 999); return err })
+		if evidence.ErrorCode(err) != evidence.ENotFound {
+			t.Fatalf("err = %v, want not_found", err)
+		}
+	})
+}
+
+// R-AUD-1: the custody log through the SQL store: entries commit with their
+// transaction or not at all, and what is stored verifies and proves
+// inclusion.
+func TestAuditThroughStore(t *testing.T) {
+	ctx := context.Background()
+	db, verifier := openTest(t)
+	for i := range 20 {
+		err := db.Update(ctx, func(tx *Tx) error {
+			_, err := tx.Audit(ctx, audit.Entry{Actor: "system", Action: "user.create", Object: "user:u" + string(rune('a'+i)), Outcome: audit.OutcomeOK})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A rolled-back transaction takes its entry with it.
+	errRollback := evidence.Errorf(evidence.EInvalid, "roll back")
+	err := db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.Audit(ctx, audit.Entry{Actor: "system", Action: "user.create", Object: "user:ghost", Outcome: audit.OutcomeOK}); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatalf("err = %v", err)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		size, _, err := tx.LogState(ctx)
+		if err != nil || size != 20 {
+			t.Fatalf("log size %d, err %v; want 20 (the rolled-back entry gone)", size, err)
+		}
+		if rep, err := audit.Verify(ctx, tx, verifier, "test/log"); err != nil || rep.Entries != 20 || rep.Checkpoints != 20 {
+			t.Errorf("Verify: %+v, %v; want 20 entries and checkpoints", rep, err)
+		}
+		for _, idx := range []uint64{0, 7, 19} {
+			proof, err := audit.InclusionProof(ctx, tx, idx, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := tx.AuditEntry(ctx, idx)
+			cp, _ := tx.Checkpoint(ctx, size)
+			if err := audit.VerifyInclusion(data, idx, size, cp.Root, proof); err != nil {
+				t.Errorf("entry %d: %v", idx, err)
+			}
+		}
+		trail, err := tx.AuditTrail(ctx, "user:uc", 10)
+		if err != nil || len(trail) != 1 {
+			t.Errorf("trail of user:uc: %d entries, err %v", len(trail), err)
+		}
+		return nil
+	})
+}

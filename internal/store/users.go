@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// CreateUser adds a user with an already-hashed password.
+func (tx *Tx) CreateUser(ctx context.Context, name string, role evidence.Role, passwordHash string) (evidence.User, error) {
+	u := evidence.User{Name: name, Role: role, CreatedAt: tx.now}
+	err := tx.get(ctx, []any{&u.ID}, `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		name, string(role), passwordHash, micros(tx.now))
+	if err != nil {
+		if isUniqueViolation(err) {
+			return u, evidence.Errorf(evidence.EConflict, "user %q already exists", name)
+		}
+		return u, fmt.Errorf("store: create user %s: %w", name, err)
+	}
+	return u, nil
+}
+
+const userCols = `id, name, role, created_at, disabled, password_hash`
+
+func scanUser(scan func(...any) error) (evidence.User, string, error) {
+	var u evidence.User
+	var role, hash string
+	var created int64
+	err := scan(&u.ID, &u.Name, &role, &created, &u.Disabled, &hash)
+	u.Role, u.CreatedAt = evidence.Role(role), fromMicros(created)
+	return u, hash, err
+}
+
+// UserByName returns the user and their password hash.
+func (tx *Tx) UserByName(ctx context.Context, name string) (evidence.User, string, error) {
+	u, hash, err := scanUser(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+userCols+` FROM users WHERE name = ?`), name).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, "", evidence.Errorf(evidence.ENotFound, "no user %q", name)
+	}
+	if err != nil {
+		return u, "", fmt.Errorf("store: user %s: %w", name, err)
+	}
+	return u, hash, nil
+}
+
+// CreateToken stores the SHA-256 of a new API token for a user.
+func (tx *Tx) CreateToken(ctx context.Context, userID int64, tokenHash []byte, name string) error {
+	if err := tx.exec(ctx, `INSERT INTO tokens (user_id, hash, name, created_at) VALUES (?, ?, ?, ?)`, userID, tokenHash, name, micros(tx.now)); err != nil {
+		return fmt.Errorf("store: create token: %w", err)
+	}
+	return nil
+}
+
+// UserByToken returns the enabled user holding the token with this hash.
+func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User, error) {
+	u, _, err := scanUser(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT u.id, u.name, u.role, u.created_at, u.disabled, ''
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`), tokenHash, micros(tx.now)).Scan)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Disabled) {
+		return u, evidence.Errorf(evidence.EUnauthorized, "invalid token")
+	}
+	if err != nil {
+		return u, fmt.Errorf("store: user by token: %w", err)
+	}
+	return u, nil
+}
+
+func isUniqueViolation(err error) bool {
+	// SQLite: "constraint failed: UNIQUE constraint failed"; PostgreSQL: 23505.
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "23505")
+}
+
+// CreateSession stores the SHA-256 of a sign-in token that expires at exp.
+func (tx *Tx) CreateSession(ctx context.Context, userID int64, tokenHash []byte, exp time.Time) error {
+	if err := tx.exec(ctx, `INSERT INTO tokens (user_id, hash, name, created_at, expires_at) VALUES (?, ?, 'session', ?, ?)`,
+		userID, tokenHash, micros(tx.now), micros(exp)); err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// UserCount returns how many users exist.
+func (tx *Tx) UserCount(ctx context.Context) (int, error) {
+	var n int
+	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM users`); err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}

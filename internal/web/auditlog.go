@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"shilu/internal/audit"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// auditCheckpoint returns the latest signed checkpoint and the key that
+// verifies it.
+func (s *Server) auditCheckpoint(w http.ResponseWriter, r *http.Request) error {
+	var cp audit.Checkpoint
+	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		size, _, err := tx.LogState(r.Context())
+		if err != nil {
+			return err
+		}
+		if size == 0 {
+			return evidence.Errorf(evidence.ENotFound, "the custody log is empty")
+		}
+		cp, err = tx.Checkpoint(r.Context(), size)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"size": cp.Size, "root": cp.Root, "note": cp.Note, "key": s.cfg.Verifier.Name()})
+}
+
+// auditEntryAnswer carries one entry with its inclusion proof against the
+// checkpoint of the requested size (default: the latest).
+type auditEntryAnswer struct {
+	Entry      audit.Entry `json:"entry"`
+	Data       []byte      `json:"data"` // the canonical encoding, base64
+	Size       uint64      `json:"size"`
+	Root       []byte      `json:"root"`
+	Checkpoint string      `json:"checkpoint"`
+	Proof      [][]byte    `json:"proof"`
+}
+
+func (s *Server) auditEntry(w http.ResponseWriter, r *http.Request) error {
+	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 63)
+	if err != nil {
+		return evidence.Errorf(evidence.EInvalid, "bad index")
+	}
+	var a auditEntryAnswer
+	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		ctx := r.Context()
+		latest, _, err := tx.LogState(ctx)
+		if err != nil {
+			return err
+		}
+		a.Size = latest
+		if v := r.URL.Query().Get("size"); v != "" {
+			if a.Size, err = strconv.ParseUint(v, 10, 63); err != nil || a.Size > latest {
+				return evidence.Errorf(evidence.EInvalid, "size: want at most %d", latest)
+			}
+		}
+		if idx >= a.Size {
+			return evidence.Errorf(evidence.ENotFound, "no entry %d in a log of %d", idx, a.Size)
+		}
+		if a.Data, err = tx.AuditEntry(ctx, idx); err != nil {
+			return err
+		}
+		if a.Entry, err = audit.Decode(a.Data); err != nil {
+			return err
+		}
+		cp, err := tx.Checkpoint(ctx, a.Size)
+		if err != nil {
+			return err
+		}
+		a.Root, a.Checkpoint = cp.Root, cp.Note
+		a.Proof, err = audit.InclusionProof(ctx, tx, idx, a.Size)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
