@@ -84,7 +84,7 @@ func loadKey(dir string) (*audit.Log, note.Verifier, error) {
 		return nil, nil, fmt.Errorf("audit key: %w", err)
 	}
 	skey := strings.TrimSpace(string(b))
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 {
 		return nil, nil, fmt.Errorf("audit key %s: malformed", path)
 	}

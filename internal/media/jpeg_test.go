@@ -76,7 +76,7 @@ func TestParseJPEGErrors(t *testing.T) {
 		{"ScanBeforeFrame", []byte{0xff, 0xd8, 0xff, 0xda, 0, 2}, "no JPEG frame header"},
 		{"SegmentPastEnd", []byte{0xff, 0xd8, 0xff, 0xe0, 0xff, 0xff, 0}, "truncated JPEG segment"},
 		{"BadLength", []byte{0xff, 0xd8, 0xff, 0xe0, 0, 1}, "truncated JPEG segment"},
-		{"NotAMarker", []byte{0xff, 0xd8, 0x00, 0x00}, "bad JPEG marker"},
+		{"NotAMarker", []byte{0xff, 0xd8, 0xff, 0xe0, 0, 2, 0x00, 0x00}, "bad JPEG marker"},
 		{"EndlessFill", append([]byte{0xff, 0xd8}, bytes.Repeat([]byte{0xff}, 2*maxJPEGSegments)...), "more than"},
 		{"CutInHeader", good[:20], "truncated JPEG segment"},
 	}

@@ -339,7 +339,7 @@ func TestUploadStalledServer(t *testing.T) {
 	stall := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPatch && stalled.CompareAndSwap(false, true) {
-				r.Body = &stallingReader{r: r.Body, left: stallAt, done: r.Context().Done()}
+				r.Body = &stallingReader{r: r.Body, left: stallAt, closed: make(chan struct{})}
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -364,16 +364,18 @@ func TestUploadStalledServer(t *testing.T) {
 	}
 }
 
-// stallingReader returns left bytes, then blocks until done is closed.
+// stallingReader returns left bytes, then blocks until it is closed, which
+// is how tusd interrupts a PATCH when another request wants its lock.
 type stallingReader struct {
-	r    io.Reader
-	left int64
-	done <-chan struct{}
+	r      io.Reader
+	left   int64
+	closed chan struct{}
+	once   sync.Once
 }
 
 func (s *stallingReader) Read(p []byte) (int, error) {
 	if s.left <= 0 {
-		<-s.done
+		<-s.closed
 		return 0, io.ErrUnexpectedEOF
 	}
 	n, err := s.r.Read(p[:min(int64(len(p)), s.left)])
@@ -381,7 +383,10 @@ func (s *stallingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *stallingReader) Close() error { return nil }
+func (s *stallingReader) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
 
 func TestUploadChunks(t *testing.T) {
 	const size = 3<<20 + 12345
