@@ -123,7 +123,7 @@ func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, off
 }
 
 func lookupByDigest(e *cmdEnv, server, token, hexSum string) (int64, error) {
-	for attempt := 0; attempt < 30; attempt++ {
+	for attempt := 0; attempt < 240; attempt++ { // the server's sweeper finishes a stranded upload within ~3 min
 		req, err := http.NewRequestWithContext(e.ctx, "GET", server+"/api/v1/recordings?sha256="+url.QueryEscape(hexSum), nil)
 		if err != nil {
 			return 0, err

@@ -192,7 +192,9 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		u, _, err := tx.UserByName(ctx, uploader)
 		if err != nil {
-			return fmt.Errorf("ingest: uploader %q: %w", uploader, err)
+			// %v, not %w: a vanished uploader is the server's failure,
+			// not something the client asked for that is "not found".
+			return fmt.Errorf("ingest: uploader %q: %v", uploader, err)
 		}
 		rec, err = tx.CreateRecording(ctx, rec, u.ID)
 		if err != nil {
@@ -287,45 +289,57 @@ func (s *Service) discard(ctx context.Context, id string) {
 // before serving.
 func (s *Service) Recover(ctx context.Context) error {
 	return s.eachUpload(ctx, func(info handler.FileInfo, _ time.Time) error {
-		if info.Offset != info.Size || info.SizeIsDeferred {
-			return nil
-		}
-		_, err := s.finish(ctx, info)
-		switch evidence.ErrorCode(err) {
-		case "":
-			s.cfg.Logger.Info("recovered finished upload", "upload", info.ID)
-		case evidence.EConflict: // already committed before the crash
-		default:
-			s.cfg.Logger.Warn("recover upload", "upload", info.ID, "err", err)
+		if info.Offset == info.Size && !info.SizeIsDeferred {
+			s.recover(ctx, info)
 		}
 		return nil
 	})
 }
 
-// Sweep removes unfinished uploads idle for longer than ExpireAfter and
-// finished ones older than KeepFinished. It returns how many it removed.
+func (s *Service) recover(ctx context.Context, info handler.FileInfo) {
+	rec, err := s.finish(ctx, info)
+	switch evidence.ErrorCode(err) {
+	case "":
+		s.cfg.Logger.Info("recovered finished upload", "upload", info.ID, "recording", rec.ID)
+	case evidence.EConflict: // committed before the crash
+	default:
+		s.cfg.Logger.Warn("recover upload", "upload", info.ID, "err", err)
+	}
+}
+
+// recoverAfter is how long a complete upload without a recording waits
+// before the sweeper finishes it: long enough that the request that
+// completed it has finished (or failed) its own attempt.
+const recoverAfter = 2 * time.Minute
+
+// Sweep finishes complete uploads that have no recording yet (the final
+// request failed after the last byte, e.g. on a database error; tusd will
+// not call the finish hook twice), removes unfinished uploads idle for
+// longer than ExpireAfter and archived ones older than KeepFinished. It
+// returns how many uploads it removed.
 func (s *Service) Sweep(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.eachUpload(ctx, func(info handler.FileInfo, modified time.Time) error {
-		limit := s.cfg.ExpireAfter
-		if info.Offset == info.Size {
-			limit = s.cfg.KeepFinished
-		}
-		if limit <= 0 || now.Sub(modified) < limit {
+		idle := now.Sub(modified)
+		if info.Offset != info.Size {
+			if s.cfg.ExpireAfter > 0 && idle >= s.cfg.ExpireAfter {
+				s.discard(ctx, info.ID)
+				n++
+			}
 			return nil
 		}
-		// A finished upload is only removed once its recording exists.
-		if info.Offset == info.Size {
-			d, err := s.files.digest(info.ID, info.Size)
-			if err != nil {
-				return nil
-			}
-			if err := s.db.View(ctx, func(tx *store.Tx) error { _, err := tx.RecordingByDigest(ctx, d); return err }); err != nil {
-				return nil
-			}
+		d, err := s.files.digest(info.ID, info.Size)
+		if err != nil {
+			return nil
 		}
-		s.discard(ctx, info.ID)
-		n++
+		err = s.db.View(ctx, func(tx *store.Tx) error { _, err := tx.RecordingByDigest(ctx, d); return err })
+		switch {
+		case evidence.ErrorCode(err) == evidence.ENotFound && idle >= recoverAfter:
+			s.recover(ctx, info)
+		case err == nil && idle >= s.cfg.KeepFinished:
+			s.discard(ctx, info.ID)
+			n++
+		}
 		return nil
 	})
 	return n, err

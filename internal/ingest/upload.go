@@ -111,7 +111,7 @@ var checksumAlgorithms = map[string]func() hash.Hash{"sha1": sha1.New, "sha256":
 // fsynced, then the hash state is saved, before tusd acknowledges the new
 // offset.
 func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
-	h, err := u.s.hashAt(u.id, offset)
+	h, _, err := u.s.hashAt(u.id, offset)
 	if err != nil {
 		return 0, fmt.Errorf("ingest: resume hash of %s: %w", u.id, err)
 	}
@@ -228,8 +228,9 @@ func (s *hashingStore) saveHash(id string, offset int64, h hash.Hash) error {
 }
 
 // hashAt returns a hash of the upload's first offset bytes: the saved state,
-// brought forward from the file when the state lags it, or recomputed.
-func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, error) {
+// brought forward from the file when the state lags it, or recomputed; and
+// whether it had to read the file.
+func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, bool, error) {
 	h := sha256.New()
 	from := int64(0)
 	if b, err := os.ReadFile(s.hashPath(id)); err == nil && len(b) > len(hashMagic)+8 && string(b[:len(hashMagic)]) == hashMagic {
@@ -241,19 +242,19 @@ func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, error) {
 		}
 	}
 	if from == offset {
-		return h, nil
+		return h, false, nil
 	}
 	f, err := os.Open(s.binPath(id))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	bp := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(bp)
 	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, from, offset-from), *bp); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return h, nil
+	return h, true, nil
 }
 
 // digest returns the SHA-256 of a complete upload of size bytes.
@@ -265,12 +266,14 @@ func (s *hashingStore) digest(id string, size int64) (blob.Digest, error) {
 	if fi.Size() != size {
 		return blob.Digest{}, fmt.Errorf("ingest: digest of %s: file has %d bytes, want %d", id, fi.Size(), size)
 	}
-	h, err := s.hashAt(id, size)
+	h, caughtUp, err := s.hashAt(id, size)
 	if err != nil {
 		return blob.Digest{}, fmt.Errorf("ingest: digest of %s: %w", id, err)
 	}
-	if err := s.saveHash(id, size, h); err != nil {
-		return blob.Digest{}, err
+	if caughtUp {
+		if err := s.saveHash(id, size, h); err != nil {
+			return blob.Digest{}, err
+		}
 	}
 	return blob.Digest(h.Sum(nil)), nil
 }

@@ -87,8 +87,8 @@ type testMP4 struct {
 	mvhdV1    bool
 	largeMoov bool
 	udta      [][]byte // extra children of moov/udta
-	mdat      []byte // a whole mdat box (or anything) written after moov
-	before    []byte // boxes written between ftyp and moov
+	mdat      []byte   // a whole mdat box (or anything) written after moov
+	before    []byte   // boxes written between ftyp and moov
 }
 
 // mvhdBox builds an mvhd with timescale 1000 and a 5 s duration.

@@ -95,7 +95,7 @@ type mp4Track struct {
 }
 
 type boxHdr struct {
-	typ             string
+	typ              string
 	start, body, end int64
 }
 

@@ -71,7 +71,9 @@ func TestParseMP4HandBuilt(t *testing.T) {
 		}},
 		{"HostileTagText", testMP4{created: created2026, udta: [][]byte{
 			box("\xa9nam", be16(0xffff), be16(0), []byte("a\x1b[31mb\xffc"), bytes.Repeat([]byte("x"), 10000)),
-		}}, func(f *Facts) { f.Tags["title"] = "a[31mb\uFFFDc" + strings.Repeat("x", maxTagLen-len("a[31mb\uFFFDc")) }},
+		}}, func(f *Facts) {
+			f.Tags["title"] = "a[31mb\uFFFDc" + strings.Repeat("x", maxTagLen-len("a[31mb\uFFFDc"))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,11 +133,17 @@ func (p Prober) ffprobe(ctx context.Context, bin, path string) (Facts, error) {
 		"-print_format", "json",
 		"-show_format", "-show_streams",
 		"-i", "file:"+abs)
-	var stdout, stderr cappedBuffer
-	stdout.max, stderr.max = maxFFprobeOutput, maxFFprobeStderr
+	// A flood of output means something is wrong: stop ffprobe at once
+	// rather than let it run to the timeout.
+	stdout := cappedBuffer{max: maxFFprobeOutput, onOver: cancel}
+	stderr := cappedBuffer{max: maxFFprobeStderr}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = time.Second
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	if stdout.over {
+		return Facts{}, fmt.Errorf("media: ffprobe %s: output over %d bytes", path, maxFFprobeOutput)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return Facts{}, fmt.Errorf("media: ffprobe %s: %w", path, ctx.Err())
 		}
@@ -147,22 +153,23 @@ func (p Prober) ffprobe(ctx context.Context, bin, path string) (Facts, error) {
 		}
 		return Facts{}, fmt.Errorf("media: ffprobe %s: %w: %s", path, err, msg)
 	}
-	if stdout.over {
-		return Facts{}, fmt.Errorf("media: ffprobe %s: output over %d bytes", path, maxFFprobeOutput)
-	}
 	return parseFFprobe(stdout.b, p.Location)
 }
 
 // cappedBuffer keeps the first max bytes written and drops the rest, so a
 // runaway child cannot grow our memory and never blocks on a full pipe.
 type cappedBuffer struct {
-	b    []byte
-	max  int
-	over bool
+	b      []byte
+	max    int
+	over   bool
+	onOver func() // called once when the cap is first exceeded
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
 	if room := c.max - len(c.b); room < len(p) {
+		if !c.over && c.onOver != nil {
+			c.onOver()
+		}
 		c.over = true
 		c.b = append(c.b, p[:max(room, 0)]...)
 	} else {
@@ -207,17 +214,24 @@ func parseFFprobe(out []byte, loc *time.Location) (Facts, error) {
 		return Facts{}, errors.New("media: ffprobe found no format")
 	}
 	f := Facts{Prober: "ffprobe"}
+	var software string
 	for k, v := range o.Format.Tags {
 		// Matroska writes tag names in capitals; the other containers and
 		// ParseMP4 use lower case.
 		switch k = strings.ToLower(k); k {
 		case "encoder":
 			f.Encoder = cleanText(v)
+		case "software":
+			// AVI (ISFT) and PNG name the writing application so.
+			software = cleanText(v)
 		case "creation_time":
 			f.CreatedAt = parseTagTime(v, loc)
 		default:
 			f.setTag(k, v)
 		}
+	}
+	if f.Encoder == "" {
+		f.Encoder = software
 	}
 	f.Duration = secondsDuration(o.Format.Duration)
 	if br, err := strconv.ParseInt(o.Format.BitRate, 10, 64); err == nil && br > 0 {
@@ -254,6 +268,9 @@ func parseFFprobe(out []byte, loc *time.Location) (Facts, error) {
 	switch {
 	case video != nil && isPhoto(f.Container, video, audio != nil, o.Format.Duration):
 		f.Kind = evidence.KindPhoto
+		// The image demuxers invent a frame rate and a one-frame duration
+		// for stills; neither means anything for a photo.
+		f.FrameRate, f.Duration, f.Bitrate = 0, 0, 0
 	case video != nil:
 		f.Kind = evidence.KindVideo
 	case audio != nil:

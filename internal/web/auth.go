@@ -54,7 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		err = auth.CheckPassword(hash, req.Password)
 	} else {
 		// Spend the same time on unknown names, so timing reveals nothing.
-		auth.CheckPassword(s.dummyHash, req.Password)
+		auth.CheckPassword(s.dummyHash(), req.Password)
 		err = auth.ErrMismatch
 	}
 	details := map[string]string{"remote": r.RemoteAddr}

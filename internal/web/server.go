@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,8 +53,10 @@ type Server struct {
 	duration *prometheus.HistogramVec
 	logins   chan struct{}
 	// dummyHash is checked against for unknown names, so that a failed
-	// sign-in takes as long whether or not the name exists.
-	dummyHash string
+	// sign-in takes as long whether or not the name exists. It is made on
+	// first use: hashing holds 64 MiB, which a server that only ingests
+	// should never pay.
+	dummyHash func() string
 }
 
 // New returns a server for cfg.
@@ -68,7 +71,10 @@ func New(cfg Config) *Server {
 		cfg.SessionTTL = 8 * time.Hour
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), logins: make(chan struct{}, cfg.LoginSlots)}
-	s.dummyHash, _ = auth.HashPassword(hex.EncodeToString(make([]byte, 8)), cfg.Argon2)
+	s.dummyHash = sync.OnceValue(func() string {
+		h, _ := auth.HashPassword("no one's password", cfg.Argon2)
+		return h
+	})
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shilu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shilu_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

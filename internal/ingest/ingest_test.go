@@ -1,0 +1,304 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"shilu/internal/audit"
+	"shilu/internal/auth"
+	"shilu/internal/blob"
+	"shilu/internal/blob/disk"
+	"shilu/internal/evidence"
+	"shilu/internal/media"
+	"shilu/internal/store"
+	"shilu/internal/tusclient"
+)
+
+type fixture struct {
+	svc   *Service
+	db    *store.DB
+	blobs *disk.Store
+	url   string
+	dir   string
+}
+
+// newFixture runs the upload service over a real SQLite store and disk
+// blob store behind an httptest server; requests act as user (who may not
+// exist, to make finishing fail).
+func newFixture(t *testing.T, user string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, _ := audit.GenerateKey("test/log")
+	log, _, err := audit.NewLog("test/log", skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, _ := disk.Open(filepath.Join(dir, "blobs"))
+	svc, err := New(Config{Dir: filepath.Join(dir, "uploads"), BasePath: "/up/", ExpireAfter: time.Hour, KeepFinished: time.Hour,
+		Prober: media.Prober{}, NamePatterns: media.DefaultNamePatterns(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.StripPrefix("/up/", svc.Handler())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), evidence.User{Name: user, Role: evidence.RoleStation})))
+	}))
+	t.Cleanup(srv.Close)
+	return &fixture{svc: svc, db: db, blobs: blobs, url: srv.URL + "/up/", dir: dir}
+}
+
+func (f *fixture) addUser(t *testing.T, name string) {
+	t.Helper()
+	err := f.db.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateUser(context.Background(), name, evidence.RoleStation, "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeRandom(t *testing.T, n int) (string, []byte) {
+	t.Helper()
+	b := make([]byte, n)
+	rand.Read(b)
+	p := filepath.Join(t.TempDir(), "f.bin")
+	os.WriteFile(p, b, 0o644)
+	return p, b
+}
+
+func (f *fixture) recordings(t *testing.T) []evidence.Recording {
+	t.Helper()
+	var list []evidence.Recording
+	f.db.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		list, _, err = tx.Recordings(context.Background(), evidence.RecordingFilter{})
+		return err
+	})
+	return list
+}
+
+// R-STORE-2, R-AUD-1: a tus upload becomes a blob, a recording and a
+// custody entry, with the server's own digest.
+func TestUploadIsArchived(t *testing.T) {
+	f := newFixture(t, "station-01")
+	f.addUser(t, "station-01")
+	path, data := writeRandom(t, 5<<20+3)
+	c := &tusclient.Client{Endpoint: f.url, ChunkSize: 1 << 20}
+	res, err := c.Upload(context.Background(), tusclient.Upload{Path: path, Size: int64(len(data)), SHA256: sha256.Sum256(data)}, nil)
+	if err != nil || res.RecordingID == 0 {
+		t.Fatalf("upload: %+v, %v", res, err)
+	}
+	d := blob.Sum(data)
+	if err := f.blobs.Verify(context.Background(), d); err != nil {
+		t.Fatalf("blob: %v", err)
+	}
+	recs := f.recordings(t)
+	if len(recs) != 1 || recs[0].Digest != d || recs[0].Uploader != "station-01" || recs[0].Filename != "f.bin" {
+		t.Fatalf("recordings = %+v", recs)
+	}
+	f.db.View(context.Background(), func(tx *store.Tx) error {
+		trail, err := tx.AuditTrail(context.Background(), fmt.Sprintf("recording:%d", res.RecordingID), 10)
+		if err != nil || len(trail) != 1 || !bytes.Contains(trail[0], []byte(`"recording.ingest"`)) || !bytes.Contains(trail[0], []byte(d.String())) {
+			t.Errorf("custody trail %q, %v", trail, err)
+		}
+		return nil
+	})
+}
+
+// patch sends one PATCH of body at offset, with an optional checksum.
+func patch(t *testing.T, url string, offset int64, body []byte, checksum string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("PATCH", url, bytes.NewReader(body))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req.Header.Set("Upload-Offset", strconv.FormatInt(offset, 10))
+	if checksum != "" {
+		req.Header.Set("Upload-Checksum", checksum)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func create(t *testing.T, base string, size int, sha string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base, nil)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(size))
+	meta := "filename " + base64.StdEncoding.EncodeToString([]byte("x.bin"))
+	if sha != "" {
+		meta += ",sha256 " + base64.StdEncoding.EncodeToString([]byte(sha))
+	}
+	req.Header.Set("Upload-Metadata", meta)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if loc[0] == '/' {
+		loc = base[:len(base)-len("/up/")] + loc
+	}
+	return loc
+}
+
+// The saved hash state is a cache: when it is missing, torn or behind the
+// file (a crash between the write and the save), the digest is still that
+// of the bytes on disk.
+func TestHashStateRecovery(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, sidecar string, older []byte)
+	}{
+		{"Intact", func(*testing.T, string, []byte) {}},
+		{"Missing", func(t *testing.T, p string, _ []byte) { os.Remove(p) }},
+		{"Torn", func(t *testing.T, p string, _ []byte) {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)/2], 0o600)
+		}},
+		{"Behind", func(t *testing.T, p string, older []byte) { os.WriteFile(p, older, 0o600) }},
+		{"Garbage", func(t *testing.T, p string, _ []byte) { os.WriteFile(p, []byte("SHILUHS1\x00\x00\x00\x00\x00\x00\x00\x01nonsense"), 0o600) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, "station-01")
+			f.addUser(t, "station-01")
+			data := make([]byte, 3<<20)
+			rand.Read(data)
+			url := create(t, f.url, len(data), "")
+			id := filepath.Base(url)
+			sidecar := filepath.Join(f.dir, "uploads", id+".sha256")
+			if r := patch(t, url, 0, data[:1<<20], ""); r.StatusCode != 204 {
+				t.Fatalf("patch 1: %s", r.Status)
+			}
+			older, _ := os.ReadFile(sidecar)
+			if r := patch(t, url, 1<<20, data[1<<20:2<<20], ""); r.StatusCode != 204 {
+				t.Fatalf("patch 2: %s", r.Status)
+			}
+			tc.damage(t, sidecar, older)
+			r := patch(t, url, 2<<20, data[2<<20:], "")
+			if r.StatusCode != 204 || r.Header.Get(RecordingIDHeader) == "" {
+				t.Fatalf("final patch: %s", r.Status)
+			}
+			if recs := f.recordings(t); len(recs) != 1 || recs[0].Digest != blob.Sum(data) {
+				t.Fatalf("recorded digest is not that of the bytes: %+v", recs)
+			}
+		})
+	}
+}
+
+// tus checksum extension: a chunk that does not match its Upload-Checksum
+// is refused with 460 and discarded; the matching one is accepted.
+func TestChecksumExtension(t *testing.T) {
+	f := newFixture(t, "station-01")
+	f.addUser(t, "station-01")
+	data := make([]byte, 1<<20)
+	rand.Read(data)
+	url := create(t, f.url, len(data)*2, "")
+	sum := sha1.Sum(data)
+	good := "sha1 " + base64.StdEncoding.EncodeToString(sum[:])
+	sum[0] ^= 1
+	bad := "sha1 " + base64.StdEncoding.EncodeToString(sum[:])
+	for _, c := range []struct {
+		name, checksum string
+		offset         int64
+		want           int
+	}{
+		{"ErrMismatch", bad, 0, 460},
+		{"ErrUnknownAlgorithm", "crc32 AAAA", 0, 400},
+		{"ErrMalformed", "sha1 !!!", 0, 400},
+		{"OK", good, 0, 204},
+		{"OKSecondChunk", "", 1 << 20, 204},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := patch(t, url, c.offset, data, c.checksum); r.StatusCode != c.want {
+				t.Fatalf("status %d, want %d", r.StatusCode, c.want)
+			}
+		})
+	}
+	if recs := f.recordings(t); len(recs) != 1 || recs[0].Digest != blob.Sum(append(append([]byte{}, data...), data...)) {
+		t.Fatalf("the mismatching chunk was not discarded: %+v", recs)
+	}
+}
+
+// An upload whose finishing failed after the last byte (here: its uploader
+// is unknown, an internal error) stays complete on disk; Recover archives it
+// once the cause is gone, and the sweeper does the same after a while.
+func TestRecoverStrandedUpload(t *testing.T) {
+	for _, via := range []string{"Recover", "Sweep"} {
+		t.Run(via, func(t *testing.T) {
+			f := newFixture(t, "station-01")
+			path, data := writeRandom(t, 2<<20)
+			c := &tusclient.Client{Endpoint: f.url, Retries: -1}
+			_, err := c.Upload(context.Background(), tusclient.Upload{Path: path, Size: int64(len(data)), SHA256: sha256.Sum256(data)}, nil)
+			var se *tusclient.StatusError
+			if !errors.As(err, &se) || se.Status != 500 {
+				t.Fatalf("upload with an unknown uploader: %v, want 500", err)
+			}
+			if n := len(f.recordings(t)); n != 0 {
+				t.Fatalf("%d recordings after a failed finish", n)
+			}
+			f.addUser(t, "station-01")
+			if via == "Recover" {
+				f.svc.Recover(context.Background())
+			} else {
+				f.svc.Sweep(context.Background(), time.Now().Add(recoverAfter+time.Second))
+			}
+			if recs := f.recordings(t); len(recs) != 1 || recs[0].Digest != blob.Sum(data) {
+				t.Fatalf("after %s: %+v", via, recs)
+			}
+		})
+	}
+}
+
+// Abandoned partial uploads expire and their bytes are removed; recent ones
+// and archived ones within KeepFinished stay.
+func TestSweepExpiresAbandonedUploads(t *testing.T) {
+	f := newFixture(t, "station-01")
+	f.addUser(t, "station-01")
+	old := create(t, f.url, 100, "")
+	patch(t, old, 0, make([]byte, 40), "")
+	fresh := create(t, f.url, 100, "")
+	uploads := filepath.Join(f.dir, "uploads")
+	past := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(filepath.Join(uploads, filepath.Base(old)), past, past)
+	n, err := f.svc.Sweep(context.Background(), time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep removed %d, err %v; want 1", n, err)
+	}
+	for _, c := range []struct {
+		url  string
+		want bool
+	}{{old, false}, {fresh, true}} {
+		for _, suffix := range []string{"", ".info"} {
+			_, err := os.Stat(filepath.Join(uploads, filepath.Base(c.url)+suffix))
+			if (err == nil) != c.want {
+				t.Errorf("%s%s exists=%v, want %v", filepath.Base(c.url), suffix, err == nil, c.want)
+			}
+		}
+	}
+}
