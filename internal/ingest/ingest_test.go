@@ -182,7 +182,9 @@ func TestHashStateRecovery(t *testing.T) {
 			os.WriteFile(p, b[:len(b)/2], 0o600)
 		}},
 		{"Behind", func(t *testing.T, p string, older []byte) { os.WriteFile(p, older, 0o600) }},
-		{"Garbage", func(t *testing.T, p string, _ []byte) { os.WriteFile(p, []byte("SHILUHS1\x00\x00\x00\x00\x00\x00\x00\x01nonsense"), 0o600) }},
+		{"Garbage", func(t *testing.T, p string, _ []byte) {
+			os.WriteFile(p, []byte("SHILUHS1\x00\x00\x00\x00\x00\x00\x00\x01nonsense"), 0o600)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, "station-01")
