@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,7 @@ func TestCrashDuringConcurrentUploads(t *testing.T) {
 		err error
 	}
 	results := make([]result, len(sizes))
+	var mu sync.Mutex // guards results while the uploads run
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -64,7 +66,9 @@ func TestCrashDuringConcurrentUploads(t *testing.T) {
 			// many retries so the client rides out the restart.
 			c := &tusclient.Client{Endpoint: "http://" + addr + "/api/v1/uploads/", Token: station, ChunkSize: 8 << 20, Retries: 60, StateDir: state}
 			res, err := c.Upload(ctx, tusclient.Upload{Path: paths[i], Size: sizes[i], SHA256: sums[i]}, nil)
+			mu.Lock()
 			results[i] = result{at: time.Now(), id: res.RecordingID, err: err}
+			mu.Unlock()
 		}()
 	}
 
@@ -73,11 +77,13 @@ func TestCrashDuringConcurrentUploads(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		done := 0
+		mu.Lock()
 		for i := range 3 {
 			if !results[i].at.IsZero() {
 				done++
 			}
 		}
+		mu.Unlock()
 		if done == 3 || time.Now().After(deadline) {
 			break
 		}
@@ -92,7 +98,10 @@ func TestCrashDuringConcurrentUploads(t *testing.T) {
 
 	srv2 := startServer(t, data, addr)
 	// Every upload acknowledged before the kill is there and intact.
-	for i, r := range results[:3] {
+	mu.Lock()
+	acked := slices.Clone(results[:3])
+	mu.Unlock()
+	for i, r := range acked {
 		if r.at.IsZero() || r.at.After(killedAt) {
 			continue
 		}

@@ -23,7 +23,8 @@ import (
 // nanosecond integers invite unit mistakes in other languages and a
 // duration string is awkward to sort and sum in SQL.
 type Facts struct {
-	// Kind is video, audio or photo; KindUnknown when probing failed.
+	// Kind is video, audio or photo; KindUnknown when probing failed or
+	// the file holds neither sound nor pictures.
 	Kind evidence.Kind `json:"kind,omitempty"`
 	// Container is a short, prober-independent format name: "mp4", "mov",
 	// "avi", "mpegts", "matroska", "wav", "mp3", "aac", "amr", "jpeg", "png"…

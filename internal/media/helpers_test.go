@@ -27,11 +27,17 @@ func shanghai(t testing.TB) *time.Location {
 	return loc
 }
 
-// requireFFmpeg skips the test when ffmpeg or ffprobe is missing, unless
-// SHILU_TEST_DISALLOW_SKIP=1 turns the skip into a failure, as CI does.
+// requireFFmpeg skips the test when ffmpeg or ffprobe is missing.
 func requireFFmpeg(t *testing.T) {
 	t.Helper()
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
+	requireBinaries(t, "ffmpeg", "ffprobe")
+}
+
+// requireBinaries skips the test when a binary is missing from PATH, unless
+// SHILU_TEST_DISALLOW_SKIP=1 turns the skip into a failure, as CI does.
+func requireBinaries(t *testing.T, bins ...string) {
+	t.Helper()
+	for _, bin := range bins {
 		if _, err := exec.LookPath(bin); err != nil {
 			if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
 				t.Fatalf("%s not found and SHILU_TEST_DISALLOW_SKIP=1: %v", bin, err)

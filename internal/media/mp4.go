@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/evidence"
@@ -433,7 +434,7 @@ func scaled(d uint64, timescale uint32) time.Duration {
 }
 
 func (p *mp4Parser) tkhd(h boxHdr) error {
-	b, err := p.body(h, 92)
+	b, err := p.body(h, 96)
 	if err != nil || p.trk == nil || len(b) < 1 {
 		return err
 	}
@@ -477,6 +478,12 @@ func (p *mp4Parser) stsd(h boxHdr) error {
 		t.codec = esdsCodec(e)
 	case "lpcm":
 		t.codec = lpcmCodec(e)
+	case "in24", "in32", "fl32", "fl64":
+		// These are big-endian unless an 'enda' atom in the QuickTime
+		// 'wave' extension says otherwise, as ffmpeg writes pcm_s24le.
+		if c := entryCodec("soun", t.entry); littleEndian(e) {
+			t.codec = strings.TrimSuffix(c, "be") + "le"
+		}
 	}
 	if len(e) >= 28 {
 		t.width, t.height = int(u16(e[24:])), int(u16(e[26:]))
@@ -587,6 +594,17 @@ func descriptor(b []byte) (tag byte, body []byte, ok bool) {
 		body = body[:n]
 	}
 	return tag, body, true
+}
+
+// littleEndian reports whether a sound sample entry body holds an 'enda'
+// atom with a non-zero flag.
+func littleEndian(e []byte) bool {
+	for i := 4; i+10 <= len(e); i++ {
+		if string(e[i:i+4]) == "enda" && u32(e[i-4:]) >= 10 {
+			return u16(e[i+4:]) != 0
+		}
+	}
+	return false
 }
 
 // lpcmCodec decodes the QuickTime sound description version 2 that 'lpcm'

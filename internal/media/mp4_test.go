@@ -274,6 +274,64 @@ func TestEntryCodec(t *testing.T) {
 	}
 }
 
+// TestParseMP4TkhdDimensions covers sample entries without dimensions,
+// where the track header's (16.16 fixed point, version 0 or 1) must do.
+func TestParseMP4TkhdDimensions(t *testing.T) {
+	for _, v := range []byte{0, 1} {
+		t.Run([]string{"Version0", "Version1"}[v], func(t *testing.T) {
+			times := make([]byte, 20)
+			if v == 1 {
+				times = make([]byte, 32)
+			}
+			tkhd := fullBox("tkhd", v, times, make([]byte, 52), be32(1920<<16|0x8000), be32(1080<<16))
+			hdlr := fullBox("hdlr", 0, be32(0), []byte("vide"), make([]byte, 12))
+			stsd := fullBox("stsd", 0, be32(1), box("hvc1", make([]byte, 24), be16(0), be16(0)))
+			trak := box("trak", tkhd, box("mdia", hdlr, box("minf", box("stbl", stsd))))
+			b := cat(box("ftyp", []byte("isom"), be32(0)), box("moov", mvhdBox(false, 0), trak))
+			got, err := ParseMP4(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Width != 1920 || got.Height != 1080 || got.VideoCodec != "hevc" || got.Kind != evidence.KindVideo {
+				t.Errorf("got %+v, want 1920x1080 hevc video", got)
+			}
+		})
+	}
+}
+
+func TestLPCMCodec(t *testing.T) {
+	// v2 sound description: version 2 at offset 8, bits and flags at 48.
+	entry := func(version uint16, bits, flags uint32) []byte {
+		e := make([]byte, 64)
+		copy(e[8:], be16(version))
+		copy(e[48:], be32(bits))
+		copy(e[52:], be32(flags))
+		return e
+	}
+	tests := []struct {
+		name string
+		e    []byte
+		want string
+	}{
+		{"S16LE", entry(2, 16, 4), "pcm_s16le"},
+		{"S24BE", entry(2, 24, 4|2), "pcm_s24be"},
+		{"F32LE", entry(2, 32, 1), "pcm_f32le"},
+		{"F64BE", entry(2, 64, 1|2), "pcm_f64be"},
+		{"U8", entry(2, 8, 0), "pcm_u8"},
+		{"S8", entry(2, 8, 4), "pcm_s8"},
+		{"Unsigned16", entry(2, 16, 0), "pcm"},
+		{"NotVersion2", entry(1, 16, 4), "pcm"},
+		{"Short", make([]byte, 30), "pcm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lpcmCodec(tt.e); got != tt.want {
+				t.Errorf("lpcmCodec = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzParseMP4(f *testing.F) {
 	f.Add(testMP4{created: created2026}.bytes())
 	f.Add(testMP4{brand: "qt  ", largeMoov: true, mvhdV1: true, mdat: box("mdat", []byte{1, 2, 3})}.bytes())
@@ -282,6 +340,10 @@ func FuzzParseMP4(f *testing.F) {
 		fullBox("keys", 0, be32(1), box("mdta", []byte("com.apple.quicktime.make"))),
 		box("ilst", box("\x00\x00\x00\x01", box("data", be32(1), be32(0), []byte("Apple")))))}}.bytes())
 	f.Add(cat(box("ftyp", []byte("isom")), be32(1), []byte("mdat"), be64(1<<62)))
+	f.Add(testMP4{udta: [][]byte{fullBox("meta", 0,
+		fullBox("hdlr", 0, be32(0), []byte("mdir"), []byte("appl"), make([]byte, 9)),
+		box("ilst", box("\xa9nam", box("data", be32(1), be32(0), []byte("Patrol 7"))), box("tmpo", box("data", be32(21), be32(0), be16(120))))),
+		box("\xa9xyz", be16(17), be16(0x15c7), []byte("+31.2304+121.4737/"))}}.bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := ParseMP4(bytes.NewReader(b), int64(len(b)))
 		if err != nil {

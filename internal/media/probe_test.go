@@ -69,6 +69,8 @@ func probeCases() []probeCase {
 			tags: map[string]string{"make": "Acme", "model": "DSJ-X1"}},
 		{name: "MOVMJPEGAndPCM", file: "pcm.mov", args: join(av, []string{"-c:v", "mjpeg", "-c:a", "pcm_s16le"}),
 			want: video("mov", "mjpeg", "pcm_s16le", "mp4", time.Time{}), tolerance: ms, encoder: true},
+		{name: "MOVLittleEndianPCM24", file: "s24.mov", args: join(a, []string{"-c:a", "pcm_s24le"}),
+			want: audio("mov", "pcm_s24le", "mp4"), tolerance: ms, encoder: true},
 		{name: "M4AAudioOnly", file: "a.m4a", args: join(a, []string{"-c:a", "aac"}, ct),
 			want: func() Facts { f := audio("mp4", "aac", "mp4"); f.CreatedAt = created; return f }(), tolerance: ms, encoder: true},
 		{name: "WAV", file: "a.wav", args: a, want: audio("wav", "pcm_s16le", "ffprobe"), tolerance: ms, encoder: true},
@@ -253,9 +255,7 @@ func TestProbeWithoutFFprobe(t *testing.T) {
 // that hangs must be killed at the timeout, one that floods its output
 // must be cut off, one that fails must have its message reported.
 func TestProbeFakeFFprobe(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
+	requireBinaries(t, "sh", "sleep", "yes")
 	dir := t.TempDir()
 	media := filepath.Join(dir, "a.wav")
 	if err := os.WriteFile(media, []byte("RIFF...."), 0o600); err != nil {
