@@ -45,6 +45,7 @@ func TestEndToEnd(t *testing.T) {
 	station := newToken(t, data, "station-01", "station")
 	officer := newToken(t, data, "zhangwei", "officer")
 	auditor := newToken(t, data, "chenjing", "auditor")
+	custodian := newToken(t, data, "wangfang", "custodian")
 	srv := startServer(t, data, "127.0.0.1:0")
 
 	// A body-worn camera clip: serial DSJ0A12, officer 000123, 09:30:15
@@ -176,6 +177,22 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	// R-AUD-1: a change of metadata is in the log with before and after;
+	// a refused one is logged as denied.
+	t.Run("MetadataChange", func(t *testing.T) {
+		url := fmt.Sprintf("%s/api/v1/recordings/%d", srv.URL, id)
+		if resp, _ := apiBody(t, "PATCH", url, officer, nil, `{"officer":"000999"}`, nil); resp.StatusCode != 403 {
+			t.Errorf("officer changed metadata: %d", resp.StatusCode)
+		}
+		var got evidence.Recording
+		if resp, body := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"000124"}`, &got); resp.StatusCode != 200 || got.Officer != "000124" || got.SHA256 != rec.SHA256 {
+			t.Fatalf("custodian's change: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"a\u0000b"}`, nil); resp.StatusCode != 400 {
+			t.Errorf("control character accepted: %d", resp.StatusCode)
+		}
+	})
+
 	t.Run("CustodyTrail", func(t *testing.T) {
 		var trail struct {
 			Entries []audit.Entry `json:"entries"`
@@ -185,8 +202,9 @@ func TestEndToEnd(t *testing.T) {
 		for _, e := range trail.Entries {
 			actions[e.Action+"/"+e.Outcome+"/"+e.Actor]++
 		}
-		if actions["recording.ingest/ok/station-01"] != 1 || actions["recording.content/ok/zhangwei"] < 2 {
-			t.Errorf("custody trail %v: want one ingest by station-01 and each content read by zhangwei", actions)
+		if actions["recording.ingest/ok/station-01"] != 1 || actions["recording.content/ok/zhangwei"] < 2 ||
+			actions["recording.update/ok/wangfang"] != 1 || actions["access.denied/denied/zhangwei"] != 1 || actions["access.denied/denied/station-01"] != 1 {
+			t.Errorf("custody trail %v: want one ingest by station-01, each content read by zhangwei, wangfang's change, the refused attempts", actions)
 		}
 		// Inclusion proof of the ingest entry against the latest checkpoint.
 		var proof struct {

@@ -157,7 +157,17 @@ func (s *server) stop() {
 // api calls the JSON API and decodes the answer into out (if not nil).
 func api(t testing.TB, method, url, token string, hdr map[string]string, out any) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
+	return apiBody(t, method, url, token, hdr, "", out)
+}
+
+// apiBody is api with a request body.
+func apiBody(t testing.TB, method, url, token string, hdr map[string]string, body string, out any) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +182,13 @@ func api(t testing.TB, method, url, token string, hdr map[string]string, out any
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	answer, _ := io.ReadAll(resp.Body)
 	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(body, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, url, body, err)
+		if err := json.Unmarshal(answer, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, url, answer, err)
 		}
 	}
-	return resp, body
+	return resp, answer
 }
 
 // makeVideo writes a short H.264/AAC MP4 with a creation time, named as a

@@ -53,6 +53,7 @@ const (
 	PermRecordingsList Permission = "recordings.list"
 	PermRecordingsRead Permission = "recordings.read"    // metadata
 	PermContentRead    Permission = "recordings.content" // bytes: playback, download
+	PermRecordingsEdit Permission = "recordings.edit"    // correct descriptive metadata
 	PermUpload         Permission = "recordings.upload"
 	PermAuditRead      Permission = "audit.read"
 	PermAuthenticated  Permission = "authenticated"
@@ -60,7 +61,7 @@ const (
 
 var rolePerms = map[Role][]Permission{
 	RoleOfficer:   {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload},
-	RoleCustodian: {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermAuditRead},
+	RoleCustodian: {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermRecordingsEdit, PermAuditRead},
 	RoleLeader:    {PermRecordingsList, PermRecordingsRead, PermContentRead},
 	RoleDeptHead:  {PermRecordingsList, PermRecordingsRead, PermContentRead},
 	RoleLegal:     {PermRecordingsList, PermRecordingsRead, PermContentRead},

@@ -168,3 +168,17 @@ func (tx *Tx) AllDigests(ctx context.Context, fn func(id int64, d blob.Digest, s
 	}
 	return rows.Err()
 }
+
+// UpdateRecordingIdentity corrects the device and officer a recording is
+// attributed to (e.g. when the file name was not a body-worn camera's). The
+// original's bytes and digest never change.
+func (tx *Tx) UpdateRecordingIdentity(ctx context.Context, id int64, device, officer string) error {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE recordings SET device = ?, officer = ? WHERE id = ?`), device, officer, id)
+	if err != nil {
+		return fmt.Errorf("store: update recording %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return evidence.Errorf(evidence.ENotFound, "recording %d not found", id)
+	}
+	return nil
+}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -171,4 +173,64 @@ func (s *Server) recordingCustody(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"recording_id": rec.ID, "entries": entries})
+}
+
+// identityChange is the body of PATCH /api/v1/recordings/{id}; absent fields
+// stay as they are.
+type identityChange struct {
+	Device  *string `json:"device"`
+	Officer *string `json:"officer"`
+}
+
+// updateRecording corrects which device and officer a recording is
+// attributed to. The change and its before/after values commit together
+// with a custody entry (R-AUD-1: change of metadata); the original's bytes
+// are untouched.
+func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var c identityChange
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return evidence.Errorf(evidence.EInvalid, "want a JSON object with device and/or officer")
+	}
+	for _, v := range []*string{c.Device, c.Officer} {
+		if v != nil && (len(*v) > 64 || printable(*v) != *v) {
+			return evidence.Errorf(evidence.EInvalid, "device and officer: at most 64 printable characters")
+		}
+	}
+	ctx := r.Context()
+	var rec evidence.Recording
+	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		old, err := tx.Recording(ctx, id)
+		if err != nil {
+			return err
+		}
+		rec = old
+		details := map[string]string{"request_id": requestID(ctx)}
+		if c.Device != nil && *c.Device != old.Device {
+			details["device_before"], details["device"] = old.Device, *c.Device
+			rec.Device = *c.Device
+		}
+		if c.Officer != nil && *c.Officer != old.Officer {
+			details["officer_before"], details["officer"] = old.Officer, *c.Officer
+			rec.Officer = *c.Officer
+		}
+		if len(details) == 1 {
+			return nil // nothing changes, nothing to record
+		}
+		if err := tx.UpdateRecordingIdentity(ctx, id, rec.Device, rec.Officer); err != nil {
+			return err
+		}
+		_, err = tx.Audit(ctx, audit.Entry{Actor: userOf(r).Name, Action: "recording.update", Object: objRecording(id),
+			Outcome: audit.OutcomeOK, Digests: []blob.Digest{old.Digest}, Details: details})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rec)
 }

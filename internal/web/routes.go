@@ -35,6 +35,7 @@ var routes = []route{
 
 	{"GET", "/api/v1/recordings", evidence.PermRecordingsList, (*Server).listRecordings},
 	{"GET", "/api/v1/recordings/{id}", evidence.PermRecordingsRead, (*Server).getRecording},
+	{"PATCH", "/api/v1/recordings/{id}", evidence.PermRecordingsEdit, (*Server).updateRecording},
 	{"GET", "/api/v1/recordings/{id}/content", evidence.PermContentRead, (*Server).recordingContent},
 	{"GET", "/api/v1/recordings/{id}/custody", evidence.PermRecordingsRead, (*Server).recordingCustody},
 

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Every subcommand answers --help with its flags and exit status 0; bad
+// usage exits 2.
+func TestHelpAndUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"},
+		{"upload", "--help"}, {"verify", "--help"}, {"audit", "verify", "--help"},
+	} {
+		t.Run(strings.Join(args[:len(args)-1], " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+			if exitCode(err) != 0 || !strings.Contains(errOut.String(), "Usage: shilu "+strings.Join(args[:len(args)-1], " ")) ||
+				!strings.Contains(errOut.String(), "-data") && args[0] != "upload" {
+				t.Fatalf("exit %d, stderr %q", exitCode(err), errOut.String())
+			}
+		})
+	}
+	for _, args := range [][]string{{}, {"frobnicate"}, {"user", "delete"}, {"user", "add", "--data", t.TempDir()}, {"serve", "--no-such-flag"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); exitCode(err) != 2 {
+			t.Errorf("shilu %v: exit %d (%v), want 2", args, exitCode(err), err)
+		}
+	}
+}
+
+// Flags are also read from SHILU_<FLAG>; a flag on the command line wins.
+func TestFlagsFromEnvironment(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"SHILU_DATA": data, "SHILU_NAME": "from-env", "SHILU_ROLE": "officer"}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"user", "add"}, getenv, &out, &out); err != nil {
+		t.Fatalf("user add from the environment: %v (%s)", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"user", "add", "--name", "from-flag"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "user from-flag (officer) created") {
+		t.Fatalf("flag over environment: %v (%s)", err, out.String())
+	}
+	env["SHILU_ROLE"] = "emperor"
+	err := run(context.Background(), []string{"user", "add", "--name", "x"}, getenv, &out, &out)
+	if err == nil || errors.Is(err, errUsage) {
+		t.Fatalf("a bad role from the environment: %v", err)
+	}
+}
