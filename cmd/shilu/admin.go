@@ -19,20 +19,14 @@ func (e *cmdEnv) userAdd(args []string) error {
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
 	role := fs.String("role", "", fmt.Sprintf("role, one of %v", evidence.Roles))
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "data", "name", "role"); err != nil {
-		return err
-	}
-	if !evidence.Role(*role).Valid() {
-		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
-	}
-	a, err := e.openArchive(*data)
+	a, err := e.openWithFlags(fs, args, data, "name", "role")
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if !evidence.Role(*role).Valid() {
+		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
+	}
 	password := auth.RandomPassword()
 	hash, err := auth.HashPassword(password, auth.DefaultParams)
 	if err != nil {
@@ -59,13 +53,7 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 	data := fs.String("data", "", "data directory")
 	userName := fs.String("user", "", "the user the token acts as")
 	label := fs.String("name", "api", "a label for the token, e.g. the collection station")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "data", "user"); err != nil {
-		return err
-	}
-	a, err := e.openArchive(*data)
+	a, err := e.openWithFlags(fs, args, data, "user")
 	if err != nil {
 		return err
 	}
@@ -97,13 +85,7 @@ func (e *cmdEnv) verify(args []string) error {
 	fs := e.newFlags("verify", "verify --data DIR [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "data"); err != nil {
-		return err
-	}
-	a, err := e.openArchive(*data)
+	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
 	}
@@ -165,13 +147,7 @@ func (e *cmdEnv) verify(args []string) error {
 func (e *cmdEnv) auditVerify(args []string) error {
 	fs := e.newFlags("audit verify", "audit verify --data DIR")
 	data := fs.String("data", "", "data directory")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "data"); err != nil {
-		return err
-	}
-	a, err := e.openArchive(*data)
+	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
 	}

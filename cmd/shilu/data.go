@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -53,6 +54,18 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 }
 
 func (a *archive) Close() error { return a.db.Close() }
+
+// openWithFlags parses a command's flags, checks that --data and the other
+// named flags are set, and opens the archive in --data.
+func (e *cmdEnv) openWithFlags(fs *flag.FlagSet, args []string, data *string, required ...string) (*archive, error) {
+	if err := e.parse(fs, args); err != nil {
+		return nil, err
+	}
+	if err := requireFlags(fs, append([]string{"data"}, required...)...); err != nil {
+		return nil, err
+	}
+	return e.openArchive(*data)
+}
 
 // loadKey reads the custody log's signer key, creating one on first use.
 // The log's origin is the key's name.

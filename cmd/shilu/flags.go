@@ -44,7 +44,7 @@ func (e *cmdEnv) parse(fs *flag.FlagSet, args []string) error {
 // errHelp ends a command that printed its help; it exits 0.
 var errHelp = exitError(0)
 
-func required(fs *flag.FlagSet, names ...string) error {
+func requireFlags(fs *flag.FlagSet, names ...string) error {
 	for _, n := range names {
 		if fs.Lookup(n).Value.String() == "" {
 			fs.Usage()

@@ -27,12 +27,11 @@ func (e *cmdEnv) serve(args []string) error {
 	ffprobe := fs.String("ffprobe", "", `ffprobe binary for non-MP4 media ("" = from PATH, if there)`)
 	demo := fs.Bool("demo", false, "on an empty archive, create demo accounts and recordings")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
-	if err := e.parse(fs, args); err != nil {
+	a, err := e.openWithFlags(fs, args, data)
+	if err != nil {
 		return err
 	}
-	if err := required(fs, "data"); err != nil {
-		return err
-	}
+	defer a.Close()
 	maxSize, err := humanize.ParseBytes(*maxUpload)
 	if err != nil {
 		return fmt.Errorf("--max-upload: %w", err)
@@ -43,11 +42,6 @@ func (e *cmdEnv) serve(args []string) error {
 	} else {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
-	a, err := e.openArchive(*data)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		loc = time.FixedZone("CST", 8*3600) // no tzdata: China has no DST

@@ -32,7 +32,7 @@ func (e *cmdEnv) upload(args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "server", "token"); err != nil {
+	if err := requireFlags(fs, "server", "token"); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -19,13 +19,13 @@ import (
 	"testing"
 	"time"
 
-	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/blob/disk"
 	"shilu/internal/evidence"
 	"shilu/internal/media"
 	"shilu/internal/store"
+	"shilu/internal/store/storetest"
 	"shilu/internal/tusclient"
 )
 
@@ -42,18 +42,8 @@ type fixture struct {
 // exist, to make finishing fail).
 func newFixture(t *testing.T, user string) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	skey, _, _ := audit.GenerateKey("test/log")
-	log, _, err := audit.NewLog("test/log", skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, _ := storetest.Open(t)
 	blobs, _ := disk.Open(filepath.Join(dir, "blobs"))
 	svc, err := New(Config{Dir: filepath.Join(dir, "uploads"), BasePath: "/up/", ExpireAfter: time.Hour, KeepFinished: time.Hour,
 		Prober: media.Prober{}, NamePatterns: media.DefaultNamePatterns(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, blobs)

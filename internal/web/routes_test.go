@@ -18,6 +18,7 @@ import (
 	"shilu/internal/ingest"
 	"shilu/internal/media"
 	"shilu/internal/store"
+	"shilu/internal/store/storetest"
 )
 
 // testServer is a server over a real SQLite store and disk blob store, with
@@ -32,16 +33,7 @@ func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	skey, _, _ := audit.GenerateKey("test/log")
-	log, verifier, err := audit.NewLog("test/log", skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, verifier := storetest.Open(t)
 	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +77,7 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Server = New(Config{DB: db, Blobs: blobs, Ingest: ing, Verifier: verifier, Origin: "test/log", Argon2: cheap, SessionTTL: time.Hour})
+	ts.Server = New(Config{DB: db, Blobs: blobs, Ingest: ing, Verifier: verifier, Origin: storetest.Origin, Argon2: cheap, SessionTTL: time.Hour})
 	return ts
 }
 

@@ -1,0 +1,36 @@
+// Package storetest opens real metadata stores for other packages' tests.
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"shilu/internal/audit"
+	"shilu/internal/store"
+)
+
+// Origin is the custody log's name in test stores.
+const Origin = "test/log"
+
+// Open returns a fresh SQLite store in a temp dir with a custody log signed
+// by a new key, and that key's verifier. The store closes with the test.
+func Open(t testing.TB) (*store.DB, note.Verifier) {
+	t.Helper()
+	skey, _, err := audit.GenerateKey(Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, verifier, err := audit.NewLog(Origin, skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, verifier
+}
