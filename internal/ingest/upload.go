@@ -64,6 +64,11 @@ func (s *hashingStore) NewUpload(ctx context.Context, info handler.FileInfo) (ha
 	if err != nil {
 		return nil, err
 	}
+	// The new names must survive a power loss too, or the fsynced bytes
+	// acknowledged later would have no name to be found by.
+	if err := syncDir(s.fs.Path); err != nil {
+		return nil, err
+	}
 	return &hashedUpload{Upload: u, s: s, id: fi.ID}, nil
 }
 
@@ -350,4 +355,16 @@ func alignedBuf(n int) []byte {
 		skip = pageSize - r
 	}
 	return b[skip : skip+n : skip+n]
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("ingest: sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("ingest: sync %s: %w", dir, err)
+	}
+	return nil
 }
