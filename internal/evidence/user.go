@@ -48,25 +48,39 @@ type User struct {
 // one permission; Can decides it per role.
 type Permission string
 
-// The permissions of the evidence core.
+// The permissions. Each route of the server names one.
 const (
 	PermRecordingsList Permission = "recordings.list"
 	PermRecordingsRead Permission = "recordings.read"    // metadata
-	PermContentRead    Permission = "recordings.content" // bytes: playback, download
+	PermContentRead    Permission = "recordings.content" // bytes: playback, download (also needs a live grant)
 	PermRecordingsEdit Permission = "recordings.edit"    // correct descriptive metadata
 	PermUpload         Permission = "recordings.upload"
 	PermAuditRead      Permission = "audit.read"
-	PermAuthenticated  Permission = "authenticated"
+	// PermAccessRequest asks to view recordings (Art. 16-17).
+	PermAccessRequest Permission = "access.request"
+	// PermAccessApprove decides the requests of one's department (主管领导).
+	PermAccessApprove Permission = "access.approve"
+	// PermRegisterRead reads the register of viewings (查阅登记).
+	PermRegisterRead Permission = "access.register"
+	// PermGrantRevoke ends a live grant early.
+	PermGrantRevoke Permission = "access.revoke"
+	// PermUsersManage manages accounts, departments and station tokens
+	// (system administrator).
+	PermUsersManage Permission = "users.manage"
+	// PermPolicyManage manages roles and security policies (security
+	// administrator).
+	PermPolicyManage  Permission = "policy.manage"
+	PermAuthenticated Permission = "authenticated"
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleOfficer:   {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload},
-	RoleCustodian: {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermRecordingsEdit, PermAuditRead},
-	RoleLeader:    {PermRecordingsList, PermRecordingsRead, PermContentRead},
-	RoleDeptHead:  {PermRecordingsList, PermRecordingsRead, PermContentRead},
-	RoleLegal:     {PermRecordingsList, PermRecordingsRead, PermContentRead},
-	RoleSysAdmin:  {},
-	RoleSecAdmin:  {},
+	RoleOfficer:   {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermAccessRequest},
+	RoleCustodian: {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermRecordingsEdit, PermAuditRead, PermAccessRequest, PermRegisterRead, PermGrantRevoke},
+	RoleLeader:    {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest, PermAccessApprove, PermRegisterRead, PermGrantRevoke},
+	RoleDeptHead:  {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest},
+	RoleLegal:     {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest},
+	RoleSysAdmin:  {PermUsersManage},
+	RoleSecAdmin:  {PermPolicyManage, PermGrantRevoke},
 	RoleAuditor:   {PermAuditRead},
 	RoleStation:   {PermRecordingsList, PermRecordingsRead, PermUpload},
 }

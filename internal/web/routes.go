@@ -6,6 +6,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"shilu/internal/evidence"
 )
@@ -19,12 +20,14 @@ type route struct {
 	handler func(*Server, http.ResponseWriter, *http.Request) error
 }
 
-// routes is the whole surface of the server.
-var routes = []route{
+// routes is the whole surface of the server: the core below, the people
+// and sign-in routes (people.go) and the access-request routes (access.go).
+var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes)
+
+var coreRoutes = []route{
 	{"GET", "/healthz", "", (*Server).health},
 	{"GET", "/metrics", "", (*Server).metrics},
 	{"GET", "/api/v1/openapi.yaml", "", (*Server).openAPI},
-	{"POST", "/api/v1/login", "", (*Server).login},
 
 	// tus resumable uploads (R-STORE-3). OPTIONS is tus discovery.
 	{"OPTIONS", "/api/v1/uploads/", "", (*Server).upload},
