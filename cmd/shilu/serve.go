@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
 
 	"shilu/internal/auth"
+	"shilu/internal/evidence"
 	"shilu/internal/ingest"
 	"shilu/internal/media"
 	"shilu/internal/web"
@@ -26,12 +28,20 @@ func (e *cmdEnv) serve(args []string) error {
 	expire := fs.Duration("upload-expiry", 24*time.Hour, "remove unfinished uploads idle this long")
 	ffprobe := fs.String("ffprobe", "", `ffprobe binary for non-MP4 media ("" = from PATH, if there)`)
 	demo := fs.Bool("demo", false, "on an empty archive, create demo accounts and recordings")
+	skip := fs.String("view-without-approval", "", "comma-separated roles that may play recordings without a leader's approval (default none, as Art. 16 requires)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	var viewRoles []evidence.Role
+	for _, r := range strings.FieldsFunc(*skip, func(c rune) bool { return c == ',' || c == ' ' }) {
+		if !evidence.Role(r).Valid() {
+			return fmt.Errorf("--view-without-approval: %q is not a role (%v)", r, evidence.Roles)
+		}
+		viewRoles = append(viewRoles, evidence.Role(r))
+	}
 	maxSize, err := humanize.ParseBytes(*maxUpload)
 	if err != nil {
 		return fmt.Errorf("--max-upload: %w", err)
@@ -67,7 +77,7 @@ func (e *cmdEnv) serve(args []string) error {
 		return err
 	}
 	srv := web.New(web.Config{DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
-		Logger: logger, Argon2: auth.DefaultParams})
+		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/audit"
@@ -107,35 +109,101 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) error {
 }
 
 // recordingContent serves the original bytes, with range requests for
-// players (206) and the digest as the strong ETag. Every request is a read
-// of evidence and is in the custody log before the first byte leaves
-// (R-AUD-1, R-SEC-2); if the entry cannot be written, nothing is served.
+// players (206) and the digest as the strong ETag. Every request, each range
+// request of a playback included, needs a live grant (R-VIEW-1) unless the
+// policy lets the caller's role view without approval, is registered in the
+// register of viewings and is in the custody log before the first byte
+// leaves (R-AUD-1, R-SEC-2); if that cannot be written, nothing is served.
 func (s *Server) recordingContent(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.recording(r)
 	if err != nil {
 		return err
 	}
-	u := userOf(r)
-	details := map[string]string{"remote": r.RemoteAddr}
+	u, ctx := userOf(r), r.Context()
+	details := map[string]string{"remote": r.RemoteAddr, "request_id": requestID(ctx)}
 	if rg := r.Header.Get("Range"); rg != "" {
-		details["range"] = rg
+		details["range"] = printable(rg)
 	}
-	f, err := s.cfg.Blobs.Open(r.Context(), rec.Digest)
+	f, err := s.cfg.Blobs.Open(ctx, rec.Digest)
 	if err != nil {
-		s.audit(r.Context(), audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeFailed, Digests: []blob.Digest{rec.Digest}, Details: details})
+		s.audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeFailed, Digests: []blob.Digest{rec.Digest}, Details: details})
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
 	defer f.Close()
-	if err := s.audit(r.Context(), audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK, Digests: []blob.Digest{rec.Digest}, Details: details}); err != nil {
+	var until time.Time
+	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		var grantID int64
+		g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
+		switch {
+		case err == nil:
+			grantID, until = g.ID, g.Until
+			details["grant"] = strconv.FormatInt(g.ID, 10)
+		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(s.cfg.ViewWithoutApproval, u.Role):
+			details["grant"] = "policy:" + string(u.Role)
+		default:
+			return err
+		}
+		if err := tx.RecordViewing(ctx, grantID, u.ID, rec.ID, rangeLength(r.Header.Get("Range"), rec.Size)); err != nil {
+			return err
+		}
+		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK, Digests: []blob.Digest{rec.Digest}, Details: details})
 		return err
+	})
+	if evidence.ErrorCode(err) == evidence.EForbidden {
+		details["reason"] = "no live grant"
+		if aerr := s.audit(ctx, audit.Entry{Actor: u.Name, Action: "access.denied", Object: objRecording(rec.ID), Outcome: audit.OutcomeDenied, Digests: []blob.Digest{rec.Digest}, Details: details}); aerr != nil {
+			return aerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var body io.ReadSeeker = f
+	if !until.IsZero() {
+		body = &grantReader{ReadSeeker: f, until: until}
 	}
 	w.Header().Set("ETag", `"`+rec.Digest.String()+`"`)
 	w.Header().Set("Content-Type", contentType(rec))
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": rec.Filename}))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", time.Time{}, f)
+	http.ServeContent(w, r, "", time.Time{}, body)
 	return nil
+}
+
+// grantReader ends a long download when its grant expires, so a grant's end
+// is its end for a response already under way too.
+type grantReader struct {
+	io.ReadSeeker
+	until time.Time
+}
+
+func (g *grantReader) Read(p []byte) (int, error) {
+	if !time.Now().Before(g.until) {
+		return 0, evidence.Errorf(evidence.EForbidden, "the grant has expired")
+	}
+	return g.ReadSeeker.Read(p)
+}
+
+// rangeLength is how many bytes a Range header asks of a size-byte file, for
+// the register; anything but one well-formed range counts as the whole file.
+func rangeLength(h string, size int64) int64 {
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return size
+	}
+	a, b, _ := strings.Cut(spec, "-")
+	start, err1 := strconv.ParseInt(a, 10, 64)
+	end, err2 := strconv.ParseInt(b, 10, 64)
+	switch {
+	case a == "" && err2 == nil: // the last n bytes
+		return min(end, size)
+	case err1 == nil && b == "" && start < size:
+		return size - start
+	case err1 == nil && err2 == nil && start <= end && start < size:
+		return min(end, size-1) - start + 1
+	}
+	return size
 }
 
 func contentType(rec evidence.Recording) string {

@@ -42,6 +42,10 @@ type Config struct {
 	LoginSlots int
 	// SessionTTL is the lifetime of a token issued by /api/v1/login.
 	SessionTTL time.Duration
+	// ViewWithoutApproval lists the roles that may play and download
+	// without a grant (Art. 16 policy). The default, none, follows the
+	// regulation: nobody views without the leader's approval.
+	ViewWithoutApproval []evidence.Role
 }
 
 // Server serves the routes.

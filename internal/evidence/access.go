@@ -1,0 +1,140 @@
+package evidence
+
+import "time"
+
+// Purpose is why someone asks to view recordings. Art. 16 covers case work;
+// Art. 17 extends the same rules to litigation, enforcement supervision and
+// case analysis (R-VIEW-1, R-VIEW-2).
+type Purpose string
+
+// The purposes.
+const (
+	PurposeCaseWork     Purpose = "case_work"     // 办案
+	PurposeLitigation   Purpose = "litigation"    // 涉法涉诉
+	PurposeSupervision  Purpose = "supervision"   // 执法监督
+	PurposeCaseAnalysis Purpose = "case_analysis" // 案情研判
+	PurposeOther        Purpose = "other"
+)
+
+// Valid reports whether p is a known purpose.
+func (p Purpose) Valid() bool {
+	switch p {
+	case PurposeCaseWork, PurposeLitigation, PurposeSupervision, PurposeCaseAnalysis, PurposeOther:
+		return true
+	}
+	return false
+}
+
+// RequestStatus is where an access request stands.
+type RequestStatus string
+
+// The request states. Pending is the only state that changes: to approved
+// or rejected by the requester's leader, or withdrawn by the requester.
+const (
+	RequestPending   RequestStatus = "pending"
+	RequestApproved  RequestStatus = "approved"
+	RequestRejected  RequestStatus = "rejected"
+	RequestWithdrawn RequestStatus = "withdrawn"
+)
+
+// MaxAccessPeriod bounds how long a grant may last.
+const MaxAccessPeriod = 30 * 24 * time.Hour
+
+// AccessRequest asks the leader's approval to view recordings (Art. 16).
+type AccessRequest struct {
+	ID           int64         `json:"id"`
+	RequesterID  int64         `json:"requester_id"`
+	Requester    string        `json:"requester"`
+	Purpose      Purpose       `json:"purpose"`
+	Reason       string        `json:"reason"`
+	RecordingIDs []int64       `json:"recording_ids"`
+	From         time.Time     `json:"from"`
+	Until        time.Time     `json:"until"`
+	Status       RequestStatus `json:"status"`
+	CreatedAt    time.Time     `json:"created_at"`
+	DecidedBy    string        `json:"decided_by,omitempty"`
+	DecidedAt    *time.Time    `json:"decided_at,omitempty"`
+	Comment      string        `json:"comment,omitempty"`
+	GrantID      int64         `json:"grant_id,omitempty"`
+}
+
+// Validate checks a new request as submitted at now.
+func (r AccessRequest) Validate(now time.Time) error {
+	switch {
+	case !r.Purpose.Valid():
+		return Errorf(EInvalid, "purpose: want case_work, litigation, supervision, case_analysis or other")
+	case len([]rune(r.Reason)) < 4 || len(r.Reason) > 2000:
+		return Errorf(EInvalid, "reason: say why, in 4 to 2000 characters")
+	case len(r.RecordingIDs) == 0 || len(r.RecordingIDs) > 1000:
+		return Errorf(EInvalid, "recording_ids: name 1 to 1000 recordings")
+	case !r.Until.After(r.From):
+		return Errorf(EInvalid, "until must be after from")
+	case r.Until.Before(now):
+		return Errorf(EInvalid, "the period wanted has already ended")
+	case r.Until.Sub(r.From) > MaxAccessPeriod:
+		return Errorf(EInvalid, "the period wanted is longer than %d days", int(MaxAccessPeriod.Hours()/24))
+	}
+	return nil
+}
+
+// Decide moves a pending request to approved or rejected. The decider must
+// not be the requester: nobody approves their own viewing.
+func (r *AccessRequest) Decide(approve bool, by User, comment string, now time.Time) error {
+	if r.Status != RequestPending {
+		return Errorf(EConflict, "request %d is %s, not pending", r.ID, r.Status)
+	}
+	if by.ID == r.RequesterID {
+		return Errorf(EForbidden, "nobody decides their own request")
+	}
+	if !approve && len([]rune(comment)) < 2 {
+		return Errorf(EInvalid, "a rejection needs a comment")
+	}
+	r.Status = RequestRejected
+	if approve {
+		r.Status = RequestApproved
+	}
+	r.DecidedBy, r.DecidedAt, r.Comment = by.Name, &now, comment
+	return nil
+}
+
+// Grant is a time-limited permission, created by an approval, for one user
+// to play and download the recordings of one request.
+type Grant struct {
+	ID           int64      `json:"id"`
+	RequestID    int64      `json:"request_id"`
+	GranteeID    int64      `json:"grantee_id"`
+	Grantee      string     `json:"grantee"`
+	RecordingIDs []int64    `json:"recording_ids"`
+	From         time.Time  `json:"from"`
+	Until        time.Time  `json:"until"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy    string     `json:"revoked_by,omitempty"`
+}
+
+// Live reports whether the grant allows viewing at t.
+func (g Grant) Live(t time.Time) bool {
+	return g.RevokedAt == nil && !t.Before(g.From) && t.Before(g.Until)
+}
+
+// Viewing is one entry of the custodian's register (查阅登记): who viewed
+// which recording, under which grant, when and for how long. Range requests
+// of one playback are one viewing while they follow each other closely.
+type Viewing struct {
+	ID          int64         `json:"id"`
+	GrantID     int64         `json:"grant_id,omitempty"`
+	Viewer      string        `json:"viewer"`
+	RecordingID int64         `json:"recording_id"`
+	Purpose     Purpose       `json:"purpose,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	Approver    string        `json:"approver,omitempty"`
+	StartedAt   time.Time     `json:"started_at"`
+	LastAt      time.Time     `json:"last_at"`
+	Duration    time.Duration `json:"-"`
+	Seconds     float64       `json:"duration_seconds"`
+	Requests    int64         `json:"requests"`
+	Bytes       int64         `json:"bytes"`
+}
+
+// ViewingGap is how long a pause between range requests may be for them to
+// still count as one viewing.
+const ViewingGap = 5 * time.Minute

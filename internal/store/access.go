@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// CreateAccessRequest stores a pending request; its recordings must exist.
+func (tx *Tx) CreateAccessRequest(ctx context.Context, r evidence.AccessRequest) (evidence.AccessRequest, error) {
+	r.Status, r.CreatedAt = evidence.RequestPending, tx.now
+	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO access_requests (requester_id, purpose, reason, valid_from, valid_until, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.RequesterID, string(r.Purpose), r.Reason, micros(r.From), micros(r.Until), string(r.Status), micros(tx.now))
+	if err != nil {
+		return r, fmt.Errorf("store: create access request: %w", err)
+	}
+	for _, id := range r.RecordingIDs {
+		if _, err := tx.Recording(ctx, id); err != nil {
+			return r, err
+		}
+		if err := tx.exec(ctx, `INSERT INTO access_request_recordings (request_id, recording_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.ID, id); err != nil {
+			return r, fmt.Errorf("store: create access request: %w", err)
+		}
+	}
+	return tx.AccessRequest(ctx, r.ID)
+}
+
+const requestCols = `r.id, r.requester_id, u.name, r.purpose, r.reason, r.valid_from, r.valid_until, r.status, r.created_at,
+	COALESCE(d.name, ''), r.decided_at, r.comment, COALESCE(g.id, 0)`
+
+const requestFrom = ` FROM access_requests r JOIN users u ON u.id = r.requester_id
+	LEFT JOIN users d ON d.id = r.decided_by LEFT JOIN grants g ON g.request_id = r.id`
+
+func (tx *Tx) scanRequests(ctx context.Context, where string, args ...any) ([]evidence.AccessRequest, error) {
+	rows, err := tx.query(ctx, `SELECT `+requestCols+requestFrom+` WHERE `+where+` ORDER BY r.id DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: access requests: %w", err)
+	}
+	var list []evidence.AccessRequest
+	for rows.Next() {
+		var r evidence.AccessRequest
+		var purpose, status string
+		var from, until, created int64
+		var decided sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.RequesterID, &r.Requester, &purpose, &r.Reason, &from, &until, &status, &created,
+			&r.DecidedBy, &decided, &r.Comment, &r.GrantID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: access requests: %w", err)
+		}
+		r.Purpose, r.Status = evidence.Purpose(purpose), evidence.RequestStatus(status)
+		r.From, r.Until, r.CreatedAt = fromMicros(from), fromMicros(until), fromMicros(created)
+		if decided.Valid {
+			t := fromMicros(decided.Int64)
+			r.DecidedAt = &t
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: access requests: %w", err)
+	}
+	for i := range list {
+		if list[i].RecordingIDs, err = tx.ids(ctx, `SELECT recording_id FROM access_request_recordings WHERE request_id = ? ORDER BY recording_id`, list[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+func (tx *Tx) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: ids: %w", err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// AccessRequest returns one request.
+func (tx *Tx) AccessRequest(ctx context.Context, id int64) (evidence.AccessRequest, error) {
+	list, err := tx.scanRequests(ctx, `r.id = ?`, id)
+	if err != nil {
+		return evidence.AccessRequest{}, err
+	}
+	if len(list) == 0 {
+		return evidence.AccessRequest{}, evidence.Errorf(evidence.ENotFound, "access request %d not found", id)
+	}
+	return list[0], nil
+}
+
+// AccessRequestFilter selects requests; zero fields do not filter.
+type AccessRequestFilter struct {
+	RequesterID int64
+	Status      evidence.RequestStatus
+}
+
+// AccessRequests lists requests, newest first (at most 500).
+func (tx *Tx) AccessRequests(ctx context.Context, f AccessRequestFilter) ([]evidence.AccessRequest, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.RequesterID != 0 {
+		where, args = append(where, "r.requester_id = ?"), append(args, f.RequesterID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "r.status = ?"), append(args, string(f.Status))
+	}
+	list, err := tx.scanRequests(ctx, strings.Join(where, " AND "), args...)
+	if list == nil && err == nil {
+		list = []evidence.AccessRequest{}
+	}
+	return list, err
+}
+
+// DecideAccessRequest stores a decision made by evidence.AccessRequest.Decide
+// and, for an approval, creates the grant.
+func (tx *Tx) DecideAccessRequest(ctx context.Context, r evidence.AccessRequest, deciderID int64) (evidence.AccessRequest, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE access_requests SET status = ?, decided_by = ?, decided_at = ?, comment = ?
+		WHERE id = ? AND status = ?`), string(r.Status), deciderID, micros(tx.now), r.Comment, r.ID, string(evidence.RequestPending))
+	if err != nil {
+		return r, fmt.Errorf("store: decide access request %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return r, evidence.Errorf(evidence.EConflict, "request %d was decided meanwhile", r.ID)
+	}
+	if r.Status == evidence.RequestApproved {
+		// The grant runs for the period asked, but never starts before the
+		// approval.
+		from := r.From
+		if from.Before(tx.now) {
+			from = tx.now
+		}
+		if err := tx.exec(ctx, `INSERT INTO grants (request_id, grantee_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?)`,
+			r.ID, r.RequesterID, micros(from), micros(r.Until), micros(tx.now)); err != nil {
+			return r, fmt.Errorf("store: grant for request %d: %w", r.ID, err)
+		}
+	}
+	return tx.AccessRequest(ctx, r.ID)
+}
+
+const grantCols = `g.id, g.request_id, g.grantee_id, u.name, g.valid_from, g.valid_until, g.revoked_at, COALESCE(rv.name, '')`
+const grantFrom = ` FROM grants g JOIN users u ON u.id = g.grantee_id LEFT JOIN users rv ON rv.id = g.revoked_by`
+
+func (tx *Tx) scanGrants(ctx context.Context, where string, args ...any) ([]evidence.Grant, error) {
+	rows, err := tx.query(ctx, `SELECT `+grantCols+grantFrom+` WHERE `+where+` ORDER BY g.id DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: grants: %w", err)
+	}
+	list := []evidence.Grant{}
+	for rows.Next() {
+		var g evidence.Grant
+		var from, until int64
+		var revoked sql.NullInt64
+		if err := rows.Scan(&g.ID, &g.RequestID, &g.GranteeID, &g.Grantee, &from, &until, &revoked, &g.RevokedBy); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: grants: %w", err)
+		}
+		g.From, g.Until = fromMicros(from), fromMicros(until)
+		if revoked.Valid {
+			t := fromMicros(revoked.Int64)
+			g.RevokedAt = &t
+		}
+		list = append(list, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: grants: %w", err)
+	}
+	for i := range list {
+		if list[i].RecordingIDs, err = tx.ids(ctx, `SELECT recording_id FROM access_request_recordings WHERE request_id = ? ORDER BY recording_id`, list[i].RequestID); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// Grant returns one grant.
+func (tx *Tx) Grant(ctx context.Context, id int64) (evidence.Grant, error) {
+	list, err := tx.scanGrants(ctx, `g.id = ?`, id)
+	if err != nil {
+		return evidence.Grant{}, err
+	}
+	if len(list) == 0 {
+		return evidence.Grant{}, evidence.Errorf(evidence.ENotFound, "grant %d not found", id)
+	}
+	return list[0], nil
+}
+
+// Grants lists the grants of a user (granteeID != 0) or all, newest first.
+func (tx *Tx) Grants(ctx context.Context, granteeID int64) ([]evidence.Grant, error) {
+	if granteeID != 0 {
+		return tx.scanGrants(ctx, `g.grantee_id = ?`, granteeID)
+	}
+	return tx.scanGrants(ctx, `1 = 1`)
+}
+
+// LiveGrant returns a grant that lets user view recording at the
+// transaction's time, or an error with code EForbidden.
+func (tx *Tx) LiveGrant(ctx context.Context, userID, recordingID int64) (evidence.Grant, error) {
+	list, err := tx.scanGrants(ctx, `g.grantee_id = ? AND g.revoked_at IS NULL AND g.valid_from <= ? AND g.valid_until > ?
+		AND EXISTS (SELECT 1 FROM access_request_recordings ar WHERE ar.request_id = g.request_id AND ar.recording_id = ?)`,
+		userID, micros(tx.now), micros(tx.now), recordingID)
+	if err != nil {
+		return evidence.Grant{}, err
+	}
+	if len(list) == 0 {
+		return evidence.Grant{}, evidence.Errorf(evidence.EForbidden, "no live grant to view recording %d: request access and have it approved first", recordingID)
+	}
+	return list[0], nil
+}
+
+// RevokeGrant ends a grant now.
+func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`), micros(tx.now), byID, id)
+	if err != nil {
+		return evidence.Grant{}, fmt.Errorf("store: revoke grant %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := tx.Grant(ctx, id); err != nil {
+			return evidence.Grant{}, err
+		}
+		return evidence.Grant{}, evidence.Errorf(evidence.EConflict, "grant %d is already revoked", id)
+	}
+	return tx.Grant(ctx, id)
+}
+
+// RecordViewing registers one content request in the register: it extends
+// the user's latest viewing of the recording if that was active within
+// evidence.ViewingGap (the range requests of one playback), or starts a
+// new one. grantID is 0 for a viewing allowed without a grant by policy.
+func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) error {
+	var id int64
+	err := tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ?
+		ORDER BY last_at DESC LIMIT 1`, userID, recordingID, grantID, micros(tx.now.Add(-evidence.ViewingGap)))
+	switch {
+	case err == nil:
+		err = tx.exec(ctx, `UPDATE viewings SET last_at = ?, requests = requests + 1, bytes = bytes + ? WHERE id = ?`, micros(tx.now), bytes, id)
+	case errors.Is(err, sql.ErrNoRows):
+		var g any
+		if grantID != 0 {
+			g = grantID
+		}
+		err = tx.exec(ctx, `INSERT INTO viewings (grant_id, user_id, recording_id, started_at, last_at, requests, bytes) VALUES (?, ?, ?, ?, ?, 1, ?)`,
+			g, userID, recordingID, micros(tx.now), micros(tx.now), bytes)
+	}
+	if err != nil {
+		return fmt.Errorf("store: record viewing: %w", err)
+	}
+	return nil
+}
+
+// Register returns the viewings that started in [from, to), newest first,
+// with the viewer, the purpose and reason of the request and its approver.
+func (tx *Tx) Register(ctx context.Context, from, to time.Time) ([]evidence.Viewing, error) {
+	rows, err := tx.query(ctx, `SELECT v.id, COALESCE(v.grant_id, 0), u.name, v.recording_id, COALESCE(r.purpose, ''), COALESCE(r.reason, ''),
+		COALESCE(a.name, ''), v.started_at, v.last_at, v.requests, v.bytes
+		FROM viewings v JOIN users u ON u.id = v.user_id
+		LEFT JOIN grants g ON g.id = v.grant_id LEFT JOIN access_requests r ON r.id = g.request_id LEFT JOIN users a ON a.id = r.decided_by
+		WHERE v.started_at >= ? AND v.started_at < ? ORDER BY v.started_at DESC LIMIT 5000`, micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: register: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.Viewing{}
+	for rows.Next() {
+		var v evidence.Viewing
+		var purpose string
+		var started, last int64
+		if err := rows.Scan(&v.ID, &v.GrantID, &v.Viewer, &v.RecordingID, &purpose, &v.Reason, &v.Approver, &started, &last, &v.Requests, &v.Bytes); err != nil {
+			return nil, fmt.Errorf("store: register: %w", err)
+		}
+		v.Purpose, v.StartedAt, v.LastAt = evidence.Purpose(purpose), fromMicros(started), fromMicros(last)
+		v.Duration = v.LastAt.Sub(v.StartedAt)
+		v.Seconds = v.Duration.Seconds()
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
