@@ -21,8 +21,9 @@ type route struct {
 }
 
 // routes is the whole surface of the server: the core below, the people
-// and sign-in routes (people.go) and the access-request routes (access.go).
-var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes)
+// and sign-in routes (people.go), the access-request routes (access.go) and
+// the workbench pages (ui.go).
+var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes, uiRoutes)
 
 var coreRoutes = []route{
 	{"GET", "/healthz", "", (*Server).health},

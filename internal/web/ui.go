@@ -1,0 +1,4 @@
+package web
+
+// uiRoutes are the pages of the web workbench.
+var uiRoutes = []route{}
