@@ -42,6 +42,12 @@ type fixture struct {
 // exist, to make finishing fail).
 func newFixture(t *testing.T, user string) *fixture {
 	t.Helper()
+	return newFixtureAs(t, func(*http.Request) string { return user })
+}
+
+// newFixtureAs is newFixture with the acting user chosen per request.
+func newFixtureAs(t *testing.T, userOf func(*http.Request) string) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	db, _ := storetest.Open(t)
 	blobs, _ := disk.Open(filepath.Join(dir, "blobs"))
@@ -52,7 +58,7 @@ func newFixture(t *testing.T, user string) *fixture {
 	}
 	h := http.StripPrefix("/up/", svc.Handler())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), evidence.User{Name: user, Role: evidence.RoleStation})))
+		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), evidence.User{Name: userOf(r), Role: evidence.RoleStation})))
 	}))
 	t.Cleanup(srv.Close)
 	return &fixture{svc: svc, db: db, blobs: blobs, url: srv.URL + "/up/", dir: dir}
@@ -291,6 +297,48 @@ func TestSweepExpiresAbandonedUploads(t *testing.T) {
 			if (err == nil) != c.want {
 				t.Errorf("%s%s exists=%v, want %v", filepath.Base(c.url), suffix, err == nil, c.want)
 			}
+		}
+	}
+}
+
+// An upload is its creator's: another station neither sees, extends nor
+// ends it.
+func TestUploadBelongsToItsCreator(t *testing.T) {
+	f := newFixtureAs(t, func(r *http.Request) string { return r.Header.Get("X-Test-User") })
+	req, _ := http.NewRequest("POST", f.url, nil)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", "10")
+	req.Header.Set("X-Test-User", "station-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %v", resp, err)
+	}
+	loc := resp.Header.Get("Location")
+	if loc[0] == '/' {
+		loc = f.url[:len(f.url)-len("/up/")] + loc
+	}
+	for _, c := range []struct {
+		user, method string
+		want         int
+	}{{"station-02", "HEAD", 404}, {"station-02", "PATCH", 404}, {"station-02", "DELETE", 404}, {"station-01", "HEAD", 200}} {
+		var body *bytes.Reader
+		if c.method == "PATCH" {
+			body = bytes.NewReader([]byte("0123456789"))
+		} else {
+			body = bytes.NewReader(nil)
+		}
+		req, _ := http.NewRequest(c.method, loc, body)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Offset", "0")
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req.Header.Set("X-Test-User", c.user)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s by %s: %d, want %d", c.method, c.user, resp.StatusCode, c.want)
 		}
 	}
 }

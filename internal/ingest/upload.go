@@ -21,6 +21,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/filestore"
 	"github.com/tus/tusd/v2/pkg/handler"
 
+	"shilu/internal/auth"
 	"shilu/internal/blob"
 )
 
@@ -72,10 +73,23 @@ func (s *hashingStore) NewUpload(ctx context.Context, info handler.FileInfo) (ha
 	return &hashedUpload{Upload: u, s: s, id: fi.ID}, nil
 }
 
+// GetUpload finds an upload for HEAD, PATCH and DELETE. An upload belongs to
+// the user who created it: to anyone else it does not exist, although its
+// random ID is unguessable anyway. Requests without a user in the context
+// are the server's own (recovery, sweeping).
 func (s *hashingStore) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
 	u, err := s.fs.GetUpload(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if caller, ok := auth.UserFrom(ctx); ok {
+		info, err := u.GetInfo(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if info.MetaData[metaUploader] != caller.Name {
+			return nil, handler.ErrNotFound
+		}
 	}
 	return &hashedUpload{Upload: u, s: s, id: id}, nil
 }
