@@ -14,35 +14,55 @@ import (
 	"shilu/internal/store"
 )
 
+// userAdd makes an account. The first system administrator comes from
+// here: there are no default accounts (X-SEC-2). A person's initial
+// password is printed once and must be changed at first sign-in (X-SEC-1);
+// a station gets no password, only tokens.
 func (e *cmdEnv) userAdd(args []string) error {
-	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE")
+	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--must-change=false]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
 	role := fs.String("role", "", fmt.Sprintf("role, one of %v", evidence.Roles))
+	dept := fs.String("dept", "", "the user's department, by id or unique name")
+	mustChange := fs.Bool("must-change", true, "the initial password must be changed at first sign-in")
 	a, err := e.openWithFlags(fs, args, data, "name", "role")
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if !evidence.Role(*role).Valid() {
+	r := evidence.Role(*role)
+	if !r.Valid() {
 		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
 	}
-	password := auth.RandomPassword()
-	hash, err := auth.HashPassword(password, auth.DefaultParams)
-	if err != nil {
-		return err
+	var password, hash string
+	if r != evidence.RoleStation {
+		password = auth.RandomPassword()
+		if hash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
+			return err
+		}
 	}
 	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
-		u, err := tx.CreateUser(e.ctx, *name, evidence.Role(*role), hash)
+		deptID, err := findDepartment(e.ctx, tx, *dept)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "user.create", Object: "user:" + u.Name,
-			Outcome: audit.OutcomeOK, Details: map[string]string{"role": string(u.Role)}})
+		u, err := tx.CreateAccount(e.ctx, store.NewAccount{Name: *name, Role: r, PasswordHash: hash, DepartmentID: deptID, MustChange: hash != "" && *mustChange})
+		if err != nil {
+			return err
+		}
+		details := map[string]string{"role": string(u.Role)}
+		if deptID != nil {
+			details["department_id"] = strconv.FormatInt(*deptID, 10)
+		}
+		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "user.create", Object: "user:" + u.Name, Outcome: audit.OutcomeOK, Details: details})
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if password == "" {
+		fmt.Fprintf(e.stdout, "user %s (%s) created; it signs in with API tokens (shilu token create)\n", *name, *role)
+		return nil
 	}
 	fmt.Fprintf(e.stdout, "user %s (%s) created; initial password: %s\n", *name, *role, password)
 	return nil

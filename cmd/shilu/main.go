@@ -49,7 +49,10 @@ const usage = `shilu â€” evidence archive for law-enforcement audio and video (å
 
 Usage:
   shilu serve        --data DIR --listen ADDR     run the server
-  shilu user add     --data DIR --name NAME --role ROLE
+  shilu user add     --data DIR --name NAME --role ROLE [--dept DEPT]
+  shilu user reset   --data DIR --name NAME [--totp]   new initial password
+  shilu dept add     --data DIR --name NAME [--parent DEPT]
+  shilu dept list    --data DIR
   shilu token create --data DIR --user NAME       print an API token
   shilu upload       --server URL --token TOKEN FILE...
   shilu verify       --data DIR                   re-hash every original
@@ -85,11 +88,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "verify":
 		return env.verify(args[1:])
 	case "user":
+		if len(args) > 1 && args[1] == "reset" {
+			return env.userReset(args[2:])
+		}
 		rest, err := sub("add")
 		if err != nil {
 			return err
 		}
 		return env.userAdd(rest)
+	case "dept":
+		if len(args) > 1 && args[1] == "list" {
+			return env.deptList(args[2:])
+		}
+		rest, err := sub("add")
+		if err != nil {
+			return err
+		}
+		return env.deptAdd(rest)
 	case "token":
 		rest, err := sub("create")
 		if err != nil {

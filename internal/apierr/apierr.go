@@ -19,7 +19,7 @@ func Status(err error) int {
 		return http.StatusNotFound
 	case evidence.EConflict:
 		return http.StatusConflict
-	case evidence.EForbidden:
+	case evidence.EForbidden, evidence.EPasswordChange:
 		return http.StatusForbidden
 	case evidence.EUnauthorized:
 		return http.StatusUnauthorized

@@ -19,6 +19,9 @@ const (
 	ETooLarge     Code = "too_large"
 	EChecksum     Code = "checksum_mismatch"
 	EInternal     Code = "internal"
+	// EPasswordChange refuses everything but changing the password to a
+	// user whose password is initial or expired (X-SEC-1).
+	EPasswordChange Code = "password_change_required"
 )
 
 // Error is the application error: a code, a message fit to show the user,

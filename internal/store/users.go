@@ -6,23 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"shilu/internal/evidence"
 )
 
-// CreateUser adds a user with an already-hashed password.
+// CreateUser adds a user with an already-hashed password (empty for
+// stations, which sign in with tokens). The password counts as set now and
+// need not be changed; CreateAccount makes initial, must-change ones.
 func (tx *Tx) CreateUser(ctx context.Context, name string, role evidence.Role, passwordHash string) (evidence.User, error) {
-	u := evidence.User{Name: name, Role: role, CreatedAt: tx.now}
-	err := tx.get(ctx, []any{&u.ID}, `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		name, string(role), passwordHash, micros(tx.now))
-	if err != nil {
-		if isUniqueViolation(err) {
-			return u, evidence.Errorf(evidence.EConflict, "user %q already exists", name)
-		}
-		return u, fmt.Errorf("store: create user %s: %w", name, err)
-	}
-	return u, nil
+	a, err := tx.CreateAccount(ctx, NewAccount{Name: name, Role: role, PasswordHash: passwordHash})
+	return a.User, err
 }
 
 const userCols = `id, name, role, created_at, disabled, password_hash`
@@ -71,18 +64,12 @@ func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User,
 }
 
 func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	// SQLite: "constraint failed: UNIQUE constraint failed"; PostgreSQL: 23505.
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "23505")
-}
-
-// CreateSession stores the SHA-256 of a sign-in token that expires at exp.
-func (tx *Tx) CreateSession(ctx context.Context, userID int64, tokenHash []byte, exp time.Time) error {
-	if err := tx.exec(ctx, `INSERT INTO tokens (user_id, hash, name, created_at, expires_at) VALUES (?, ?, 'session', ?, ?)`,
-		userID, tokenHash, micros(tx.now), micros(exp)); err != nil {
-		return fmt.Errorf("store: create session: %w", err)
-	}
-	return nil
 }
 
 // UserCount returns how many users exist.

@@ -40,8 +40,11 @@ type Config struct {
 	// password checks, each of which holds Argon2.Memory KiB.
 	Argon2     auth.Params
 	LoginSlots int
-	// SessionTTL is the lifetime of a token issued by /api/v1/login.
+	// SessionTTL is the lifetime of a session made by /api/v1/login, however
+	// busy (X-SEC-1).
 	SessionTTL time.Duration
+	// Policy is the sign-in policy; zero fields take auth.DefaultPolicy's.
+	Policy auth.Policy
 	// ViewWithoutApproval lists the roles that may play and download
 	// without a grant (Art. 16 policy). The default, none, follows the
 	// regulation: nobody views without the leader's approval.
@@ -149,19 +152,15 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, perm evidence.P
 	return u, nil
 }
 
-// authenticate resolves the bearer token of r.
+// authenticate resolves r's session or API token and applies the rules of
+// sessions (session.go): the CSRF token, and the confinement of an initial
+// password or a missing second factor.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (evidence.User, error) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return evidence.User{}, evidence.Errorf(evidence.EUnauthorized, "missing bearer token")
+	c, err := s.resolve(ctx, r)
+	if err != nil {
+		return evidence.User{}, err
 	}
-	var u evidence.User
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		u, err = tx.UserByToken(ctx, auth.HashToken(tok))
-		return err
-	})
-	return u, err
+	return c.account.User, s.admit(c, r)
 }
 
 // fail answers err: the application error's message, or for internal
@@ -172,6 +171,9 @@ func (s *Server) fail(w *statusWriter, r *http.Request, err error, rid string) {
 	}
 	if w.wrote {
 		return // the body has started; nothing more can be said
+	}
+	if s.failPage(w, r, err, rid) {
+		return // a workbench page: sign-in redirect or an error page (ui.go)
 	}
 	if evidence.ErrorCode(err) == evidence.EUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="shilu"`)

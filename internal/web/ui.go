@@ -1,4 +1,423 @@
 package web
 
-// uiRoutes are the pages of the web workbench.
-var uiRoutes = []route{}
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"shilu/internal/audit"
+	"shilu/internal/auth"
+	"shilu/internal/evidence"
+)
+
+// uiRoutes are the pages of the web workbench. Each page needs the
+// permission of the API route whose data it shows; actions on a page call
+// that API from the browser, so the same checks decide them.
+var uiRoutes = []route{
+	{"GET", "/{$}", "", (*Server).home},
+	{"GET", "/static/{name}", "", (*Server).static},
+	{"GET", "/login", "", (*Server).loginPage},
+	{"GET", "/logout", "", (*Server).logoutPage},
+	{"GET", "/recordings", evidence.PermRecordingsList, (*Server).recordingsPage},
+	{"GET", "/recordings/{id}", evidence.PermRecordingsRead, (*Server).recordingPage},
+	{"GET", "/upload", evidence.PermUpload, (*Server).uploadPage},
+	{"GET", "/requests", evidence.PermAccessRequest, (*Server).requestsPage},
+	{"GET", "/approvals", evidence.PermAccessApprove, (*Server).approvalsPage},
+	{"GET", "/grants", evidence.PermAccessRequest, (*Server).grantsPage},
+	{"GET", "/register", evidence.PermRegisterRead, (*Server).registerPage},
+	{"GET", "/register.csv", evidence.PermRegisterRead, (*Server).registerCSV},
+	{"GET", "/custody", evidence.PermAuditRead, (*Server).custodyPage},
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// shanghai is the zone every page shows times in (DESIGN: store UTC, show
+// Asia/Shanghai). China has kept UTC+8 without daylight saving since 1991,
+// so a fixed zone is exact and needs no tz database on the host.
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// staticAsset is one embedded file with its checksummed URL.
+type staticAsset struct {
+	body  []byte
+	ctype string
+	url   string // /static/name?v=<hash>
+}
+
+// assets and pages are built once from the embedded files and never change.
+var assets = loadAssets()
+
+func loadAssets() map[string]staticAsset {
+	out := map[string]staticAsset{}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := path.Base(p)
+		out[name] = staticAsset{body: b, ctype: mime.TypeByExtension(path.Ext(name)), url: "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+var uiFuncs = template.FuncMap{
+	"asset": func(name string) string { return assets[name].url },
+	"time":  localTime,
+	"date":  func(t time.Time) string { return t.In(shanghai).Format("2006-01-02") },
+	"size":  humanSize,
+	"json": func(v any) (template.JS, error) {
+		b, err := json.Marshal(v)
+		return template.JS(b), err
+	},
+	"kinds": func() []evidence.Kind {
+		return []evidence.Kind{evidence.KindVideo, evidence.KindAudio, evidence.KindPhoto, evidence.KindUnknown}
+	},
+	"purposes": func() []evidence.Purpose { return purposes },
+	"statusClass": func(st evidence.RequestStatus) string {
+		return map[evidence.RequestStatus]string{evidence.RequestPending: "warning", evidence.RequestApproved: "success", evidence.RequestRejected: "danger"}[st] + ""
+	},
+	"outcomeClass": func(o string) string {
+		return map[string]string{audit.OutcomeOK: "success", audit.OutcomeDenied: "danger", audit.OutcomeFailed: "warning"}[o]
+	},
+	// actionClass groups custody actions for the timeline's colours.
+	"actionClass": func(a string) string { a, _, _ = strings.Cut(a, "."); return a },
+	"recordingID": func(obj string) string {
+		id, _ := strings.CutPrefix(obj, "recording:")
+		if id == obj {
+			return ""
+		}
+		return id
+	},
+}
+
+var purposes = []evidence.Purpose{evidence.PurposeCaseWork, evidence.PurposeLitigation, evidence.PurposeSupervision, evidence.PurposeCaseAnalysis, evidence.PurposeOther}
+
+var pages = parsePages()
+
+// parsePages parses each page template together with the layout.
+func parsePages() map[string]*template.Template {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" {
+			continue
+		}
+		out[base] = template.Must(template.New(base).Funcs(uiFuncs).ParseFS(templateFS, "templates/layout.html", n))
+	}
+	return out
+}
+
+func localTime(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return "—"
+		}
+		return v.In(shanghai).Format("2006-01-02 15:04:05")
+	case *time.Time:
+		if v == nil {
+			return "—"
+		}
+		return v.In(shanghai).Format("2006-01-02 15:04:05")
+	}
+	return fmt.Sprint(t)
+}
+
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
+	a, ok := assets[r.PathValue("name")]
+	if !ok {
+		return evidence.Errorf(evidence.ENotFound, "no such file")
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	// The URL carries the content's hash, so the file can be cached for good.
+	if r.URL.Query().Get("v") != "" {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err := w.Write(a.body)
+	return err
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/recordings", http.StatusSeeOther)
+	return nil
+}
+
+// menuItem is one entry of the left menu.
+type menuItem struct {
+	Key, Href string
+	Perm      evidence.Permission
+}
+
+type menuGroup struct {
+	Key, Icon string
+	Items     []menuItem
+}
+
+// menu is the whole left menu, grouped by business area; a user sees the
+// items their role may use.
+var menu = []menuGroup{
+	{"menu.recordings", "rec", []menuItem{
+		{"menu.recording_list", "/recordings", evidence.PermRecordingsList},
+		{"menu.upload", "/upload", evidence.PermUpload},
+	}},
+	{"menu.access", "key", []menuItem{
+		{"menu.my_requests", "/requests", evidence.PermAccessRequest},
+		{"menu.approvals", "/approvals", evidence.PermAccessApprove},
+		{"menu.grants", "/grants", evidence.PermAccessRequest},
+		{"menu.register", "/register", evidence.PermRegisterRead},
+	}},
+	{"menu.logs", "log", []menuItem{
+		{"menu.custody", "/custody", evidence.PermAuditRead},
+	}},
+}
+
+func menuFor(role evidence.Role) []menuGroup {
+	var out []menuGroup
+	for _, g := range menu {
+		var items []menuItem
+		for _, it := range g.Items {
+			if role.Can(it.Perm) {
+				items = append(items, it)
+			}
+		}
+		if len(items) > 0 {
+			out = append(out, menuGroup{g.Key, g.Icon, items})
+		}
+	}
+	return out
+}
+
+// page is what every template receives: the locale, the signed-in user, the
+// menu and breadcrumb, and the page's own data.
+type page struct {
+	Lang   string
+	User   evidence.User
+	Menu   []menuGroup
+	Active string   // href of the current menu item
+	Crumbs []string // catalogue keys, or literal text prefixed with "="
+	Title  string
+	Path   string // the current URL, for the language switch
+	Data   any
+	now    time.Time
+}
+
+// T looks a message up in the page's locale; args fill %s-style verbs.
+func (p *page) T(key string, args ...any) string { return msg(p.Lang, key, args...) }
+
+// Crumb renders one breadcrumb element.
+func (p *page) Crumb(c string) string {
+	if lit, ok := strings.CutPrefix(c, "="); ok {
+		return lit
+	}
+	return p.T(c)
+}
+
+// Role is the role's name in the page's language.
+func (p *page) Role(r evidence.Role) string { return p.T("role." + string(r)) }
+
+// Purpose is a purpose's name in the page's language.
+func (p *page) Purpose(x evidence.Purpose) string { return p.T("purpose." + string(x)) }
+
+// PurposeText names a purpose given as text (custody entry details).
+func (p *page) PurposeText(x string) string {
+	if evidence.Purpose(x).Valid() {
+		return p.Purpose(evidence.Purpose(x))
+	}
+	return x
+}
+
+// Action names a custody action; unknown actions show as they are logged.
+func (p *page) Action(a string) string {
+	if m, ok := catalogue[p.Lang]["action."+a]; ok {
+		return m
+	}
+	return a
+}
+
+// HasQuery reports whether Path carries a query.
+func (p *page) HasQuery() bool { return strings.Contains(p.Path, "?") }
+
+// Initial is the first letter of the user's name, for the avatar.
+func (p *page) Initial() string {
+	for _, r := range p.User.Name {
+		return strings.ToUpper(string(r))
+	}
+	return ""
+}
+
+// Kind is a recording kind's name.
+func (p *page) Kind(k evidence.Kind) string { return p.T("kind." + string(k)) }
+
+// Status is a request status's name.
+func (p *page) Status(st evidence.RequestStatus) string { return p.T("status." + string(st)) }
+
+// Duration formats d as H:MM:SS.
+func (p *page) Duration(d time.Duration) string {
+	if d <= 0 {
+		return "—"
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
+// Left formats the time left until t.
+func (p *page) Left(t time.Time) string {
+	d := t.Sub(p.now)
+	switch {
+	case d <= 0:
+		return p.T("grants.expired")
+	case d >= 24*time.Hour:
+		return p.T("grants.left_days", int(d.Hours())/24, int(d.Hours())%24)
+	case d >= time.Hour:
+		return p.T("grants.left_hours", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return p.T("grants.left_minutes", max(1, int(d.Minutes())))
+}
+
+// Messages are the catalogue entries the browser scripts need.
+func (p *page) Messages() map[string]string { return jsMessages(p.Lang) }
+
+// lang picks the locale: ?lang= (remembered in a cookie), the cookie, or
+// Simplified Chinese.
+func lang(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == "en" || c.Value == "zh") {
+		return c.Value
+	}
+	return "zh"
+}
+
+// newPage starts the data of a page.
+func newPage(w http.ResponseWriter, r *http.Request, active string, crumbs ...string) *page {
+	u := userOf(r)
+	p := &page{Lang: lang(w, r), User: u, Active: active, Crumbs: crumbs, now: time.Now()}
+	if u.Role != "" {
+		p.Menu = menuFor(u.Role)
+	}
+	q := r.URL.Query()
+	q.Del("lang")
+	p.Path = r.URL.Path
+	if len(q) > 0 {
+		p.Path += "?" + q.Encode()
+	}
+	if len(crumbs) > 0 {
+		p.Title = p.Crumb(crumbs[len(crumbs)-1])
+	}
+	return p
+}
+
+// render writes a page; it renders into a buffer first so that a template
+// error still becomes a proper error answer.
+func (s *Server) render(w http.ResponseWriter, code int, name string, p *page) error {
+	t, ok := pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	w.WriteHeader(code)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// isPage reports whether r is for a workbench page rather than the API or
+// the operational endpoints.
+func isPage(r *http.Request) bool {
+	_, p, _ := strings.Cut(r.Pattern, " ")
+	return p != "" && !strings.HasPrefix(p, "/api/") && p != "/healthz" && p != "/metrics" && !strings.HasPrefix(p, "/static/")
+}
+
+// failPage answers a page request that failed: a browser that is not
+// signed in goes to the sign-in page and comes back; other errors get a
+// page in the workbench's frame. It reports false when the error is left
+// to the API's answer.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid string) bool {
+	if !isPage(r) {
+		return false
+	}
+	code := evidence.ErrorCode(err)
+	if code == evidence.EUnauthorized || code == evidence.EPasswordChange {
+		// Clients that are not browsers (tests, scripts) get the plain 401.
+		if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+			return false
+		}
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return true
+	}
+	status, key := http.StatusInternalServerError, "error.internal"
+	switch code {
+	case evidence.EForbidden:
+		status, key = http.StatusForbidden, "error.forbidden"
+	case evidence.ENotFound:
+		status, key = http.StatusNotFound, "error.not_found"
+	case evidence.EInvalid:
+		status, key = http.StatusBadRequest, "error.invalid"
+	}
+	// The menu needs the user, whom wrap puts in the context only when
+	// authorization succeeded.
+	if u, aerr := s.authenticate(r.Context(), r); aerr == nil {
+		r = r.WithContext(auth.WithUser(r.Context(), u))
+	}
+	p := newPage(w, r, "", "error.title")
+	detail := ""
+	if code != evidence.EInternal {
+		detail = evidence.ErrorMessage(err)
+	}
+	p.Data = map[string]any{"Key": key, "Detail": detail, "RequestID": rid, "Status": status}
+	if rerr := s.render(w, status, "error", p); rerr != nil {
+		s.cfg.Logger.Error("render error page", "request_id", rid, "err", rerr)
+	}
+	return true
+}

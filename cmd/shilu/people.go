@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"shilu/internal/audit"
+	"shilu/internal/auth"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// findDepartment resolves a --dept value: "" is none, a number is an id,
+// anything else a name that must be unique across the tree.
+func findDepartment(ctx context.Context, tx *store.Tx, ref string) (*int64, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		d, err := tx.Department(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &d.ID, nil
+	}
+	all, err := tx.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []int64
+	for _, d := range all {
+		if d.Name == ref {
+			found = append(found, d.ID)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, evidence.Errorf(evidence.ENotFound, "no department %q", ref)
+	case 1:
+		return &found[0], nil
+	}
+	return nil, evidence.Errorf(evidence.EInvalid, "%d departments are named %q; give the id (shilu dept list)", len(found), ref)
+}
+
+// deptAdd makes a department, under --parent if given.
+func (e *cmdEnv) deptAdd(args []string) error {
+	fs := e.newFlags("dept add", "dept add --data DIR --name NAME [--parent ID|NAME]")
+	data := fs.String("data", "", "data directory")
+	name := fs.String("name", "", "department name, e.g. 交警支队")
+	parent := fs.String("parent", "", "the parent department, by id or unique name")
+	a, err := e.openWithFlags(fs, args, data, "name")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var d store.Department
+	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
+		parentID, err := findDepartment(e.ctx, tx, *parent)
+		if err != nil {
+			return err
+		}
+		if d, err = tx.CreateDepartment(e.ctx, *name, parentID); err != nil {
+			return err
+		}
+		details := map[string]string{"name": d.Name}
+		if parentID != nil {
+			details["parent_id"] = strconv.FormatInt(*parentID, 10)
+		}
+		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "department.create", Object: "department:" + strconv.FormatInt(d.ID, 10),
+			Outcome: audit.OutcomeOK, Details: details})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "department %d %s created\n", d.ID, d.Name)
+	return nil
+}
+
+// deptList prints the department tree, one per line, indented by depth.
+func (e *cmdEnv) deptList(args []string) error {
+	fs := e.newFlags("dept list", "dept list --data DIR")
+	data := fs.String("data", "", "data directory")
+	a, err := e.openWithFlags(fs, args, data)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var all []store.Department
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error { all, err = tx.Departments(e.ctx); return err }); err != nil {
+		return err
+	}
+	children := map[int64][]store.Department{} // parent id (0: none) → children, by id
+	for _, d := range all {
+		var p int64
+		if d.ParentID != nil {
+			p = *d.ParentID
+		}
+		children[p] = append(children[p], d)
+	}
+	var walk func(parent int64, depth int)
+	walk = func(parent int64, depth int) {
+		for _, d := range children[parent] {
+			fmt.Fprintf(e.stdout, "%s%d %s\n", strings.Repeat("  ", depth), d.ID, d.Name)
+			walk(d.ID, depth+1)
+		}
+	}
+	walk(0, 0)
+	return nil
+}
+
+// userReset gives a person a new initial password (a forgotten one, or a
+// locked-out only administrator), clears the lockout and ends their
+// sessions; --totp also removes their second factor (a lost phone). This is
+// the recovery of last resort, for whoever runs the server.
+func (e *cmdEnv) userReset(args []string) error {
+	fs := e.newFlags("user reset", "user reset --data DIR --name NAME [--totp]")
+	data := fs.String("data", "", "data directory")
+	name := fs.String("name", "", "user name")
+	totp := fs.Bool("totp", false, "also remove the user's second factor")
+	a, err := e.openWithFlags(fs, args, data, "name")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	password := auth.RandomPassword()
+	hash, err := auth.HashPassword(password, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
+		u, err := tx.AccountByName(e.ctx, *name)
+		if err != nil {
+			return err
+		}
+		if !u.HasPassword() {
+			return fmt.Errorf("%s signs in with API tokens, not a password", u.Name)
+		}
+		if err := tx.SetPassword(e.ctx, u.ID, hash, true); err != nil {
+			return err
+		}
+		details := map[string]string{"reset_password": "true"}
+		if *totp {
+			if err := tx.ResetTOTP(e.ctx, u.ID); err != nil {
+				return err
+			}
+			details["reset_totp"] = "true"
+		}
+		if err := tx.EndUserSessions(e.ctx, u.ID, 0); err != nil {
+			return err
+		}
+		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "user.update", Object: "user:" + u.Name, Outcome: audit.OutcomeOK, Details: details})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "user %s reset; initial password: %s\n", *name, password)
+	return nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"shilu/internal/auth"
+)
+
+// X-SEC-2: departments and the first accounts come from the CLI; a name is
+// never reused; a station gets no password; a reset gives a new initial
+// password.
+func TestPeopleCLI(t *testing.T) {
+	data := t.TempDir()
+	if out := mustCLI(t, "dept", "add", "--data", data, "--name", "市局"); out != "department 1 市局 created\n" {
+		t.Errorf("dept add: %q", out)
+	}
+	mustCLI(t, "dept", "add", "--data", data, "--name", "交警支队", "--parent", "市局")
+	mustCLI(t, "dept", "add", "--data", data, "--name", "一大队", "--parent", "2")
+	if out := mustCLI(t, "dept", "list", "--data", data); out != "1 市局\n  2 交警支队\n    3 一大队\n" {
+		t.Errorf("dept list:\n%s", out)
+	}
+	if _, err := cli(t, "dept", "add", "--data", data, "--name", "x", "--parent", "no such"); err == nil {
+		t.Error("dept add under a missing parent succeeded")
+	}
+	if out := mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "officer", "--dept", "一大队"); !strings.Contains(out, "initial password: ") {
+		t.Errorf("user add: %q", out)
+	}
+	if _, err := cli(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "leader"); err == nil {
+		t.Error("a second account named zhangwei was made")
+	}
+	if out := mustCLI(t, "user", "add", "--data", data, "--name", "station-01", "--role", "station"); strings.Contains(out, "password") {
+		t.Errorf("station add: %q", out)
+	}
+	if out := mustCLI(t, "user", "reset", "--data", data, "--name", "zhangwei", "--totp"); !strings.Contains(out, "initial password: ") {
+		t.Errorf("user reset: %q", out)
+	}
+	if _, err := cli(t, "user", "reset", "--data", data, "--name", "station-01"); err == nil {
+		t.Error("a station's password was reset")
+	}
+}
+
+// X-SEC-1, X-SEC-2: the first administrator, made from the CLI, signs in to
+// the real server and is confined to changing the initial password, then
+// to setting up TOTP; after that the session works, and cookie requests
+// that change state need the CSRF token.
+func TestFirstAdministrator(t *testing.T) {
+	data := t.TempDir()
+	out := mustCLI(t, "user", "add", "--data", data, "--name", "admin", "--role", "sysadmin")
+	initial := strings.TrimSpace(out[strings.Index(out, "initial password: ")+len("initial password: "):])
+	srv := startServer(t, data, "127.0.0.1:0")
+
+	var sess struct {
+		Token     string `json:"token"`
+		CSRFToken string `json:"csrf_token"`
+	}
+	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/login", "", nil, `{"name":"admin","password":"`+initial+`"}`, &sess); resp.StatusCode != 200 ||
+		!strings.Contains(string(b), `"password_change_required": true`) {
+		t.Fatalf("login: %d %s", resp.StatusCode, b)
+	}
+	cookie := map[string]string{"Cookie": auth.SessionCookie + "=" + sess.Token}
+	withCSRF := map[string]string{"Cookie": cookie["Cookie"], "X-CSRF-Token": sess.CSRFToken}
+	if resp, b := api(t, "GET", srv.URL+"/api/v1/users", "", cookie, nil); resp.StatusCode != 403 || !strings.Contains(string(b), "password_change_required") {
+		t.Fatalf("users with the initial password: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/password", "", withCSRF, `{"old_password":"`+initial+`","new_password":"Zhi-fa-ji-lu-2026"}`, nil); resp.StatusCode != 204 {
+		t.Fatalf("password change: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := api(t, "GET", srv.URL+"/api/v1/users", "", cookie, nil); resp.StatusCode != 403 || !strings.Contains(string(b), "totp_setup_required") {
+		t.Fatalf("users without TOTP: %d %s", resp.StatusCode, b)
+	}
+	var setup struct{ Secret string }
+	if resp, b := api(t, "POST", srv.URL+"/api/v1/totp/setup", "", withCSRF, &setup); resp.StatusCode != 200 {
+		t.Fatalf("totp setup: %d %s", resp.StatusCode, b)
+	}
+	code, _ := auth.TOTPCode(setup.Secret, auth.TOTPStep(time.Now()))
+	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/totp/enable", "", withCSRF, `{"code":"`+code+`"}`, nil); resp.StatusCode != 204 {
+		t.Fatalf("totp enable: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/departments", "", cookie, `{"name":"市局"}`, nil); resp.StatusCode != 403 {
+		t.Errorf("department without the CSRF token: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/departments", "", withCSRF, `{"name":"市局"}`, nil); resp.StatusCode != 201 {
+		t.Errorf("department: %d %s", resp.StatusCode, b)
+	}
+	var users struct{ Users []json.RawMessage }
+	if resp, b := api(t, "GET", srv.URL+"/api/v1/users", "", cookie, &users); resp.StatusCode != 200 || len(users.Users) != 1 || strings.Contains(string(b), "argon2") {
+		t.Errorf("users: %d %s", resp.StatusCode, b)
+	}
+	// X-SEC-2: the system administrator cannot fetch recordings.
+	if resp, _ := api(t, "GET", srv.URL+"/api/v1/recordings/1/content", "", cookie, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sysadmin content: %d, want 403", resp.StatusCode)
+	}
+}

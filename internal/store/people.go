@@ -1,0 +1,459 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// Department is a unit (单位/部门) in the organisation tree.
+type Department struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	ParentID  *int64    `json:"parent_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CreateDepartment adds a department under parent (nil: a root). The parent
+// must exist; sibling names are unique (EConflict).
+func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) (Department, error) {
+	d := Department{Name: name, ParentID: parent, CreatedAt: tx.now}
+	if name == "" {
+		return d, evidence.Errorf(evidence.EInvalid, "a department needs a name")
+	}
+	if parent != nil {
+		if _, err := tx.Department(ctx, *parent); err != nil {
+			return d, err
+		}
+	}
+	err := tx.get(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
+		name, nullInt(parent), micros(tx.now))
+	if isUniqueViolation(err) {
+		return d, evidence.Errorf(evidence.EConflict, "department %q already exists there", name)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: create department %s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Department returns the department with this id (ENotFound if none).
+func (tx *Tx) Department(ctx context.Context, id int64) (Department, error) {
+	d := Department{ID: id}
+	var parent sql.NullInt64
+	var created int64
+	err := tx.get(ctx, []any{&d.Name, &parent, &created}, `SELECT name, parent_id, created_at FROM departments WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, evidence.Errorf(evidence.ENotFound, "no department %d", id)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: department %d: %w", id, err)
+	}
+	d.ParentID, d.CreatedAt = fromNullInt(parent), fromMicros(created)
+	return d, nil
+}
+
+// Departments lists every department by id, so each parent comes before
+// its children (a parent is always made first).
+func (tx *Tx) Departments(ctx context.Context) ([]Department, error) {
+	rows, err := tx.query(ctx, `SELECT id, name, parent_id, created_at FROM departments ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: departments: %w", err)
+	}
+	defer rows.Close()
+	out := []Department{}
+	for rows.Next() {
+		var d Department
+		var parent sql.NullInt64
+		var created int64
+		if err := rows.Scan(&d.ID, &d.Name, &parent, &created); err != nil {
+			return nil, fmt.Errorf("store: departments: %w", err)
+		}
+		d.ParentID, d.CreatedAt = fromNullInt(parent), fromMicros(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// InDepartmentSubtree reports whether department dept is ofDept or lies
+// below it. A nil dept is in the subtree of nil only: people without a
+// department form their own group, so a leader without one leads exactly
+// them and nobody in the tree.
+func (tx *Tx) InDepartmentSubtree(ctx context.Context, dept, ofDept *int64) (bool, error) {
+	if dept == nil || ofDept == nil {
+		return dept == nil && ofDept == nil, nil
+	}
+	// Walk up from dept. UNION (not UNION ALL) drops repeats, so even a
+	// corrupted tree with a cycle ends the recursion.
+	var n int
+	err := tx.get(ctx, []any{&n}, `WITH RECURSIVE up(id) AS (
+			SELECT ?
+			UNION
+			SELECT d.parent_id FROM departments d JOIN up ON d.id = up.id WHERE d.parent_id IS NOT NULL
+		) SELECT COUNT(*) FROM up WHERE id = ?`, *dept, *ofDept)
+	if err != nil {
+		return false, fmt.Errorf("store: department subtree: %w", err)
+	}
+	return n > 0, nil
+}
+
+// IsLeaderOf reports whether leaderID's department is userID's department
+// or one of its ancestors: the department relation behind "the requester's
+// leader approves" (Art. 16). A leader without a department leads the users
+// without one. It looks at departments only: the caller checks the
+// leader's role (PermAccessApprove) and refuses self-approval, since every
+// user is, by this relation, in their own department. An unknown id is
+// ENotFound.
+func (tx *Tx) IsLeaderOf(ctx context.Context, leaderID, userID int64) (bool, error) {
+	leaderDept, err := tx.userDepartment(ctx, leaderID)
+	if err != nil {
+		return false, err
+	}
+	userDept, err := tx.userDepartment(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return tx.InDepartmentSubtree(ctx, userDept, leaderDept)
+}
+
+func (tx *Tx) userDepartment(ctx context.Context, userID int64) (*int64, error) {
+	var d sql.NullInt64
+	err := tx.get(ctx, []any{&d}, `SELECT department_id FROM users WHERE id = ?`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: department of user %d: %w", userID, err)
+	}
+	return fromNullInt(d), nil
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func fromNullInt(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Int64
+}
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+// Account is a user with the state of their sign-in: what the
+// administration API lists and what authentication decides on. Secrets
+// (the password hash, the TOTP secret) never leave the server in JSON.
+type Account struct {
+	evidence.User
+	DepartmentID      *int64     `json:"department_id,omitempty"`
+	MustChange        bool       `json:"must_change_password"`
+	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
+	LockedUntil       *time.Time `json:"locked_until,omitempty"`
+	TOTPEnabled       bool       `json:"totp_enabled"`
+	FailedLogins      int        `json:"-"`
+	PasswordHash      string     `json:"-"`
+	TOTPSecret        string     `json:"-"`
+	TOTPLastStep      int64      `json:"-"`
+}
+
+// HasPassword reports whether the account signs in with a password;
+// stations have none and use API tokens.
+func (a Account) HasPassword() bool { return a.PasswordHash != "" }
+
+// NewAccount is what CreateAccount needs.
+type NewAccount struct {
+	Name         string
+	Role         evidence.Role
+	PasswordHash string // already hashed; "" for a station
+	DepartmentID *int64
+	// MustChange marks an initial password, which the user must replace
+	// before doing anything else (X-SEC-1).
+	MustChange bool
+}
+
+// CreateAccount adds a user. A name is never reused (EConflict), and the
+// department must exist (ENotFound).
+func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) {
+	a := Account{User: evidence.User{Name: n.Name, Role: n.Role, CreatedAt: tx.now}, DepartmentID: n.DepartmentID,
+		MustChange: n.MustChange, PasswordHash: n.PasswordHash}
+	if n.Name == "" || !n.Role.Valid() {
+		return a, evidence.Errorf(evidence.EInvalid, "a user needs a name and one of the roles %v", evidence.Roles)
+	}
+	if n.DepartmentID != nil {
+		if _, err := tx.Department(ctx, *n.DepartmentID); err != nil {
+			return a, err
+		}
+	}
+	var changed any
+	if n.PasswordHash != "" {
+		a.PasswordChangedAt = &a.CreatedAt
+		changed = micros(tx.now)
+	}
+	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed)
+	if isUniqueViolation(err) {
+		return a, evidence.Errorf(evidence.EConflict, "user %q already exists", n.Name)
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: create user %s: %w", n.Name, err)
+	}
+	return a, nil
+}
+
+const accountCols = `id, name, role, created_at, disabled, password_hash, department_id, must_change,
+	password_changed_at, locked_until, totp_enabled, failed_logins, totp_secret, totp_last_step`
+
+func scanAccount(scan func(...any) error) (Account, error) {
+	var a Account
+	var role string
+	var created int64
+	var dept, changed, locked sql.NullInt64
+	err := scan(&a.ID, &a.Name, &role, &created, &a.Disabled, &a.PasswordHash, &dept, &a.MustChange,
+		&changed, &locked, &a.TOTPEnabled, &a.FailedLogins, &a.TOTPSecret, &a.TOTPLastStep)
+	a.Role, a.CreatedAt = evidence.Role(role), fromMicros(created)
+	a.DepartmentID, a.PasswordChangedAt, a.LockedUntil = fromNullInt(dept), fromNullMicros(changed), fromNullMicros(locked)
+	return a, err
+}
+
+// Account returns the user with this id (ENotFound if none).
+func (tx *Tx) Account(ctx context.Context, id int64) (Account, error) {
+	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountCols+` FROM users WHERE id = ?`), id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, evidence.Errorf(evidence.ENotFound, "no user %d", id)
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: user %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// AccountByName returns the user with this sign-in name (ENotFound if none).
+func (tx *Tx) AccountByName(ctx context.Context, name string) (Account, error) {
+	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountCols+` FROM users WHERE name = ?`), name).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, evidence.Errorf(evidence.ENotFound, "no user %q", name)
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: user %s: %w", name, err)
+	}
+	return a, nil
+}
+
+// Accounts lists every user by name.
+func (tx *Tx) Accounts(ctx context.Context) ([]Account, error) {
+	rows, err := tx.query(ctx, `SELECT `+accountCols+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	defer rows.Close()
+	out := []Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: users: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetDepartment moves a user to a department (nil: none).
+func (tx *Tx) SetDepartment(ctx context.Context, userID int64, dept *int64) error {
+	if dept != nil {
+		if _, err := tx.Department(ctx, *dept); err != nil {
+			return err
+		}
+	}
+	return tx.updateUser(ctx, userID, `department_id = ?`, nullInt(dept))
+}
+
+// SetDisabled disables or enables a user. A disabled user's sessions and
+// tokens stop working at their next request.
+func (tx *Tx) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return tx.updateUser(ctx, userID, `disabled = ?`, disabled)
+}
+
+// SetRole changes a user's role.
+func (tx *Tx) SetRole(ctx context.Context, userID int64, role evidence.Role) error {
+	if !role.Valid() {
+		return evidence.Errorf(evidence.EInvalid, "role %q: want one of %v", role, evidence.Roles)
+	}
+	return tx.updateUser(ctx, userID, `role = ?`, string(role))
+}
+
+// SetPassword stores a new password hash, set now. mustChange marks it
+// initial (an administrator's reset). It clears failed sign-ins and any
+// lockout.
+func (tx *Tx) SetPassword(ctx context.Context, userID int64, hash string, mustChange bool) error {
+	return tx.updateUser(ctx, userID, `password_hash = ?, password_changed_at = ?, must_change = ?, failed_logins = 0, locked_until = NULL`,
+		hash, micros(tx.now), mustChange)
+}
+
+// RecordLoginFailure counts a failed sign-in. At the max-th consecutive
+// failure the account locks until now+lockFor and the count restarts;
+// locked reports that this failure locked it. Failures while locked are not
+// counted: the caller refuses those before checking the password.
+func (tx *Tx) RecordLoginFailure(ctx context.Context, userID int64, max int, lockFor time.Duration) (locked bool, err error) {
+	var n int
+	err = tx.get(ctx, []any{&n}, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, userID)
+	if err != nil {
+		return false, fmt.Errorf("store: login failure of user %d: %w", userID, err)
+	}
+	if n < max {
+		return false, nil
+	}
+	return true, tx.updateUser(ctx, userID, `failed_logins = 0, locked_until = ?`, micros(tx.now.Add(lockFor)))
+}
+
+// RecordLoginSuccess clears the failure count of a user who signed in.
+func (tx *Tx) RecordLoginSuccess(ctx context.Context, userID int64) error {
+	return tx.updateUser(ctx, userID, `failed_logins = 0, locked_until = NULL`)
+}
+
+// SetTOTPSecret stores a new, not yet confirmed TOTP secret (setup). It
+// refuses (EConflict) while a confirmed one is enabled: replacing a second
+// factor takes an administrator's reset first.
+func (tx *Tx) SetTOTPSecret(ctx context.Context, userID int64, secret string) error {
+	a, err := tx.Account(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if a.TOTPEnabled {
+		return evidence.Errorf(evidence.EConflict, "two-factor sign-in is already enabled")
+	}
+	return tx.updateUser(ctx, userID, `totp_secret = ?, totp_last_step = 0`, secret)
+}
+
+// EnableTOTP confirms the stored secret, with step the time step of the
+// code that confirmed it (never accepted again).
+func (tx *Tx) EnableTOTP(ctx context.Context, userID int64, step int64) error {
+	return tx.updateUser(ctx, userID, `totp_enabled = 1, totp_last_step = ?`, step)
+}
+
+// ResetTOTP removes a user's second factor (a lost phone); they set up a
+// new one at their next sign-in if their role requires it.
+func (tx *Tx) ResetTOTP(ctx context.Context, userID int64) error {
+	return tx.updateUser(ctx, userID, `totp_enabled = 0, totp_secret = '', totp_last_step = 0`)
+}
+
+// UseTOTPStep records that a code of time step step was accepted. It
+// reports false, changing nothing, when that step or a later one was
+// already used: a code is good once (RFC 6238 §5.2).
+func (tx *Tx) UseTOTPStep(ctx context.Context, userID int64, step int64) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
+	if err != nil {
+		return false, fmt.Errorf("store: totp step of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: totp step of user %d: %w", userID, err)
+	}
+	return n == 1, nil
+}
+
+func (tx *Tx) updateUser(ctx context.Context, userID int64, set string, args ...any) error {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE users SET `+set+` WHERE id = ?`), append(args, userID)...)
+	if err != nil {
+		return fmt.Errorf("store: update user %d: %w", userID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: update user %d: %w", userID, err)
+	} else if n == 0 {
+		return evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+	}
+	return nil
+}
+
+// Session is a sign-in session. Its token is known only to its holder; the
+// store keeps the SHA-256.
+type Session struct {
+	ID        int64
+	UserID    int64
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time
+}
+
+// CreateSession stores a new session for a user, ending at exp at the
+// latest.
+func (tx *Tx) CreateSession(ctx context.Context, userID int64, tokenHash []byte, exp time.Time) (Session, error) {
+	s := Session{UserID: userID, CreatedAt: tx.now, LastSeen: tx.now, ExpiresAt: exp}
+	err := tx.get(ctx, []any{&s.ID}, `INSERT INTO sessions (user_id, hash, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		userID, tokenHash, micros(tx.now), micros(tx.now), micros(exp))
+	if err != nil {
+		return s, fmt.Errorf("store: create session: %w", err)
+	}
+	return s, nil
+}
+
+// SessionByToken returns the live session with this token hash and its
+// user. A session is live until it ends (logout), reaches its expiry, or
+// stays unused for idle (0: no idle limit); a disabled user has none.
+// Anything else is EUnauthorized, one message for all: a client learns
+// only to sign in again.
+func (tx *Tx) SessionByToken(ctx context.Context, tokenHash []byte, idle time.Duration) (Session, Account, error) {
+	var s Session
+	var created, seen, exp int64
+	var ended sql.NullInt64
+	err := tx.get(ctx, []any{&s.ID, &s.UserID, &created, &seen, &exp, &ended},
+		`SELECT id, user_id, created_at, last_seen, expires_at, ended_at FROM sessions WHERE hash = ?`, tokenHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+	}
+	if err != nil {
+		return s, Account{}, fmt.Errorf("store: session: %w", err)
+	}
+	s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(exp)
+	if ended.Valid || !tx.now.Before(s.ExpiresAt) || idle > 0 && tx.now.Sub(s.LastSeen) >= idle {
+		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+	}
+	a, err := tx.Account(ctx, s.UserID)
+	if err != nil {
+		return s, a, err
+	}
+	if a.Disabled {
+		return s, a, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+	}
+	return s, a, nil
+}
+
+// TouchSession records that the session was used now, for the idle
+// timeout.
+func (tx *Tx) TouchSession(ctx context.Context, id int64) error {
+	if err := tx.exec(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ? AND last_seen < ?`, micros(tx.now), id, micros(tx.now)); err != nil {
+		return fmt.Errorf("store: touch session %d: %w", id, err)
+	}
+	return nil
+}
+
+// EndSession ends a session now (logout).
+func (tx *Tx) EndSession(ctx context.Context, id int64) error {
+	if err := tx.exec(ctx, `UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL`, micros(tx.now), id); err != nil {
+		return fmt.Errorf("store: end session %d: %w", id, err)
+	}
+	return nil
+}
+
+// EndUserSessions ends every live session of a user except keep (0: all),
+// e.g. the other sessions when the password changes.
+func (tx *Tx) EndUserSessions(ctx context.Context, userID, keep int64) error {
+	if err := tx.exec(ctx, `UPDATE sessions SET ended_at = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL`, micros(tx.now), userID, keep); err != nil {
+		return fmt.Errorf("store: end sessions of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,392 @@
+// Shilu workbench scripts: sign-in, dialogs and actions that call the JSON
+// API with the session cookie and the CSRF token, and a small tus client
+// for uploads. No dependencies; everything is served by the binary.
+'use strict';
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const M = JSON.parse(($('#messages') || {}).textContent || '{}');
+  const t = (key, ...args) => {
+    let i = 0;
+    return (M[key] || key).replace(/%[sd]/g, () => String(args[i++]));
+  };
+
+  // CSRF token of the session: from the sign-in answer, else from
+  // GET /api/v1/session (the cookie itself is out of the scripts' reach).
+  let csrf = sessionStorage.getItem('shilu.csrf') || '';
+  async function csrfToken(fresh) {
+    if (csrf && !fresh) return csrf;
+    const r = await fetch('/api/v1/session', { credentials: 'same-origin' });
+    if (r.ok) {
+      csrf = (await r.json()).csrf_token || '';
+      sessionStorage.setItem('shilu.csrf', csrf);
+    }
+    return csrf;
+  }
+
+  class APIError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || ('HTTP ' + status));
+      this.status = status; this.code = e.code; this.details = e.details || {};
+    }
+  }
+
+  // api calls the JSON API; unsafe methods carry the CSRF token.
+  async function api(method, path, body, retried) {
+    const headers = { 'Accept': 'application/json' };
+    if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = await csrfToken();
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let r;
+    try {
+      r = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new Error(t('network'));
+    }
+    if (r.status === 204) return {};
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      // A stale token (e.g. after signing in again in another tab): fetch a
+      // fresh one and retry once.
+      if (r.status === 403 && !retried && /CSRF/i.test((data.error || {}).message || '')) {
+        await csrfToken(true);
+        return api(method, path, body, true);
+      }
+      throw new APIError(r.status, data);
+    }
+    return data;
+  }
+
+  let toastTimer;
+  function toast(text, isError) {
+    const el = $('#toast');
+    if (!el) { if (isError) alert(text); return; }
+    el.textContent = text;
+    el.classList.toggle('error', !!isError);
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 3000);
+  }
+  function showError(form, text) {
+    const el = $('.form-error', form) || $('[role=alert]', form);
+    if (el) { el.textContent = text; el.hidden = !text; } else if (text) toast(text, true);
+  }
+
+  // Times: the pages show and take Beijing time (UTC+8) whatever the
+  // browser's zone.
+  const pad = n => String(n).padStart(2, '0');
+  function localInput(date) {
+    const d = new Date(date.getTime() + 8 * 3600e3);
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  }
+  const fromLocalInput = v => v ? new Date(v + ':00+08:00').toISOString() : null;
+
+  function humanSize(n) {
+    const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (i ? n.toFixed(1) : n) + ' ' + u[i];
+  }
+
+  // ---- sign-in -------------------------------------------------------
+  function initLogin() {
+    const form = $('#login-form');
+    if (!form) return;
+    const change = $('#change-form');
+    const next = form.dataset.next || '/recordings';
+    let oldPassword = '';
+    const go = () => { location.assign(next); };
+    const askChange = () => { form.hidden = true; change.hidden = false; $('#new-password').focus(); };
+
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(form, '');
+      const body = { name: form.name.value.trim(), password: form.password.value };
+      if (!$('#totp-field').hidden) body.totp = form.totp.value.trim();
+      const btn = $('button[type=submit]', form);
+      btn.disabled = true;
+      try {
+        const ans = await api('POST', '/api/v1/login', body);
+        csrf = ans.csrf_token || '';
+        sessionStorage.setItem('shilu.csrf', csrf);
+        oldPassword = body.password;
+        if (ans.password_change_required) askChange(); else go();
+      } catch (e) {
+        if (e.details && e.details.totp_required) {
+          $('#totp-field').hidden = false;
+          $('#login-totp').focus();
+          showError(form, $('#login-totp').value ? e.message : t('totp_needed'));
+        } else {
+          showError(form, e.status === 401 && /wrong name or password/.test(e.message) ? t('signin_failed') : e.message);
+        }
+      } finally {
+        btn.disabled = false;
+      }
+    });
+
+    // Sent here by a page while signed in with an initial or expired
+    // password: change it, giving the current one again.
+    api('GET', '/api/v1/session').then(ans => {
+      if (!ans.password_change_required) return;
+      csrf = ans.csrf_token || csrf;
+      $('#old-password-field').hidden = false;
+      askChange();
+      $('#old-password').focus();
+    }, () => {});
+
+    change.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(change, '');
+      if (change.new.value !== change.new2.value) { showError(change, t('mismatch')); return; }
+      try {
+        const old = $('#old-password-field').hidden ? oldPassword : change.old.value;
+        await api('POST', '/api/v1/password', { old_password: old, new_password: change.new.value });
+        go();
+      } catch (e) {
+        showError(change, e.message);
+      }
+    });
+  }
+
+  async function logout() {
+    try { await api('POST', '/api/v1/logout'); } catch (e) { /* the session may be gone already */ }
+    sessionStorage.removeItem('shilu.csrf');
+    location.assign('/logout');
+  }
+
+  // ---- access requests -----------------------------------------------
+  function openRequest(ids) {
+    const dlg = $('#request-dialog');
+    if (!dlg) return;
+    const form = $('#request-form');
+    form.reset();
+    showError(form, '');
+    form.recordings.value = ids || '';
+    const now = new Date();
+    form.from.value = localInput(now);
+    form.until.value = localInput(new Date(now.getTime() + 7 * 86400e3));
+    dlg.showModal();
+    (ids ? form.reason : form.recordings).focus();
+  }
+
+  function initRequestForm() {
+    const form = $('#request-form');
+    if (!form) return;
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(form, '');
+      const ids = form.recordings.value.split(/[\s,，、]+/).filter(Boolean).map(Number);
+      if (!ids.length || ids.some(n => !Number.isInteger(n) || n <= 0)) { showError(form, t('need_ids')); return; }
+      const body = { recording_ids: ids, purpose: form.purpose.value, reason: form.reason.value.trim(), from: fromLocalInput(form.from.value), until: fromLocalInput(form.until.value) };
+      try {
+        await api('POST', '/api/v1/access-requests', body);
+        $('#request-dialog').close();
+        toast(t('request_sent'));
+        setTimeout(() => location.assign('/requests'), 600);
+      } catch (e) {
+        showError(form, e.message);
+      }
+    });
+  }
+
+  function initDecide() {
+    const form = $('#decide-form');
+    if (!form) return;
+    let current = null;
+    $$('[data-action=decide]').forEach(b => b.addEventListener('click', () => {
+      current = { id: b.dataset.id, decision: b.dataset.decision };
+      const title = $('#decide-title');
+      title.textContent = title.dataset[current.decision];
+      const row = b.closest('tr');
+      $('#decide-summary').textContent = t('summary', current.id, row ? row.cells[1].textContent.trim() : '');
+      const submit = $('#decide-submit');
+      submit.className = 'btn ' + (current.decision === 'approve' ? 'btn-success' : 'btn-danger');
+      form.reset();
+      showError(form, '');
+      $('#decide-dialog').showModal();
+      form.comment.focus();
+    }));
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      const comment = form.comment.value.trim();
+      if (current.decision === 'reject' && comment.length < 2) { showError(form, t('need_comment')); return; }
+      try {
+        await api('POST', `/api/v1/access-requests/${current.id}/${current.decision}`, { comment });
+        $('#decide-dialog').close();
+        toast(t(current.decision === 'approve' ? 'approved' : 'rejected'));
+        setTimeout(() => location.reload(), 600);
+      } catch (e) {
+        showError(form, e.message);
+      }
+    });
+  }
+
+  function initSelection() {
+    const btn = $('[data-action=request-selected]');
+    if (!btn) return;
+    const boxes = $$('input[name=rec]');
+    const update = () => { btn.disabled = !boxes.some(b => b.checked); };
+    boxes.forEach(b => b.addEventListener('change', update));
+    const all = $('[data-action=check-all]');
+    if (all) all.addEventListener('change', () => { boxes.forEach(b => { b.checked = all.checked; }); update(); });
+    btn.addEventListener('click', () => openRequest(boxes.filter(b => b.checked).map(b => b.value).join(', ')));
+  }
+
+  // ---- uploads over tus (resumable) ------------------------------------
+  const CHUNK = 8 << 20;
+  const HASH_LIMIT = 256 << 20;
+  const b64 = s => btoa(unescape(encodeURIComponent(s)));
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+  async function sha256Hex(file) {
+    const buf = await file.arrayBuffer();
+    const h = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+    return Array.from(h, x => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // tusFetch sends one tus request; X-CSRF-Token because the session
+  // cookie authenticates it.
+  async function tusFetch(method, url, headers, body) {
+    const h = Object.assign({ 'Tus-Resumable': '1.0.0', 'X-CSRF-Token': await csrfToken() }, headers);
+    return fetch(url, { method, headers: h, body, credentials: 'same-origin' });
+  }
+
+  async function tusError(r) {
+    const data = await r.json().catch(() => null);
+    if (data && data.error) return new APIError(r.status, data);
+    const text = await r.text().catch(() => '');
+    return new APIError(r.status, { error: { message: text || ('HTTP ' + r.status) } });
+  }
+
+  async function upload(file, row) {
+    const set = (state, cls) => { const s = $('.ui-state', row); s.textContent = t(state); s.className = 'ui-state tag tag-' + (cls || 'info'); };
+    const detail = text => { $('.ui-detail', row).textContent = text; };
+    const bar = $('.progress-bar', row), prog = $('.progress', row);
+    const progress = (done) => { const p = file.size ? Math.floor(done * 100 / file.size) : 100; bar.style.width = p + '%'; prog.setAttribute('aria-valuenow', p); };
+    let cancelled = false;
+    const cancelBtn = document.createElement('button');
+    cancelBtn.type = 'button'; cancelBtn.className = 'btn btn-small btn-text'; cancelBtn.textContent = t('cancel');
+    $('.ui-actions', row).append(cancelBtn);
+
+    const meta = ['filename ' + b64(file.name)];
+    if (file.size <= HASH_LIMIT && window.crypto && crypto.subtle) {
+      set('hashing');
+      meta.push('sha256 ' + b64(await sha256Hex(file)));
+    } else {
+      detail(t('no_hash'));
+    }
+    set('uploading');
+    let r = await tusFetch('POST', '/api/v1/uploads/', { 'Upload-Length': String(file.size), 'Upload-Metadata': meta.join(',') });
+    if (r.status !== 201) throw await tusError(r);
+    const url = new URL(r.headers.get('Location'), location.href).pathname;
+    cancelBtn.addEventListener('click', async () => { cancelled = true; await tusFetch('DELETE', url).catch(() => {}); });
+
+    let offset = 0, failures = 0, started = Date.now();
+    while (true) {
+      if (cancelled) { set('cancelled', 'muted'); return; }
+      if (offset >= file.size && file.size > 0) break;
+      let res;
+      try {
+        res = await tusFetch('PATCH', url, { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }, file.slice(offset, offset + CHUNK));
+      } catch (e) {
+        res = null;
+      }
+      if (res && res.status === 204) {
+        offset = Number(res.headers.get('Upload-Offset'));
+        failures = 0;
+        progress(offset);
+        const rate = offset / Math.max(1, (Date.now() - started) / 1000);
+        detail(`${humanSize(offset)} / ${humanSize(file.size)} · ${t('speed', humanSize(rate))}`);
+        const id = res.headers.get('Shilu-Recording-Id');
+        if (id) return finished(id);
+        if (file.size === 0) break;
+        continue;
+      }
+      if (res && res.status < 500 && res.status !== 423) {
+        const err = await tusError(res);
+        if (res.status === 409 && err.details && err.details.recording_id) return finished(err.details.recording_id, true);
+        if (res.status !== 409) throw err; // 409 otherwise: the offset moved; ask HEAD
+      }
+      // Network failure, a conflict on the offset or a server hiccup: ask
+      // the server where it stands (HEAD) and go on from there.
+      if (++failures > 30) throw new Error(t('network'));
+      set('retrying', 'warning');
+      await sleep(Math.min(10000, 500 * failures));
+      try {
+        const h = await tusFetch('HEAD', url);
+        if (h.ok) offset = Number(h.headers.get('Upload-Offset'));
+      } catch (e) { /* still offline */ }
+      set('uploading');
+    }
+    return finished(null);
+
+    function finished(id, dup) {
+      cancelBtn.remove();
+      progress(file.size);
+      row.classList.add('done');
+      set(dup ? 'duplicate' : 'done', dup ? 'warning' : 'success');
+      if (id) {
+        const a = document.createElement('a');
+        a.href = '/recordings/' + id; a.className = 'link'; a.textContent = t('view') + ' #' + id;
+        $('.ui-actions', row).append(a);
+      }
+    }
+  }
+
+  function initUpload() {
+    const input = $('#upload-file');
+    if (!input) return;
+    const list = $('#uploads'), tpl = $('#upload-row'), zone = $('#dropzone');
+    const start = files => {
+      // One file at a time keeps the disk and the network busy without
+      // making every upload slow.
+      let chain = Promise.resolve();
+      for (const f of files) {
+        const row = tpl.content.firstElementChild.cloneNode(true);
+        $('.ui-name', row).textContent = f.name;
+        $('.ui-size', row).textContent = humanSize(f.size);
+        const s = $('.ui-state', row); s.textContent = t('waiting');
+        list.prepend(row);
+        chain = chain.then(() => upload(f, row).catch(e => {
+          row.classList.add('failed');
+          s.textContent = t('failed'); s.className = 'ui-state tag tag-danger';
+          $('.ui-detail', row).textContent = e.message;
+        }));
+      }
+    };
+    input.addEventListener('change', () => { start(Array.from(input.files)); input.value = ''; });
+    zone.addEventListener('dragover', e => { e.preventDefault(); zone.classList.add('over'); });
+    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+    zone.addEventListener('drop', e => { e.preventDefault(); zone.classList.remove('over'); start(Array.from(e.dataTransfer.files)); });
+  }
+
+  // ---- wiring ------------------------------------------------------------
+  document.addEventListener('click', ev => {
+    const el = ev.target.closest('[data-action]');
+    if (!el) return;
+    switch (el.dataset.action) {
+      case 'logout': logout(); break;
+      case 'open-request': openRequest(el.dataset.recordings); break;
+      case 'close-dialog': el.closest('dialog').close(); break;
+      case 'copy': {
+        const text = $('#' + el.dataset.copy).textContent.trim();
+        navigator.clipboard.writeText(text).then(() => toast(t('copied')), () => toast(text));
+        break;
+      }
+    }
+  });
+
+  document.addEventListener('DOMContentLoaded', () => {
+    initLogin();
+    initRequestForm();
+    initDecide();
+    initSelection();
+    initUpload();
+    if ($('#logout-page')) {
+      // Reached directly: end the session here too.
+      api('POST', '/api/v1/logout').catch(() => {}).finally(() => sessionStorage.removeItem('shilu.csrf'));
+    }
+    const auto = $('[data-autoopen]');
+    if (auto) openRequest(auto.dataset.recordings);
+  });
+})();

@@ -1,0 +1,430 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"shilu/internal/audit"
+	"shilu/internal/evidence"
+	"shilu/internal/media"
+	"shilu/internal/store"
+)
+
+// pageSize is how many rows a list page shows.
+const pageSize = 20
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	p := newPage(w, r, "", "login.title")
+	next := r.URL.Query().Get("next")
+	// Only local paths: the sign-in page must not send anyone elsewhere.
+	if u, err := url.Parse(next); err != nil || next == "" || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
+		next = "/recordings"
+	}
+	p.Data = map[string]string{"Next": next}
+	return s.render(w, http.StatusOK, "login", p)
+}
+
+func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "logout", newPage(w, r, "", "logout.title"))
+}
+
+// recordingsView is the data of the recordings list.
+type recordingsView struct {
+	Query      url.Values
+	Officer    string
+	Device     string
+	Kind       string
+	From, To   string // dates in Asia/Shanghai, as the date inputs hold them
+	Recordings []recordingRow
+	Total      int
+	Page       int
+	Pages      int
+	Prev, Next string // URLs of the neighbouring pages; "" at the ends
+	First, End int    // the rows shown, 1-based
+}
+
+type recordingRow struct {
+	evidence.Recording
+	Duration time.Duration
+}
+
+// parseDay reads a YYYY-MM-DD date as the start of that day in Shanghai.
+func parseDay(v string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", v, shanghai)
+	if err != nil {
+		return t, evidence.Errorf(evidence.EInvalid, "want a date such as 2026-11-26")
+	}
+	return t, nil
+}
+
+func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Page: 1}
+	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Limit: pageSize}
+	if f.Kind != "" && !f.Kind.Valid() {
+		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
+	}
+	if v.From != "" {
+		t, err := parseDay(v.From)
+		if err != nil {
+			return err
+		}
+		f.From = t.UTC()
+	}
+	if v.To != "" {
+		t, err := parseDay(v.To)
+		if err != nil {
+			return err
+		}
+		f.To = t.AddDate(0, 0, 1).UTC() // the whole "to" day
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1<<20 {
+		v.Page = n
+	}
+	f.Offset = (v.Page - 1) * pageSize
+	var list []evidence.Recording
+	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		list, v.Total, err = tx.Recordings(r.Context(), f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, rec := range list {
+		v.Recordings = append(v.Recordings, recordingRow{rec, recordingDuration(rec)})
+	}
+	v.Pages = max(1, (v.Total+pageSize-1)/pageSize)
+	v.First, v.End = min(f.Offset+1, v.Total), min(f.Offset+len(list), v.Total)
+	link := func(n int) string {
+		q := url.Values{}
+		for _, k := range []string{"officer", "device", "kind", "from", "to"} {
+			if x := r.URL.Query().Get(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+		q.Set("page", strconv.Itoa(n))
+		return "/recordings?" + q.Encode()
+	}
+	if v.Page > 1 {
+		v.Prev = link(v.Page - 1)
+	}
+	if v.Page < v.Pages {
+		v.Next = link(v.Page + 1)
+	}
+	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
+	p.Data = v
+	return s.render(w, http.StatusOK, "recordings", p)
+}
+
+// recordingDuration is the recording's length from its probed facts, or
+// from its recorded start and end.
+func recordingDuration(rec evidence.Recording) time.Duration {
+	if rec.RecordedStart != nil && rec.RecordedEnd != nil {
+		return rec.RecordedEnd.Sub(*rec.RecordedStart)
+	}
+	var f media.Facts
+	if len(rec.Media) > 0 && json.Unmarshal(rec.Media, &f) == nil {
+		return f.Duration
+	}
+	return 0
+}
+
+// recordingView is the data of a recording's page.
+type recordingView struct {
+	Rec        evidence.Recording
+	Facts      media.Facts
+	Duration   time.Duration
+	CanPlay    bool // a live grant, or the policy lets the role view without one
+	MayRequest bool
+	Until      time.Time // the grant's end
+	Trail      []trailItem
+}
+
+// trailItem is one step of the custody timeline; consecutive reads of the
+// content by one user (the range requests of a playback) are one step.
+type trailItem struct {
+	audit.Entry
+	Count int
+	Last  time.Time
+}
+
+func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.recording(r)
+	if err != nil {
+		return err
+	}
+	u, ctx := userOf(r), r.Context()
+	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest)}
+	if len(rec.Media) > 0 {
+		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
+	}
+	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		if u.Role.Can(evidence.PermContentRead) {
+			g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
+			switch {
+			case err == nil:
+				v.CanPlay, v.Until = true, g.Until
+			case evidence.ErrorCode(err) == evidence.EForbidden || evidence.ErrorCode(err) == evidence.ENotFound:
+				v.CanPlay = slices.Contains(s.cfg.ViewWithoutApproval, u.Role)
+			default:
+				return err
+			}
+		}
+		raw, err := tx.AuditTrail(ctx, objRecording(rec.ID), 10000)
+		if err != nil {
+			return err
+		}
+		for _, data := range raw {
+			e, err := audit.Decode(data)
+			if err != nil {
+				return fmt.Errorf("web: custody of recording %d: %w", rec.ID, err)
+			}
+			if n := len(v.Trail); n > 0 && e.Action == "recording.content" && v.Trail[n-1].Action == e.Action && v.Trail[n-1].Actor == e.Actor && v.Trail[n-1].Outcome == e.Outcome {
+				v.Trail[n-1].Count++
+				v.Trail[n-1].Last = e.Time
+				continue
+			}
+			v.Trail = append(v.Trail, trailItem{Entry: e, Count: 1, Last: e.Time})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(v.Trail) // newest first
+	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
+	p.Data = v
+	return s.render(w, http.StatusOK, "recording", p)
+}
+
+func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) error {
+	p := newPage(w, r, "/upload", "menu.recordings", "menu.upload")
+	return s.render(w, http.StatusOK, "upload", p)
+}
+
+// requestsView is the data of the requests and approvals pages.
+type requestsView struct {
+	Requests   []evidence.AccessRequest
+	Recording  int64 // prefill of the new-request dialog
+	Pending    bool
+	DefaultEnd string
+	DefaultBeg string
+}
+
+func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := userOf(r), r.Context()
+	v := requestsView{}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("recording"), 10, 64); err == nil && id > 0 {
+		v.Recording = id
+	}
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		v.Requests, err = tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now().In(shanghai)
+	v.DefaultBeg, v.DefaultEnd = now.Format("2006-01-02T15:04"), now.AddDate(0, 0, 7).Format("2006-01-02T15:04")
+	p := newPage(w, r, "/requests", "menu.access", "menu.my_requests")
+	p.Data = v
+	return s.render(w, http.StatusOK, "requests", p)
+}
+
+// approvalsPage lists the requests of the leader's people: pending ones
+// first to decide, then the decided ones (?status=all).
+func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := userOf(r), r.Context()
+	v := requestsView{Pending: r.URL.Query().Get("status") != "all"}
+	f := store.AccessRequestFilter{}
+	if v.Pending {
+		f.Status = evidence.RequestPending
+	}
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		list, err := tx.AccessRequests(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, req := range list {
+			if req.RequesterID == u.ID {
+				continue
+			}
+			leads, err := tx.IsLeaderOf(ctx, u.ID, req.RequesterID)
+			if err != nil {
+				return err
+			}
+			if leads {
+				v.Requests = append(v.Requests, req)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p := newPage(w, r, "/approvals", "menu.access", "menu.approvals")
+	p.Data = v
+	return s.render(w, http.StatusOK, "approvals", p)
+}
+
+// grantsView is the data of the grants page.
+type grantsView struct {
+	Live, Past []evidence.Grant
+}
+
+func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := userOf(r), r.Context()
+	var v grantsView
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		list, err := tx.Grants(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, g := range list {
+			if g.Live(tx.Now()) {
+				v.Live = append(v.Live, g)
+			} else {
+				v.Past = append(v.Past, g)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p := newPage(w, r, "/grants", "menu.access", "menu.grants")
+	p.Data = v
+	return s.render(w, http.StatusOK, "grants", p)
+}
+
+// registerView is the data of the register of viewings.
+type registerView struct {
+	From, To string
+	Viewings []evidence.Viewing
+	CSV      string
+}
+
+// registerPeriod reads ?from=&to= (dates in Shanghai); the default is the
+// last 30 days.
+func registerPeriod(r *http.Request) (from, to time.Time, fs, ts string, err error) {
+	now := time.Now().In(shanghai)
+	fs, ts = r.URL.Query().Get("from"), r.URL.Query().Get("to")
+	if fs == "" {
+		fs = now.AddDate(0, 0, -30).Format("2006-01-02")
+	}
+	if ts == "" {
+		ts = now.Format("2006-01-02")
+	}
+	if from, err = parseDay(fs); err != nil {
+		return
+	}
+	if to, err = parseDay(ts); err != nil {
+		return
+	}
+	return from.UTC(), to.AddDate(0, 0, 1).UTC(), fs, ts, nil
+}
+
+func (s *Server) viewings(r *http.Request) (registerView, error) {
+	from, to, fs, ts, err := registerPeriod(r)
+	v := registerView{From: fs, To: ts}
+	if err != nil {
+		return v, err
+	}
+	v.CSV = "/register.csv?" + url.Values{"from": {fs}, "to": {ts}}.Encode()
+	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		v.Viewings, err = tx.Register(r.Context(), from, to)
+		return err
+	})
+	return v, err
+}
+
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.viewings(r)
+	if err != nil {
+		return err
+	}
+	p := newPage(w, r, "/register", "menu.access", "menu.register")
+	p.Data = v
+	return s.render(w, http.StatusOK, "register", p)
+}
+
+// registerCSV exports the register as CSV (UTF-8 with a byte order mark,
+// which spreadsheet programs need to read Chinese text).
+func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.viewings(r)
+	if err != nil {
+		return err
+	}
+	p := newPage(w, r, "/register")
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="register-%s-%s.csv"`, v.From, v.To))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(w)
+	cw.Write([]string{p.T("register.viewer"), p.T("register.recording"), p.T("register.purpose"), p.T("register.reason"), p.T("register.approver"),
+		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes")})
+	for _, x := range v.Viewings {
+		purpose := ""
+		if x.Purpose != "" {
+			purpose = p.Purpose(x.Purpose)
+		}
+		cw.Write([]string{csvSafe(x.Viewer), strconv.FormatInt(x.RecordingID, 10), purpose, csvSafe(x.Reason), csvSafe(x.Approver),
+			localTime(x.StartedAt), localTime(x.LastAt), strconv.FormatFloat(x.Seconds, 'f', 0, 64), strconv.FormatInt(x.Requests, 10), strconv.FormatInt(x.Bytes, 10)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading user text as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}
+
+// custodyView is the data of the custody log page: the newest entries.
+type custodyView struct {
+	Size    uint64
+	Entries []audit.Entry
+}
+
+func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var v custodyView
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		size, _, err := tx.LogState(ctx)
+		if err != nil {
+			return err
+		}
+		v.Size = size
+		start := uint64(0)
+		if size > 200 {
+			start = size - 200
+		}
+		return tx.Entries(ctx, start, func(_ uint64, data, _ []byte) error {
+			e, err := audit.Decode(data)
+			if err != nil {
+				return err
+			}
+			v.Entries = append(v.Entries, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(v.Entries)
+	p := newPage(w, r, "/custody", "menu.logs", "menu.custody")
+	p.Data = v
+	return s.render(w, http.StatusOK, "custody", p)
+}

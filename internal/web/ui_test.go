@@ -1,0 +1,289 @@
+package web
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"shilu/internal/blob"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// page fetches a workbench page as role with a bearer token.
+func (ts *testServer) page(t *testing.T, role evidence.Role, path string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+ts.tokens[role])
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	ts.ServeHTTP(w, req)
+	return w
+}
+
+// Every page renders for every role that may open it, and in both locales.
+func TestPagesRender(t *testing.T) {
+	ts := newTestServer(t)
+	for _, rt := range uiRoutes {
+		if rt.perm == "" || strings.HasSuffix(rt.pattern, ".csv") {
+			continue
+		}
+		path := ts.fill(rt.pattern)
+		for _, role := range evidence.Roles {
+			if !role.Can(rt.perm) {
+				continue
+			}
+			for _, l := range []string{"zh", "en"} {
+				w := ts.page(t, role, path+"?lang="+l)
+				body := w.Body.String()
+				if w.Code != http.StatusOK {
+					t.Errorf("%s %s as %s: status %d\n%s", l, path, role, w.Code, body)
+					continue
+				}
+				if !strings.Contains(body, `id="main"`) || !strings.Contains(body, msg(l, "role."+string(role))) {
+					t.Errorf("%s %s as %s: no layout or role name", l, path, role)
+				}
+				if strings.Contains(body, "<no value>") || regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<`).MatchString(body) {
+					t.Errorf("%s %s as %s: unrendered value or missing message key:\n%s", l, path, role, regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<|<no value>`).FindString(body))
+				}
+			}
+		}
+	}
+	for _, p := range []string{"/login", "/logout"} {
+		if w := ts.page(t, "", p); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "实录") {
+			t.Errorf("%s: %d", p, w.Code)
+		}
+	}
+	if w := ts.page(t, "", "/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/recordings" {
+		t.Errorf("/: %d %s", w.Code, w.Header().Get("Location"))
+	}
+}
+
+// The left menu shows exactly the items the role may use.
+func TestMenuShowsPermittedItems(t *testing.T) {
+	ts := newTestServer(t)
+	for _, role := range evidence.Roles {
+		t.Run(string(role), func(t *testing.T) {
+			path := "/recordings"
+			if !role.Can(evidence.PermRecordingsList) {
+				if !role.Can(evidence.PermAuditRead) {
+					if got := menuFor(role); len(got) != 0 {
+						t.Errorf("menu %v for a role with no pages", got)
+					}
+					return
+				}
+				path = "/custody"
+			}
+			w := ts.page(t, role, path)
+			if w.Code != http.StatusOK {
+				t.Fatalf("%s: %d", path, w.Code)
+			}
+			body := w.Body.String()
+			nav := body[strings.Index(body, "<nav>"):strings.Index(body, "</nav>")]
+			for _, g := range menu {
+				for _, it := range g.Items {
+					shown := strings.Contains(nav, `href="`+it.Href+`"`)
+					if shown != role.Can(it.Perm) {
+						t.Errorf("%s shown=%v, permission %s", it.Href, shown, it.Perm)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Times are stored in UTC and shown in Asia/Shanghai.
+func TestPagesShowShanghaiTime(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 25, 17, 30, 5, 0, time.UTC) // 01:30:05 on the 26th in Beijing
+	end := start.Add(90 * time.Second)
+	var id int64
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, "u-station")
+		if err != nil {
+			return err
+		}
+		rec, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("night shift")), Size: 11, Filename: "night.mp4",
+			Kind: evidence.KindVideo, Device: "DSJ-7", Officer: "012345", RecordedStart: &start, RecordedEnd: &end}, u.ID)
+		id = rec.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/recordings", "/recordings?from=2026-11-26&to=2026-11-26", "/recordings/" + strconv.FormatInt(id, 10)} {
+		body := ts.page(t, evidence.RoleOfficer, path).Body.String()
+		if !strings.Contains(body, "2026-11-26 01:30:05") {
+			t.Errorf("%s: no 2026-11-26 01:30:05 (Beijing time)", path)
+		}
+		if !strings.Contains(body, "0:01:30") {
+			t.Errorf("%s: no duration 0:01:30", path)
+		}
+	}
+	// The 25th in Beijing ends at 16:00 UTC: the recording is not on it.
+	if body := ts.page(t, evidence.RoleOfficer, "/recordings?from=2026-11-25&to=2026-11-25").Body.String(); strings.Contains(body, "night.mp4") {
+		t.Error("the date filter reads dates in UTC, not Beijing time")
+	}
+}
+
+// A recording's page shows the player only with a live grant, and a request
+// button without one.
+func TestRecordingPagePlayer(t *testing.T) {
+	ts := newTestServer(t)
+	path := "/recordings/" + strconv.FormatInt(ts.recID, 10)
+	// Everyone who may view holds a grant in newTestServer.
+	if body := ts.page(t, evidence.RoleOfficer, path).Body.String(); !strings.Contains(body, `<video id="player"`) || !strings.Contains(body, "/api/v1/recordings/"+strconv.FormatInt(ts.recID, 10)+"/content") {
+		t.Error("officer with a grant: no player")
+	}
+	body := ts.page(t, evidence.RoleStation, path).Body.String()
+	if strings.Contains(body, "<video") || !strings.Contains(body, `id="no-grant"`) {
+		t.Error("station: player shown without a grant")
+	}
+	if !strings.Contains(body, "入库") {
+		t.Error("custody timeline lacks the ingest entry")
+	}
+}
+
+// Browsers that are not signed in go to the sign-in page; API clients get
+// 401; a forbidden page is an HTML page, not JSON.
+func TestPageErrors(t *testing.T) {
+	ts := newTestServer(t)
+	w := ts.page(t, "", "/recordings?kind=video", "Accept", "text/html,application/xhtml+xml")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?next=%2Frecordings%3Fkind%3Dvideo" {
+		t.Errorf("anonymous browser: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	if w := ts.page(t, "", "/recordings"); w.Code != http.StatusUnauthorized {
+		t.Errorf("anonymous client: %d", w.Code)
+	}
+	w = ts.page(t, evidence.RoleOfficer, "/register", "Accept", "text/html")
+	if w.Code != http.StatusForbidden || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") || !strings.Contains(w.Body.String(), msg("zh", "error.forbidden")) {
+		t.Errorf("forbidden page: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	if w := ts.page(t, evidence.RoleOfficer, "/recordings/999"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), msg("zh", "error.not_found")) {
+		t.Errorf("missing recording: %d", w.Code)
+	}
+	if w := ts.page(t, evidence.RoleOfficer, "/api/v1/recordings/999"); !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("API error is not JSON: %s", w.Header().Get("Content-Type"))
+	}
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "javascript:alert(1)"} {
+		if body := ts.page(t, "", "/login?next="+next).Body.String(); !strings.Contains(body, `data-next="/recordings"`) {
+			t.Errorf("sign-in page keeps next=%s", next)
+		}
+	}
+}
+
+// The register is exported as CSV with Chinese headings.
+func TestRegisterCSV(t *testing.T) {
+	ts := newTestServer(t)
+	if w := ts.do("GET", "/api/v1/recordings/"+strconv.FormatInt(ts.recID, 10)+"/content", ts.tokens[evidence.RoleLegal]); w.Code != http.StatusOK {
+		t.Fatalf("play: %d", w.Code)
+	}
+	w := ts.page(t, evidence.RoleCustodian, "/register.csv")
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.HasPrefix(body, "\uFEFF查阅人,") || !strings.Contains(body, "u-legal,"+strconv.FormatInt(ts.recID, 10)+",办案,route test,u-leader,") {
+		t.Errorf("register.csv: %d\n%s", w.Code, body)
+	}
+	if body := ts.page(t, evidence.RoleCustodian, "/register").Body.String(); !strings.Contains(body, "u-legal") {
+		t.Error("register page lacks the viewing")
+	}
+}
+
+// Both locales have the same keys, and every key that the templates, the
+// scripts and the code use exists.
+func TestCatalogueComplete(t *testing.T) {
+	for _, pair := range [][2]string{{"zh", "en"}, {"en", "zh"}} {
+		for k, v := range catalogue[pair[0]] {
+			if _, ok := catalogue[pair[1]][k]; !ok {
+				t.Errorf("%s has %q, %s does not", pair[0], k, pair[1])
+			}
+			if strings.TrimSpace(v) == "" {
+				t.Errorf("%s %q is empty", pair[0], k)
+			}
+		}
+	}
+	need := map[string]bool{}
+	tmplKey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := templateFS.ReadFile(p)
+		for _, m := range tmplKey.FindAllStringSubmatch(string(b), -1) {
+			need[m[1]] = true
+		}
+		return nil
+	})
+	js, _ := staticFS.ReadFile("static/app.js")
+	for _, m := range regexp.MustCompile(`\bt\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
+		need["js."+m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`\bset\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
+		need["js."+m[1]] = true
+	}
+	for _, g := range menu {
+		need[g.Key] = true
+		for _, it := range g.Items {
+			need[it.Key] = true
+		}
+	}
+	for _, r := range evidence.Roles {
+		need["role."+string(r)] = true
+	}
+	for _, p := range purposes {
+		need["purpose."+string(p)] = true
+	}
+	for _, k := range []evidence.Kind{evidence.KindVideo, evidence.KindAudio, evidence.KindPhoto, evidence.KindUnknown} {
+		need["kind."+string(k)] = true
+	}
+	for _, s := range []evidence.RequestStatus{evidence.RequestPending, evidence.RequestApproved, evidence.RequestRejected, evidence.RequestWithdrawn} {
+		need["status."+string(s)] = true
+	}
+	for _, o := range []string{"ok", "denied", "failed"} {
+		need["outcome."+o] = true
+	}
+	for _, k := range []string{"error.title", "error.forbidden", "error.not_found", "error.invalid", "error.internal", "grants.expired", "grants.left_days",
+		"grants.left_hours", "grants.left_minutes", "register.duration_s", "register.last"} {
+		need[k] = true
+	}
+	if len(need) < 100 {
+		t.Fatalf("found only %d keys in use: is the key pattern out of date?", len(need))
+	}
+	var missing []string
+	for k := range need {
+		for _, l := range []string{"zh", "en"} {
+			if _, ok := catalogue[l][k]; !ok {
+				missing = append(missing, l+":"+k)
+			}
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("missing from the catalogue: %v", missing)
+	}
+}
+
+// Static files are served with checksummed URLs.
+func TestStatic(t *testing.T) {
+	ts := newTestServer(t)
+	for name, a := range assets {
+		w := ts.page(t, "", a.url)
+		if w.Code != http.StatusOK || w.Body.Len() != len(a.body) || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: %d %d", name, w.Code, w.Body.Len())
+		}
+	}
+	if w := ts.page(t, "", "/static/nothing.js"); w.Code != http.StatusNotFound {
+		t.Errorf("missing file: %d", w.Code)
+	}
+}
