@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,9 +47,11 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	}
 	var list strings.Builder
 	var stationToken string
+	passwords := map[string]string{}
 	err := a.db.Update(ctx, func(tx *store.Tx) error {
 		for _, acc := range accounts {
 			pw := auth.RandomPassword()
+			passwords[acc.name] = pw
 			hash, err := auth.HashPassword(pw, auth.DefaultParams)
 			if err != nil {
 				return err
@@ -89,14 +94,75 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 		return err
 	}
 	c := &tusclient.Client{Endpoint: url + "/api/v1/uploads/", Token: stationToken}
+	var ids []int64
 	for _, f := range files {
 		id, err := e.uploadOne(c, url, stationToken, f, "", "", true)
 		if err != nil {
 			return fmt.Errorf("demo upload %s: %w", filepath.Base(f), err)
 		}
+		ids = append(ids, id)
 		fmt.Fprintf(e.stdout, "demo recording %d: %s\n", id, filepath.Base(f))
 	}
-	return nil
+	return demoAccess(ctx, url, passwords, ids)
+}
+
+// demoAccess files access requests through the API as people would: one of
+// zhangwei's is approved by the leader liuyang, lina's waits for approval.
+func demoAccess(ctx context.Context, url string, passwords map[string]string, ids []int64) error {
+	call := func(who, method, path string, body any, out any) error {
+		tok, err := demoLogin(ctx, url, who, passwords[who])
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequestWithContext(ctx, method, url+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			msg, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("demo %s %s: %s %s", method, path, resp.Status, msg)
+		}
+		if out != nil {
+			return json.NewDecoder(resp.Body).Decode(out)
+		}
+		return nil
+	}
+	until := time.Now().Add(7 * 24 * time.Hour).UTC()
+	var approved struct {
+		ID int64 `json:"id"`
+	}
+	if err := call("zhangwei", "POST", "/api/v1/access-requests", map[string]any{"recording_ids": ids, "purpose": "case_work",
+		"reason": "核对现场检查录像，制作询问笔录", "until": until}, &approved); err != nil {
+		return err
+	}
+	if err := call("liuyang", "POST", fmt.Sprintf("/api/v1/access-requests/%d/approve", approved.ID), map[string]any{"comment": "同意，限办案使用"}, nil); err != nil {
+		return err
+	}
+	return call("lina", "POST", "/api/v1/access-requests", map[string]any{"recording_ids": ids[len(ids)-1:], "purpose": "supervision",
+		"reason": "执法监督抽查", "until": until}, nil)
+}
+
+func demoLogin(ctx context.Context, url, name, password string) (string, error) {
+	b, _ := json.Marshal(map[string]string{"name": name, "password": password})
+	req, _ := http.NewRequestWithContext(ctx, "POST", url+"/api/v1/login", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("demo sign-in of %s: %s", name, resp.Status)
+	}
+	return out.Token, nil
 }
 
 // demoMedia writes demo recordings into dir: a WAV and a JPEG made in Go
