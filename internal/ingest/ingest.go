@@ -129,6 +129,12 @@ func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handl
 
 func (s *Service) preFinish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 	rec, err := s.finish(hook.Context, hook.Upload)
+	switch evidence.ErrorCode(err) {
+	case evidence.EChecksum, evidence.EConflict:
+		// Nothing of these bytes is kept: they are not what was declared,
+		// or they are already archived.
+		s.discard(context.WithoutCancel(hook.Context), hook.Upload.ID)
+	}
 	if err != nil {
 		if evidence.ErrorCode(err) == evidence.EInternal {
 			s.cfg.Logger.Error("ingest failed", "upload", hook.Upload.ID, "err", err)
@@ -149,9 +155,11 @@ func tusError(err error) error {
 
 // finish archives a complete upload: compare digests, refuse duplicates,
 // probe, make the blob durable, then commit the recording and its custody
-// entry together. A rejected upload's bytes are removed; the bytes of an
-// accepted one stay (hard-linked to the blob) until the sweeper removes the
-// upload. finish is idempotent, so Recover can rerun it after a crash.
+// entry together. The bytes of an accepted upload stay (hard-linked to the
+// blob) until the sweeper removes the upload. finish is idempotent, so
+// Recover can rerun it after a crash; it returns EChecksum for bytes that
+// are not what the client declared and EConflict for content already
+// archived, and leaves removing such uploads to its caller.
 func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.Recording, error) {
 	// The pipeline outlives a client that hangs up after its last byte.
 	ctx = context.WithoutCancel(ctx)
@@ -166,7 +174,6 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 		return rec, err
 	}
 	if md.SHA256 != nil && *md.SHA256 != d {
-		s.discard(ctx, info.ID)
 		return rec, &evidence.Error{Code: evidence.EChecksum,
 			Message: fmt.Sprintf("declared sha256 %s does not match the received bytes (%s); nothing was stored", md.SHA256.Hex(), d.Hex()),
 			Details: map[string]any{"declared": md.SHA256.Hex(), "computed": d.Hex()}}
@@ -177,7 +184,6 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 		existing, err = tx.RecordingByDigest(ctx, d)
 		return err
 	}); err == nil {
-		s.discard(ctx, info.ID)
 		return existing, &evidence.Error{Code: evidence.EConflict,
 			Message: fmt.Sprintf("identical content is already archived as recording %d", existing.ID),
 			Details: map[string]any{"recording_id": existing.ID}}
@@ -301,7 +307,11 @@ func (s *Service) recover(ctx context.Context, info handler.FileInfo) {
 	switch evidence.ErrorCode(err) {
 	case "":
 		s.cfg.Logger.Info("recovered finished upload", "upload", info.ID, "recording", rec.ID)
-	case evidence.EConflict: // committed before the crash
+	case evidence.EConflict:
+		// Committed before the crash; the upload stays answerable to HEAD
+		// until the sweeper removes it.
+	case evidence.EChecksum:
+		s.discard(ctx, info.ID)
 	default:
 		s.cfg.Logger.Warn("recover upload", "upload", info.ID, "err", err)
 	}
