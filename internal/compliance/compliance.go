@@ -1,0 +1,87 @@
+// Package compliance checks enforcement activities and their recordings
+// against the recording rules (Art. 5–13 of the bureau's rules; R-ACT-*,
+// R-UPL-1, X-ACT-*). Every function is pure: no I/O, no database and no
+// clock — the caller passes the time — so the same inputs always give the
+// same findings and the rules can be tested as tables.
+package compliance
+
+import (
+	"fmt"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// Rule ids, stable: stores key findings on them and reports count by them.
+const (
+	RuleCoverageGap          = "coverage_gap"           // Art. 9, 11: uncovered time longer than the tolerance
+	RuleUnrecorded           = "unrecorded"             // Art. 7, 9: nothing recorded and no acknowledged exemption
+	RuleTooFewOfficers       = "too_few_officers"       // X-ACT-1: an inspection with fewer than two officers
+	RuleNoticeMissing        = "notice_missing"         // Art. 8: the party was not told recording is on
+	RulePreservationOverdue  = "preservation_overdue"   // X-ACT-3: no decision within 7 days of 先行登记保存
+	RuleDeviceCheckMissing   = "device_check_missing"   // Art. 5: no device check before the activity
+	RuleDeviceCheckFailed    = "device_check_failed"    // Art. 5: the device check found a problem
+	RuleUploadLate           = "upload_late"            // Art. 13: exported after the deadline
+	RuleOrphan               = "orphan"                 // Art. 4: tied to no activity or case
+	RuleOutsideActivity      = "outside_activity"       // Art. 11: recorded outside the activity (补录?)
+	RuleRemuxed              = "remuxed"                // Art. 11: container rewritten by a general-purpose tool
+	RuleCreationTimeMissing  = "creation_time_missing"  // Art. 11: the container has no creation time
+	RuleCreationTimeMismatch = "creation_time_mismatch" // Art. 11: creation time disagrees with the file name
+	RuleDeviceOverlap        = "device_overlap"         // Art. 11: one device recording two files at once
+	RuleSizeMismatch         = "size_mismatch"          // Art. 11: duration does not fit size and bitrate
+)
+
+// Params are the tunable thresholds. DefaultParams gives the values the
+// bureau starts with; all of them are policy, not law.
+type Params struct {
+	// GapTolerance is the longest uncovered span that is not an
+	// interruption: the seconds a camera takes to start a new file or the
+	// officer to press record on arrival.
+	GapTolerance time.Duration
+	// Location is where calendar days are counted for Art. 13.
+	Location *time.Location
+	// CheckWindow is how long before the arrival a device check counts
+	// as "before enforcement" (Art. 5).
+	CheckWindow time.Duration
+	// Slack widens the activity for proposing and for judging recording
+	// times: cameras switched on on the way in are not suspicious.
+	Slack time.Duration
+	// ClockTolerance is how far a container's creation time may stray from
+	// the time in the file name.
+	ClockTolerance time.Duration
+}
+
+// DefaultParams returns the starting thresholds for the bureau, counting
+// days in loc (Asia/Shanghai in production).
+func DefaultParams(loc *time.Location) Params {
+	return Params{
+		GapTolerance:   10 * time.Second,
+		Location:       loc,
+		CheckWindow:    12 * time.Hour,
+		Slack:          15 * time.Minute,
+		ClockTolerance: 2 * time.Minute,
+	}
+}
+
+// finding builds a Finding with a Key that identifies it across runs.
+func finding(rule, article string, sev evidence.Severity, activityID int64, officer string, recs []int64, key, text string) evidence.Finding {
+	k := fmt.Sprintf("%s/a%d/%s", rule, activityID, officer)
+	if len(recs) > 0 {
+		k += fmt.Sprintf("/r%d", recs[0])
+	}
+	if key != "" {
+		k += "/" + key
+	}
+	return evidence.Finding{
+		Key: k, Rule: rule, Article: article, Officer: officer, ActivityID: activityID,
+		RecordingIDs: recs, Evidence: text, Status: evidence.FindingOpen, Severity: sev,
+	}
+}
+
+// fmtTime writes t in loc for evidence texts, which officers read.
+func fmtTime(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+}

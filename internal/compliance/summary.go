@@ -1,0 +1,201 @@
+package compliance
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// GroupBy is the dimension a Summary is broken down by (R-RPT-1).
+type GroupBy string
+
+// The summary dimensions.
+const (
+	ByOfficer    GroupBy = "officer"
+	ByDepartment GroupBy = "department"
+	ByDay        GroupBy = "day"
+	ByWeek       GroupBy = "week"
+	ByMonth      GroupBy = "month"
+)
+
+// SummaryOptions says how to group. Departments maps officer numbers to
+// their department; officers missing from it count under "".
+type SummaryOptions struct {
+	By          GroupBy
+	Location    *time.Location
+	Departments map[string]string
+}
+
+// SummaryRow is one line of the compliance dashboard (R-RPT-1, X-RPT-1).
+// Rates are percentages rounded to 0.1.
+type SummaryRow struct {
+	Key        string `json:"key"`
+	Activities int    `json:"activities"`
+	// Recorded counts activities with any recording; Exempted those excused
+	// by an acknowledged exemption (Art. 7). RecordingRate is recorded or
+	// exempted over all.
+	Recorded      int     `json:"recorded"`
+	Exempted      int     `json:"exempted"`
+	RecordingRate float64 `json:"recording_rate"`
+	// Coverage is covered officer-time over required officer-time of the
+	// recorded activities (Art. 9).
+	CoveredMS     int64   `json:"covered_ms"`
+	RequiredMS    int64   `json:"required_ms"`
+	Coverage      float64 `json:"coverage"`
+	Interruptions int     `json:"interruptions"`
+	Explained     int     `json:"explained"`
+	Recordings    int     `json:"recordings"`
+	LateUploads   int     `json:"late_uploads"`
+	Orphans       int     `json:"orphans"`
+	Findings      int     `json:"findings"`
+	OpenFindings  int     `json:"open_findings"`
+}
+
+// Summary aggregates evaluations and orphan recordings into dashboard rows,
+// sorted by key. By officer, an activity counts once for each of its
+// officers with that officer's own coverage, gaps and uploads; by department
+// once for each department on it; by period once, in the local day, ISO week
+// or month of its arrival.
+func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOptions) []SummaryRow {
+	loc := opt.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	rows := map[string]*SummaryRow{}
+	row := func(k string) *SummaryRow {
+		r := rows[k]
+		if r == nil {
+			r = &SummaryRow{Key: k}
+			rows[k] = r
+		}
+		return r
+	}
+	period := func(t time.Time) string {
+		t = t.In(loc)
+		switch opt.By {
+		case ByWeek:
+			y, w := t.ISOWeek()
+			return fmt.Sprintf("%04d-W%02d", y, w)
+		case ByMonth:
+			return t.Format("2006-01")
+		}
+		return t.Format("2006-01-02")
+	}
+
+	var keys []string
+	for i := range evals {
+		ev := &evals[i]
+		a := ev.Activity
+		keys = keys[:0]
+		switch opt.By {
+		case ByOfficer:
+			keys = append(keys, a.Officers...)
+		case ByDepartment:
+			for _, o := range a.Officers {
+				if d := opt.Departments[o]; !slices.Contains(keys, d) {
+					keys = append(keys, d)
+				}
+			}
+		default:
+			keys = append(keys, period(a.Arrival))
+		}
+		for _, k := range keys {
+			r := row(k)
+			r.Activities++
+			if ev.Exempt {
+				r.Exempted++
+			} else if ev.Coverage.Recorded || len(ev.Uploads) > 0 {
+				r.Recorded++
+			}
+			mine := func(officer string) bool {
+				switch opt.By {
+				case ByOfficer:
+					return officer == k
+				case ByDepartment:
+					return opt.Departments[officer] == k
+				}
+				return true
+			}
+			if !ev.Exempt && ev.Coverage.Recorded {
+				window := a.End.Sub(a.Arrival)
+				for _, oc := range ev.Coverage.Officers {
+					if mine(oc.Officer) {
+						r.CoveredMS += oc.CoveredMS
+						r.RequiredMS += window.Milliseconds()
+					}
+				}
+			}
+			for _, f := range ev.Findings {
+				if f.Officer != "" && !mine(f.Officer) {
+					continue
+				}
+				r.Findings++
+				if f.Status == evidence.FindingOpen {
+					r.OpenFindings++
+				}
+				switch f.Rule {
+				case RuleCoverageGap:
+					r.Interruptions++
+					if f.Status != evidence.FindingOpen {
+						r.Explained++
+					}
+				case RuleUploadLate:
+					r.LateUploads++
+				}
+			}
+		}
+		// Recordings count where their officer belongs, once each.
+		for _, k := range keys {
+			for officer, n := range ev.RecordingsByOfficer {
+				if opt.By == ByOfficer && officer != k || opt.By == ByDepartment && opt.Departments[officer] != k {
+					continue
+				}
+				rows[k].Recordings += n
+			}
+		}
+	}
+	for _, o := range orphans {
+		var k string
+		switch opt.By {
+		case ByOfficer:
+			k = o.Officer
+		case ByDepartment:
+			k = opt.Departments[o.Officer]
+		default:
+			t := o.IngestedAt
+			if o.RecordedStart != nil {
+				t = *o.RecordedStart
+			}
+			k = period(t)
+		}
+		row(k).Orphans++
+	}
+
+	out := make([]SummaryRow, 0, len(rows))
+	for _, r := range rows {
+		r.RecordingRate = ratio(r.Recorded+r.Exempted, r.Activities)
+		r.Coverage = ratio64(r.CoveredMS, r.RequiredMS)
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(x, y SummaryRow) int {
+		switch {
+		case x.Key < y.Key:
+			return -1
+		case x.Key > y.Key:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func ratio(n, d int) float64 { return ratio64(int64(n), int64(d)) }
+
+func ratio64(n, d int64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(int64(float64(n)/float64(d)*1000+0.5)) / 10
+}
