@@ -22,8 +22,9 @@ type route struct {
 
 // routes is the whole surface of the server: the core below, the people
 // and sign-in routes (people.go), the access-request routes (access.go) and
+// the activities and findings of recording compliance (activities.go) and
 // the workbench pages (ui.go).
-var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes, uiRoutes)
+var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes, activityRoutes, uiRoutes)
 
 var coreRoutes = []route{
 	{"GET", "/healthz", "", (*Server).health},
