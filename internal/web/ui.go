@@ -38,6 +38,7 @@ var uiRoutes = []route{
 	{"GET", "/register", evidence.PermRegisterRead, (*Server).registerPage},
 	{"GET", "/register.csv", evidence.PermRegisterRead, (*Server).registerCSV},
 	{"GET", "/custody", evidence.PermAuditRead, (*Server).custodyPage},
+	{"GET", "/custody.csv", evidence.PermAuditRead, (*Server).custodyCSV},
 }
 
 //go:embed templates/*.html
@@ -85,7 +86,6 @@ func loadAssets() map[string]staticAsset {
 var uiFuncs = template.FuncMap{
 	"asset": func(name string) string { return assets[name].url },
 	"time":  localTime,
-	"date":  func(t time.Time) string { return t.In(shanghai).Format("2006-01-02") },
 	"size":  humanSize,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
@@ -96,13 +96,20 @@ var uiFuncs = template.FuncMap{
 	},
 	"purposes": func() []evidence.Purpose { return purposes },
 	"statusClass": func(st evidence.RequestStatus) string {
-		return map[evidence.RequestStatus]string{evidence.RequestPending: "warning", evidence.RequestApproved: "success", evidence.RequestRejected: "danger"}[st] + ""
+		return map[evidence.RequestStatus]string{evidence.RequestPending: "warning", evidence.RequestApproved: "success", evidence.RequestRejected: "danger"}[st]
 	},
 	"outcomeClass": func(o string) string {
 		return map[string]string{audit.OutcomeOK: "success", audit.OutcomeDenied: "danger", audit.OutcomeFailed: "warning"}[o]
 	},
 	// actionClass groups custody actions for the timeline's colours.
 	"actionClass": func(a string) string { a, _, _ = strings.Cut(a, "."); return a },
+	"userName": func(obj string) string {
+		name, ok := strings.CutPrefix(obj, "user:")
+		if !ok {
+			return ""
+		}
+		return name
+	},
 	"recordingID": func(obj string) string {
 		id, _ := strings.CutPrefix(obj, "recording:")
 		if id == obj {
@@ -177,9 +184,21 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// home sends the user to the first page their role may use; roles with
+// no workbench page (the system and security administrators, for now) get
+// a page that says so.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	http.Redirect(w, r, "/recordings", http.StatusSeeOther)
-	return nil
+	u, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	if m := menuFor(u.Role); len(m) > 0 {
+		http.Redirect(w, r, m[0].Items[0].Href, http.StatusSeeOther)
+		return nil
+	}
+	r = r.WithContext(auth.WithUser(r.Context(), u))
+	return s.render(w, http.StatusOK, "home", newPage(w, r, "", "home.title"))
 }
 
 // menuItem is one entry of the left menu.
@@ -300,6 +319,12 @@ func (p *page) Duration(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
 }
 
+// Span formats a measured span as H:MM:SS, zero included.
+func (p *page) Span(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
 // Left formats the time left until t.
 func (p *page) Left(t time.Time) string {
 	d := t.Sub(p.now)
@@ -411,9 +436,14 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid
 		r = r.WithContext(auth.WithUser(r.Context(), u))
 	}
 	p := newPage(w, r, "", "error.title")
+	// Only a bad request's message helps the user (it names the field);
+	// the others are said in the user's language.
 	detail := ""
-	if code != evidence.EInternal {
+	switch {
+	case code == evidence.EInvalid:
 		detail = evidence.ErrorMessage(err)
+	case code == evidence.EForbidden && p.User.Role != "":
+		detail = p.T("error.forbidden_hint", p.Role(p.User.Role))
 	}
 	p.Data = map[string]any{"Key": key, "Detail": detail, "RequestID": rid, "Status": status}
 	if rerr := s.render(w, status, "error", p); rerr != nil {

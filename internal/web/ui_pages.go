@@ -1,13 +1,16 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/audit"
@@ -19,12 +22,40 @@ import (
 // pageSize is how many rows a list page shows.
 const pageSize = 20
 
+// recordingNames returns the file names of the recordings, for lists that
+// name recordings by id; unknown ids are left out.
+func recordingNames(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]string, error) {
+	names := map[int64]string{}
+	for _, id := range ids {
+		if _, ok := names[id]; ok || len(names) >= 500 {
+			continue
+		}
+		rec, err := tx.Recording(ctx, id)
+		if evidence.ErrorCode(err) == evidence.ENotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		names[id] = rec.Filename
+	}
+	return names, nil
+}
+
+func requestRecordings(list []evidence.AccessRequest) []int64 {
+	var ids []int64
+	for _, r := range list {
+		ids = append(ids, r.RecordingIDs...)
+	}
+	return ids
+}
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(w, r, "", "login.title")
 	next := r.URL.Query().Get("next")
 	// Only local paths: the sign-in page must not send anyone elsewhere.
 	if u, err := url.Parse(next); err != nil || next == "" || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
-		next = "/recordings"
+		next = "/"
 	}
 	p.Data = map[string]string{"Next": next}
 	return s.render(w, http.StatusOK, "login", p)
@@ -36,7 +67,6 @@ func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) error {
 
 // recordingsView is the data of the recordings list.
 type recordingsView struct {
-	Query      url.Values
 	Officer    string
 	Device     string
 	Kind       string
@@ -212,6 +242,7 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) error {
 // requestsView is the data of the requests and approvals pages.
 type requestsView struct {
 	Requests   []evidence.AccessRequest
+	Names      map[int64]string
 	Recording  int64 // prefill of the new-request dialog
 	Pending    bool
 	DefaultEnd string
@@ -226,7 +257,10 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		v.Requests, err = tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID})
+		if v.Requests, err = tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID}); err != nil {
+			return err
+		}
+		v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests))
 		return err
 	})
 	if err != nil {
@@ -265,7 +299,8 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 				v.Requests = append(v.Requests, req)
 			}
 		}
-		return nil
+		v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests))
+		return err
 	})
 	if err != nil {
 		return err
@@ -278,6 +313,7 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 // grantsView is the data of the grants page.
 type grantsView struct {
 	Live, Past []evidence.Grant
+	Names      map[int64]string
 }
 
 func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
@@ -288,14 +324,17 @@ func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		var ids []int64
 		for _, g := range list {
 			if g.Live(tx.Now()) {
 				v.Live = append(v.Live, g)
+				ids = append(ids, g.RecordingIDs...)
 			} else {
 				v.Past = append(v.Past, g)
 			}
 		}
-		return nil
+		v.Names, err = recordingNames(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return err
@@ -309,6 +348,7 @@ func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
 type registerView struct {
 	From, To string
 	Viewings []evidence.Viewing
+	Names    map[int64]string
 	CSV      string
 }
 
@@ -341,7 +381,14 @@ func (s *Server) viewings(r *http.Request) (registerView, error) {
 	v.CSV = "/register.csv?" + url.Values{"from": {fs}, "to": {ts}}.Encode()
 	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
-		v.Viewings, err = tx.Register(r.Context(), from, to)
+		if v.Viewings, err = tx.Register(r.Context(), from, to); err != nil {
+			return err
+		}
+		var ids []int64
+		for _, x := range v.Viewings {
+			ids = append(ids, x.RecordingID)
+		}
+		v.Names, err = recordingNames(r.Context(), tx, ids)
 		return err
 	})
 	return v, err
@@ -392,39 +439,96 @@ func csvSafe(s string) string {
 	return s
 }
 
-// custodyView is the data of the custody log page: the newest entries.
+// custodyView is the data of the custody log page: the newest entries,
+// for one actor or one object when asked (?actor=, ?object=).
 type custodyView struct {
-	Size    uint64
-	Entries []audit.Entry
+	Size          uint64
+	Actor, Object string
+	Matched       int
+	Entries       []audit.Entry
+	CSV           string
 }
 
-func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
+// custodyShown bounds the entries the page shows; the CSV has them all.
+const custodyShown = 200
+
+// custodyEntries calls fn with each entry of the log that matches r's
+// filters, oldest first.
+func (s *Server) custodyEntries(r *http.Request, fn func(audit.Entry) error) (size uint64, err error) {
 	ctx := r.Context()
-	var v custodyView
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		size, _, err := tx.LogState(ctx)
-		if err != nil {
+	actor, object := r.URL.Query().Get("actor"), r.URL.Query().Get("object")
+	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		if size, _, err = tx.LogState(ctx); err != nil {
 			return err
 		}
-		v.Size = size
-		start := uint64(0)
-		if size > 200 {
-			start = size - 200
-		}
-		return tx.Entries(ctx, start, func(_ uint64, data, _ []byte) error {
+		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
 			e, err := audit.Decode(data)
 			if err != nil {
 				return err
 			}
-			v.Entries = append(v.Entries, e)
-			return nil
+			if actor != "" && e.Actor != actor || object != "" && e.Object != object {
+				return nil
+			}
+			return fn(e)
 		})
+	})
+	return size, err
+}
+
+func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
+	v := custodyView{Actor: r.URL.Query().Get("actor"), Object: r.URL.Query().Get("object")}
+	size, err := s.custodyEntries(r, func(e audit.Entry) error {
+		v.Matched++
+		if len(v.Entries) == custodyShown {
+			v.Entries = v.Entries[1:]
+		}
+		v.Entries = append(v.Entries, e)
+		return nil
 	})
 	if err != nil {
 		return err
+	}
+	v.Size = size
+	q := url.Values{}
+	if v.Actor != "" {
+		q.Set("actor", v.Actor)
+	}
+	if v.Object != "" {
+		q.Set("object", v.Object)
+	}
+	v.CSV = "/custody.csv"
+	if len(q) > 0 {
+		v.CSV += "?" + q.Encode()
 	}
 	slices.Reverse(v.Entries)
 	p := newPage(w, r, "/custody", "menu.logs", "menu.custody")
 	p.Data = v
 	return s.render(w, http.StatusOK, "custody", p)
+}
+
+// custodyCSV exports the matching entries with their details, oldest
+// first (UTF-8 with a byte order mark for spreadsheet programs).
+func (s *Server) custodyCSV(w http.ResponseWriter, r *http.Request) error {
+	p := newPage(w, r, "/custody")
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="custody-log.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(w)
+	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
+	_, err := s.custodyEntries(r, func(e audit.Entry) error {
+		keys := slices.Sorted(maps.Keys(e.Details))
+		var details []string
+		for _, k := range keys {
+			details = append(details, k+"="+e.Details[k])
+		}
+		cw.Write([]string{strconv.FormatUint(e.Index, 10), localTime(e.Time), csvSafe(e.Actor), p.Action(e.Action), csvSafe(e.Object),
+			p.T("outcome." + e.Outcome), csvSafe(strings.Join(details, "; "))})
+		return cw.Error()
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
 }

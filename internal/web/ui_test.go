@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -65,8 +66,15 @@ func TestPagesRender(t *testing.T) {
 			t.Errorf("%s: %d", p, w.Code)
 		}
 	}
-	if w := ts.page(t, "", "/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/recordings" {
-		t.Errorf("/: %d %s", w.Code, w.Header().Get("Location"))
+	// The start page is the role's first menu item, or a welcome page.
+	for _, c := range []struct {
+		role evidence.Role
+		code int
+		loc  string
+	}{{"", http.StatusSeeOther, "/login"}, {evidence.RoleOfficer, http.StatusSeeOther, "/recordings"}, {evidence.RoleAuditor, http.StatusSeeOther, "/custody"}, {evidence.RoleSysAdmin, http.StatusOK, ""}} {
+		if w := ts.page(t, c.role, "/"); w.Code != c.code || w.Header().Get("Location") != c.loc {
+			t.Errorf("/ as %q: %d %s", c.role, w.Code, w.Header().Get("Location"))
+		}
 	}
 }
 
@@ -178,7 +186,7 @@ func TestPageErrors(t *testing.T) {
 		t.Errorf("API error is not JSON: %s", w.Header().Get("Content-Type"))
 	}
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "javascript:alert(1)"} {
-		if body := ts.page(t, "", "/login?next="+next).Body.String(); !strings.Contains(body, `data-next="/recordings"`) {
+		if body := ts.page(t, "", "/login?next="+next).Body.String(); !strings.Contains(body, `data-next="/"`) {
 			t.Errorf("sign-in page keeps next=%s", next)
 		}
 	}
@@ -232,6 +240,18 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\bset\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
 		need["js."+m[1]] = true
 	}
+	// Breadcrumbs are catalogue keys given to newPage.
+	for _, f := range []string{"ui.go", "ui_pages.go"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, call := range regexp.MustCompile(`newPage\(w, r,[^)]*\)`).FindAllString(string(src), -1) {
+			for _, m := range regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`).FindAllStringSubmatch(call, -1) {
+				need[m[1]] = true
+			}
+		}
+	}
 	for _, g := range menu {
 		need[g.Key] = true
 		for _, it := range g.Items {
@@ -253,7 +273,7 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, o := range []string{"ok", "denied", "failed"} {
 		need["outcome."+o] = true
 	}
-	for _, k := range []string{"error.title", "error.forbidden", "error.not_found", "error.invalid", "error.internal", "grants.expired", "grants.left_days",
+	for _, k := range []string{"error.title", "error.forbidden", "error.forbidden_hint", "error.not_found", "error.invalid", "error.internal", "grants.expired", "grants.left_days",
 		"grants.left_hours", "grants.left_minutes", "register.duration_s", "register.last"} {
 		need[k] = true
 	}
@@ -285,5 +305,21 @@ func TestStatic(t *testing.T) {
 	}
 	if w := ts.page(t, "", "/static/nothing.js"); w.Code != http.StatusNotFound {
 		t.Errorf("missing file: %d", w.Code)
+	}
+}
+
+// The auditor reads the custody log per user and per object, and exports
+// it as CSV.
+func TestCustodyLogPage(t *testing.T) {
+	ts := newTestServer(t)
+	obj := "recording:" + strconv.FormatInt(ts.recID, 10)
+	body := ts.page(t, evidence.RoleAuditor, "/custody?object="+obj).Body.String()
+	if !strings.Contains(body, "入库") || strings.Contains(body, "user:") {
+		t.Errorf("custody page for %s: no ingest entry, or entries of other objects", obj)
+	}
+	w := ts.page(t, evidence.RoleAuditor, "/custody.csv?actor=u-station")
+	csv := w.Body.String()
+	if w.Code != http.StatusOK || !strings.HasPrefix(csv, "\uFEFF序号,") || !strings.Contains(csv, ",u-station,入库,"+obj+",成功,") {
+		t.Errorf("custody.csv: %d\n%s", w.Code, csv)
 	}
 }

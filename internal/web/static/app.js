@@ -52,6 +52,11 @@
         await csrfToken(true);
         return api(method, path, body, true);
       }
+      // The session ended (idle timeout, signed out elsewhere): sign in
+      // again and come back here.
+      if (r.status === 401 && !path.startsWith('/api/v1/login') && !path.startsWith('/api/v1/session') && !path.startsWith('/api/v1/logout')) {
+        location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+      }
       throw new APIError(r.status, data);
     }
     return data;
@@ -95,7 +100,31 @@
     const change = $('#change-form');
     const next = form.dataset.next || '/recordings';
     let oldPassword = '';
-    const go = () => { location.assign(next); };
+    const totp = $('#totp-form');
+    let needTOTP = false;
+    const go = () => { if (needTOTP) askTOTP(); else location.assign(next); };
+    // Administrators must enrol a second factor before anything else.
+    async function askTOTP() {
+      form.hidden = true; change.hidden = true; totp.hidden = false;
+      try {
+        const ans = await api('POST', '/api/v1/totp/setup');
+        $('#totp-secret').textContent = ans.secret.replace(/(.{4})/g, '$1 ').trim();
+        $('#totp-code').focus();
+      } catch (e) {
+        showError(totp, e.message);
+      }
+    }
+    totp.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(totp, '');
+      try {
+        await api('POST', '/api/v1/totp/enable', { code: totp.code.value.trim() });
+        needTOTP = false;
+        go();
+      } catch (e) {
+        showError(totp, e.message);
+      }
+    });
     const askChange = () => { form.hidden = true; change.hidden = false; $('#new-password').focus(); };
 
     form.addEventListener('submit', async ev => {
@@ -110,6 +139,7 @@
         csrf = ans.csrf_token || '';
         sessionStorage.setItem('shilu.csrf', csrf);
         oldPassword = body.password;
+        needTOTP = !!ans.totp_setup_required;
         if (ans.password_change_required) askChange(); else go();
       } catch (e) {
         if (e.details && e.details.totp_required) {
@@ -127,8 +157,12 @@
     // Sent here by a page while signed in with an initial or expired
     // password: change it, giving the current one again.
     api('GET', '/api/v1/session').then(ans => {
-      if (!ans.password_change_required) return;
       csrf = ans.csrf_token || csrf;
+      needTOTP = !!ans.totp_setup_required;
+      if (!ans.password_change_required) {
+        if (needTOTP) askTOTP();
+        return;
+      }
       $('#old-password-field').hidden = false;
       askChange();
       $('#old-password').focus();

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"shilu/internal/auth"
+)
+
+// chromiumPath is Debian's Chromium, which .ci/run installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is one signed-in person: a tab in a browser context of its own,
+// so that each has its own cookies.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	name string
+	base string
+	// shots, when set, asks signIn for a picture of the sign-in page.
+	shots string
+}
+
+// do runs steps, failing the test with the step's description.
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		b.t.Fatalf("%s: %s: %v (at %s)", b.name, what, err, loc)
+	}
+}
+
+func eval[T any](b *browser, what, js string, opts ...chromedp.EvaluateOption) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
+	if err != nil {
+		b.t.Fatalf("%s: %s: %v", b.name, what, err)
+	}
+	return v
+}
+
+// waitFor waits until the expression is true on the current page, across
+// navigations (a Poll fails when the page it polls goes away).
+func (b *browser) waitFor(what, js string) {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("%s: timed out waiting for %s", b.name, what)
+}
+
+// shot saves a PNG of the viewport for review (issue 3: screenshots of the
+// main pages are kept by CI).
+func (b *browser) shot(dir, name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// signIn opens a page, is sent to the sign-in page, signs in and, for a
+// new account, replaces the initial password first.
+func (b *browser) signIn(password, newPassword string) {
+	b.t.Helper()
+	b.do("open the workbench", chromedp.Navigate(b.base+"/recordings"), chromedp.WaitVisible(chromedp.ID("login-name")))
+	if b.shots != "" {
+		b.shot(b.shots, "0-login")
+	}
+	b.do("sign in", chromedp.SendKeys(chromedp.ID("login-name"), b.name), chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	if newPassword != "" {
+		b.do("change the initial password", chromedp.WaitVisible(chromedp.ID("new-password")),
+			chromedp.SendKeys(chromedp.ID("new-password"), newPassword), chromedp.SendKeys(chromedp.ID("new-password2"), newPassword),
+			chromedp.Click(chromedp.CSS("#change-form button[type=submit]")))
+	}
+	b.do("reach the recordings list", chromedp.WaitVisible(chromedp.ID("recordings-table")))
+}
+
+var initialPassword = regexp.MustCompile(`initial password: (\S+)`)
+
+// addPerson creates an account with the CLI and returns its initial
+// password.
+func addPerson(t *testing.T, data, name, role, dept string, mustChange bool) string {
+	t.Helper()
+	out := mustCLI(t, "user", "add", "--data", data, "--name", name, "--role", role, "--dept", dept, fmt.Sprintf("--must-change=%v", mustChange))
+	m := initialPassword.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no initial password in %q", out)
+	}
+	return m[1]
+}
+
+// The workbench in a real browser (issue 3, acceptance): an officer signs
+// in, changes the initial password, searches, opens a recording and asks
+// to view it; the leader approves; the officer plays it (the video's
+// currentTime advances); the custodian, who has no grant, gets no bytes
+// and sees the viewing in the register.
+func TestBrowserWorkbench(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
+			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", chromiumPath)
+		}
+		t.Skipf("%s not installed", chromiumPath)
+	}
+	shots := os.Getenv("SHILU_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	data := t.TempDir()
+	mustCLI(t, "dept", "add", "--data", data, "--name", "交警一大队")
+	officerPW := addPerson(t, data, "lihua", "officer", "交警一大队", true)
+	leaderPW := addPerson(t, data, "zhangwei", "leader", "交警一大队", false)
+	custodianPW := addPerson(t, data, "wangfang", "custodian", "交警一大队", false)
+	auditorPW := addPerson(t, data, "zhaoli", "auditor", "交警一大队", false)
+	station := newToken(t, data, "station-01", "station")
+	srv := startServer(t, data, "127.0.0.1:0")
+	video := makeVideo(t, t.TempDir(), "DSJ0A12_000123_20261126093015_0001.MP4", 8, time.Date(2026, 11, 26, 1, 30, 15, 0, time.UTC))
+	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), video)
+	var id int64
+	var err error
+	fmt.Sscanf(strings.Fields(out)[2], "%d", &id)
+	if id == 0 {
+		t.Fatalf("no recording id in %q", out)
+	}
+	recPath := fmt.Sprintf("/recordings/%d", id)
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"), // the date pickers follow the UI locale (chromium-l10n)
+		chromedp.WindowSize(1366, 768),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancel()
+	root, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	if err := chromedp.Do(root); err != nil { // start the browser, without a timeout
+		t.Fatalf("start chromium: %v", err)
+	}
+	open := func(name string) *browser {
+		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		// The first run opens the tab and must have no timeout: the tab
+		// lives as long as the context of that run.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+			t.Fatalf("open a tab for %s: %v", name, err)
+		}
+		b := &browser{t: t, ctx: ctx, name: name, base: srv.URL}
+		return b
+	}
+
+	// The officer: first sign-in, search, open the recording, ask to view it.
+	officer := open("lihua")
+	officer.shots = shots
+	officer.signIn(officerPW, "Ka9#river-Lamp")
+	officer.do("search by officer", chromedp.SendKeys(chromedp.ID("f-officer"), "000123"), chromedp.Click(chromedp.ID("search-btn")))
+	officer.waitFor("the search's answer", `location.search.includes('officer=000123') && document.readyState === 'complete'`)
+	officer.do("find the recording", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#recordings-table a[href="%s"]`, recPath))))
+	if txt := eval[string](officer, "list text", `document.querySelector('#recordings-table tbody').innerText`); !strings.Contains(txt, "2026-11-26 09:30:15") {
+		t.Errorf("list does not show the Beijing recording time: %q", txt)
+	}
+	officer.shot(shots, "1-recordings")
+	officer.do("open the recording", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#recordings-table td a[href="%s"]`, recPath))),
+		chromedp.WaitVisible(chromedp.ID("no-grant")))
+	officer.do("request access", chromedp.Click(chromedp.CSS("#no-grant button")), chromedp.WaitVisible(chromedp.ID("request-dialog")),
+		chromedp.SetValue(chromedp.ID("req-purpose"), "case_work"),
+		chromedp.SendKeys(chromedp.ID("req-reason"), "办理交通肇事案件，需查看现场执法录像"),
+		chromedp.Click(chromedp.CSS("#request-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("requests-table")))
+	if txt := eval[string](officer, "requests", `document.querySelector('#requests-table tbody').innerText`); !strings.Contains(txt, "待审批") || !strings.Contains(txt, "办案") {
+		t.Errorf("my requests: %q", txt)
+	}
+	officer.shot(shots, "2a-requests")
+
+	// The officer uploads from the browser over tus, in two chunks.
+	clip := randomFile(t, t.TempDir(), "DSJ0A12_000123_20261126101500_0002.bin", 9<<20, 7)
+	officer.do("upload", chromedp.Navigate(srv.URL+"/upload"), chromedp.WaitReady(chromedp.ID("upload-file")),
+		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
+		chromedp.WaitVisible(chromedp.CSS(`.upload-item.done a[href^="/recordings/"]`)))
+	officer.shot(shots, "5-upload")
+
+	// The leader, in a browser context of their own, approves.
+	leader := open("zhangwei")
+	leader.signIn(leaderPW, "")
+	leader.do("open approvals", chromedp.Navigate(srv.URL+"/approvals"), chromedp.WaitVisible(chromedp.CSS(`button[data-decision=approve]`)))
+	if txt := eval[string](leader, "approvals", `document.querySelector('#approvals-table tbody').innerText`); !strings.Contains(txt, "lihua") {
+		t.Errorf("approvals: %q", txt)
+	}
+	leader.shot(shots, "3-approvals")
+	leader.do("approve", chromedp.Click(chromedp.CSS(`button[data-decision=approve]`)), chromedp.WaitVisible(chromedp.ID("decide-dialog")),
+		chromedp.SendKeys(chromedp.ID("decide-comment"), "同意，仅限办案使用"))
+	leader.shot(shots, "3b-approve-dialog")
+	leader.do("confirm", chromedp.Click(chromedp.ID("decide-submit")), chromedp.WaitVisible(chromedp.CSS(`#approvals-table td.empty`)))
+
+	// The officer plays the recording: the player advances.
+	officer.do("open the player", chromedp.Navigate(srv.URL+recPath), chromedp.WaitVisible(chromedp.ID("player")))
+	eval[bool](officer, "play", `document.getElementById('player').play().then(() => true)`, chromedp.EvalAwaitPromise)
+	ctx, cancelPoll := context.WithTimeout(officer.ctx, 20*time.Second)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('player').currentTime > 1.5`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	cancelPoll()
+	if err != nil {
+		state := eval[string](officer, "player state", `(p => JSON.stringify({t: p.currentTime, rs: p.readyState, ns: p.networkState, err: p.error && p.error.message}))(document.getElementById('player'))`)
+		t.Fatalf("the video does not play: %v %s", err, state)
+	}
+	eval[bool](officer, "pause", `(document.getElementById('player').pause(), true)`)
+	if txt := eval[string](officer, "timeline", `document.getElementById('custody').innerText`); !strings.Contains(txt, "批准查阅") || !strings.Contains(txt, "入库") {
+		t.Errorf("custody timeline: %q", txt)
+	}
+	officer.shot(shots, "2-recording-player")
+	officer.do("scroll to the custody trail", chromedp.ScrollIntoView(chromedp.ID("custody")))
+	officer.shot(shots, "2b-recording-custody")
+	officer.do("open my grants", chromedp.Navigate(srv.URL+"/grants"), chromedp.WaitVisible(chromedp.ID("grants-table")))
+	if txt := eval[string](officer, "grants", `document.querySelector('#grants-table tbody').innerText`); !strings.Contains(txt, "天") {
+		t.Errorf("my grants show no time left: %q", txt)
+	}
+	officer.shot(shots, "2c-grants")
+	officer.do("a page the officer may not open", chromedp.Navigate(srv.URL+"/register"), chromedp.WaitVisible(chromedp.CSS(".error-card")))
+	officer.shot(shots, "8-forbidden")
+	officer.do("sign out", chromedp.Click(chromedp.CSS(`[data-action=logout]`)), chromedp.WaitVisible(chromedp.ID("logout-page")),
+		chromedp.Navigate(srv.URL+"/grants"), chromedp.WaitVisible(chromedp.ID("login-name")))
+
+	// The custodian has no grant: no player, and the content gives no bytes.
+	custodian := open("wangfang")
+	custodian.signIn(custodianPW, "")
+	custodian.do("open the recording", chromedp.Navigate(srv.URL+recPath), chromedp.WaitVisible(chromedp.ID("no-grant")))
+	got := eval[string](custodian, "fetch content",
+		fmt.Sprintf(`fetch('/api/v1/recordings/%d/content', {headers: {Range: 'bytes=0-65535'}}).then(async r => r.status + ' ' + r.headers.get('content-type') + ' ' + (await r.arrayBuffer()).byteLength)`, id),
+		chromedp.EvalAwaitPromise)
+	if !strings.HasPrefix(got, "403 application/json") {
+		t.Errorf("content without a grant: %s, want 403 with a JSON error", got)
+	}
+	custodian.do("open the register", chromedp.Navigate(srv.URL+"/register"), chromedp.WaitVisible(chromedp.ID("register-table")))
+	txt := eval[string](custodian, "register", `document.querySelector('#register-table tbody').innerText`)
+	for _, want := range []string{"lihua", "办案", "zhangwei", fmt.Sprintf("#%d", id)} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("register lacks %q: %q", want, txt)
+		}
+	}
+	custodian.shot(shots, "4-register")
+	custodian.do("open the custody log", chromedp.Navigate(srv.URL+"/custody"), chromedp.WaitVisible(chromedp.ID("custody-table")))
+	custodian.shot(shots, "6-custody-log")
+	custodian.do("switch to English", chromedp.Navigate(srv.URL+recPath+"?lang=en"), chromedp.WaitVisible(chromedp.ID("no-grant")))
+	if txt := eval[string](custodian, "English page", `document.body.innerText`); !strings.Contains(txt, "Request access") || !strings.Contains(txt, "Custody trail") {
+		t.Errorf("English locale: %q", txt)
+	}
+	custodian.shot(shots, "7-recording-en")
+	custodian.do("English list", chromedp.Navigate(srv.URL+"/recordings"), chromedp.WaitVisible(chromedp.ID("recordings-table")))
+	custodian.shot(shots, "7b-recordings-en")
+
+	// An administrator enrols a second factor at first sign-in (X-SEC-1)
+	// and lands on the one page the role may use.
+	auditor := open("zhaoli")
+	auditor.do("sign in as the auditor", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.SendKeys(chromedp.ID("login-name"), "zhaoli"), chromedp.SendKeys(chromedp.ID("login-password"), auditorPW),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("totp-form")))
+	auditor.waitFor("the TOTP secret", `document.getElementById('totp-secret').textContent.length > 16`)
+	secret := strings.ReplaceAll(eval[string](auditor, "secret", `document.getElementById('totp-secret').textContent`), " ", "")
+	code, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor.do("enable TOTP", chromedp.SendKeys(chromedp.ID("totp-code"), code), chromedp.Click(chromedp.CSS("#totp-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("custody-table")))
+	if menu := eval[string](auditor, "menu", `document.querySelector('.sidebar nav').innerText`); strings.Contains(menu, "记录列表") || !strings.Contains(menu, "保管链") {
+		t.Errorf("auditor's menu: %q", menu)
+	}
+	t.Logf("screenshots in %s", shots)
+}
