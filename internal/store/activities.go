@@ -1,0 +1,671 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// Enforcement activities (Art. 6), the recordings linked to them, device
+// checks (Art. 5), explanations of interruptions (Art. 11), exemptions
+// (Art. 7) and the findings of internal/compliance. The rules themselves are
+// pure functions elsewhere; this file only keeps their inputs and results.
+
+// CreateActivity stores a validated activity created by user byID.
+func (tx *Tx) CreateActivity(ctx context.Context, a evidence.Activity, byID int64) (evidence.Activity, error) {
+	pBy, pAt, pDecided := preservationCols(a.Preservation)
+	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO activities (type, address, lat, lon, party, arrival, end_at, work_mode, return_at,
+		case_number, scene, violations, physical_evidence, notice_given, preservation_by, preservation_at, preservation_decided_at,
+		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(a.Type), a.Place.Address, nullFloat(a.Place.Lat), nullFloat(a.Place.Lon), a.Party, micros(a.Arrival), micros(a.End),
+		string(workMode(a.WorkMode)), nullMicros(a.ReturnAt), a.CaseNumber, a.Scene, a.Violations, a.PhysicalEvidence, a.NoticeGiven,
+		pBy, pAt, pDecided, byID, micros(tx.now), micros(tx.now))
+	if err != nil {
+		return a, fmt.Errorf("store: create activity: %w", err)
+	}
+	if err := tx.setActivityPeople(ctx, a); err != nil {
+		return a, err
+	}
+	return tx.Activity(ctx, a.ID)
+}
+
+// UpdateActivity replaces the stored activity a.ID with a, officers and
+// devices included.
+func (tx *Tx) UpdateActivity(ctx context.Context, a evidence.Activity) (evidence.Activity, error) {
+	pBy, pAt, pDecided := preservationCols(a.Preservation)
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE activities SET type = ?, address = ?, lat = ?, lon = ?, party = ?, arrival = ?,
+		end_at = ?, work_mode = ?, return_at = ?, case_number = ?, scene = ?, violations = ?, physical_evidence = ?, notice_given = ?,
+		preservation_by = ?, preservation_at = ?, preservation_decided_at = ?, updated_at = ? WHERE id = ?`),
+		string(a.Type), a.Place.Address, nullFloat(a.Place.Lat), nullFloat(a.Place.Lon), a.Party, micros(a.Arrival), micros(a.End),
+		string(workMode(a.WorkMode)), nullMicros(a.ReturnAt), a.CaseNumber, a.Scene, a.Violations, a.PhysicalEvidence, a.NoticeGiven,
+		pBy, pAt, pDecided, micros(tx.now), a.ID)
+	if err != nil {
+		return a, fmt.Errorf("store: update activity %d: %w", a.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return a, evidence.Errorf(evidence.ENotFound, "activity %d not found", a.ID)
+	}
+	for _, q := range []string{`DELETE FROM activity_officers WHERE activity_id = ?`, `DELETE FROM activity_devices WHERE activity_id = ?`} {
+		if err := tx.exec(ctx, q, a.ID); err != nil {
+			return a, fmt.Errorf("store: update activity %d: %w", a.ID, err)
+		}
+	}
+	if err := tx.setActivityPeople(ctx, a); err != nil {
+		return a, err
+	}
+	return tx.Activity(ctx, a.ID)
+}
+
+func (tx *Tx) setActivityPeople(ctx context.Context, a evidence.Activity) error {
+	for i, o := range a.Officers {
+		if err := tx.exec(ctx, `INSERT INTO activity_officers (activity_id, officer, position) VALUES (?, ?, ?)`, a.ID, o, i); err != nil {
+			return fmt.Errorf("store: officers of activity %d: %w", a.ID, err)
+		}
+	}
+	for i, d := range a.Devices {
+		if err := tx.exec(ctx, `INSERT INTO activity_devices (activity_id, device, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, a.ID, d, i); err != nil {
+			return fmt.Errorf("store: devices of activity %d: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// workMode stores the empty mode, which feeds may send, as normal.
+func workMode(m evidence.WorkMode) evidence.WorkMode {
+	if m == "" {
+		return evidence.WorkNormal
+	}
+	return m
+}
+
+func preservationCols(p *evidence.Preservation) (string, any, any) {
+	if p == nil {
+		return "", nil, nil
+	}
+	return p.ApprovedBy, micros(p.ApprovedAt), nullMicros(p.DecidedAt)
+}
+
+func nullFloat(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+const activityCols = `a.id, a.type, a.address, a.lat, a.lon, a.party, a.arrival, a.end_at, a.work_mode, a.return_at, a.case_number,
+	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at`
+
+func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...any) ([]evidence.Activity, error) {
+	rows, err := tx.query(ctx, `SELECT `+activityCols+` FROM activities a WHERE `+where+` ORDER BY a.arrival DESC, a.id DESC`+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: activities: %w", err)
+	}
+	list := []evidence.Activity{}
+	for rows.Next() {
+		var a evidence.Activity
+		var typ, mode string
+		var lat, lon sql.NullFloat64
+		var arrival, end int64
+		var ret, pAt, pDecided sql.NullInt64
+		var pBy string
+		if err := rows.Scan(&a.ID, &typ, &a.Place.Address, &lat, &lon, &a.Party, &arrival, &end, &mode, &ret, &a.CaseNumber,
+			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: activities: %w", err)
+		}
+		a.Type, a.WorkMode = evidence.ActivityType(typ), evidence.WorkMode(mode)
+		a.Arrival, a.End = fromMicros(arrival), fromMicros(end)
+		if lat.Valid && lon.Valid {
+			a.Place.Lat, a.Place.Lon = &lat.Float64, &lon.Float64
+		}
+		a.ReturnAt = fromNullMicros(ret)
+		if pAt.Valid {
+			a.Preservation = &evidence.Preservation{ApprovedBy: pBy, ApprovedAt: fromMicros(pAt.Int64), DecidedAt: fromNullMicros(pDecided)}
+		}
+		list = append(list, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: activities: %w", err)
+	}
+	for i := range list {
+		a := &list[i]
+		if a.Officers, err = tx.strings(ctx, `SELECT officer FROM activity_officers WHERE activity_id = ? ORDER BY position`, a.ID); err != nil {
+			return nil, err
+		}
+		if a.Devices, err = tx.strings(ctx, `SELECT device FROM activity_devices WHERE activity_id = ? ORDER BY position`, a.ID); err != nil {
+			return nil, err
+		}
+		if len(a.Devices) == 0 {
+			a.Devices = nil
+		}
+	}
+	return list, nil
+}
+
+func (tx *Tx) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: strings: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("store: strings: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Activity returns one activity.
+func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error) {
+	list, err := tx.scanActivities(ctx, `a.id = ?`, "", id)
+	if err != nil {
+		return evidence.Activity{}, err
+	}
+	if len(list) == 0 {
+		return evidence.Activity{}, evidence.Errorf(evidence.ENotFound, "activity %d not found", id)
+	}
+	return list[0], nil
+}
+
+// ActivityFilter selects activities; zero fields do not filter. From and To
+// bound the arrival: at or after From, before To.
+type ActivityFilter struct {
+	Officer  string
+	Type     evidence.ActivityType
+	From, To time.Time
+	// Limit caps the answer; 0 means 500.
+	Limit int
+}
+
+// Activities lists activities, latest arrival first.
+func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Activity, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.Officer != "" {
+		where, args = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer = ?)"), append(args, f.Officer)
+	}
+	if f.Type != "" {
+		where, args = append(where, "a.type = ?"), append(args, string(f.Type))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "a.arrival >= ?"), append(args, micros(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "a.arrival < ?"), append(args, micros(f.To))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	return tx.scanActivities(ctx, strings.Join(where, " AND "), " LIMIT ?", append(args, limit)...)
+}
+
+// LinkRecording links a recording to an activity on a person's confirmation
+// (Art. 4, 9). It reports whether the link is new; linking twice is no
+// error. Both must exist (ENotFound).
+func (tx *Tx) LinkRecording(ctx context.Context, activityID, recordingID, byID int64) (bool, error) {
+	if _, err := tx.Activity(ctx, activityID); err != nil {
+		return false, err
+	}
+	if _, err := tx.Recording(ctx, recordingID); err != nil {
+		return false, err
+	}
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO activity_recordings (activity_id, recording_id, linked_by, linked_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), activityID, recordingID, byID, micros(tx.now))
+	if err != nil {
+		return false, fmt.Errorf("store: link recording %d to activity %d: %w", recordingID, activityID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// UnlinkRecording removes a link made by mistake; ENotFound if there is none.
+func (tx *Tx) UnlinkRecording(ctx context.Context, activityID, recordingID int64) error {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM activity_recordings WHERE activity_id = ? AND recording_id = ?`), activityID, recordingID)
+	if err != nil {
+		return fmt.Errorf("store: unlink recording %d from activity %d: %w", recordingID, activityID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return evidence.Errorf(evidence.ENotFound, "recording %d is not linked to activity %d", recordingID, activityID)
+	}
+	return nil
+}
+
+func (tx *Tx) listRecordings(ctx context.Context, what, where, tail string, args ...any) ([]evidence.Recording, error) {
+	rows, err := tx.query(ctx, `SELECT `+recordingCols+` FROM recordings r JOIN users u ON u.id = r.uploader_id WHERE `+where+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	list := []evidence.Recording{}
+	for rows.Next() {
+		r, err := scanRecording(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+// ActivityRecordings returns the recordings linked to an activity, in
+// recorded order.
+func (tx *Tx) ActivityRecordings(ctx context.Context, activityID int64) ([]evidence.Recording, error) {
+	return tx.listRecordings(ctx, "activity recordings", `r.id IN (SELECT recording_id FROM activity_recordings WHERE activity_id = ?)`,
+		` ORDER BY r.recorded_start, r.id`, activityID)
+}
+
+// RecordingsForProposal returns the candidates for linking to a: recordings
+// by one of its officers or from one of its devices whose recorded span
+// meets [arrival−slack, end+slack], not yet linked to a. Which of them to
+// propose, and how strongly, is compliance.Propose's business.
+func (tx *Tx) RecordingsForProposal(ctx context.Context, a evidence.Activity, slack time.Duration) ([]evidence.Recording, error) {
+	var who []string
+	var args []any
+	if len(a.Officers) > 0 {
+		who = append(who, "r.officer IN ("+placeholders(len(a.Officers))+")")
+		for _, o := range a.Officers {
+			args = append(args, o)
+		}
+	}
+	if len(a.Devices) > 0 {
+		who = append(who, "r.device IN ("+placeholders(len(a.Devices))+")")
+		for _, d := range a.Devices {
+			args = append(args, d)
+		}
+	}
+	if len(who) == 0 {
+		return []evidence.Recording{}, nil
+	}
+	args = append(args, micros(a.End.Add(slack)), micros(a.Arrival.Add(-slack)), a.ID)
+	return tx.listRecordings(ctx, "proposal candidates", `(`+strings.Join(who, " OR ")+`)
+		AND r.recorded_start IS NOT NULL AND r.recorded_start <= ? AND COALESCE(r.recorded_end, r.recorded_start) >= ?
+		AND NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id AND l.activity_id = ?)`,
+		` ORDER BY r.recorded_start, r.id LIMIT 1000`, args...)
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// LinkedRecordingIDs returns the ids of the recordings linked to any
+// activity: the complement are orphans (Art. 4; R-USE-1).
+func (tx *Tx) LinkedRecordingIDs(ctx context.Context) (map[int64]bool, error) {
+	ids, err := tx.ids(ctx, `SELECT DISTINCT recording_id FROM activity_recordings`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// OrphanRecordings lists recordings linked to no activity (R-USE-1), newest
+// recorded first, optionally of one officer; at most limit (0: 500).
+func (tx *Tx) OrphanRecordings(ctx context.Context, officer string, limit int) ([]evidence.Recording, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	where, args := `NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id)`, []any{}
+	if officer != "" {
+		where, args = where+` AND r.officer = ?`, append(args, officer)
+	}
+	return tx.listRecordings(ctx, "orphans", where, ` ORDER BY r.recorded_start DESC, r.id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// AddDeviceCheck stores a device check (Art. 5) recorded by user byID.
+func (tx *Tx) AddDeviceCheck(ctx context.Context, c evidence.DeviceCheck, byID int64) (evidence.DeviceCheck, error) {
+	var act any
+	if c.ActivityID != 0 {
+		act = c.ActivityID
+	}
+	err := tx.get(ctx, []any{&c.ID}, `INSERT INTO device_checks (activity_id, officer, device, battery_ok, storage_ok, clock_ok, checked_at, note, recorded_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, act, c.Officer, c.Device, c.BatteryOK, c.StorageOK, c.ClockOK, micros(c.CheckedAt), c.Note, byID, micros(tx.now))
+	if err != nil {
+		return c, fmt.Errorf("store: add device check: %w", err)
+	}
+	c.CheckedAt = c.CheckedAt.UTC()
+	return c, nil
+}
+
+// DeviceChecksFor returns the checks that bear on a: those filed with it,
+// and those of its officers in [arrival−window, arrival], oldest first.
+func (tx *Tx) DeviceChecksFor(ctx context.Context, a evidence.Activity, window time.Duration) ([]evidence.DeviceCheck, error) {
+	where, args := `activity_id = ?`, []any{a.ID}
+	if len(a.Officers) > 0 {
+		where += ` OR (officer IN (` + placeholders(len(a.Officers)) + `) AND checked_at >= ? AND checked_at <= ?)`
+		for _, o := range a.Officers {
+			args = append(args, o)
+		}
+		args = append(args, micros(a.Arrival.Add(-window)), micros(a.Arrival))
+	}
+	rows, err := tx.query(ctx, `SELECT id, COALESCE(activity_id, 0), officer, device, battery_ok, storage_ok, clock_ok, checked_at, note
+		FROM device_checks WHERE `+where+` ORDER BY checked_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: device checks: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.DeviceCheck{}
+	for rows.Next() {
+		var c evidence.DeviceCheck
+		var at int64
+		if err := rows.Scan(&c.ID, &c.ActivityID, &c.Officer, &c.Device, &c.BatteryOK, &c.StorageOK, &c.ClockOK, &at, &c.Note); err != nil {
+			return nil, fmt.Errorf("store: device checks: %w", err)
+		}
+		c.CheckedAt = fromMicros(at)
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// ExplainInterruption stores the explanation of a gap (Art. 11), keyed by
+// activity, officer and the gap's start: explaining the same gap again
+// replaces the earlier explanation (the written explanation of R-ACT-7
+// often follows the report). ExplainedAt is the transaction's time.
+func (tx *Tx) ExplainInterruption(ctx context.Context, it evidence.Interruption) (evidence.Interruption, error) {
+	var voice any
+	if it.VoiceRecordingID != 0 {
+		if _, err := tx.Recording(ctx, it.VoiceRecordingID); err != nil {
+			return it, err
+		}
+		voice = it.VoiceRecordingID
+	}
+	it.ExplainedAt = tx.now
+	err := tx.get(ctx, []any{&it.ID}, `INSERT INTO interruptions (activity_id, officer, gap_start, gap_end, cause, note, voice_recording_id,
+		voice_point_ms, could_not_continue, reported_to, reported_at, written_explanation, explained_by, explained_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (activity_id, officer, gap_start) DO UPDATE SET gap_end = excluded.gap_end, cause = excluded.cause, note = excluded.note,
+		voice_recording_id = excluded.voice_recording_id, voice_point_ms = excluded.voice_point_ms, could_not_continue = excluded.could_not_continue,
+		reported_to = excluded.reported_to, reported_at = excluded.reported_at, written_explanation = excluded.written_explanation,
+		explained_by = excluded.explained_by, explained_at = excluded.explained_at
+		RETURNING id`,
+		it.ActivityID, it.Officer, micros(it.Start), micros(it.End), string(it.Cause), it.Note, voice, it.VoicePoint.Milliseconds(),
+		it.CouldNotContinue, it.ReportedTo, nullMicros(it.ReportedAt), it.WrittenExplanation, it.ExplainedBy, micros(tx.now))
+	if err != nil {
+		return it, fmt.Errorf("store: explain interruption of activity %d: %w", it.ActivityID, err)
+	}
+	it.Start, it.End = it.Start.UTC(), it.End.UTC()
+	return it, nil
+}
+
+// Interruptions returns the explanations filed for an activity.
+func (tx *Tx) Interruptions(ctx context.Context, activityID int64) ([]evidence.Interruption, error) {
+	rows, err := tx.query(ctx, `SELECT id, activity_id, officer, gap_start, gap_end, cause, note, COALESCE(voice_recording_id, 0), voice_point_ms,
+		could_not_continue, reported_to, reported_at, written_explanation, explained_by, explained_at
+		FROM interruptions WHERE activity_id = ? ORDER BY officer, gap_start`, activityID)
+	if err != nil {
+		return nil, fmt.Errorf("store: interruptions: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.Interruption{}
+	for rows.Next() {
+		var it evidence.Interruption
+		var start, end, voiceMS, explained int64
+		var cause string
+		var reported sql.NullInt64
+		if err := rows.Scan(&it.ID, &it.ActivityID, &it.Officer, &start, &end, &cause, &it.Note, &it.VoiceRecordingID, &voiceMS,
+			&it.CouldNotContinue, &it.ReportedTo, &reported, &it.WrittenExplanation, &it.ExplainedBy, &explained); err != nil {
+			return nil, fmt.Errorf("store: interruptions: %w", err)
+		}
+		it.Start, it.End, it.ExplainedAt = fromMicros(start), fromMicros(end), fromMicros(explained)
+		it.Cause, it.VoicePoint, it.ReportedAt = evidence.InterruptionCause(cause), time.Duration(voiceMS)*time.Millisecond, fromNullMicros(reported)
+		list = append(list, it)
+	}
+	return list, rows.Err()
+}
+
+// SubmitExemption stores the work record of an unrecorded activity (Art. 7)
+// submitted by user submitterID; it waits for the leader.
+func (tx *Tx) SubmitExemption(ctx context.Context, e evidence.Exemption, submitterID int64) (evidence.Exemption, error) {
+	e.SubmittedAt, e.AcknowledgedBy, e.AcknowledgedAt = tx.now, "", nil
+	err := tx.get(ctx, []any{&e.ID}, `INSERT INTO exemptions (activity_id, category, reason, basis, submitter_id, submitted_by, submitted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.ActivityID, string(e.Category), e.Reason, e.Basis, submitterID, e.SubmittedBy, micros(tx.now))
+	if err != nil {
+		return e, fmt.Errorf("store: submit exemption: %w", err)
+	}
+	return e, nil
+}
+
+const exemptionCols = `id, activity_id, category, reason, basis, submitted_by, submitted_at, acknowledged_by, acknowledged_at, submitter_id`
+
+func scanExemption(scan func(...any) error) (evidence.Exemption, int64, error) {
+	var e evidence.Exemption
+	var cat string
+	var submitted, submitter int64
+	var ack sql.NullInt64
+	if err := scan(&e.ID, &e.ActivityID, &cat, &e.Reason, &e.Basis, &e.SubmittedBy, &submitted, &e.AcknowledgedBy, &ack, &submitter); err != nil {
+		return e, 0, err
+	}
+	e.Category, e.SubmittedAt, e.AcknowledgedAt = evidence.ExemptionCategory(cat), fromMicros(submitted), fromNullMicros(ack)
+	return e, submitter, nil
+}
+
+// Exemption returns one exemption and the id of the user who submitted it.
+func (tx *Tx) Exemption(ctx context.Context, id int64) (evidence.Exemption, int64, error) {
+	e, submitter, err := scanExemption(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+exemptionCols+` FROM exemptions WHERE id = ?`), id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, 0, evidence.Errorf(evidence.ENotFound, "exemption %d not found", id)
+	}
+	if err != nil {
+		return e, 0, fmt.Errorf("store: exemption %d: %w", id, err)
+	}
+	return e, submitter, nil
+}
+
+// Exemptions returns the exemptions of an activity, oldest first.
+func (tx *Tx) Exemptions(ctx context.Context, activityID int64) ([]evidence.Exemption, error) {
+	rows, err := tx.query(ctx, `SELECT `+exemptionCols+` FROM exemptions WHERE activity_id = ? ORDER BY id`, activityID)
+	if err != nil {
+		return nil, fmt.Errorf("store: exemptions: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.Exemption{}
+	for rows.Next() {
+		e, _, err := scanExemption(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: exemptions: %w", err)
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// AcknowledgeExemption records the leader's acknowledgement (Art. 7) at the
+// transaction's time; EConflict if it was acknowledged already.
+func (tx *Tx) AcknowledgeExemption(ctx context.Context, id int64, by string) (evidence.Exemption, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE exemptions SET acknowledged_by = ?, acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL`),
+		by, micros(tx.now), id)
+	if err != nil {
+		return evidence.Exemption{}, fmt.Errorf("store: acknowledge exemption %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, _, err := tx.Exemption(ctx, id); err != nil {
+			return evidence.Exemption{}, err
+		}
+		return evidence.Exemption{}, evidence.Errorf(evidence.EConflict, "exemption %d is already acknowledged", id)
+	}
+	e, _, err := tx.Exemption(ctx, id)
+	return e, err
+}
+
+// StoredFinding is a finding as kept across re-evaluations: when it was
+// first and last produced, when it stopped firing (nil while it fires) and
+// who accepted it.
+type StoredFinding struct {
+	evidence.Finding
+	FirstSeen  time.Time  `json:"first_seen"`
+	LastSeen   time.Time  `json:"last_seen"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	AcceptedBy string     `json:"accepted_by,omitempty"`
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+}
+
+// statusRank orders the finding states: a re-evaluation never moves a
+// finding back (an accepted finding stays accepted while the rule fires).
+func statusRank(s evidence.FindingStatus) int {
+	switch s {
+	case evidence.FindingExplained:
+		return 1
+	case evidence.FindingAccepted:
+		return 2
+	}
+	return 0
+}
+
+// SyncFindings records the findings the rules produced for one activity
+// (activityID 0: findings tied to no activity) at the transaction's time:
+// each is upserted by its Key, keeping the further of the stored and the
+// new status; stored findings of the activity the rules no longer produce
+// are marked resolved (kept as history), and come back if they fire again.
+func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.Finding) error {
+	keys := make([]any, 0, len(fs))
+	for _, f := range fs {
+		ids, _ := json.Marshal(f.RecordingIDs)
+		if f.RecordingIDs == nil {
+			ids = []byte("[]")
+		}
+		var act any
+		if f.ActivityID != 0 {
+			act = f.ActivityID
+		}
+		var stored string
+		err := tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			err = tx.exec(ctx, `INSERT INTO findings (key, rule, article, officer, activity_id, recording_ids, evidence, status, severity, first_seen, last_seen)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence, string(f.Status),
+				string(f.Severity), micros(tx.now), micros(tx.now))
+		case err == nil:
+			status := f.Status
+			if statusRank(evidence.FindingStatus(stored)) > statusRank(status) {
+				status = evidence.FindingStatus(stored)
+			}
+			err = tx.exec(ctx, `UPDATE findings SET rule = ?, article = ?, officer = ?, activity_id = ?, recording_ids = ?, evidence = ?, status = ?,
+				severity = ?, last_seen = ?, resolved_at = NULL WHERE key = ?`, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence,
+				string(status), string(f.Severity), micros(tx.now), f.Key)
+		}
+		if err != nil {
+			return fmt.Errorf("store: sync finding %s: %w", f.Key, err)
+		}
+		keys = append(keys, f.Key)
+	}
+	q := `UPDATE findings SET resolved_at = ? WHERE COALESCE(activity_id, 0) = ? AND resolved_at IS NULL`
+	args := []any{micros(tx.now), activityID}
+	if len(keys) > 0 {
+		q += ` AND key NOT IN (` + placeholders(len(keys)) + `)`
+		args = append(args, keys...)
+	}
+	if err := tx.exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: resolve findings of activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
+// FindingFilter selects findings; zero fields do not filter. From and To
+// bound the arrival of the finding's activity.
+type FindingFilter struct {
+	Status     evidence.FindingStatus
+	Officer    string
+	Rule       string
+	ActivityID int64
+	From, To   time.Time
+	// Resolved includes findings whose rule no longer fires.
+	Resolved bool
+}
+
+const findingCols = `f.id, f.key, f.rule, f.article, f.officer, COALESCE(f.activity_id, 0), f.recording_ids, f.evidence, f.status, f.severity,
+	f.first_seen, f.last_seen, f.resolved_at, f.accepted_by, f.accepted_at`
+
+// Findings lists findings, newest activity first (at most 2000).
+func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if f.Status != "" {
+		add("f.status = ?", string(f.Status))
+	}
+	if f.Officer != "" {
+		add("f.officer = ?", f.Officer)
+	}
+	if f.Rule != "" {
+		add("f.rule = ?", f.Rule)
+	}
+	if f.ActivityID != 0 {
+		add("f.activity_id = ?", f.ActivityID)
+	}
+	if !f.From.IsZero() {
+		add("a.arrival >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("a.arrival < ?", micros(f.To))
+	}
+	if !f.Resolved {
+		where = append(where, "f.resolved_at IS NULL")
+	}
+	return tx.scanFindings(ctx, strings.Join(where, " AND "), args...)
+}
+
+func (tx *Tx) scanFindings(ctx context.Context, where string, args ...any) ([]StoredFinding, error) {
+	rows, err := tx.query(ctx, `SELECT `+findingCols+` FROM findings f LEFT JOIN activities a ON a.id = f.activity_id WHERE `+where+
+		` ORDER BY a.arrival DESC, f.id LIMIT 2000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: findings: %w", err)
+	}
+	defer rows.Close()
+	list := []StoredFinding{}
+	for rows.Next() {
+		var sf StoredFinding
+		var ids, status, severity string
+		var first, last int64
+		var resolved, accepted sql.NullInt64
+		if err := rows.Scan(&sf.ID, &sf.Key, &sf.Rule, &sf.Article, &sf.Officer, &sf.ActivityID, &ids, &sf.Evidence, &status, &severity,
+			&first, &last, &resolved, &sf.AcceptedBy, &accepted); err != nil {
+			return nil, fmt.Errorf("store: findings: %w", err)
+		}
+		if err := json.Unmarshal([]byte(ids), &sf.RecordingIDs); err != nil {
+			return nil, fmt.Errorf("store: finding %d recording ids: %w", sf.ID, err)
+		}
+		sf.Status, sf.Severity = evidence.FindingStatus(status), evidence.Severity(severity)
+		sf.FirstSeen, sf.LastSeen, sf.ResolvedAt, sf.AcceptedAt = fromMicros(first), fromMicros(last), fromNullMicros(resolved), fromNullMicros(accepted)
+		list = append(list, sf)
+	}
+	return list, rows.Err()
+}
+
+// Finding returns one finding.
+func (tx *Tx) Finding(ctx context.Context, id int64) (StoredFinding, error) {
+	list, err := tx.scanFindings(ctx, `f.id = ?`, id)
+	if err != nil {
+		return StoredFinding{}, err
+	}
+	if len(list) == 0 {
+		return StoredFinding{}, evidence.Errorf(evidence.ENotFound, "finding %d not found", id)
+	}
+	return list[0], nil
+}
+
+// AcceptFinding closes a finding on a reviewer's decision; EConflict if it
+// is accepted already.
+func (tx *Tx) AcceptFinding(ctx context.Context, id int64, by string) (StoredFinding, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE findings SET status = ?, accepted_by = ?, accepted_at = ? WHERE id = ? AND status <> ?`),
+		string(evidence.FindingAccepted), by, micros(tx.now), id, string(evidence.FindingAccepted))
+	if err != nil {
+		return StoredFinding{}, fmt.Errorf("store: accept finding %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := tx.Finding(ctx, id); err != nil {
+			return StoredFinding{}, err
+		}
+		return StoredFinding{}, evidence.Errorf(evidence.EConflict, "finding %d is already accepted", id)
+	}
+	return tx.Finding(ctx, id)
+}
