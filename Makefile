@@ -23,7 +23,7 @@ vet:
 # The whole suite: vet, unit/contract/end-to-end tests with the race
 # detector, and a short run of every fuzz target.
 test: vet test/tusjs/node_modules
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 
 # tus-js-client, the standard third-party client the end-to-end tests drive.
