@@ -276,7 +276,14 @@ func TestProbeFakeFFprobe(t *testing.T) {
 			if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+tt.script+"\n"), 0o700); err != nil {
 				t.Fatal(err)
 			}
-			p := Prober{FFprobe: bin, Timeout: 500 * time.Millisecond}
+			// Only the hanging one may meet the timeout: under load (race
+			// detector, parallel packages) a flood can take longer than a
+			// short timeout to reach the output cap.
+			timeout := 30 * time.Second
+			if tt.name == "ErrTimeout" {
+				timeout = 500 * time.Millisecond
+			}
+			p := Prober{FFprobe: bin, Timeout: timeout}
 			start := time.Now()
 			f, err := p.Probe(context.Background(), media)
 			if time.Since(start) > 5*time.Second {
