@@ -143,6 +143,10 @@ func TestBrowserWorkbench(t *testing.T) {
 	custodianPW := addPerson(t, data, "wangfang", "custodian", "交警一大队", false)
 	auditorPW := addPerson(t, data, "zhaoli", "auditor", "交警一大队", false)
 	station := newToken(t, data, "station-01", "station")
+	// The two administrators of 系统管理, made from the CLI like the first
+	// administrator of a new installation.
+	sysadminPW := addPerson(t, data, "sunqiang", "sysadmin", "交警一大队", true)
+	secadminPW := addPerson(t, data, "zhoumin", "secadmin", "交警一大队", true)
 	srv := startServer(t, data, "127.0.0.1:0")
 	video := makeVideo(t, t.TempDir(), "DSJ0A12_000123_20261126093015_0001.MP4", 8, time.Date(2026, 11, 26, 1, 30, 15, 0, time.UTC))
 	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), video)
@@ -300,5 +304,68 @@ func TestBrowserWorkbench(t *testing.T) {
 	if menu := eval[string](auditor, "menu", `document.querySelector('.sidebar nav').innerText`); strings.Contains(menu, "记录列表") || !strings.Contains(menu, "保管链") {
 		t.Errorf("auditor's menu: %q", menu)
 	}
+
+	// The system administrator (first sign-in: new password, then TOTP)
+	// makes a department and an account in 系统管理 and reads the initial
+	// password from the result dialog; the new officer signs in with it.
+	admin := open("sunqiang")
+	admin.adminSignIn(sysadminPW, "Xi-tong-Guan-li-2026", "users-table")
+	if menu := eval[string](admin, "menu", `document.querySelector('.sidebar nav').innerText`); !strings.Contains(menu, "系统管理") || !strings.Contains(menu, "部门管理") || strings.Contains(menu, "角色管理") || strings.Contains(menu, "记录列表") {
+		t.Errorf("sysadmin's menu: %q", menu)
+	}
+	admin.do("open departments", chromedp.Navigate(srv.URL+"/admin/departments"), chromedp.WaitVisible(chromedp.ID("depts-table")),
+		chromedp.Click(chromedp.CSS(`#depts-table [data-action=dept-new]`)), chromedp.WaitVisible(chromedp.ID("dept-dialog")),
+		chromedp.SendKeys(chromedp.ID("nd-name"), "事故处理中队"), chromedp.Click(chromedp.CSS("#dept-form button[type=submit]")))
+	admin.waitFor("the new department", `!!document.querySelector('#depts-table .tree-name[data-depth="1"]') && document.querySelector('#depts-table').innerText.includes('事故处理中队')`)
+	admin.shot(shots, "admin-departments")
+	admin.do("open users", chromedp.Navigate(srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users-table")),
+		chromedp.Click(chromedp.ID("user-new")), chromedp.WaitVisible(chromedp.ID("user-dialog")),
+		chromedp.SendKeys(chromedp.ID("nu-name"), "chenjing"))
+	eval[bool](admin, "choose the department", `(s => (s.value = [...s.options].find(o => o.text.includes('事故处理中队')).value, true))(document.getElementById('nu-dept'))`)
+	admin.do("create the user", chromedp.Click(chromedp.CSS("#user-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("secret-dialog")))
+	newPW := eval[string](admin, "initial password", `document.getElementById('secret-value').textContent.trim()`)
+	if len(newPW) < 10 {
+		t.Fatalf("initial password in the dialog: %q", newPW)
+	}
+	admin.shot(shots, "admin-users-password")
+	admin.do("close the dialog", chromedp.Click(chromedp.ID("secret-done")))
+	admin.waitFor("the new user in the table", `!!document.querySelector('#users-table') && document.querySelector('#users-table').innerText.includes('chenjing') && !document.getElementById('secret-dialog').open`)
+	if txt := eval[string](admin, "users", `[...document.querySelectorAll('#users-table tbody tr')].find(r => r.innerText.includes('chenjing')).innerText`); !strings.Contains(txt, "执法人员") || !strings.Contains(txt, "事故处理中队") {
+		t.Errorf("new user's row: %q", txt)
+	}
+	admin.shot(shots, "admin-users")
+	chen := open("chenjing")
+	chen.signIn(newPW, "Chen#jing-2026-ok")
+
+	// The security administrator changes the new officer's role.
+	sec := open("zhoumin")
+	sec.adminSignIn(secadminPW, "An-quan-Guan-li-2026", "role-matrix")
+	sec.do("change the role", chromedp.Click(chromedp.CSS(`#roles-users-table tr[data-name="chenjing"] [data-action=role-edit]`)), chromedp.WaitVisible(chromedp.ID("role-dialog")),
+		chromedp.SetValue(chromedp.ID("ro-role"), "leader"), chromedp.Click(chromedp.CSS("#role-form button[type=submit]")))
+	sec.waitFor("the new role", `!!document.querySelector('#roles-users-table tr[data-name="chenjing"][data-role="leader"]')`)
+	sec.shot(shots, "admin-roles")
+	sec.do("scroll to the permission table", chromedp.ScrollIntoView(chromedp.ID("role-matrix")))
+	sec.shot(shots, "admin-roles-matrix")
 	t.Logf("screenshots in %s", shots)
+}
+
+// adminSignIn signs an administrator in for the first time: the initial
+// password is replaced, a second factor enrolled (X-SEC-1), and the first
+// page of the role's menu shows the element with id landing.
+func (b *browser) adminSignIn(password, newPassword, landing string) {
+	b.t.Helper()
+	b.do("sign in", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.SendKeys(chromedp.ID("login-name"), b.name), chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("new-password")),
+		chromedp.SendKeys(chromedp.ID("new-password"), newPassword), chromedp.SendKeys(chromedp.ID("new-password2"), newPassword),
+		chromedp.Click(chromedp.CSS("#change-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("totp-form")))
+	b.waitFor("the TOTP secret", `document.getElementById('totp-secret').textContent.length > 16`)
+	secret := strings.ReplaceAll(eval[string](b, "secret", `document.getElementById('totp-secret').textContent`), " ", "")
+	code, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.do("enable TOTP", chromedp.SendKeys(chromedp.ID("totp-code"), code), chromedp.Click(chromedp.CSS("#totp-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID(landing)))
 }

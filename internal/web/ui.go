@@ -31,6 +31,7 @@ var uiRoutes = []route{
 	{"GET", "/logout", "", (*Server).logoutPage},
 	{"GET", "/recordings", evidence.PermRecordingsList, (*Server).recordingsPage},
 	{"GET", "/recordings/{id}", evidence.PermRecordingsRead, (*Server).recordingPage},
+	{"GET", "/recordings/{id}/custody.pdf", evidence.PermRecordingsRead, (*Server).recordingCustodyPDF},
 	{"GET", "/upload", evidence.PermUpload, (*Server).uploadPage},
 	{"GET", "/requests", evidence.PermAccessRequest, (*Server).requestsPage},
 	{"GET", "/approvals", evidence.PermAccessApprove, (*Server).approvalsPage},
@@ -39,6 +40,10 @@ var uiRoutes = []route{
 	{"GET", "/register.csv", evidence.PermRegisterRead, (*Server).registerCSV},
 	{"GET", "/custody", evidence.PermAuditRead, (*Server).custodyPage},
 	{"GET", "/custody.csv", evidence.PermAuditRead, (*Server).custodyCSV},
+	{"GET", "/custody.pdf", evidence.PermAuditRead, (*Server).custodyPDF},
+	{"GET", "/admin/users", evidence.PermUsersManage, (*Server).adminUsersPage},
+	{"GET", "/admin/departments", evidence.PermUsersManage, (*Server).adminDepartmentsPage},
+	{"GET", "/admin/roles", evidence.PermPolicyManage, (*Server).adminRolesPage},
 }
 
 //go:embed templates/*.html
@@ -184,9 +189,8 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// home sends the user to the first page their role may use; roles with
-// no workbench page (the system and security administrators, for now) get
-// a page that says so.
+// home sends the user to the first page their role may use; a role with
+// no workbench page would get a page that says so.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.authenticate(r.Context(), r)
 	if err != nil {
@@ -227,6 +231,11 @@ var menu = []menuGroup{
 	}},
 	{"menu.logs", "log", []menuItem{
 		{"menu.custody", "/custody", evidence.PermAuditRead},
+	}},
+	{"menu.system", "sys", []menuItem{
+		{"menu.users", "/admin/users", evidence.PermUsersManage},
+		{"menu.departments", "/admin/departments", evidence.PermUsersManage},
+		{"menu.roles", "/admin/roles", evidence.PermPolicyManage},
 	}},
 }
 

@@ -411,6 +411,12 @@ func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// An export leaves the archive's control: it is logged before any byte
+	// is sent, like the PDF exports.
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "register.export", Outcome: audit.OutcomeOK,
+		Details: map[string]string{"format": "csv", "from": v.From, "to": v.To, "viewings": strconv.Itoa(len(v.Viewings))}}); err != nil {
+		return err
+	}
 	p := newPage(w, r, "/register")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="register-%s-%s.csv"`, v.From, v.To))
@@ -509,6 +515,11 @@ func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
 // custodyCSV exports the matching entries with their details, oldest
 // first (UTF-8 with a byte order mark for spreadsheet programs).
 func (s *Server) custodyCSV(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "custody.export", Outcome: audit.OutcomeOK,
+		Details: map[string]string{"format": "csv", "actor": printable(q.Get("actor")), "object": printable(q.Get("object"))}}); err != nil {
+		return err
+	}
 	p := newPage(w, r, "/custody")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="custody-log.csv"`)

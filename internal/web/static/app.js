@@ -394,10 +394,182 @@
     zone.addEventListener('drop', e => { e.preventDefault(); zone.classList.remove('over'); start(Array.from(e.dataTransfer.files)); });
   }
 
+  // ---- system administration (系统管理) ----------------------------------
+  // showSecret shows a password or token once; closing the dialog reloads
+  // the page so the table shows the change.
+  function showSecret(title, intro, label, value) {
+    $('#secret-title').textContent = title;
+    $('#secret-intro').textContent = intro;
+    $('#secret-label').textContent = label;
+    $('#secret-value').textContent = value;
+    $('#secret-dialog').showModal();
+    $('#secret-done').focus();
+  }
+  const rowOf = el => el.closest('tr[data-id]');
+  let editing = null; // the row of the user being edited
+
+  function openUserEdit(row) {
+    editing = row;
+    const form = $('#user-edit-form');
+    form.reset();
+    showError(form, '');
+    form.name.value = row.dataset.name;
+    form.dept.value = row.dataset.dept;
+    form.status.value = row.dataset.disabled;
+    $('#eu-resets').hidden = !$('[data-action=user-reset-pw]', row);
+    $('#user-edit-dialog').showModal();
+    form.dept.focus();
+  }
+
+  async function resetPassword(row) {
+    const name = row.dataset.name;
+    if (!confirm(t('confirm_reset_pw', name))) return;
+    try {
+      const ans = await api('PATCH', '/api/v1/users/' + row.dataset.id, { reset_password: true });
+      const dlg = $('#user-edit-dialog');
+      if (dlg.open) dlg.close();
+      showSecret(t('pw_reset_title'), t('pw_reset_intro', name), t('initial_password'), ans.initial_password);
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  async function resetTOTP(row) {
+    if (!confirm(t('confirm_totp', row.dataset.name))) return;
+    try {
+      await api('PATCH', '/api/v1/users/' + row.dataset.id, { reset_totp: true });
+      $('#user-edit-dialog').close();
+      toast(t('totp_reset'));
+      setTimeout(() => location.reload(), 800);
+    } catch (e) {
+      showError($('#user-edit-form'), e.message);
+    }
+  }
+
+  async function stationToken(row) {
+    try {
+      const ans = await api('POST', `/api/v1/users/${row.dataset.id}/tokens`, { name: row.dataset.name });
+      showSecret(t('token_title'), t('token_intro', row.dataset.name), t('token_label'), ans.token);
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  function initAdmin() {
+    const secret = $('#secret-dialog');
+    if (secret) secret.addEventListener('close', () => { $('#secret-value').textContent = ''; location.reload(); });
+    const newUser = $('#user-new');
+    if (newUser) {
+      const form = $('#user-form');
+      newUser.addEventListener('click', () => {
+        form.reset();
+        showError(form, '');
+        $('#user-dialog').showModal();
+        form.name.focus();
+      });
+      form.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        showError(form, '');
+        const name = form.name.value.trim();
+        if (!name) { showError(form, t('need_name')); return; }
+        const body = { name, role: form.role.value, department_id: form.dept.value ? Number(form.dept.value) : null };
+        try {
+          const ans = await api('POST', '/api/v1/users', body);
+          $('#user-dialog').close();
+          if (ans.initial_password) {
+            showSecret(t('user_created'), t('created_intro', name), t('initial_password'), ans.initial_password);
+          } else {
+            toast(t('station_created'));
+            setTimeout(() => location.reload(), 800);
+          }
+        } catch (e) {
+          showError(form, e.message);
+        }
+      });
+      const edit = $('#user-edit-form');
+      edit.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        showError(edit, '');
+        const body = { department_id: edit.dept.value ? Number(edit.dept.value) : null, disabled: edit.status.value === 'true' };
+        try {
+          await api('PATCH', '/api/v1/users/' + editing.dataset.id, body);
+          $('#user-edit-dialog').close();
+          toast(t('saved'));
+          setTimeout(() => location.reload(), 600);
+        } catch (e) {
+          showError(edit, e.message);
+        }
+      });
+    }
+    const dept = $('#dept-form');
+    if (dept) {
+      dept.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        showError(dept, '');
+        const name = dept.name.value.trim();
+        if (!name) { showError(dept, t('need_name')); return; }
+        try {
+          await api('POST', '/api/v1/departments', { name, parent_id: dept.parent.value ? Number(dept.parent.value) : null });
+          $('#dept-dialog').close();
+          toast(t('dept_created'));
+          setTimeout(() => location.reload(), 600);
+        } catch (e) {
+          showError(dept, e.message);
+        }
+      });
+    }
+    const role = $('#role-form');
+    if (role) {
+      role.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        showError(role, '');
+        try {
+          await api('PUT', `/api/v1/users/${editing.dataset.id}/role`, { role: role.role.value });
+          $('#role-dialog').close();
+          toast(t('role_changed'));
+          setTimeout(() => location.reload(), 600);
+        } catch (e) {
+          showError(role, e.message);
+        }
+      });
+    }
+  }
+
+  function adminAction(el) {
+    switch (el.dataset.action) {
+      case 'user-edit': openUserEdit(rowOf(el)); return true;
+      case 'user-reset-pw': resetPassword(rowOf(el) || editing); return true;
+      case 'user-reset-totp': resetTOTP(editing); return true;
+      case 'user-token': stationToken(rowOf(el)); return true;
+      case 'close-secret': $('#secret-dialog').close(); return true;
+      case 'dept-new': {
+        const form = $('#dept-form');
+        form.reset();
+        showError(form, '');
+        form.parent.value = el.dataset.parent || '';
+        $('#dept-dialog').showModal();
+        form.name.focus();
+        return true;
+      }
+      case 'role-edit': {
+        editing = rowOf(el);
+        const form = $('#role-form');
+        form.reset();
+        showError(form, '');
+        form.name.value = editing.dataset.name;
+        form.role.value = editing.dataset.role;
+        $('#role-dialog').showModal();
+        form.role.focus();
+        return true;
+      }
+    }
+    return false;
+  }
+
   // ---- wiring ------------------------------------------------------------
   document.addEventListener('click', ev => {
     const el = ev.target.closest('[data-action]');
-    if (!el) return;
+    if (!el || adminAction(el)) return;
     switch (el.dataset.action) {
       case 'logout': logout(); break;
       case 'open-request': openRequest(el.dataset.recordings); break;
@@ -416,6 +588,7 @@
     initDecide();
     initSelection();
     initUpload();
+    initAdmin();
     if ($('#logout-page')) {
       // Reached directly: end the session here too.
       api('POST', '/api/v1/logout').catch(() => {}).finally(() => sessionStorage.removeItem('shilu.csrf'));

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// The 系统管理 pages: accounts and departments (system administrator) and
+// roles (security administrator). Each page carries the permission of the
+// API it shows and whose actions it calls, so the three administrators
+// stay separated in the workbench as in the API (X-SEC-2).
+
+// adminPerms are the permissions in the order the roles page shows them.
+var adminPerms = []evidence.Permission{
+	evidence.PermRecordingsList, evidence.PermRecordingsRead, evidence.PermContentRead, evidence.PermUpload, evidence.PermRecordingsEdit,
+	evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead, evidence.PermGrantRevoke,
+	evidence.PermAuditRead, evidence.PermUsersManage, evidence.PermPolicyManage,
+}
+
+// permKey is the catalogue key of a permission's description.
+func permKey(p evidence.Permission) string { return "perm." + strings.ReplaceAll(string(p), ".", "_") }
+
+// deptRow is a department in tree order with its depth.
+type deptRow struct {
+	store.Department
+	Depth  int
+	Parent string
+	Users  int
+}
+
+// Indent is the left padding of the row's name, in pixels.
+func (d deptRow) Indent() int { return 12 + 24*d.Depth }
+
+// Prefix is the indentation of the name in a select's option.
+func (d deptRow) Prefix() string { return strings.Repeat("\u3000", d.Depth) }
+
+// deptTree orders departments depth first, each parent before its
+// children, siblings by id.
+func deptTree(list []store.Department) []deptRow {
+	kids := map[int64][]store.Department{}
+	byID := map[int64]store.Department{}
+	var roots []store.Department
+	for _, d := range list {
+		byID[d.ID] = d
+	}
+	for _, d := range list {
+		if d.ParentID == nil {
+			roots = append(roots, d)
+		} else if _, ok := byID[*d.ParentID]; !ok {
+			roots = append(roots, d) // a parent gone missing: show it at the top
+		} else {
+			kids[*d.ParentID] = append(kids[*d.ParentID], d)
+		}
+	}
+	var out []deptRow
+	seen := map[int64]bool{}
+	var walk func(d store.Department, depth int)
+	walk = func(d store.Department, depth int) {
+		if seen[d.ID] {
+			return
+		}
+		seen[d.ID] = true
+		row := deptRow{Department: d, Depth: depth}
+		if d.ParentID != nil {
+			row.Parent = byID[*d.ParentID].Name
+		}
+		out = append(out, row)
+		for _, k := range kids[d.ID] {
+			walk(k, depth+1)
+		}
+	}
+	for _, d := range roots {
+		walk(d, 0)
+	}
+	return out
+}
+
+// userRow is an account with its department's name.
+type userRow struct {
+	store.Account
+	Dept    string
+	Station bool
+	Self    bool
+}
+
+// adminData loads accounts and departments.
+func (s *Server) adminData(r *http.Request) ([]store.Account, []deptRow, error) {
+	var users []store.Account
+	var depts []store.Department
+	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		if users, err = tx.Accounts(r.Context()); err != nil {
+			return err
+		}
+		depts, err = tx.Departments(r.Context())
+		return err
+	})
+	return users, deptTree(depts), err
+}
+
+func userRows(r *http.Request, users []store.Account, depts []deptRow) []userRow {
+	names := map[int64]string{}
+	for _, d := range depts {
+		names[d.ID] = d.Name
+	}
+	me := userOf(r)
+	var out []userRow
+	for _, a := range users {
+		row := userRow{Account: a, Station: a.Role == evidence.RoleStation, Self: a.ID == me.ID}
+		if a.DepartmentID != nil {
+			row.Dept = names[*a.DepartmentID]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// usersView is the data of the accounts page.
+type usersView struct {
+	Name, Role, Dept string // the search
+	Users            []userRow
+	Total            int
+	Depts            []deptRow
+	Roles            []evidence.Role // all, for the search
+	NewRoles         []evidence.Role // those the system administrator may give
+}
+
+func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := usersView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Dept: q.Get("dept"), Roles: evidence.Roles}
+	if v.Role != "" && !evidence.Role(v.Role).Valid() {
+		return evidence.Errorf(evidence.EInvalid, "role: want one of %v", evidence.Roles)
+	}
+	var deptID int64
+	if v.Dept != "" {
+		var err error
+		if deptID, err = strconv.ParseInt(v.Dept, 10, 64); err != nil {
+			return evidence.Errorf(evidence.EInvalid, "dept: want a department id")
+		}
+	}
+	for _, role := range evidence.Roles {
+		if !isAdministrator(role) {
+			v.NewRoles = append(v.NewRoles, role)
+		}
+	}
+	users, depts, err := s.adminData(r)
+	if err != nil {
+		return err
+	}
+	v.Depts = depts
+	v.Total = len(users)
+	for _, u := range userRows(r, users, depts) {
+		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name), strings.ToLower(v.Name)) ||
+			v.Role != "" && string(u.Role) != v.Role ||
+			v.Dept != "" && (u.DepartmentID == nil || *u.DepartmentID != deptID) {
+			continue
+		}
+		v.Users = append(v.Users, u)
+	}
+	p := newPage(w, r, "/admin/users", "menu.system", "menu.users")
+	p.Data = v
+	return s.render(w, http.StatusOK, "admin_users", p)
+}
+
+// deptsView is the data of the departments page.
+type deptsView struct {
+	Depts []deptRow
+}
+
+func (s *Server) adminDepartmentsPage(w http.ResponseWriter, r *http.Request) error {
+	users, depts, err := s.adminData(r)
+	if err != nil {
+		return err
+	}
+	count := map[int64]int{}
+	for _, u := range users {
+		if u.DepartmentID != nil {
+			count[*u.DepartmentID]++
+		}
+	}
+	for i := range depts {
+		depts[i].Users = count[depts[i].ID]
+	}
+	p := newPage(w, r, "/admin/departments", "menu.system", "menu.departments")
+	p.Data = deptsView{Depts: depts}
+	return s.render(w, http.StatusOK, "admin_departments", p)
+}
+
+// rolesView is the data of the roles page: accounts with their roles and
+// what each role may do.
+type rolesView struct {
+	Name, Role string
+	Users      []userRow
+	Roles      []evidence.Role
+	Perms      []evidence.Permission
+}
+
+func (s *Server) adminRolesPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Perms: adminPerms}
+	if v.Role != "" && !evidence.Role(v.Role).Valid() {
+		return evidence.Errorf(evidence.EInvalid, "role: want one of %v", evidence.Roles)
+	}
+	users, depts, err := s.adminData(r)
+	if err != nil {
+		return err
+	}
+	for _, u := range userRows(r, users, depts) {
+		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name), strings.ToLower(v.Name)) || v.Role != "" && string(u.Role) != v.Role {
+			continue
+		}
+		v.Users = append(v.Users, u)
+	}
+	p := newPage(w, r, "/admin/roles", "menu.system", "menu.roles")
+	p.Data = v
+	return s.render(w, http.StatusOK, "admin_roles", p)
+}
+
+// Perm is a permission's description in the page's language.
+func (p *page) Perm(x evidence.Permission) string { return p.T(permKey(x)) }
+
+// IsAdminRole reports whether r is one of the three administrators.
+func (p *page) IsAdminRole(r evidence.Role) bool { return isAdministrator(r) }
