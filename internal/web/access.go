@@ -37,11 +37,14 @@ func decodeJSON(r *http.Request, v any) error {
 }
 
 type accessRequestBody struct {
-	RecordingIDs []int64          `json:"recording_ids"`
-	Purpose      evidence.Purpose `json:"purpose"`
-	Reason       string           `json:"reason"`
-	From         *time.Time       `json:"from"`
-	Until        time.Time        `json:"until"`
+	RecordingIDs []int64 `json:"recording_ids"`
+	// ActivityID asks for all recordings linked to an activity, as they are
+	// linked when the request is made: the leader approves what was asked.
+	ActivityID int64            `json:"activity_id"`
+	Purpose    evidence.Purpose `json:"purpose"`
+	Reason     string           `json:"reason"`
+	From       *time.Time       `json:"from"`
+	Until      time.Time        `json:"until"`
 }
 
 // createAccessRequest files a request to view recordings; it waits for the
@@ -58,7 +61,25 @@ func (s *Server) createAccessRequest(w http.ResponseWriter, r *http.Request) err
 		if b.From != nil {
 			from = b.From.UTC()
 		}
-		req = evidence.AccessRequest{RequesterID: u.ID, Purpose: b.Purpose, Reason: b.Reason, RecordingIDs: b.RecordingIDs, From: from, Until: b.Until.UTC()}
+		ids := slices.Clone(b.RecordingIDs)
+		if b.ActivityID != 0 {
+			if _, err := tx.Activity(ctx, b.ActivityID); err != nil {
+				return err
+			}
+			recs, err := tx.ActivityRecordings(ctx, b.ActivityID)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				return evidence.Errorf(evidence.EInvalid, "activity %d has no linked recordings yet", b.ActivityID)
+			}
+			for _, rec := range recs {
+				ids = append(ids, rec.ID)
+			}
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+		}
+		req = evidence.AccessRequest{RequesterID: u.ID, Purpose: b.Purpose, Reason: b.Reason, RecordingIDs: ids, From: from, Until: b.Until.UTC()}
 		if err := req.Validate(tx.Now()); err != nil {
 			return err
 		}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// R-VIEW-1: a request may name all recordings of an activity; they are
+// resolved when it is made, so the leader approves exactly what was asked.
+func TestAccessRequestForActivity(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	var actID, emptyID int64
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		officer, _, err := tx.UserByName(ctx, "u-officer")
+		if err != nil {
+			return err
+		}
+		mk := func() (evidence.Activity, error) {
+			return tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityInspection, Place: evidence.Place{Address: "某医院"},
+				Officers: []string{"000123", "000124"}, Arrival: tx.Now().Add(-2 * time.Hour), End: tx.Now().Add(-time.Hour), WorkMode: evidence.WorkNormal}, officer.ID)
+		}
+		a, err := mk()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.LinkRecording(ctx, a.ID, ts.recID, officer.ID); err != nil {
+			return err
+		}
+		empty, err := mk()
+		actID, emptyID = a.ID, empty.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	for _, c := range []struct {
+		name, body string
+		want       int
+		ids        []int64
+	}{
+		{"OK", fmt.Sprintf(`{"activity_id":%d,"purpose":"case_analysis","reason":"案情研判会议","until":%q}`, actID, until), 201, []int64{ts.recID}},
+		{"OKCombinedNoDuplicates", fmt.Sprintf(`{"activity_id":%d,"recording_ids":[%d],"purpose":"case_work","reason":"办案需要","until":%q}`, actID, ts.recID, until), 201, []int64{ts.recID}},
+		{"ErrNoLinkedRecordings", fmt.Sprintf(`{"activity_id":%d,"purpose":"case_work","reason":"办案需要","until":%q}`, emptyID, until), 400, nil},
+		{"ErrNoSuchActivity", fmt.Sprintf(`{"activity_id":999,"purpose":"case_work","reason":"办案需要","until":%q}`, until), 404, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/api/v1/access-requests", strings.NewReader(c.body))
+			req.Header.Set("Authorization", "Bearer "+ts.tokens[evidence.RoleOfficer])
+			w := httptest.NewRecorder()
+			ts.ServeHTTP(w, req)
+			if w.Code != c.want {
+				t.Fatalf("status %d (%s), want %d", w.Code, w.Body.String(), c.want)
+			}
+			if c.want != http.StatusCreated {
+				return
+			}
+			var got evidence.AccessRequest
+			json.Unmarshal(w.Body.Bytes(), &got)
+			if fmt.Sprint(got.RecordingIDs) != fmt.Sprint(c.ids) {
+				t.Errorf("recording_ids = %v, want %v", got.RecordingIDs, c.ids)
+			}
+		})
+	}
+}
