@@ -184,6 +184,8 @@ type ActivityFilter struct {
 	Officer  string
 	Type     evidence.ActivityType
 	From, To time.Time
+	// CaseNumber selects the activities of one case file.
+	CaseNumber string
 	// Limit caps the answer; 0 means 500.
 	Limit int
 }
@@ -196,6 +198,9 @@ func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Acti
 	}
 	if f.Type != "" {
 		where, args = append(where, "a.type = ?"), append(args, string(f.Type))
+	}
+	if f.CaseNumber != "" {
+		where, args = append(where, "a.case_number = ?"), append(args, f.CaseNumber)
 	}
 	if !f.From.IsZero() {
 		where, args = append(where, "a.arrival >= ?"), append(args, micros(f.From))

@@ -38,9 +38,11 @@ func decodeJSON(r *http.Request, v any) error {
 
 type accessRequestBody struct {
 	RecordingIDs []int64 `json:"recording_ids"`
-	// ActivityID asks for all recordings linked to an activity, as they are
-	// linked when the request is made: the leader approves what was asked.
+	// ActivityID asks for all recordings linked to an activity, and
+	// CaseNumber for those of every activity of a case, as they are linked
+	// when the request is made: the leader approves what was asked.
 	ActivityID int64            `json:"activity_id"`
+	CaseNumber string           `json:"case_number"`
 	Purpose    evidence.Purpose `json:"purpose"`
 	Reason     string           `json:"reason"`
 	From       *time.Time       `json:"from"`
@@ -62,23 +64,39 @@ func (s *Server) createAccessRequest(w http.ResponseWriter, r *http.Request) err
 			from = b.From.UTC()
 		}
 		ids := slices.Clone(b.RecordingIDs)
+		var activities []int64
 		if b.ActivityID != 0 {
 			if _, err := tx.Activity(ctx, b.ActivityID); err != nil {
 				return err
 			}
-			recs, err := tx.ActivityRecordings(ctx, b.ActivityID)
+			activities = append(activities, b.ActivityID)
+		}
+		if b.CaseNumber != "" {
+			acts, err := tx.Activities(ctx, store.ActivityFilter{CaseNumber: b.CaseNumber})
 			if err != nil {
 				return err
 			}
-			if len(recs) == 0 {
-				return evidence.Errorf(evidence.EInvalid, "activity %d has no linked recordings yet", b.ActivityID)
+			if len(acts) == 0 {
+				return evidence.Errorf(evidence.ENotFound, "no activity belongs to case %q", b.CaseNumber)
+			}
+			for _, a := range acts {
+				activities = append(activities, a.ID)
+			}
+		}
+		for _, id := range activities {
+			recs, err := tx.ActivityRecordings(ctx, id)
+			if err != nil {
+				return err
 			}
 			for _, rec := range recs {
 				ids = append(ids, rec.ID)
 			}
-			slices.Sort(ids)
-			ids = slices.Compact(ids)
 		}
+		if len(activities) > 0 && len(ids) == 0 {
+			return evidence.Errorf(evidence.EInvalid, "no recordings are linked to the activity or case yet")
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
 		req = evidence.AccessRequest{RequesterID: u.ID, Purpose: b.Purpose, Reason: b.Reason, RecordingIDs: ids, From: from, Until: b.Until.UTC()}
 		if err := req.Validate(tx.Now()); err != nil {
 			return err

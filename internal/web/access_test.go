@@ -14,8 +14,9 @@ import (
 	"shilu/internal/store"
 )
 
-// R-VIEW-1: a request may name all recordings of an activity; they are
-// resolved when it is made, so the leader approves exactly what was asked.
+// R-VIEW-1: a request may name all recordings of an activity or of a case;
+// they are resolved when it is made, so the leader approves exactly what was
+// asked.
 func TestAccessRequestForActivity(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
@@ -26,7 +27,7 @@ func TestAccessRequestForActivity(t *testing.T) {
 			return err
 		}
 		mk := func() (evidence.Activity, error) {
-			return tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityInspection, Place: evidence.Place{Address: "某医院"},
+			return tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityInspection, Place: evidence.Place{Address: "某医院"}, CaseNumber: "丰医保罚〔2026〕12号",
 				Officers: []string{"000123", "000124"}, Arrival: tx.Now().Add(-2 * time.Hour), End: tx.Now().Add(-time.Hour), WorkMode: evidence.WorkNormal}, officer.ID)
 		}
 		a, err := mk()
@@ -51,6 +52,8 @@ func TestAccessRequestForActivity(t *testing.T) {
 	}{
 		{"OK", fmt.Sprintf(`{"activity_id":%d,"purpose":"case_analysis","reason":"案情研判会议","until":%q}`, actID, until), 201, []int64{ts.recID}},
 		{"OKCombinedNoDuplicates", fmt.Sprintf(`{"activity_id":%d,"recording_ids":[%d],"purpose":"case_work","reason":"办案需要","until":%q}`, actID, ts.recID, until), 201, []int64{ts.recID}},
+		{"OKByCase", fmt.Sprintf(`{"case_number":"丰医保罚〔2026〕12号","purpose":"litigation","reason":"行政诉讼举证","until":%q}`, until), 201, []int64{ts.recID}},
+		{"ErrNoSuchCase", fmt.Sprintf(`{"case_number":"无此案","purpose":"litigation","reason":"行政诉讼举证","until":%q}`, until), 404, nil},
 		{"ErrNoLinkedRecordings", fmt.Sprintf(`{"activity_id":%d,"purpose":"case_work","reason":"办案需要","until":%q}`, emptyID, until), 400, nil},
 		{"ErrNoSuchActivity", fmt.Sprintf(`{"activity_id":999,"purpose":"case_work","reason":"办案需要","until":%q}`, until), 404, nil},
 	} {
