@@ -168,6 +168,9 @@ func apiBody(t testing.TB, method, url, token string, hdr map[string]string, bod
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, rd)
+	if body != "" && err == nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,13 @@ var (
 // account, whether the password was right. Every success, failure and
 // lockout is a custody entry, committed with the state it changes.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	// Only JSON is accepted: a page on another site can post a form here,
+	// but not with this content type (that needs a CORS preflight, which
+	// is never granted), so nobody is signed in to an attacker's account
+	// behind their back (login CSRF).
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return evidence.Errorf(evidence.EInvalid, "send the credentials as JSON (Content-Type: application/json)")
+	}
 	var req loginRequest
 	if err := decodeJSON(r, &req); err != nil || req.Name == "" {
 		return evidence.Errorf(evidence.EInvalid, "want a JSON body with name and password")

@@ -118,6 +118,7 @@ func (ts *testServer) do(method, path, token string) *httptest.ResponseRecorder 
 	req := httptest.NewRequest(method, path, nil)
 	if method == "POST" && path == "/api/v1/login" {
 		req = httptest.NewRequest(method, path, strings.NewReader(`{"name":"nobody","password":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if method == "POST" && strings.HasPrefix(path, "/api/v1/uploads") {
 		req.Header.Set("Tus-Resumable", "1.0.0")
@@ -189,6 +190,7 @@ func TestLogin(t *testing.T) {
 	ts := newTestServer(t)
 	login := func(name, pw string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"name":"`+name+`","password":"`+pw+`"}`))
+		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		ts.ServeHTTP(w, req)
 		return w
@@ -197,6 +199,14 @@ func TestLogin(t *testing.T) {
 		if w := login(c.user, c.pw); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "wrong name or password") {
 			t.Errorf("%s: %d %s", c.name, w.Code, w.Body.String())
 		}
+	}
+	// Login CSRF: a cross-site form post (no JSON content type) signs nobody in.
+	form := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"name":"u-officer","password":"pw-officer"}`))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	fw := httptest.NewRecorder()
+	ts.ServeHTTP(fw, form)
+	if fw.Code != http.StatusBadRequest || len(fw.Result().Cookies()) != 0 {
+		t.Errorf("form-encoded sign-in: %d, cookies %v; want 400 and none", fw.Code, fw.Result().Cookies())
 	}
 	w := login("u-officer", "pw-officer")
 	if w.Code != http.StatusOK {
