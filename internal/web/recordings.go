@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -260,10 +259,8 @@ func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var c identityChange
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return evidence.Errorf(evidence.EInvalid, "want a JSON object with device and/or officer")
+	if err := decodeJSON(r, &c); err != nil {
+		return err
 	}
 	for _, v := range []*string{c.Device, c.Officer} {
 		if v != nil && (len(*v) > 64 || printable(*v) != *v) {
