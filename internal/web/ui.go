@@ -266,7 +266,10 @@ type page struct {
 	Title  string
 	Path   string // the current URL, for the language switch
 	Data   any
-	now    time.Time
+	// Scripts and Styles are a page's own static files, loaded after
+	// app.js (which exposes window.Shilu to them) and app.css.
+	Scripts, Styles []string
+	now             time.Time
 }
 
 // T looks a message up in the page's locale; args fill %s-style verbs.

@@ -762,6 +762,23 @@ var catalogue = map[string]map[string]string{
 	},
 }
 
+// addMessages merges a feature's messages into the catalogue; each feature
+// keeps its texts in its own file and registers them from init. A key
+// defined twice is a programming error.
+func addMessages(m map[string]map[string]string) {
+	for lang, texts := range m {
+		if catalogue[lang] == nil {
+			panic("web: unknown locale " + lang)
+		}
+		for k, v := range texts {
+			if _, dup := catalogue[lang][k]; dup {
+				panic("web: message " + k + " defined twice")
+			}
+			catalogue[lang][k] = v
+		}
+	}
+}
+
 // msg returns the message for key in lang, formatted with args. A missing
 // key shows as itself, so a gap is visible rather than blank (and the
 // catalogue test fails).

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -228,15 +229,19 @@ func TestCatalogueComplete(t *testing.T) {
 		}
 		return nil
 	})
-	js, _ := staticFS.ReadFile("static/app.js")
-	for _, m := range regexp.MustCompile(`\bt\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
-		need["js."+m[1]] = true
-	}
-	for _, m := range regexp.MustCompile(`\bset\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
-		need["js."+m[1]] = true
+	scripts, _ := fs.Glob(staticFS, "static/*.js")
+	for _, f := range scripts {
+		js, _ := staticFS.ReadFile(f)
+		for _, m := range regexp.MustCompile(`\bt\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
+			need["js."+m[1]] = true
+		}
+		for _, m := range regexp.MustCompile(`\bset\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
+			need["js."+m[1]] = true
+		}
 	}
 	// Breadcrumbs are catalogue keys given to newPage.
-	for _, f := range []string{"ui.go", "ui_pages.go"} {
+	sources, _ := filepath.Glob("ui*.go")
+	for _, f := range sources {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

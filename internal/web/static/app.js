@@ -582,6 +582,9 @@
     }
   });
 
+  // Page scripts (loaded after this one, see page.Scripts) share these.
+  window.Shilu = Object.freeze({ $, $$, t, api, toast, APIError });
+
   document.addEventListener('DOMContentLoaded', () => {
     initLogin();
     initRequestForm();
