@@ -128,7 +128,8 @@ var purposes = []evidence.Purpose{evidence.PurposeCaseWork, evidence.PurposeLiti
 
 var pages = parsePages()
 
-// parsePages parses each page template together with the layout.
+// parsePages parses each page template together with the layout and the
+// partials (templates/_*.html: blocks shared by several pages).
 func parsePages() map[string]*template.Template {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -137,10 +138,10 @@ func parsePages() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		out[base] = template.Must(template.New(base).Funcs(uiFuncs).ParseFS(templateFS, "templates/layout.html", n))
+		out[base] = template.Must(template.New(base).Funcs(uiFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", n))
 	}
 	return out
 }
