@@ -1,6 +1,11 @@
 package evidence
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Role is a user's role. Identifiers are those of the CLI and the API.
 type Role string
@@ -37,11 +42,68 @@ func (r Role) Valid() bool {
 
 // User is a person or a station account.
 type User struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// DisplayName is the person's name as the notice of Art. 8 reads it
+	// out (张伟); the sign-in name is often a romanization.
+	DisplayName string `json:"display_name"`
+	// OfficerNo is the officer number (执法证号) by which activities and
+	// recordings name the officer; "" for accounts that are not officers.
+	// Unique when set.
+	OfficerNo string    `json:"officer_no"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
+}
+
+// Limits of the identity fields. A display name is counted in characters:
+// Chinese names are short, but a name in Latin script may be long.
+const (
+	MaxDisplayName = 64
+	MaxOfficerNo   = 32
+)
+
+// ValidateDisplayName checks a display name: plain text on one line, no
+// surrounding spaces, at most MaxDisplayName characters. It ends up in the
+// notice, reports and the custody log. "" is allowed: the account name
+// stands in.
+func ValidateDisplayName(s string) error {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxDisplayName {
+		return Errorf(EInvalid, "display_name: at most %d characters of UTF-8 text", MaxDisplayName)
+	}
+	if strings.TrimSpace(s) != s {
+		return Errorf(EInvalid, "display_name: no leading or trailing spaces")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return Errorf(EInvalid, "display_name: one line of plain text")
+		}
+	}
+	return nil
+}
+
+// ValidateOfficerNo checks an officer number: letters, digits and '-', at
+// most MaxOfficerNo. Numbers come from device file names and other systems
+// (e.g. 000123, FN-0042), so nothing stricter is assumed. "" means none.
+func ValidateOfficerNo(s string) error {
+	if len(s) > MaxOfficerNo {
+		return Errorf(EInvalid, "officer_no: at most %d characters", MaxOfficerNo)
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-') {
+			return Errorf(EInvalid, "officer_no: letters, digits and '-' only")
+		}
+	}
+	return nil
+}
+
+// Label is how people are named to other people: the display name, or the
+// account name when there is none.
+func (u User) Label() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Name
 }
 
 // Permission names what a route needs. The route table maps each route to

@@ -183,15 +183,25 @@ type NewAccount struct {
 	// MustChange marks an initial password, which the user must replace
 	// before doing anything else (X-SEC-1).
 	MustChange bool
+	// DisplayName and OfficerNo identify an officer (R-ACT-3); both may be
+	// "".
+	DisplayName string
+	OfficerNo   string
 }
 
-// CreateAccount adds a user. A name is never reused (EConflict), and the
-// department must exist (ENotFound).
+// CreateAccount adds a user. A name or an officer number is never reused
+// (EConflict), and the department must exist (ENotFound).
 func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) {
-	a := Account{User: evidence.User{Name: n.Name, Role: n.Role, CreatedAt: tx.now}, DepartmentID: n.DepartmentID,
-		MustChange: n.MustChange, PasswordHash: n.PasswordHash}
+	a := Account{User: evidence.User{Name: n.Name, DisplayName: n.DisplayName, OfficerNo: n.OfficerNo, Role: n.Role, CreatedAt: tx.now},
+		DepartmentID: n.DepartmentID, MustChange: n.MustChange, PasswordHash: n.PasswordHash}
 	if n.Name == "" || !n.Role.Valid() {
 		return a, evidence.Errorf(evidence.EInvalid, "a user needs a name and one of the roles %v", evidence.Roles)
+	}
+	if err := validateIdentity(n.DisplayName, n.OfficerNo); err != nil {
+		return a, err
+	}
+	if err := tx.checkOfficerNoFree(ctx, n.OfficerNo, 0); err != nil {
+		return a, err
 	}
 	if n.DepartmentID != nil {
 		if _, err := tx.Department(ctx, *n.DepartmentID); err != nil {
@@ -203,9 +213,10 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 		a.PasswordChangedAt = &a.CreatedAt
 		changed = micros(tx.now)
 	}
-	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed)
+	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at,
+		display_name, officer_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed,
+		n.DisplayName, nullString(n.OfficerNo))
 	if isUniqueViolation(err) {
 		return a, evidence.Errorf(evidence.EConflict, "user %q already exists", n.Name)
 	}
@@ -216,16 +227,17 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 }
 
 const accountCols = `id, name, role, created_at, disabled, password_hash, department_id, must_change,
-	password_changed_at, locked_until, totp_enabled, failed_logins, totp_secret, totp_last_step`
+	password_changed_at, locked_until, totp_enabled, failed_logins, totp_secret, totp_last_step, display_name, officer_no`
 
 func scanAccount(scan func(...any) error) (Account, error) {
 	var a Account
 	var role string
 	var created int64
 	var dept, changed, locked sql.NullInt64
+	var officerNo sql.NullString
 	err := scan(&a.ID, &a.Name, &role, &created, &a.Disabled, &a.PasswordHash, &dept, &a.MustChange,
-		&changed, &locked, &a.TOTPEnabled, &a.FailedLogins, &a.TOTPSecret, &a.TOTPLastStep)
-	a.Role, a.CreatedAt = evidence.Role(role), fromMicros(created)
+		&changed, &locked, &a.TOTPEnabled, &a.FailedLogins, &a.TOTPSecret, &a.TOTPLastStep, &a.DisplayName, &officerNo)
+	a.Role, a.CreatedAt, a.OfficerNo = evidence.Role(role), fromMicros(created), officerNo.String
 	a.DepartmentID, a.PasswordChangedAt, a.LockedUntil = fromNullInt(dept), fromNullMicros(changed), fromNullMicros(locked)
 	return a, err
 }
@@ -280,6 +292,95 @@ func (tx *Tx) SetDepartment(ctx context.Context, userID int64, dept *int64) erro
 		}
 	}
 	return tx.updateUser(ctx, userID, `department_id = ?`, nullInt(dept))
+}
+
+// SetIdentity sets a user's display name and officer number ("" clears
+// either). An officer number held by another account is EConflict.
+func (tx *Tx) SetIdentity(ctx context.Context, userID int64, displayName, officerNo string) error {
+	if err := validateIdentity(displayName, officerNo); err != nil {
+		return err
+	}
+	if err := tx.checkOfficerNoFree(ctx, officerNo, userID); err != nil {
+		return err
+	}
+	err := tx.updateUser(ctx, userID, `display_name = ?, officer_no = ?`, displayName, nullString(officerNo))
+	if isUniqueViolation(err) {
+		return evidence.Errorf(evidence.EConflict, "officer number %s belongs to another account", officerNo)
+	}
+	return err
+}
+
+func validateIdentity(displayName, officerNo string) error {
+	if err := evidence.ValidateDisplayName(displayName); err != nil {
+		return err
+	}
+	return evidence.ValidateOfficerNo(officerNo)
+}
+
+// checkOfficerNoFree answers EConflict when another account than except
+// holds officerNo. The unique index decides in the end; asking first gives
+// a message that names the number instead of the index.
+func (tx *Tx) checkOfficerNoFree(ctx context.Context, officerNo string, except int64) error {
+	if officerNo == "" {
+		return nil
+	}
+	var n int
+	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM users WHERE officer_no = ? AND id <> ?`, officerNo, except); err != nil {
+		return fmt.Errorf("store: officer number %s: %w", officerNo, err)
+	}
+	if n > 0 {
+		return evidence.Errorf(evidence.EConflict, "officer number %s belongs to another account", officerNo)
+	}
+	return nil
+}
+
+// nullString stores "" as NULL, so the partial unique index on officer
+// numbers sees only real ones.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Officer is an account that carries an officer number: who stands behind
+// the numbers that activities and recordings name.
+type Officer struct {
+	Number string `json:"number"`
+	// Name is the display name, or the account name when there is none.
+	Name   string `json:"name"`
+	User   string `json:"user"` // the account (sign-in) name
+	UserID int64  `json:"user_id"`
+	// DepartmentID is 0 and Department "" for an account without one.
+	DepartmentID int64  `json:"department_id,omitempty"`
+	Department   string `json:"department,omitempty"`
+}
+
+// OfficerDirectory maps every officer number held by an account to that
+// officer. Disabled accounts are included: an officer who has left still
+// stands behind the activities they were on.
+func (tx *Tx) OfficerDirectory(ctx context.Context) (map[string]Officer, error) {
+	rows, err := tx.query(ctx, `SELECT u.officer_no, u.display_name, u.name, u.id, COALESCE(d.id, 0), COALESCE(d.name, '')
+		FROM users u LEFT JOIN departments d ON d.id = u.department_id
+		WHERE u.officer_no IS NOT NULL AND u.officer_no <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("store: officer directory: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Officer{}
+	for rows.Next() {
+		var o Officer
+		var display string
+		if err := rows.Scan(&o.Number, &display, &o.User, &o.UserID, &o.DepartmentID, &o.Department); err != nil {
+			return nil, fmt.Errorf("store: officer directory: %w", err)
+		}
+		o.Name = evidence.User{Name: o.User, DisplayName: display}.Label()
+		out[o.Number] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: officer directory: %w", err)
+	}
+	return out, nil
 }
 
 // SetDisabled disables or enables a user. A disabled user's sessions and

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"shilu/internal/evidence"
 )
 
@@ -198,5 +200,91 @@ func TestSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// R-ACT-3: the officer directory names the people behind officer numbers,
+// with the display name (or the account name) and the department; accounts
+// without a number are not in it, and a number belongs to one account.
+func TestOfficerDirectory(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	var dept Department
+	var zhang, li Account
+	err := db.Update(ctx, func(tx *Tx) error {
+		var err error
+		if dept, err = tx.CreateDepartment(ctx, "稽查科", nil); err != nil {
+			return err
+		}
+		if zhang, err = tx.CreateAccount(ctx, NewAccount{Name: "zhangwei", Role: evidence.RoleOfficer, DisplayName: "张伟", OfficerNo: "000123", DepartmentID: &dept.ID}); err != nil {
+			return err
+		}
+		if li, err = tx.CreateAccount(ctx, NewAccount{Name: "lina", Role: evidence.RoleOfficer, OfficerNo: "FN-0042"}); err != nil {
+			return err
+		}
+		_, err = tx.CreateAccount(ctx, NewAccount{Name: "admin", Role: evidence.RoleSysAdmin})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]Officer
+	if err := db.View(ctx, func(tx *Tx) error { got, err = tx.OfficerDirectory(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Officer{
+		"000123":  {Number: "000123", Name: "张伟", User: "zhangwei", UserID: zhang.ID, DepartmentID: dept.ID, Department: "稽查科"},
+		"FN-0042": {Number: "FN-0042", Name: "lina", User: "lina", UserID: li.ID},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OfficerDirectory (-want +got):\n%s", diff)
+	}
+
+	tests := []struct {
+		name             string
+		user             int64
+		display, officer string
+		want             evidence.Code
+	}{
+		{"ErrConflict", li.ID, "李娜", "000123", evidence.EConflict},
+		{"ErrInvalidNumber", li.ID, "李娜", "00 12", evidence.EInvalid},
+		{"ErrInvalidLongNumber", li.ID, "李娜", "123456789012345678901234567890123", evidence.EInvalid},
+		{"ErrInvalidName", li.ID, "李\n娜", "", evidence.EInvalid},
+		{"ErrInvalidSpaces", li.ID, " 李娜", "", evidence.EInvalid},
+		{"ErrNotFound", 9999, "x", "", evidence.ENotFound},
+		{"OKSameAccount", zhang.ID, "张伟", "000123", ""},
+		{"OK", li.ID, "李娜", "000124", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := db.Update(ctx, func(tx *Tx) error { return tx.SetIdentity(ctx, tt.user, tt.display, tt.officer) })
+			if evidence.ErrorCode(err) != tt.want || (tt.want == "") != (err == nil) {
+				t.Errorf("SetIdentity(%q, %q) = %v, want %q", tt.display, tt.officer, err, tt.want)
+			}
+		})
+	}
+	err = db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.CreateAccount(ctx, NewAccount{Name: "other", Role: evidence.RoleOfficer, OfficerNo: "000124"})
+		return err
+	})
+	if evidence.ErrorCode(err) != evidence.EConflict {
+		t.Errorf("second account with 000124: err = %v, want conflict", err)
+	}
+	var a Account
+	if err := db.View(ctx, func(tx *Tx) error { a, err = tx.Account(ctx, li.ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if a.DisplayName != "李娜" || a.OfficerNo != "000124" {
+		t.Errorf("account after SetIdentity = %q %q", a.DisplayName, a.OfficerNo)
+	}
+	// Clearing the number frees it and leaves the account out of the directory.
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.SetIdentity(ctx, li.ID, "李娜", "") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(ctx, func(tx *Tx) error { got, err = tx.OfficerDirectory(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["000124"]; ok || len(got) != 1 {
+		t.Errorf("directory after clearing = %v", got)
 	}
 }
