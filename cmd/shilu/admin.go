@@ -19,12 +19,13 @@ import (
 // password is printed once and must be changed at first sign-in (X-SEC-1);
 // a station gets no password, only tokens.
 func (e *cmdEnv) userAdd(args []string) error {
-	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--must-change=false]")
+	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--display-name NAME] [--officer-no NO] [--must-change=false]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
 	role := fs.String("role", "", fmt.Sprintf("role, one of %v", evidence.Roles))
 	dept := fs.String("dept", "", "the user's department, by id or unique name")
 	mustChange := fs.Bool("must-change", true, "the initial password must be changed at first sign-in")
+	displayName, officerNo := identityFlags(fs)
 	a, err := e.openWithFlags(fs, args, data, "name", "role")
 	if err != nil {
 		return err
@@ -46,11 +47,13 @@ func (e *cmdEnv) userAdd(args []string) error {
 		if err != nil {
 			return err
 		}
-		u, err := tx.CreateAccount(e.ctx, store.NewAccount{Name: *name, Role: r, PasswordHash: hash, DepartmentID: deptID, MustChange: hash != "" && *mustChange})
+		u, err := tx.CreateAccount(e.ctx, store.NewAccount{Name: *name, Role: r, PasswordHash: hash, DepartmentID: deptID, MustChange: hash != "" && *mustChange,
+			DisplayName: *displayName, OfficerNo: *officerNo})
 		if err != nil {
 			return err
 		}
 		details := map[string]string{"role": string(u.Role)}
+		addIdentityDetails(details, u.User)
 		if deptID != nil {
 			details["department_id"] = strconv.FormatInt(*deptID, 10)
 		}

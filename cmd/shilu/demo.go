@@ -38,12 +38,17 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 		fmt.Fprintf(e.stdout, "archive already has users; demo accounts (if any):\n%s", b)
 		return nil
 	}
+	// The officers carry display names for the notice of Art. 8 and officer
+	// numbers: 000123 is the number in the names of the camera clips
+	// demoMedia makes (DSJ0A12_000123_...), so those clips are zhangwei's.
 	accounts := []struct {
-		name string
-		role evidence.Role
+		name            string
+		role            evidence.Role
+		display, number string
 	}{
-		{"zhangwei", evidence.RoleOfficer}, {"lina", evidence.RoleOfficer}, {"wangfang", evidence.RoleCustodian},
-		{"liuyang", evidence.RoleLeader}, {"chenjing", evidence.RoleAuditor}, {"station-01", evidence.RoleStation},
+		{"zhangwei", evidence.RoleOfficer, "张伟", demoOfficer}, {"lina", evidence.RoleOfficer, "李娜", "000124"},
+		{"wangfang", evidence.RoleCustodian, "王芳", ""}, {"liuyang", evidence.RoleLeader, "刘洋", "000101"},
+		{"chenjing", evidence.RoleAuditor, "陈静", ""}, {"station-01", evidence.RoleStation, "", ""},
 	}
 	var list strings.Builder
 	var stationToken string
@@ -56,12 +61,14 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 			if err != nil {
 				return err
 			}
-			u, err := tx.CreateUser(ctx, acc.name, acc.role, hash)
+			u, err := tx.CreateAccount(ctx, store.NewAccount{Name: acc.name, Role: acc.role, PasswordHash: hash, DisplayName: acc.display, OfficerNo: acc.number})
 			if err != nil {
 				return err
 			}
+			details := map[string]string{"role": string(u.Role), "demo": "true"}
+			addIdentityDetails(details, u.User)
 			if _, err := tx.Audit(ctx, audit.Entry{Actor: "system", Action: "user.create", Object: "user:" + u.Name, Outcome: audit.OutcomeOK,
-				Details: map[string]string{"role": string(u.Role), "demo": "true"}}); err != nil {
+				Details: details}); err != nil {
 				return err
 			}
 			fmt.Fprintf(&list, "  %-12s %-10s password %s\n", acc.name, acc.role, pw)
@@ -165,6 +172,10 @@ func demoLogin(ctx context.Context, url, name, password string) (string, error) 
 	return out.Token, nil
 }
 
+// demoOfficer is zhangwei's officer number, carried by the names of the demo
+// camera clips as body-worn cameras write it (media.NameFacts).
+const demoOfficer = "000123"
+
 // demoMedia writes demo recordings into dir: a WAV and a JPEG made in Go
 // (so `make run` needs no other program) and, when ffmpeg is installed,
 // body-worn-camera clips named as the devices name them.
@@ -185,7 +196,7 @@ func demoMedia(ctx context.Context, dir string) ([]string, error) {
 	files = append(files, jpg)
 	if _, err := exec.LookPath("ffmpeg"); err == nil {
 		for i, start := range []time.Time{at(9, 30), at(9, 33)} {
-			name := fmt.Sprintf("DSJ0A12_000123_%s_%04d.MP4", start.Format("20060102150405"), i+1)
+			name := fmt.Sprintf("DSJ0A12_%s_%s_%04d.MP4", demoOfficer, start.Format("20060102150405"), i+1)
 			out := filepath.Join(dir, name)
 			cmd := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=660",
 				"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",

@@ -49,7 +49,7 @@ const usage = `shilu â€” evidence archive for law-enforcement audio and video (å
 
 Usage:
   shilu serve        --data DIR --listen ADDR     run the server
-  shilu user add     --data DIR --name NAME --role ROLE [--dept DEPT]
+  shilu user add     --data DIR --name NAME --role ROLE [--dept DEPT] [--display-name NAME] [--officer-no NO]
   shilu user reset   --data DIR --name NAME [--totp]   new initial password
   shilu dept add     --data DIR --name NAME [--parent DEPT]
   shilu dept list    --data DIR

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -159,4 +160,24 @@ func (e *cmdEnv) userReset(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "user %s reset; initial password: %s\n", *name, password)
 	return nil
+}
+
+// identityFlags adds the officer identity flags of R-ACT-3 to a user
+// command: the name the notice of Art. 8 reads out and the officer number
+// (执法证号) activities and device file names carry.
+func identityFlags(fs *flag.FlagSet) (displayName, officerNo *string) {
+	displayName = fs.String("display-name", "", "the person's name as the notice to the party reads it, e.g. 张伟")
+	officerNo = fs.String("officer-no", "", "officer number (执法证号): letters, digits and '-', e.g. 000123")
+	return displayName, officerNo
+}
+
+// addIdentityDetails records the identity fields that are set in a custody
+// entry's details.
+func addIdentityDetails(details map[string]string, u evidence.User) {
+	if u.DisplayName != "" {
+		details["display_name"] = u.DisplayName
+	}
+	if u.OfficerNo != "" {
+		details["officer_no"] = u.OfficerNo
+	}
 }

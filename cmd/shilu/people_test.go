@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"shilu/internal/auth"
+	"shilu/internal/store"
 )
 
 // X-SEC-2: departments and the first accounts come from the CLI; a name is
@@ -93,5 +96,41 @@ func TestFirstAdministrator(t *testing.T) {
 	// X-SEC-2: the system administrator cannot fetch recordings.
 	if resp, _ := api(t, "GET", srv.URL+"/api/v1/recordings/1/content", "", cookie, nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("sysadmin content: %d, want 403", resp.StatusCode)
+	}
+}
+
+// R-ACT-3: `user add` gives an officer the display name and officer number
+// the notice and the activities use, also from SHILU_* variables; a number
+// already held is refused, a malformed one too.
+func TestUserAddOfficerIdentity(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, "dept", "add", "--data", data, "--name", "稽查科")
+	mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "officer", "--dept", "稽查科", "--display-name", "张伟", "--officer-no", "000123")
+	env := map[string]string{"SHILU_DATA": data, "SHILU_NAME": "lina", "SHILU_ROLE": "officer", "SHILU_DISPLAY_NAME": "李娜", "SHILU_OFFICER_NO": "000124"}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"user", "add"}, func(k string) string { return env[k] }, &out, &out); err != nil {
+		t.Fatalf("user add from the environment: %v (%s)", err, out.String())
+	}
+	if _, err := cli(t, "user", "add", "--data", data, "--name", "other", "--role", "officer", "--officer-no", "000123"); err == nil {
+		t.Error("a second account with officer number 000123 was made")
+	}
+	if _, err := cli(t, "user", "add", "--data", data, "--name", "other", "--role", "officer", "--officer-no", "00 123"); err == nil {
+		t.Error("an officer number with a space was accepted")
+	}
+	e := &cmdEnv{ctx: context.Background()}
+	a, err := e.openArchive(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var dir map[string]store.Officer
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error { dir, err = tx.OfficerDirectory(e.ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if o := dir["000123"]; o.Name != "张伟" || o.User != "zhangwei" || o.Department != "稽查科" {
+		t.Errorf("000123 = %+v", o)
+	}
+	if o := dir["000124"]; o.Name != "李娜" || o.User != "lina" || len(dir) != 2 {
+		t.Errorf("directory = %+v", dir)
 	}
 }

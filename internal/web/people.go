@@ -52,6 +52,9 @@ type newUserBody struct {
 	Name         string        `json:"name"`
 	Role         evidence.Role `json:"role"`
 	DepartmentID *int64        `json:"department_id"`
+	// DisplayName and OfficerNo identify an officer (R-ACT-3).
+	DisplayName string `json:"display_name"`
+	OfficerNo   string `json:"officer_no"`
 }
 
 // administratorRoles are given by the security administrator (PUT
@@ -95,13 +98,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var a store.Account
 	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		a, err = tx.CreateAccount(ctx, store.NewAccount{Name: b.Name, Role: b.Role, PasswordHash: hash, DepartmentID: b.DepartmentID, MustChange: hash != ""})
+		a, err = tx.CreateAccount(ctx, store.NewAccount{Name: b.Name, Role: b.Role, PasswordHash: hash, DepartmentID: b.DepartmentID, MustChange: hash != "",
+			DisplayName: b.DisplayName, OfficerNo: b.OfficerNo})
 		if err != nil {
 			return err
 		}
 		details := map[string]string{"role": string(a.Role), "request_id": requestID(ctx)}
 		if a.DepartmentID != nil {
 			details["department_id"] = strconv.FormatInt(*a.DepartmentID, 10)
+		}
+		if a.DisplayName != "" {
+			details["display_name"] = a.DisplayName
+		}
+		if a.OfficerNo != "" {
+			details["officer_no"] = a.OfficerNo
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "user.create", Object: objUser(a.Name), Outcome: audit.OutcomeOK, Details: details})
 		return err
@@ -119,9 +129,12 @@ type userChange struct {
 	Disabled      *bool           `json:"disabled"`
 	ResetPassword bool            `json:"reset_password"`
 	ResetTOTP     bool            `json:"reset_totp"`
+	DisplayName   *string         `json:"display_name"`
+	OfficerNo     *string         `json:"officer_no"`
 }
 
-// updateUser moves an account to a department, disables or enables it,
+// updateUser moves an account to a department, sets the display name and
+// officer number, disables or enables it,
 // or resets a forgotten password (a new initial one, shown once) or a lost
 // second factor. Disabling or resetting the password ends the account's
 // sessions.
@@ -141,8 +154,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 			return evidence.Errorf(evidence.EInvalid, "department_id: want a number or null")
 		}
 	}
-	if !setDept && b.Disabled == nil && !b.ResetPassword && !b.ResetTOTP {
-		return evidence.Errorf(evidence.EInvalid, "nothing to change: department_id, disabled, reset_password or reset_totp")
+	setIdentity := b.DisplayName != nil || b.OfficerNo != nil
+	if !setDept && b.Disabled == nil && !b.ResetPassword && !b.ResetTOTP && !setIdentity {
+		return evidence.Errorf(evidence.EInvalid, "nothing to change: department_id, disabled, reset_password, reset_totp, display_name or officer_no")
 	}
 	admin, ctx := userOf(r), r.Context()
 	if id == admin.ID && (b.Disabled != nil && *b.Disabled) {
@@ -169,6 +183,20 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 			details["department_id"] = "null"
 			if dept != nil {
 				details["department_id"] = strconv.FormatInt(*dept, 10)
+			}
+		}
+		if setIdentity {
+			display, officer := a.DisplayName, a.OfficerNo
+			if b.DisplayName != nil {
+				display = *b.DisplayName
+				details["display_name"] = display
+			}
+			if b.OfficerNo != nil {
+				officer = *b.OfficerNo
+				details["officer_no"] = officer
+			}
+			if err := tx.SetIdentity(ctx, id, display, officer); err != nil {
+				return err
 			}
 		}
 		if b.Disabled != nil {

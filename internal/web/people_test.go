@@ -550,3 +550,86 @@ func (e *peopleEnv) accountID(name string) int64 {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// R-ACT-3: accounts carry the display name the notice reads out and the
+// officer number activities name them by; a number belongs to one account
+// (409), malformed ones are refused, and changes land in the custody log.
+func TestOfficerIdentity(t *testing.T) {
+	e := newPeopleEnv(t)
+	sys := cred{bearer: e.apiToken("sys", evidence.RoleSysAdmin)}
+	var created struct {
+		User store.Account `json:"user"`
+	}
+	a := e.do("POST", "/api/v1/users", sys, `{"name":"zhangwei","role":"officer","display_name":"张伟","officer_no":"000123"}`)
+	if a.code != http.StatusCreated {
+		t.Fatalf("create: %d %s", a.code, a.body)
+	}
+	a.decode(t, &created)
+	if created.User.DisplayName != "张伟" || created.User.OfficerNo != "000123" {
+		t.Errorf("created %+v", created.User)
+	}
+	lina := e.do("POST", "/api/v1/users", sys, `{"name":"lina","role":"officer"}`)
+	lina.decode(t, &created)
+	linaID := itoa(created.User.ID)
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+	}{
+		{"ErrConflictOnCreate", "POST", "/api/v1/users", `{"name":"x","role":"officer","officer_no":"000123"}`, http.StatusConflict},
+		{"ErrConflictOnUpdate", "PATCH", "/api/v1/users/" + linaID, `{"officer_no":"000123"}`, http.StatusConflict},
+		{"ErrBadNumber", "PATCH", "/api/v1/users/" + linaID, `{"officer_no":"000/124"}`, http.StatusBadRequest},
+		{"ErrControlInName", "POST", "/api/v1/users", `{"name":"y","role":"officer","display_name":"李\u0007娜"}`, http.StatusBadRequest},
+		{"OKSetBoth", "PATCH", "/api/v1/users/" + linaID, `{"display_name":"李娜","officer_no":"000124"}`, http.StatusOK},
+		{"OKNameOnlyKeepsNumber", "PATCH", "/api/v1/users/" + linaID, `{"display_name":"李 娜"}`, http.StatusOK},
+	}
+	for _, tt := range tests {
+		if a := e.do(tt.method, tt.path, sys, tt.body); a.code != tt.want {
+			t.Errorf("%s: %d %s", tt.name, a.code, a.body)
+		}
+	}
+	var list struct{ Users []store.Account }
+	e.do("GET", "/api/v1/users", sys, "").decode(t, &list)
+	found := false
+	for _, u := range list.Users {
+		if u.Name == "lina" {
+			found = true
+			if u.DisplayName != "李 娜" || u.OfficerNo != "000124" {
+				t.Errorf("lina after the changes: %+v", u)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("lina not listed: %+v", list.Users)
+	}
+	if n := count(e.custody(), "user.update:ok"); n != 2 {
+		t.Errorf("custody log has %d user.update, want 2", n)
+	}
+}
+
+// R-ACT-3: the accounts page shows each account's display name and officer
+// number, carries them to the edit dialog (data-display, data-officer), and
+// both dialogs edit them.
+func TestAdminUsersShowOfficerIdentity(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, "u-officer")
+		if err != nil {
+			return err
+		}
+		return tx.SetIdentity(ctx, u.ID, "张伟", "000123")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := ts.page(t, evidence.RoleSysAdmin, "/admin/users").Body.String()
+	for _, want := range []string{"<th>姓名</th>", "<th>执法证号</th>", "<td>张伟</td>", "<code>000123</code>", `data-display="张伟" data-officer="000123"`,
+		`id="nu-badge" name="officer_no"`, `id="eu-badge" name="officer_no"`, `id="nu-dname" name="display_name"`, `id="eu-dname" name="display_name"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("users page lacks %q", want)
+		}
+	}
+	if body := ts.page(t, evidence.RoleSysAdmin, "/admin/users?lang=en").Body.String(); !strings.Contains(body, "<th>Officer no.</th>") {
+		t.Error("English users page lacks the officer number column")
+	}
+}

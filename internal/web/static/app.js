@@ -416,6 +416,8 @@
     form.name.value = row.dataset.name;
     form.dept.value = row.dataset.dept;
     form.status.value = row.dataset.disabled;
+    form.display_name.value = row.dataset.display || '';
+    form.officer_no.value = row.dataset.officer || '';
     $('#eu-resets').hidden = !$('[data-action=user-reset-pw]', row);
     $('#user-edit-dialog').showModal();
     form.dept.focus();
@@ -472,7 +474,8 @@
         showError(form, '');
         const name = form.name.value.trim();
         if (!name) { showError(form, t('need_name')); return; }
-        const body = { name, role: form.role.value, department_id: form.dept.value ? Number(form.dept.value) : null };
+        const body = { name, role: form.role.value, department_id: form.dept.value ? Number(form.dept.value) : null,
+          display_name: form.display_name.value.trim(), officer_no: form.officer_no.value.trim() };
         try {
           const ans = await api('POST', '/api/v1/users', body);
           $('#user-dialog').close();
@@ -490,7 +493,8 @@
       edit.addEventListener('submit', async ev => {
         ev.preventDefault();
         showError(edit, '');
-        const body = { department_id: edit.dept.value ? Number(edit.dept.value) : null, disabled: edit.status.value === 'true' };
+        const body = { department_id: edit.dept.value ? Number(edit.dept.value) : null, disabled: edit.status.value === 'true',
+          display_name: edit.display_name.value.trim(), officer_no: edit.officer_no.value.trim() };
         try {
           await api('PATCH', '/api/v1/users/' + editing.dataset.id, body);
           $('#user-edit-dialog').close();
