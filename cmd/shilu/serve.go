@@ -87,6 +87,8 @@ func (e *cmdEnv) serve(args []string) error {
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
+	// Findings change when a deadline passes, without any request.
+	go srv.RunEvaluator(ctx, time.Minute)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)

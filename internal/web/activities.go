@@ -130,7 +130,10 @@ func (s *Server) createActivity(w http.ResponseWriter, r *http.Request) error {
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.create", Object: objActivity(a.ID), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"type": string(a.Type), "officers": strings.Join(a.Officers, ","), "arrival": a.Arrival.Format(time.RFC3339),
 				"end": a.End.Format(time.RFC3339), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, a.ID)
 	})
 	if err != nil {
 		return err
@@ -178,7 +181,10 @@ func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.update", Object: objActivity(id), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"fields": strings.Join(fields, ","), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -435,10 +441,13 @@ func (s *Server) linkRecordings(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		recs, err := tx.ActivityRecordings(ctx, id)
+		if err != nil {
+			return err
+		}
 		for _, rec := range recs {
 			all = append(all, rec.ID)
 		}
-		return err
+		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -464,7 +473,10 @@ func (s *Server) unlinkRecording(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.unlink", Object: objRecording(rid), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"activity": strconv.FormatInt(id, 10), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -516,7 +528,10 @@ func (s *Server) addDeviceCheck(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "device.check", Object: objActivity(id), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"officer": c.Officer, "device": c.Device, "ok": strconv.FormatBool(c.OK()), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluateChecked(ctx, tx, id, c)
 	})
 	if err != nil {
 		return err
@@ -605,7 +620,10 @@ func (s *Server) explainInterruption(w http.ResponseWriter, r *http.Request) err
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "interruption.explain", Object: objActivity(id), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"officer": it.Officer, "start": it.Start.Format(time.RFC3339), "end": it.End.Format(time.RFC3339),
 				"cause": string(it.Cause), "complete": strconv.FormatBool(it.Complete()), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -650,7 +668,10 @@ func (s *Server) submitExemption(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "exemption.submit", Object: objActivity(id), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"exemption": strconv.FormatInt(e.ID, 10), "category": string(e.Category), "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -692,7 +713,10 @@ func (s *Server) acknowledgeExemption(w http.ResponseWriter, r *http.Request) er
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "exemption.acknowledge", Object: objActivity(e.ActivityID), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"exemption": strconv.FormatInt(id, 10), "submitted_by": e.SubmittedBy, "request_id": requestID(ctx)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return reevaluate(ctx, tx, e.ActivityID)
 	})
 	if err != nil {
 		return err
@@ -700,14 +724,12 @@ func (s *Server) acknowledgeExemption(w http.ResponseWriter, r *http.Request) er
 	return writeJSON(w, http.StatusOK, e)
 }
 
-// listFindings re-evaluates the rules (evaluate) for the activities that arrived in
-// [?from, ?to) (default: the last 90 days), records the findings (status
-// kept across runs, findings no longer produced marked resolved) and lists
-// them, narrowed by ?status=, ?officer=, ?rule=, ?activity=; ?resolved=1
-// includes resolved ones. Findings are derived data, so recording them is
-// no custody entry; the decisions on them (finding.accept) are.
+// listFindings lists the stored findings (kept up to date by reevaluate
+// and RunEvaluator) of the activities that arrived in [?from, ?to)
+// (default: the last 90 days), narrowed by ?status=, ?officer=, ?rule=,
+// ?activity=; ?resolved=1 includes findings whose rule no longer fires.
 func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) error {
-	q, ctx, p := r.URL.Query(), r.Context(), complianceParams()
+	q, ctx := r.URL.Query(), r.Context()
 	f := store.FindingFilter{Status: evidence.FindingStatus(q.Get("status")), Officer: q.Get("officer"), Rule: q.Get("rule"), Resolved: q.Get("resolved") == "1"}
 	switch f.Status {
 	case "", evidence.FindingOpen, evidence.FindingExplained, evidence.FindingAccepted:
@@ -725,34 +747,17 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var list []store.StoredFinding
-	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		// One activity is evaluated whenever it was; a range defaults to
-		// the last 90 days.
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		// One activity's findings are listed whenever it was; a range
+		// defaults to the last 90 days.
 		if f.From.IsZero() && f.ActivityID == 0 {
 			f.From = tx.Now().AddDate(0, 0, -90)
 		}
 		if f.To.IsZero() && f.ActivityID == 0 {
 			f.To = tx.Now().AddDate(0, 0, 1)
 		}
-		var acts []evidence.Activity
 		if f.ActivityID != 0 {
-			a, err := tx.Activity(ctx, f.ActivityID)
-			if err != nil {
-				return err
-			}
-			acts = []evidence.Activity{a}
-		} else {
-			var err error
-			if acts, err = tx.Activities(ctx, store.ActivityFilter{Officer: f.Officer, From: f.From, To: f.To, Limit: 10000}); err != nil {
-				return err
-			}
-		}
-		for _, a := range acts {
-			in, err := activityInput(ctx, tx, a, p)
-			if err != nil {
-				return err
-			}
-			if err := tx.SyncFindings(ctx, a.ID, evaluate(in, tx.Now(), p).Findings); err != nil {
+			if _, err := tx.Activity(ctx, f.ActivityID); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"shilu/internal/compliance"
@@ -9,10 +11,19 @@ import (
 	"shilu/internal/store"
 )
 
-// reevaluate runs the rules for activity id at the transaction's time and
-// records its findings. Every handler that changes an activity or anything
-// the rules read about it calls this inside the same transaction, so the
-// findings never lag behind the facts.
+// Findings and the dashboard's figures are derived data, kept up to date
+// in two ways: every handler that changes an activity, or anything the
+// rules read about it, calls reevaluate in the same transaction; and
+// RunEvaluator re-runs the rules for activities whose deadline has passed
+// since (compliance.Evaluation.NextChange). Views only read what is stored,
+// so a dashboard over ten thousand activities costs a few queries, and no
+// read ever takes the writer.
+
+// reevaluate runs the rules for activity id at the transaction's time,
+// records its findings (status kept across runs, findings no longer
+// produced marked resolved) and keeps its evaluation for the dashboard.
+// Recording findings is no custody entry: they are derived; the decisions
+// on them (finding.accept) are.
 func reevaluate(ctx context.Context, tx *store.Tx, id int64) error {
 	p := complianceParams()
 	a, err := tx.Activity(ctx, id)
@@ -23,32 +34,124 @@ func reevaluate(ctx context.Context, tx *store.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return tx.SyncFindings(ctx, a.ID, evaluate(in, tx.Now(), p).Findings)
+	now := tx.Now()
+	ev := evaluate(in, now, p)
+	if err := tx.SyncFindings(ctx, a.ID, ev.Findings); err != nil {
+		return err
+	}
+	rec, err := json.Marshal(ev.Record())
+	if err != nil {
+		return err
+	}
+	var next *time.Time
+	if t, ok := ev.NextChange(now); ok {
+		next = &t
+	}
+	return tx.PutEvaluation(ctx, a.ID, a.Arrival, next, rec)
 }
 
-// complianceSummary returns the dashboard rows (R-RPT-1) for the activities
-// that arrived in [from, to), grouped by by.
-func (s *Server) complianceSummary(ctx context.Context, from, to time.Time, by compliance.GroupBy) ([]compliance.SummaryRow, error) {
-	p := complianceParams()
-	var evals []compliance.Evaluation
-	var orphans []evidence.Recording
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		acts, err := tx.Activities(ctx, store.ActivityFilter{From: from, To: to, Limit: 100000})
-		if err != nil {
-			return err
+// reevaluateChecked re-evaluates, after device check c was filed with
+// activity id, that activity and every other activity of the same officer
+// the check bears on: those arriving within the check window after it
+// (store.Tx.DeviceChecksFor).
+func reevaluateChecked(ctx context.Context, tx *store.Tx, id int64, c evidence.DeviceCheck) error {
+	if err := reevaluate(ctx, tx, id); err != nil {
+		return err
+	}
+	others, err := tx.Activities(ctx, store.ActivityFilter{Officer: c.Officer, From: c.CheckedAt,
+		To: c.CheckedAt.Add(complianceParams().CheckWindow + time.Microsecond), Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, a := range others {
+		if a.ID != id {
+			if err := reevaluate(ctx, tx, a.ID); err != nil {
+				return err
+			}
 		}
-		for _, a := range acts {
-			in, err := activityInput(ctx, tx, a, p)
+	}
+	return nil
+}
+
+// evaluatorBatch bounds the activities one transaction re-evaluates, so
+// that uploads and sign-ins waiting for the writer are not held up long.
+const evaluatorBatch = 50
+
+// evaluateDue re-evaluates every activity whose evaluation is due, in
+// batches of evaluatorBatch per transaction, and returns how many it did.
+func (s *Server) evaluateDue(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		var n int
+		err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+			ids, err := tx.ActivitiesToEvaluate(ctx, evaluatorBatch)
 			if err != nil {
 				return err
 			}
-			evals = append(evals, evaluate(in, tx.Now(), p))
+			n = len(ids)
+			for _, id := range ids {
+				if err := reevaluate(ctx, tx, id); err != nil {
+					return fmt.Errorf("evaluate activity %d: %w", id, err)
+				}
+			}
+			return nil
+		})
+		done += n
+		if err != nil || n < evaluatorBatch {
+			return done, err
 		}
-		orphans, err = tx.OrphanRecordings(ctx, "", 100000)
+	}
+}
+
+// RunEvaluator re-runs the compliance rules for activities whose deadline
+// has passed, and for activities never evaluated, at start and then every
+// interval, until ctx ends. Several instances may run it: re-evaluating
+// twice gives the same result.
+func (s *Server) RunEvaluator(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.evaluateDue(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("compliance evaluation", "err", err)
+		} else if n > 0 {
+			s.cfg.Logger.Info("compliance evaluation", "activities", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// complianceSummary returns the dashboard rows (R-RPT-1) for the activities
+// that arrived in [from, to) and the orphan recordings made then, grouped
+// by by, from the stored evaluations and the findings as they stand.
+func (s *Server) complianceSummary(ctx context.Context, from, to time.Time, by compliance.GroupBy) ([]compliance.SummaryRow, error) {
+	var recs []store.EvaluationRecord
+	var states map[int64][]evidence.Finding
+	var orphans []evidence.Recording
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if recs, err = tx.EvaluationRecords(ctx, from, to); err != nil {
+			return err
+		}
+		if states, err = tx.FindingStates(ctx, from, to); err != nil {
+			return err
+		}
+		orphans, err = tx.OrphansBetween(ctx, from, to)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return compliance.Summary(evals, orphans, compliance.SummaryOptions{By: by, Location: p.Location}), nil
+	evals := make([]compliance.Evaluation, len(recs))
+	for i, r := range recs {
+		var rec compliance.Record
+		if err := json.Unmarshal(r.Record, &rec); err != nil {
+			return nil, fmt.Errorf("evaluation of activity %d: %w", r.ActivityID, err)
+		}
+		evals[i] = rec.Evaluation(r.ActivityID, states[r.ActivityID])
+	}
+	return compliance.Summary(evals, orphans, compliance.SummaryOptions{By: by, Location: complianceParams().Location}), nil
 }

@@ -292,7 +292,20 @@ func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err = tx.Audit(ctx, audit.Entry{Actor: userOf(r).Name, Action: "recording.update", Object: objRecording(id),
 			Outcome: audit.OutcomeOK, Digests: []blob.Digest{old.Digest}, Details: details})
-		return err
+		if err != nil {
+			return err
+		}
+		// The officer and device decide whose coverage a recording is.
+		acts, err := tx.ActivitiesOfRecording(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range acts {
+			if err := reevaluate(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err

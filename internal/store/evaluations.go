@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"shilu/internal/evidence"
+)
+
+// PutEvaluation keeps the latest evaluation of an activity: the record the
+// dashboard aggregates (opaque here; compliance.Record in JSON) and next,
+// when time alone will change the result (nil: never).
+func (tx *Tx) PutEvaluation(ctx context.Context, activityID int64, arrival time.Time, next *time.Time, record []byte) error {
+	var nextAt any
+	if next != nil {
+		nextAt = micros(*next)
+	}
+	err := tx.exec(ctx, `INSERT INTO activity_evaluations (activity_id, arrival, evaluated_at, next_at, record) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (activity_id) DO UPDATE SET arrival = excluded.arrival, evaluated_at = excluded.evaluated_at,
+		next_at = excluded.next_at, record = excluded.record`, activityID, micros(arrival), micros(tx.now), nextAt, string(record))
+	if err != nil {
+		return fmt.Errorf("store: put evaluation of activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
+// ActivitiesToEvaluate returns up to limit activities whose evaluation is
+// due at the transaction's time — a deadline has passed since the last
+// one — or that were never evaluated (stored before evaluations were kept).
+func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, limit int) ([]int64, error) {
+	return tx.ids(ctx, `SELECT activity_id FROM activity_evaluations WHERE next_at IS NOT NULL AND next_at <= ?
+		UNION ALL SELECT id FROM activities a WHERE NOT EXISTS (SELECT 1 FROM activity_evaluations e WHERE e.activity_id = a.id)
+		LIMIT ?`, micros(tx.now), limit)
+}
+
+// EvaluationRecord is one stored evaluation.
+type EvaluationRecord struct {
+	ActivityID int64
+	Record     []byte
+}
+
+// EvaluationRecords returns the stored evaluations of the activities that
+// arrived in [from, to).
+func (tx *Tx) EvaluationRecords(ctx context.Context, from, to time.Time) ([]EvaluationRecord, error) {
+	rows, err := tx.query(ctx, `SELECT activity_id, record FROM activity_evaluations WHERE arrival >= ? AND arrival < ?`, micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: evaluations: %w", err)
+	}
+	defer rows.Close()
+	var out []EvaluationRecord
+	for rows.Next() {
+		var r EvaluationRecord
+		if err := rows.Scan(&r.ActivityID, &r.Record); err != nil {
+			return nil, fmt.Errorf("store: evaluations: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindingStates returns, per activity arrived in [from, to), the findings
+// that still fire with their current status; only rule, officer and status
+// are filled: what the dashboard counts.
+func (tx *Tx) FindingStates(ctx context.Context, from, to time.Time) (map[int64][]evidence.Finding, error) {
+	rows, err := tx.query(ctx, `SELECT f.activity_id, f.rule, f.officer, f.status FROM findings f
+		JOIN activity_evaluations e ON e.activity_id = f.activity_id
+		WHERE e.arrival >= ? AND e.arrival < ? AND f.resolved_at IS NULL`, micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: finding states: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]evidence.Finding{}
+	for rows.Next() {
+		var f evidence.Finding
+		var status string
+		if err := rows.Scan(&f.ActivityID, &f.Rule, &f.Officer, &status); err != nil {
+			return nil, fmt.Errorf("store: finding states: %w", err)
+		}
+		f.Status = evidence.FindingStatus(status)
+		out[f.ActivityID] = append(out[f.ActivityID], f)
+	}
+	return out, rows.Err()
+}
+
+// OrphansBetween returns the recordings linked to no activity (R-USE-1)
+// made in [from, to) — by their recorded start, or their ingest when the
+// start is unknown — with only ID, Officer, RecordedStart and IngestedAt:
+// what the dashboard counts. Two queries joined by UNION ALL so that each
+// half uses an index.
+func (tx *Tx) OrphansBetween(ctx context.Context, from, to time.Time) ([]evidence.Recording, error) {
+	const orphan = `NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id)`
+	rows, err := tx.query(ctx, `SELECT r.id, r.officer, r.recorded_start, r.ingested_at FROM recordings r
+		WHERE r.recorded_start >= ? AND r.recorded_start < ? AND `+orphan+`
+		UNION ALL SELECT r.id, r.officer, r.recorded_start, r.ingested_at FROM recordings r
+		WHERE r.recorded_start IS NULL AND r.ingested_at >= ? AND r.ingested_at < ? AND `+orphan,
+		micros(from), micros(to), micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: orphans: %w", err)
+	}
+	defer rows.Close()
+	var out []evidence.Recording
+	for rows.Next() {
+		var r evidence.Recording
+		var start sql.NullInt64
+		var ingested int64
+		if err := rows.Scan(&r.ID, &r.Officer, &start, &ingested); err != nil {
+			return nil, fmt.Errorf("store: orphans: %w", err)
+		}
+		r.RecordedStart, r.IngestedAt = fromNullMicros(start), fromMicros(ingested)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ActivitiesOfRecording returns the activities a recording is linked to.
+func (tx *Tx) ActivitiesOfRecording(ctx context.Context, recordingID int64) ([]int64, error) {
+	return tx.ids(ctx, `SELECT activity_id FROM activity_recordings WHERE recording_id = ? ORDER BY activity_id`, recordingID)
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"shilu/internal/blob"
+	"shilu/internal/evidence"
+)
+
+// Stored evaluations: the activities due for re-evaluation are those never
+// evaluated and those whose deadline has passed; the dashboard reads the
+// records, the findings still firing and the orphans of a period.
+func TestEvaluations(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	f := newActivityFixture(t, db) // the clock stands at the arrival, 09:00 CST
+	err := db.Update(ctx, func(tx *Tx) error {
+		due, err := tx.ActivitiesToEvaluate(ctx, 10)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(due, []int64{f.act.ID}) {
+			t.Errorf("due before any evaluation: %v, want the activity", due)
+		}
+		later := tx.Now().Add(time.Hour)
+		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, &later, []byte(`{"o":["000123"]}`)); err != nil {
+			return err
+		}
+		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || len(due) != 0 {
+			t.Errorf("due with the deadline ahead: %v %v", due, err)
+		}
+		past := tx.Now().Add(-time.Second)
+		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, &past, []byte(`{"o":["000124"]}`)); err != nil {
+			return err
+		}
+		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || !slices.Equal(due, []int64{f.act.ID}) {
+			t.Errorf("due with the deadline passed: %v %v", due, err)
+		}
+		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, nil, []byte(`{"o":["000123","000124"]}`)); err != nil {
+			return err
+		}
+		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || len(due) != 0 {
+			t.Errorf("due with nothing left to pass: %v %v", due, err)
+		}
+
+		recs, err := tx.EvaluationRecords(ctx, f.act.Arrival, f.act.Arrival.Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff([]EvaluationRecord{{f.act.ID, []byte(`{"o":["000123","000124"]}`)}}, recs); diff != "" {
+			t.Errorf("records (-want +got):\n%s", diff)
+		}
+		if recs, err = tx.EvaluationRecords(ctx, f.act.Arrival.Add(time.Minute), f.act.Arrival.Add(time.Hour)); err != nil || len(recs) != 0 {
+			t.Errorf("records outside the period: %v %v", recs, err)
+		}
+
+		if err := tx.SyncFindings(ctx, f.act.ID, []evidence.Finding{
+			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
+			{Key: "k2", Rule: "notice_missing", Article: "Art. 8", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
+		}); err != nil {
+			return err
+		}
+		// k2 no longer fires: resolved, so no longer counted.
+		if err := tx.SyncFindings(ctx, f.act.ID, []evidence.Finding{
+			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingExplained, Severity: evidence.SeverityWarning},
+		}); err != nil {
+			return err
+		}
+		states, err := tx.FindingStates(ctx, f.act.Arrival, f.act.Arrival.Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		want := map[int64][]evidence.Finding{f.act.ID: {{ActivityID: f.act.ID, Rule: "coverage_gap", Officer: "000123", Status: evidence.FindingExplained}}}
+		if diff := cmp.Diff(want, states); diff != "" {
+			t.Errorf("finding states (-want +got):\n%s", diff)
+		}
+
+		// R-USE-1: orphans of the period, by recorded start, or by ingest
+		// when the start is unknown.
+		if _, err := tx.LinkRecording(ctx, f.act.ID, f.recs["mine"].ID, f.user.ID); err != nil {
+			return err
+		}
+		untimed, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("untimed")), Size: 1, Filename: "untimed.mp4",
+			Kind: evidence.KindVideo, Officer: "000125"}, f.user.ID)
+		if err != nil {
+			return err
+		}
+		f.recs["untimed"] = untimed
+		orphans, err := tx.OrphansBetween(ctx, f.act.Arrival, f.act.Arrival.Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, o := range orphans {
+			for n, r := range f.recs {
+				if r.ID == o.ID {
+					got = append(got, n+"/"+o.Officer)
+				}
+			}
+		}
+		slices.Sort(got)
+		if diff := cmp.Diff([]string{"colleague/000124", "device-only/999999", "stranger/888888", "untimed/000125"}, got); diff != "" {
+			t.Errorf("orphans (-want +got):\n%s", diff)
+		}
+		acts, err := tx.ActivitiesOfRecording(ctx, f.recs["mine"].ID)
+		if err != nil || !slices.Equal(acts, []int64{f.act.ID}) {
+			t.Errorf("activities of a linked recording: %v %v", acts, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
