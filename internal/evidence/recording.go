@@ -28,6 +28,63 @@ type Recording struct {
 	// when the file could not be parsed: such files are archived all the same.
 	Media      json.RawMessage `json:"media,omitempty"`
 	ProbeError string          `json:"probe_error,omitempty"`
+	// ClockOffset is the device's clock minus the server's, measured when
+	// the collection station docked the device (R-DEV-2; Art. 5): positive
+	// when the device is ahead, so a device 90 s fast that says 10:01:30
+	// means 10:00:00 server time. nil when it was not measured.
+	// ClockMeasuredAt is the docking moment on the server's clock. In JSON
+	// the offset is clock_offset_ms, whole milliseconds, as stored.
+	ClockOffset     *time.Duration `json:"-"`
+	ClockMeasuredAt *time.Time     `json:"clock_measured_at,omitempty"`
+}
+
+type recordingJSON struct {
+	recordingAlias
+	ClockOffsetMS *int64 `json:"clock_offset_ms,omitempty"`
+}
+
+type recordingAlias Recording
+
+// MarshalJSON writes ClockOffset as whole milliseconds (clock_offset_ms),
+// as Interruption does for its voice point.
+func (r Recording) MarshalJSON() ([]byte, error) {
+	j := recordingJSON{recordingAlias: recordingAlias(r)}
+	if r.ClockOffset != nil {
+		ms := r.ClockOffset.Milliseconds()
+		j.ClockOffsetMS = &ms
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Recording) UnmarshalJSON(b []byte) error {
+	var j recordingJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Recording(j.recordingAlias)
+	if j.ClockOffsetMS != nil {
+		d := time.Duration(*j.ClockOffsetMS) * time.Millisecond
+		r.ClockOffset = &d
+	}
+	return nil
+}
+
+// CorrectedStart and CorrectedEnd are the recorded times on the server's
+// clock: the measured offset taken off what the device wrote (DESIGN.md
+// "Time": the server's clock is the reference). Without a measurement they
+// are the recorded times; nil when those are unknown.
+func (r Recording) CorrectedStart() *time.Time { return r.corrected(r.RecordedStart) }
+
+// CorrectedEnd: see CorrectedStart.
+func (r Recording) CorrectedEnd() *time.Time { return r.corrected(r.RecordedEnd) }
+
+func (r Recording) corrected(t *time.Time) *time.Time {
+	if t == nil || r.ClockOffset == nil {
+		return t
+	}
+	c := t.Add(-*r.ClockOffset)
+	return &c
 }
 
 // RecordingFilter selects recordings. Zero fields do not filter.

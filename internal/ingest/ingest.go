@@ -50,6 +50,9 @@ type Config struct {
 	NamePatterns []media.NamePattern
 	Location     *time.Location
 	Logger       *slog.Logger
+	// Clock is the server's clock, the reference device clocks are measured
+	// against at creation (R-DEV-2); nil means time.Now.
+	Clock func() time.Time
 }
 
 // Service is the upload endpoint and the pipeline behind it.
@@ -72,6 +75,9 @@ func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
@@ -116,15 +122,50 @@ func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handl
 	if hook.Upload.SizeIsDeferred {
 		return handler.HTTPResponse{}, no, tusError(evidence.Errorf(evidence.EInvalid, "Upload-Length is required"))
 	}
-	if _, err := ParseMetadata(hook.Upload.MetaData); err != nil {
+	md, err := ParseMetadata(hook.Upload.MetaData)
+	if err != nil {
+		return handler.HTTPResponse{}, no, tusError(err)
+	}
+	// R-DEV-2: the server's clock is read here, at creation, because
+	// sent_at is the station's clock at this moment; the bytes may take
+	// hours, and the finish may run after a restart.
+	now := s.cfg.Clock().UTC()
+	clock, measured, err := md.MeasureClock(now)
+	if err != nil {
 		return handler.HTTPResponse{}, no, tusError(err)
 	}
 	meta := handler.MetaData{}
 	for k, v := range hook.Upload.MetaData {
-		meta[k] = v
+		if !strings.HasPrefix(k, metaServerPrefix) {
+			meta[k] = v
+		}
 	}
 	meta[metaUploader] = u.Name
+	if measured {
+		meta[metaClockOffset] = strconv.FormatInt(clock.Offset.Milliseconds(), 10)
+		meta[metaClockAt] = clock.At.Format(time.RFC3339Nano)
+		meta[metaCreatedAt] = now.Format(time.RFC3339Nano)
+	}
 	return handler.HTTPResponse{}, handler.FileInfoChanges{MetaData: meta}, nil
+}
+
+// measuredClock reads back the clock measurement preCreate kept in the
+// upload's metadata. An upload without one (none declared, or created by an
+// older server) has none; a garbled one is logged and dropped: "not
+// measured" is the honest record then.
+func (s *Service) measuredClock(info handler.FileInfo) (ClockMeasurement, bool) {
+	var m ClockMeasurement
+	ms, at := info.MetaData[metaClockOffset], info.MetaData[metaClockAt]
+	if ms == "" && at == "" {
+		return m, false
+	}
+	n, err1 := strconv.ParseInt(ms, 10, 64)
+	t, err2 := time.Parse(time.RFC3339Nano, at)
+	if err1 != nil || err2 != nil || !believable(time.Duration(n)*time.Millisecond) {
+		s.cfg.Logger.Warn("garbled clock measurement; archived as not measured", "upload", info.ID, "err", fmt.Sprintf("%s=%q %s=%q", metaClockOffset, ms, metaClockAt, at))
+		return m, false
+	}
+	return ClockMeasurement{Offset: time.Duration(n) * time.Millisecond, At: t.UTC()}, true
 }
 
 func (s *Service) preFinish(hook handler.HookEvent) (handler.HTTPResponse, error) {
@@ -192,6 +233,10 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 	path := s.files.binPath(info.ID)
 	rec = s.describe(ctx, path, md)
 	rec.Digest, rec.Size = d, info.Size
+	clock, measured := s.measuredClock(info)
+	if measured {
+		rec.ClockOffset, rec.ClockMeasuredAt = &clock.Offset, &clock.At
+	}
 	if err := s.storeBlob(ctx, d, path, info.Size); err != nil {
 		return rec, err
 	}
@@ -209,6 +254,20 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 		details := map[string]string{"filename": rec.Filename, "size": strconv.FormatInt(rec.Size, 10), "upload": info.ID}
 		if rec.ProbeError != "" {
 			details["probe_error"] = rec.ProbeError
+		}
+		if measured {
+			// R-DEV-2: the offset is kept as evidence with what it was
+			// computed from, so anyone can redo the arithmetic.
+			details["clock_offset_ms"] = strconv.FormatInt(clock.Offset.Milliseconds(), 10)
+			details["clock_measured_at"] = clock.At.Format(time.RFC3339Nano)
+			for _, k := range []string{metaDeviceTime, metaStationTime, metaSentAt} {
+				if v := info.MetaData[k]; v != "" {
+					details[k] = v
+				}
+			}
+			if md.SentAt != nil {
+				details["server_time"] = info.MetaData[metaCreatedAt]
+			}
 		}
 		_, err = tx.Audit(ctx, audit.Entry{
 			Actor: uploader, Action: "recording.ingest", Object: fmt.Sprintf("recording:%d", rec.ID),

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,17 +23,43 @@ type Metadata struct {
 	// Device and Officer are the station's identification of the device
 	// (ZFY_INFO product serial) and of the officer (警号), if given.
 	Device, Officer string
+	// DeviceTime and StationTime are the device's clock and the station's
+	// clock read at the same moment, when the station docked the device
+	// (R-DEV-2); both or neither. SentAt is the station's clock when it
+	// created the upload, so that the server can measure the station's own
+	// clock too; optional. MeasureClock turns them into the device's offset.
+	DeviceTime, StationTime, SentAt *time.Time
 }
 
-// Metadata keys. The server writes metaUploader itself at creation; a
-// client's value for it is discarded.
+// Metadata keys a client declares: filename, sha256, device, officer, and
+// for the device clock (R-DEV-2) device_time, station_time and sent_at,
+// each an RFC 3339 time with its zone (2026-11-26T10:00:00+08:00).
+//
+// Keys beginning "shilu_" are the server's, written at creation; a client's
+// values for them are discarded. metaUploader names the creator;
+// metaClockOffset and metaClockAt keep the clock measurement taken against
+// the server's clock at creation (metaCreatedAt), for the finish that may
+// come much later, or after a restart.
 const (
-	metaFilename = "filename"
-	metaSHA256   = "sha256"
-	metaDevice   = "device"
-	metaOfficer  = "officer"
-	metaUploader = "shilu_uploader"
+	metaFilename    = "filename"
+	metaSHA256      = "sha256"
+	metaDevice      = "device"
+	metaOfficer     = "officer"
+	metaDeviceTime  = "device_time"
+	metaStationTime = "station_time"
+	metaSentAt      = "sent_at"
+
+	metaServerPrefix = "shilu_"
+	metaUploader     = "shilu_uploader"
+	metaClockOffset  = "shilu_clock_offset_ms"
+	metaClockAt      = "shilu_clock_measured_at"
+	metaCreatedAt    = "shilu_created_at"
 )
+
+// MaxClockOffset bounds the clock differences the server believes: a
+// device or station more than ten years off has a dead clock battery or is
+// lying, and such a "measurement" would only skew coverage.
+const MaxClockOffset = 10 * 365 * 24 * time.Hour
 
 const maxNameBytes = 255
 
@@ -65,8 +92,76 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 		}
 		*f.dst = strings.TrimSpace(v)
 	}
+	for _, f := range []struct {
+		key string
+		dst **time.Time
+	}{{metaDeviceTime, &md.DeviceTime}, {metaStationTime, &md.StationTime}, {metaSentAt, &md.SentAt}} {
+		v, ok := m[f.key]
+		if !ok || v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return md, evidence.Errorf(evidence.EInvalid, "metadata %s: want an RFC 3339 time with its zone, such as 2026-11-26T10:00:00+08:00", f.key)
+		}
+		*f.dst = &t
+	}
+	if (md.DeviceTime == nil) != (md.StationTime == nil) {
+		return md, evidence.Errorf(evidence.EInvalid, "metadata %s and %s: give both (the two clocks read at the same moment) or neither", metaDeviceTime, metaStationTime)
+	}
 	return md, nil
 }
+
+// ClockMeasurement is a device's clock measured against the server's
+// (R-DEV-2).
+type ClockMeasurement struct {
+	// Offset is the device's clock minus the server's, in whole
+	// milliseconds: positive when the device is ahead (fast).
+	Offset time.Duration
+	// At is the moment the station read the device, on the server's clock.
+	At time.Time
+}
+
+// MeasureClock measures the declared device clock against the server's,
+// whose time was now when the upload was created. ok is false when no
+// device time was declared.
+//
+// The station's clock is the go-between and may be off itself: sent_at,
+// read from it at creation, against now gives its error, which is taken
+// off station_time. So, with all times as declared,
+//
+//	At     = station_time − (sent_at − now)
+//	Offset = device_time − At = (device_time − station_time) + (sent_at − now)
+//
+// and without sent_at the station's clock is taken as right (At =
+// station_time). The network's delay between sent_at and now counts as
+// station error: well under a second, far below any tolerance that matters.
+// Differences beyond MaxClockOffset are refused, naming the key.
+func (md Metadata) MeasureClock(now time.Time) (m ClockMeasurement, ok bool, err error) {
+	if md.DeviceTime == nil || md.StationTime == nil {
+		return m, false, nil
+	}
+	var stationErr time.Duration
+	if md.SentAt != nil {
+		stationErr = md.SentAt.Sub(now)
+		if !believable(stationErr) {
+			return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: the station's clock is more than 10 years off the server's", metaSentAt)
+		}
+	}
+	m.At = md.StationTime.Add(-stationErr).UTC().Truncate(time.Microsecond)
+	if !believable(m.At.Sub(now)) {
+		return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: more than 10 years from the server's time", metaStationTime)
+	}
+	m.Offset = md.DeviceTime.Sub(m.At).Round(time.Millisecond)
+	if !believable(m.Offset) {
+		return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: more than 10 years off the server's clock", metaDeviceTime)
+	}
+	return m, true, nil
+}
+
+// believable reports whether |d| ≤ MaxClockOffset. time.Time.Sub saturates
+// at the Duration limits, so absurd times land outside, never wrap.
+func believable(d time.Duration) bool { return d >= -MaxClockOffset && d <= MaxClockOffset }
 
 // cleanName keeps the last path element of name (either separator), drops
 // control and invalid characters, and caps the length at 255 bytes on a rune

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
@@ -19,11 +20,27 @@ func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploade
 		return r, duplicate(existing)
 	}
 	r.IngestedAt = tx.now
+	var offsetMS any // NULL: not measured
+	if r.ClockOffset != nil {
+		// Whole milliseconds, as read back: the caller's copy must equal
+		// the stored one.
+		d := r.ClockOffset.Truncate(time.Millisecond)
+		r.ClockOffset, offsetMS = &d, d.Milliseconds()
+		if r.ClockMeasuredAt == nil {
+			return r, evidence.Errorf(evidence.EInvalid, "a clock offset needs the time it was measured")
+		}
+	}
+	if r.ClockMeasuredAt != nil {
+		t := r.ClockMeasuredAt.UTC().Truncate(time.Microsecond)
+		r.ClockMeasuredAt = &t
+	}
 	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO recordings
-		(digest, size, filename, kind, device, officer, recorded_start, recorded_end, ingested_at, uploader_id, media, probe_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		(digest, size, filename, kind, device, officer, recorded_start, recorded_end, ingested_at, uploader_id, media, probe_error,
+		 clock_offset_ms, clock_measured_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Digest[:], r.Size, r.Filename, string(r.Kind), r.Device, r.Officer,
-		nullMicros(r.RecordedStart), nullMicros(r.RecordedEnd), micros(r.IngestedAt), uploaderID, string(r.Media), r.ProbeError)
+		nullMicros(r.RecordedStart), nullMicros(r.RecordedEnd), micros(r.IngestedAt), uploaderID, string(r.Media), r.ProbeError,
+		offsetMS, nullMicros(r.ClockMeasuredAt))
 	if err != nil {
 		return r, fmt.Errorf("store: create recording %v: %w", r.Digest, err)
 	}
@@ -39,16 +56,28 @@ func duplicate(existing evidence.Recording) error {
 	}
 }
 
-const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error`
+// recordingCols is the column list every query of recordings selects, in
+// scanRecording's order (activities.go shares both).
+const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error,
+	r.clock_offset_ms, r.clock_measured_at`
 
 func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var r evidence.Recording
 	var digest []byte
 	var kind, media string
-	var start, end sql.NullInt64
+	var start, end, offsetMS, measured sql.NullInt64
 	var ingested int64
-	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError); err != nil {
+	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError,
+		&offsetMS, &measured); err != nil {
 		return r, err
+	}
+	if offsetMS.Valid {
+		d := time.Duration(offsetMS.Int64) * time.Millisecond
+		r.ClockOffset = &d
+	}
+	if measured.Valid {
+		t := fromMicros(measured.Int64)
+		r.ClockMeasuredAt = &t
 	}
 	copy(r.Digest[:], digest)
 	r.SHA256 = r.Digest.Hex()
