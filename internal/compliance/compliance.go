@@ -29,6 +29,7 @@ const (
 	RuleCreationTimeMismatch = "creation_time_mismatch" // Art. 11: creation time disagrees with the file name
 	RuleDeviceOverlap        = "device_overlap"         // Art. 11: one device recording two files at once
 	RuleSizeMismatch         = "size_mismatch"          // Art. 11: duration does not fit size and bitrate
+	RuleClockDrift           = "clock_drift"            // Art. 5: the device's clock was off at docking (R-DEV-2)
 )
 
 // Params are the tunable thresholds. DefaultParams gives the values the
@@ -49,6 +50,10 @@ type Params struct {
 	// ClockTolerance is how far a container's creation time may stray from
 	// the time in the file name.
 	ClockTolerance time.Duration
+	// DriftTolerance is how far a device's clock, measured against the
+	// server's at docking, may be off before it is a finding (Art. 5 wants
+	// the date and time right; R-DEV-2).
+	DriftTolerance time.Duration
 }
 
 // DefaultParams returns the starting thresholds for the bureau, counting
@@ -60,6 +65,7 @@ func DefaultParams(loc *time.Location) Params {
 		CheckWindow:    12 * time.Hour,
 		Slack:          15 * time.Minute,
 		ClockTolerance: 2 * time.Minute,
+		DriftTolerance: time.Minute,
 	}
 }
 

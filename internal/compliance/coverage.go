@@ -17,16 +17,19 @@ type Segment struct {
 	End         time.Time `json:"end"`
 }
 
-// SegmentsOf turns recordings into segments. Recordings without a known
-// start and end are left out: a span nobody knows covers nothing, and the
-// signs rules report the missing times.
+// SegmentsOf turns recordings into segments on the server's clock: a
+// device's measured clock offset is taken off its recorded times (R-DEV-2),
+// so a camera 90 s fast that wrote 10:01:30 covers 10:00:00. Recordings
+// without a known start and end are left out: a span nobody knows covers
+// nothing, and the signs rules report the missing times.
 func SegmentsOf(recs []evidence.Recording) []Segment {
 	out := make([]Segment, 0, len(recs))
 	for _, r := range recs {
-		if r.RecordedStart == nil || r.RecordedEnd == nil || !r.RecordedEnd.After(*r.RecordedStart) {
+		start, end := r.CorrectedStart(), r.CorrectedEnd()
+		if start == nil || end == nil || !end.After(*start) {
 			continue
 		}
-		out = append(out, Segment{RecordingID: r.ID, Officer: r.Officer, Device: r.Device, Start: *r.RecordedStart, End: *r.RecordedEnd})
+		out = append(out, Segment{RecordingID: r.ID, Officer: r.Officer, Device: r.Device, Start: *start, End: *end})
 	}
 	return out
 }

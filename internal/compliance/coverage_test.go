@@ -117,3 +117,42 @@ func TestCoverageMergedSpanKeepsRecordings(t *testing.T) {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
 }
+
+// R-DEV-2: segments are on the server's clock: a device's measured offset
+// is taken off the times it recorded, so a camera 90 s fast that wrote
+// 10:01:30 at 10:00:00 server time covers from 10:00:00.
+func TestSegmentsOfCorrectsClock(t *testing.T) {
+	at := local(t, 2026, 11, 26, 10, 0, 0)
+	dur := func(d time.Duration) *time.Duration { return &d }
+	withOffset := func(r evidence.Recording, d *time.Duration) evidence.Recording {
+		r.ClockOffset, r.ClockMeasuredAt = d, ptr(at.Add(8*time.Hour))
+		return r
+	}
+	tests := []struct {
+		name string
+		rec  evidence.Recording
+		want []Segment
+	}{
+		{"NotMeasured", rec(1, "000123", "D1", at, 10*time.Minute, at),
+			[]Segment{{RecordingID: 1, Officer: "000123", Device: "D1", Start: at, End: at.Add(10 * time.Minute)}}},
+		{"DeviceAhead90s", withOffset(rec(2, "000123", "D1", at.Add(90*time.Second), 10*time.Minute, at), dur(90*time.Second)),
+			[]Segment{{RecordingID: 2, Officer: "000123", Device: "D1", Start: at, End: at.Add(10 * time.Minute)}}},
+		{"DeviceBehind12s", withOffset(rec(3, "000123", "D1", at.Add(-12*time.Second), 10*time.Minute, at), dur(-12*time.Second)),
+			[]Segment{{RecordingID: 3, Officer: "000123", Device: "D1", Start: at, End: at.Add(10 * time.Minute)}}},
+		{"MeasuredZero", withOffset(rec(4, "000123", "D1", at, time.Minute, at), dur(0)),
+			[]Segment{{RecordingID: 4, Officer: "000123", Device: "D1", Start: at, End: at.Add(time.Minute)}}},
+		{"NoEndLeftOut", func() evidence.Recording {
+			r := withOffset(rec(5, "000123", "D1", at, time.Minute, at), dur(time.Second))
+			r.RecordedEnd = nil
+			return r
+		}(), []Segment{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SegmentsOf([]evidence.Recording{tt.rec})
+			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+				t.Errorf("segments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -80,7 +80,12 @@ const (
 //   - another recording from the same device overlapping this one: one
 //     camera records one file at a time, so one of them was made elsewhere
 //     or its times were altered;
-//   - a file size that does not fit the claimed duration and bitrate.
+//   - a file size that does not fit the claimed duration and bitrate;
+//   - a device clock off the server's by more than p.DriftTolerance when
+//     the station docked it (Art. 5; R-DEV-2).
+//
+// Recording times are judged on the server's clock: the measured device
+// offset is taken off them first.
 //
 // Non-monotonic timestamps inside the streams need a frame-level probe and
 // are not judged here.
@@ -97,10 +102,10 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 	photo := rec.Kind == evidence.KindPhoto || facts.Kind == evidence.KindPhoto
 
 	if a != nil && rec.RecordedStart != nil {
-		start := *rec.RecordedStart
+		start := *rec.CorrectedStart()
 		end := start
 		if rec.RecordedEnd != nil {
-			end = *rec.RecordedEnd
+			end = *rec.CorrectedEnd()
 		}
 		from, to := a.Arrival.Add(-p.Slack), a.End.Add(p.Slack)
 		switch {
@@ -145,6 +150,23 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 					rec.Device, o.Filename, e.Sub(s).Round(time.Second), fmtTime(s, p.Location), fmtTime(e, p.Location)), []int64{rec.ID, o.ID})
 			}
 		}
+	}
+
+	if off := rec.ClockOffset; off != nil && abs(*off) > p.DriftTolerance {
+		device, dir := rec.Device, "ahead of"
+		if device == "" {
+			device = "(unknown)"
+		}
+		if *off < 0 {
+			dir = "behind"
+		}
+		at := "at docking"
+		if rec.ClockMeasuredAt != nil {
+			at = "when docked at " + fmtTime(*rec.ClockMeasuredAt, p.Location)
+		}
+		out = append(out, finding(RuleClockDrift, "Art. 5", evidence.SeverityWarning, actID, rec.Officer, ids, "",
+			fmt.Sprintf("the clock of device %s was %s %s the server's %s (tolerance %s); its recording times are corrected by that offset",
+				device, abs(*off).Round(time.Millisecond), dir, at, p.DriftTolerance)))
 	}
 
 	if !photo && facts.Bitrate > 0 && facts.Duration > 0 && rec.Size > 0 {

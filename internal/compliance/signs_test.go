@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,19 @@ func TestSigns(t *testing.T) {
 			base, // itself
 		}, want: []string{RuleDeviceOverlap + "/000123/open"}},
 		{name: "SizeDoesNotFitBitrate", activity: a, mutateRec: func(r *evidence.Recording) { r.Size = 200_000_000 }, want: []string{RuleSizeMismatch + "/000123/open"}},
+		// R-DEV-2: a device clock off by more than the tolerance at docking
+		// is a finding of its own (Art. 5); within it, none.
+		{name: "ClockAheadBeyondTolerance", activity: a, mutateRec: func(r *evidence.Recording) { setClock(r, 90*time.Second, arr) }, want: []string{RuleClockDrift + "/000123/open"}},
+		{name: "ClockBehindBeyondTolerance", activity: a, mutateRec: func(r *evidence.Recording) { setClock(r, -61*time.Second, arr) }, want: []string{RuleClockDrift + "/000123/open"}},
+		{name: "ClockWithinTolerance", activity: a, mutateRec: func(r *evidence.Recording) { setClock(r, -60*time.Second, arr) }, want: []string{}},
+		{name: "ClockNotMeasuredNoFinding", activity: nil, want: []string{}},
+		{name: "ClockDriftWithoutActivity", activity: nil, mutateRec: func(r *evidence.Recording) { setClock(r, 2*time.Hour, arr) }, want: []string{RuleClockDrift + "/000123/open"}},
+		// R-DEV-2: times are judged on the server's clock: a device 2 h fast
+		// recorded "after the activity", but in fact during it.
+		{name: "FastClockNotOutsideActivity", activity: a, mutateRec: func(r *evidence.Recording) {
+			r.RecordedStart, r.RecordedEnd = ptr(arr.Add(2*time.Hour)), ptr(arr.Add(2*time.Hour+30*time.Minute))
+			setClock(r, 2*time.Hour, arr)
+		}, mutateFact: func(f *media.Facts) { f.CreatedAt = time.Time{} }, want: []string{RuleClockDrift + "/000123/open", RuleCreationTimeMissing + "/000123/open"}},
 		{name: "PhotoNoCreationTimeNotFlagged", activity: a, mutateRec: func(r *evidence.Recording) {
 			r.Kind, r.RecordedEnd = evidence.KindPhoto, r.RecordedStart
 		}, mutateFact: func(f *media.Facts) {
@@ -77,10 +91,22 @@ func TestSigns(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 			for _, fd := range got {
-				if fd.Evidence == "" || fd.Article != "Art. 11" || len(fd.RecordingIDs) == 0 || fd.Key == "" {
+				article := "Art. 11"
+				if fd.Rule == RuleClockDrift {
+					article = "Art. 5"
+					if fd.Severity != evidence.SeverityWarning || !strings.Contains(fd.Evidence, "DSJ0A12") || !strings.Contains(fd.Evidence, r.ClockOffset.Abs().String()) {
+						t.Errorf("clock drift finding %+v: want a warning naming the device and the offset", fd)
+					}
+				}
+				if fd.Evidence == "" || fd.Article != article || len(fd.RecordingIDs) == 0 || fd.Key == "" {
 					t.Errorf("incomplete finding %+v", fd)
 				}
 			}
 		})
 	}
+}
+
+// setClock records a measured device clock offset on r.
+func setClock(r *evidence.Recording, off time.Duration, at time.Time) {
+	r.ClockOffset, r.ClockMeasuredAt = &off, &at
 }
