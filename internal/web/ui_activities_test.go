@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -379,5 +380,28 @@ func TestActivityPages(t *testing.T) {
 	}
 	if w := ts.page(t, evidence.RoleOfficer, "/activities/999999"); w.Code != http.StatusNotFound {
 		t.Errorf("missing activity: %d", w.Code)
+	}
+}
+
+// Every rule of the compliance package is offered by the findings filter
+// and named in both languages: a new rule must not show as its id.
+func TestFindingRulesNamed(t *testing.T) {
+	src, err := os.ReadFile("../compliance/compliance.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := regexp.MustCompile(`(?m)^\s*Rule[A-Za-z]+\s*=\s*"([a-z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(rules) < 10 {
+		t.Fatalf("found %d rules in compliance.go: is the pattern out of date?", len(rules))
+	}
+	for _, m := range rules {
+		if !slices.Contains(findingRules, m[1]) {
+			t.Errorf("rule %s is not in findingRules", m[1])
+		}
+		for _, l := range []string{"zh", "en"} {
+			if _, ok := catalogue[l]["act.rule."+m[1]]; !ok {
+				t.Errorf("no %s name for rule %s", l, m[1])
+			}
+		}
 	}
 }
