@@ -175,6 +175,10 @@ type recordingView struct {
 	MayRequest bool
 	Until      time.Time // the grant's end
 	Trail      []trailItem
+	// ClockTolerance is how far the device clock may be off before it is a
+	// finding; ClockWarn is set when the measured offset is beyond it.
+	ClockTolerance time.Duration
+	ClockWarn      bool
 }
 
 // trailItem is one step of the custody timeline; consecutive reads of the
@@ -192,6 +196,8 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, ctx := userOf(r), r.Context()
 	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest)}
+	v.ClockTolerance = complianceParams().DriftTolerance
+	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
 		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
 	}
