@@ -131,6 +131,7 @@ func (s *Server) complianceSummary(ctx context.Context, from, to time.Time, by c
 	var recs []store.EvaluationRecord
 	var states map[int64][]evidence.Finding
 	var orphans []evidence.Recording
+	var depts map[string]string
 	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if recs, err = tx.EvaluationRecords(ctx, from, to); err != nil {
@@ -139,8 +140,21 @@ func (s *Server) complianceSummary(ctx context.Context, from, to time.Time, by c
 		if states, err = tx.FindingStates(ctx, from, to); err != nil {
 			return err
 		}
-		orphans, err = tx.OrphansBetween(ctx, from, to)
-		return err
+		if orphans, err = tx.OrphansBetween(ctx, from, to); err != nil {
+			return err
+		}
+		if by == compliance.ByDepartment {
+			dir, err := tx.OfficerDirectory(ctx)
+			if err != nil {
+				return err
+			}
+			// Officers no account carries count under "" (no department).
+			depts = make(map[string]string, len(dir))
+			for n, o := range dir {
+				depts[n] = o.Department
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -153,5 +167,5 @@ func (s *Server) complianceSummary(ctx context.Context, from, to time.Time, by c
 		}
 		evals[i] = rec.Evaluation(r.ActivityID, states[r.ActivityID])
 	}
-	return compliance.Summary(evals, orphans, compliance.SummaryOptions{By: by, Location: complianceParams().Location}), nil
+	return compliance.Summary(evals, orphans, compliance.SummaryOptions{By: by, Location: complianceParams().Location, Departments: depts}), nil
 }

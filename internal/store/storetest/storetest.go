@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -19,6 +20,13 @@ const Origin = "test/log"
 // by a new key, and that key's verifier. The store closes with the test.
 func Open(t testing.TB) (*store.DB, note.Verifier) {
 	t.Helper()
+	return OpenClock(t, nil)
+}
+
+// OpenClock is Open with the store's clock: every stored time comes from
+// clock (nil: time.Now), so tests can let deadlines pass.
+func OpenClock(t testing.TB, clock func() time.Time) (*store.DB, note.Verifier) {
+	t.Helper()
 	skey, _, err := audit.GenerateKey(Origin)
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +35,7 @@ func Open(t testing.TB) (*store.DB, note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log})
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

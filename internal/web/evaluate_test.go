@@ -1,0 +1,252 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"shilu/internal/blob"
+	"shilu/internal/compliance"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+	"shilu/internal/store/storetest"
+)
+
+// testClock is a store clock that tests move by hand.
+type testClock struct{ us atomic.Int64 }
+
+func newTestClock(t time.Time) *testClock {
+	c := &testClock{}
+	c.set(t)
+	return c
+}
+func (c *testClock) set(t time.Time)     { c.us.Store(t.UnixMicro()) }
+func (c *testClock) now() time.Time      { return time.UnixMicro(c.us.Load()).UTC() }
+func (c *testClock) add(d time.Duration) { c.set(c.now().Add(d)) }
+
+func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
+	t.Helper()
+	var list []store.StoredFinding
+	err := db.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		list, err = tx.Findings(context.Background(), store.FindingFilter{ActivityID: activityID})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range list {
+		out = append(out, f.Rule+"/"+string(f.Status))
+	}
+	return strings.Join(out, " ")
+}
+
+// R-UPL-1, R-ACT-2 (Art. 7, 13): findings that depend on time appear when
+// the deadline passes, without any request: the evaluator re-runs exactly
+// the activities whose deadline has passed, and those never evaluated.
+func TestEvaluatorFollowsDeadlines(t *testing.T) {
+	ctx := context.Background()
+	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	clock := newTestClock(arr.Add(2 * time.Hour))
+	db, _ := storetest.OpenClock(t, clock.now)
+	s := New(Config{DB: db})
+	var recorded, unrecorded, legacy evidence.Activity
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		u, err := tx.CreateUser(ctx, "zhangwei", evidence.RoleOfficer, "")
+		if err != nil {
+			return err
+		}
+		mk := func(officers ...string) (evidence.Activity, error) {
+			return tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityService, Place: evidence.Place{Address: "丰南区某诊所"},
+				Officers: officers, Arrival: arr, End: arr.Add(time.Hour), NoticeGiven: true}, u.ID)
+		}
+		if unrecorded, err = mk("000123"); err != nil {
+			return err
+		}
+		if recorded, err = mk("000124"); err != nil {
+			return err
+		}
+		start, end := arr, arr.Add(time.Hour)
+		r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("clip")), Size: 1, Filename: "clip.mp4", Kind: evidence.KindVideo,
+			Officer: "000124", RecordedStart: &start, RecordedEnd: &end}, u.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.LinkRecording(ctx, recorded.ID, r.ID, u.ID); err != nil {
+			return err
+		}
+		for _, a := range []evidence.Activity{unrecorded, recorded} {
+			if err := reevaluate(ctx, tx, a.ID); err != nil {
+				return err
+			}
+		}
+		// Stored as if before evaluations were kept.
+		legacy, err = mk("000125")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The device-check findings are Art. 5's and beside the point here.
+	only := func(id int64) string {
+		var keep []string
+		for _, f := range strings.Fields(ruleStates(t, db, id)) {
+			if !strings.HasPrefix(f, compliance.RuleDeviceCheckMissing) {
+				keep = append(keep, f)
+			}
+		}
+		return strings.Join(keep, " ")
+	}
+
+	if n, err := s.evaluateDue(ctx); err != nil || n != 1 {
+		t.Fatalf("first run evaluated %d (%v), want the one never evaluated", n, err)
+	}
+	if got := only(legacy.ID); got != "" {
+		t.Errorf("before the deadline: %q, want no finding yet (the recordings may still come)", got)
+	}
+	if n, _ := s.evaluateDue(ctx); n != 0 {
+		t.Errorf("second run evaluated %d, want 0", n)
+	}
+	clock.set(time.Date(2026, 11, 27, 0, 0, 1, 0, shanghai)) // past the end of the activity's day
+	if n, err := s.evaluateDue(ctx); err != nil || n != 3 {
+		t.Fatalf("after the deadline evaluated %d (%v), want all 3", n, err)
+	}
+	for _, a := range []evidence.Activity{unrecorded, legacy} {
+		if got := only(a.ID); got != "unrecorded/open" {
+			t.Errorf("activity %d after the deadline: %q, want unrecorded/open", a.ID, got)
+		}
+	}
+	if got := only(recorded.ID); got != "" {
+		t.Errorf("recorded activity after the deadline: %q, want none", got)
+	}
+	clock.add(time.Hour)
+	if n, _ := s.evaluateDue(ctx); n != 0 {
+		t.Errorf("with no deadline left, a run evaluated %d", n)
+	}
+}
+
+// BenchmarkDashboard is the dashboard's query through the store over 10 000
+// activities with 100 000 recordings (issue 4: under 200 ms):
+// Stored reads the kept evaluations, findings and orphans and aggregates
+// them; FromScratch, the baseline in the same run, runs the rules over
+// every activity as the first version did. budget-ratio is the time per
+// op over the 200 ms budget.
+func BenchmarkDashboard(b *testing.B) {
+	if os.Getenv("SHILU_BENCH") == "" {
+		b.Skip("set SHILU_BENCH=1 (make bench): seeding 100 000 recordings takes a while")
+	}
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, shanghai)
+	clock := newTestClock(start)
+	db, _ := storetest.OpenClock(b, clock.now)
+	s := New(Config{DB: db})
+	const nActs, perAct, nOfficers, nOrphans = 10_000, 10, 200, 5_000
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		u, err := tx.CreateUser(ctx, "seed", evidence.RoleOfficer, "")
+		if err != nil {
+			return err
+		}
+		n := 0
+		rec := func(officer string, from time.Time, d time.Duration) (evidence.Recording, error) {
+			n++
+			end := from.Add(d)
+			return tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte(fmt.Sprint(n))), Size: 1 << 20, Filename: fmt.Sprintf("%d.mp4", n),
+				Kind: evidence.KindVideo, Officer: officer, Device: "DSJ" + officer, RecordedStart: &from, RecordedEnd: &end}, u.ID)
+		}
+		for i := range nActs {
+			arr := start.Add(time.Duration(i) * 47 * time.Minute)
+			o1, o2 := fmt.Sprintf("%06d", i%nOfficers), fmt.Sprintf("%06d", (i+7)%nOfficers)
+			a, err := tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityTypes()[i%6], Place: evidence.Place{Address: "丰南区"},
+				Officers: []string{o1, o2}, Arrival: arr, End: arr.Add(40 * time.Minute), NoticeGiven: i%13 != 0}, u.ID)
+			if err != nil {
+				return err
+			}
+			// Uploaded three hours after the arrival, now and then the
+			// next day (late).
+			clock.set(arr.Add(3 * time.Hour))
+			if i%17 == 0 {
+				clock.set(arr.Add(30 * time.Hour))
+			}
+			for j := range perAct {
+				o := o1
+				if j%2 == 1 {
+					o = o2
+				}
+				seg := time.Duration(j/2) * 8 * time.Minute
+				if i%5 == 0 && j == 4 {
+					seg += 40 * time.Second // an interruption now and then
+				}
+				r, err := rec(o, arr.Add(seg), 8*time.Minute)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.LinkRecording(ctx, a.ID, r.ID, u.ID); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range nOrphans {
+			if _, err := rec(fmt.Sprintf("%06d", i%nOfficers), start.Add(time.Duration(i)*97*time.Minute), time.Minute); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock.set(start.AddDate(1, 0, 0))
+	t0 := time.Now()
+	if n, err := s.evaluateDue(ctx); err != nil || n != nActs {
+		b.Fatalf("evaluated %d (%v), want %d", n, err, nActs)
+	}
+	b.Logf("seeded and evaluated %d activities in %v (%.1f ms each)", nActs, time.Since(t0).Round(time.Millisecond),
+		float64(time.Since(t0).Milliseconds())/nActs)
+	from, to := start.AddDate(0, -1, 0), start.AddDate(1, 0, 0)
+
+	b.Run("Stored", func(b *testing.B) {
+		var rows []compliance.SummaryRow
+		for b.Loop() {
+			var err error
+			if rows, err = s.complianceSummary(ctx, from, to, compliance.ByOfficer); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(rows) != nOfficers {
+			b.Fatalf("%d rows, want %d", len(rows), nOfficers)
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(200*time.Millisecond), "budget-ratio")
+	})
+	b.Run("FromScratch", func(b *testing.B) {
+		p := complianceParams()
+		for b.Loop() {
+			var evals []compliance.Evaluation
+			var orphans []evidence.Recording
+			err := db.View(ctx, func(tx *store.Tx) error {
+				acts, err := tx.Activities(ctx, store.ActivityFilter{From: from, To: to, Limit: nActs})
+				if err != nil {
+					return err
+				}
+				for _, a := range acts {
+					in, err := activityInput(ctx, tx, a, p)
+					if err != nil {
+						return err
+					}
+					evals = append(evals, evaluate(in, tx.Now(), p))
+				}
+				orphans, err = tx.OrphansBetween(ctx, from, to)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			compliance.Summary(evals, orphans, compliance.SummaryOptions{By: compliance.ByOfficer, Location: p.Location})
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(200*time.Millisecond), "budget-ratio")
+	})
+}
