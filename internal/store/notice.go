@@ -19,7 +19,7 @@ type Notice struct {
 	Given bool
 	// ConfirmedBy and ConfirmedAt are empty when no one confirmed it here:
 	// not yet, or Given came with the activity from another system.
-	ConfirmedBy string    
+	ConfirmedBy string
 	ConfirmedAt *time.Time
 	// Stated are the preamble item keys, in the order given.
 	Stated []string
