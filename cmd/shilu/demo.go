@@ -103,7 +103,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	c := &tusclient.Client{Endpoint: url + "/api/v1/uploads/", Token: stationToken}
 	var ids []int64
 	for _, f := range files {
-		id, err := e.uploadOne(c, url, stationToken, f, "", "", true)
+		id, err := e.uploadOne(c, url, stationToken, f, "", "", nil, true)
 		if err != nil {
 			return fmt.Errorf("demo upload %s: %w", filepath.Base(f), err)
 		}

@@ -26,6 +26,8 @@ func (e *cmdEnv) upload(args []string) error {
 	token := fs.String("token", "", "API token (shilu token create)")
 	device := fs.String("device", "", "device serial (ZFY_INFO product serial), if known")
 	officer := fs.String("officer", "", "officer number, if known")
+	deviceTime := fs.String("device-time", "", "the device's clock when docked, RFC 3339 (e.g. 2026-11-26T10:01:30+08:00): the server measures the\ndevice's clock offset from it (R-DEV-2) and corrects the recordings' times")
+	stationTime := fs.String("station-time", "", "this station's clock at the moment --device-time was read, RFC 3339 (default: now)")
 	stateDir := fs.String("state", defaultStateDir(), "where interrupted uploads are remembered for resuming")
 	chunk := fs.Int64("chunk-size", 0, "bytes per PATCH request (0 = whole file)")
 	quiet := fs.Bool("quiet", false, "no progress bars")
@@ -39,11 +41,18 @@ func (e *cmdEnv) upload(args []string) error {
 		fs.Usage()
 		return fmt.Errorf("no files given: %w", errUsage)
 	}
+	// Read the clock first: without --station-time the device was read
+	// "now", and every moment spent later would count as device drift.
+	clock, err := dockingClock(*deviceTime, *stationTime, time.Now())
+	if err != nil {
+		fs.Usage()
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
 	base := strings.TrimSuffix(*server, "/")
 	c := &tusclient.Client{Endpoint: base + "/api/v1/uploads/", Token: *token, ChunkSize: *chunk, StateDir: *stateDir}
 	failed := 0
 	for _, path := range fs.Args() {
-		id, err := e.uploadOne(c, base, *token, path, *device, *officer, *quiet)
+		id, err := e.uploadOne(c, base, *token, path, *device, *officer, clock, *quiet)
 		switch {
 		case err == nil:
 			fmt.Fprintf(e.stdout, "%s\trecording %d\n", path, id)
@@ -70,7 +79,28 @@ func defaultStateDir() string {
 	return ""
 }
 
-func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, officer string, quiet bool) (int64, error) {
+// dockingClock checks the device and station clock readings and returns
+// them as Upload-Metadata (device_time, station_time), or nil when the
+// device's clock was not read.
+func dockingClock(deviceTime, stationTime string, now time.Time) (map[string]string, error) {
+	if deviceTime == "" {
+		if stationTime != "" {
+			return nil, errors.New("--station-time needs --device-time")
+		}
+		return nil, nil
+	}
+	if _, err := time.Parse(time.RFC3339Nano, deviceTime); err != nil {
+		return nil, fmt.Errorf("--device-time: want RFC 3339 such as 2026-11-26T10:01:30+08:00: %v", err)
+	}
+	if stationTime == "" {
+		stationTime = now.Format(time.RFC3339Nano)
+	} else if _, err := time.Parse(time.RFC3339Nano, stationTime); err != nil {
+		return nil, fmt.Errorf("--station-time: want RFC 3339 such as 2026-11-26T10:01:30+08:00: %v", err)
+	}
+	return map[string]string{"device_time": deviceTime, "station_time": stationTime}, nil
+}
+
+func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, officer string, clock map[string]string, quiet bool) (int64, error) {
 	bar := func(desc string) func(done, total int64) {
 		if quiet {
 			return nil
@@ -96,6 +126,15 @@ func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, off
 	}
 	if officer != "" {
 		meta["officer"] = officer
+	}
+	if clock != nil {
+		for k, v := range clock {
+			meta[k] = v
+		}
+		// The station's clock at creation: the server compares it with
+		// its own to take the station's error off the device's offset. An
+		// upload resumed in a later run keeps what its creation sent.
+		meta["sent_at"] = time.Now().Format(time.RFC3339Nano)
 	}
 	res, err := c.Upload(e.ctx, tusclient.Upload{Path: path, Size: size, SHA256: sum, Metadata: meta}, bar("uploading "+name))
 	var se *tusclient.StatusError
