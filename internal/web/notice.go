@@ -93,7 +93,12 @@ func loadNotice(ctx context.Context, tx *store.Tx, a evidence.Activity) (noticeV
 		}
 	}
 	v.Text = evidence.NoticeText(names)
-	v.Confirmed, v.ConfirmedBy, v.ConfirmedAt, v.Stated = n.Given, n.ConfirmedBy, n.ConfirmedAt, n.Stated
+	v.Confirmed, v.Stated = n.Given, n.Stated
+	// A feed may have cleared notice_given after a confirmation here
+	// (PATCH of the activity); then no one stands behind it any more.
+	if n.Given {
+		v.ConfirmedBy, v.ConfirmedAt = n.ConfirmedBy, n.ConfirmedAt
+	}
 	values := map[string]string{
 		"time":     a.Arrival.In(shanghai).Format(spokenTime),
 		"place":    a.Place.Address,

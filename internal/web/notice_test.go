@@ -101,6 +101,15 @@ func TestNoticeText(t *testing.T) {
 	if code := ts.call(t, "GET", "/api/v1/activities/9999/notice", evidence.RoleLeader, "", nil); code != http.StatusNotFound {
 		t.Errorf("GET notice of a missing activity: %d", code)
 	}
+	// The panel names the items by key (notice.item.<key>), which the
+	// catalogue test cannot see in the template.
+	for _, k := range preambleKeys {
+		for _, lang := range []string{"zh", "en"} {
+			if _, ok := catalogue[lang]["notice.item."+k]; !ok {
+				t.Errorf("%s lacks notice.item.%s", lang, k)
+			}
+		}
+	}
 }
 
 // R-ACT-3, X-ACT-2: an officer of the activity confirms the notice with the
@@ -197,6 +206,21 @@ func TestNoticeConfirm(t *testing.T) {
 	// Confirming again replaces the items stated.
 	if code := ts.call(t, "POST", base+"/notice", evidence.RoleOfficer, `{"stated":[]}`, &v); code != http.StatusOK || len(v.Stated) != 0 || !v.Confirmed {
 		t.Errorf("second confirmation: %d %+v", code, v)
+	}
+	// A feed that clears notice_given (PATCH) leaves no one confirming it,
+	// and the finding opens again.
+	if code := ts.call(t, "PATCH", base, evidence.RoleOfficer, `{"notice_given":false}`, nil); code != http.StatusOK {
+		t.Fatalf("PATCH notice_given: %d", code)
+	}
+	var cleared noticeView
+	ts.call(t, "GET", base+"/notice", evidence.RoleOfficer, "", &cleared)
+	if cleared.ActivityID != a.ID || cleared.Confirmed || cleared.ConfirmedBy != "" || cleared.ConfirmedAt != nil {
+		t.Errorf("notice after the feed cleared it: %+v", cleared)
+	}
+	after = findingList{}
+	ts.call(t, "GET", findings, evidence.RoleLeader, "", &after)
+	if len(after.Findings) != 1 {
+		t.Errorf("notice_missing after the feed cleared the notice: %v", after.rules())
 	}
 }
 

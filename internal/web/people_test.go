@@ -632,4 +632,12 @@ func TestAdminUsersShowOfficerIdentity(t *testing.T) {
 	if body := ts.page(t, evidence.RoleSysAdmin, "/admin/users?lang=en").Body.String(); !strings.Contains(body, "<th>Officer no.</th>") {
 		t.Error("English users page lacks the officer number column")
 	}
+	// The name search finds officers by display name and by number.
+	for _, q := range []string{"%E5%BC%A0%E4%BC%9F", "000123"} { // 张伟
+		body := ts.page(t, evidence.RoleSysAdmin, "/admin/users?name="+q).Body.String()
+		tbl := body[strings.Index(body, `id="users-table"`):]
+		if !strings.Contains(tbl, `data-name="u-officer"`) || strings.Contains(tbl, `data-name="u-leader"`) {
+			t.Errorf("search %s: wrong rows", q)
+		}
+	}
 }

@@ -154,7 +154,9 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	v.Depts = depts
 	v.Total = len(users)
 	for _, u := range userRows(r, users, depts) {
-		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name), strings.ToLower(v.Name)) ||
+		// The name search also finds the display name and the officer
+		// number: people look officers up by either.
+		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name+"\x00"+u.DisplayName+"\x00"+u.OfficerNo), strings.ToLower(v.Name)) ||
 			v.Role != "" && string(u.Role) != v.Role ||
 			v.Dept != "" && (u.DepartmentID == nil || *u.DepartmentID != deptID) {
 			continue
