@@ -396,10 +396,10 @@ type timelineLabels struct {
 const (
 	tlWidth  = 1000.0
 	tlLeft   = 120.0 // x of the arrival
-	tlRight  = 40.0 // room for half the last tick label
-	tlAxis   = 28.0 // height of the time axis
-	tlRow    = 34.0 // height of an officer's row
-	tlBar    = 20.0 // height of the bars within a row
+	tlRight  = 40.0  // room for half the last tick label
+	tlAxis   = 28.0  // height of the time axis
+	tlRow    = 34.0  // height of an officer's row
+	tlBar    = 20.0  // height of the bars within a row
 	tlLegend = 34.0
 )
 
