@@ -71,7 +71,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 				Details: details}); err != nil {
 				return err
 			}
-			fmt.Fprintf(&list, "  %-12s %-10s password %s\n", acc.name, acc.role, pw)
+			fmt.Fprintf(&list, "  %-12s %-10s %-7s password %s\n", acc.name, acc.role, acc.number, pw)
 			if acc.role == evidence.RoleStation {
 				tok, th := auth.NewToken()
 				if err := tx.CreateToken(ctx, u.ID, th, "demo station"); err != nil {
