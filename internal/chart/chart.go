@@ -29,6 +29,13 @@ type Bar struct {
 	// Class is added to the bar's class list ("bar <Class>"), to colour it
 	// by status.
 	Class string
+	// Short is the label under a column when Label is too long for the
+	// axis (a date without its year); empty means Label.
+	Short string
+	// NoData marks a group without a value, such as a period without
+	// activities: a column leaves its slot empty (only the title says
+	// so), which is not the same as a value of zero.
+	NoData bool
 }
 
 // Bars is a bar chart: horizontal (HBar) or vertical (Columns).
@@ -80,6 +87,7 @@ const (
 const (
 	colPlotH   = 160
 	colTop     = 20 // room for the value above the highest column
+	colMinH    = 2  // a zero is a measurement, drawn as a sliver unlike NoData
 	colBottom  = 30 // room for the period labels
 	colLeft    = 8
 	colMaxW    = 40
@@ -114,34 +122,43 @@ func HBar(c Bars) template.HTML {
 }
 
 // Columns renders c as vertical columns in order, for values over periods.
-// With many columns only some labels are shown; every column keeps its
-// title.
+// With many columns only some labels are shown, spaced so that they do not
+// overlap; every column keeps its title. A zero is drawn as a sliver on the
+// baseline so that it differs from a bar marked NoData.
 func Columns(c Bars) template.HTML {
 	n := len(c.Bars)
 	if n == 0 {
 		return empty(c.Label, c.Empty)
 	}
-	max := scaleMax(c.Max, c.Bars)
+	top := scaleMax(c.Max, c.Bars)
 	slot := float64(columnPlot) / float64(n)
 	colW := math.Min(slot*0.7, colMaxW)
-	every := (n + colLabels - 1) / colLabels
+	// Labels must not overlap: skip enough of them for the longest to fit.
+	longest := 0
+	for _, bar := range c.Bars {
+		longest = max(longest, width16(axisLabel(bar)))
+	}
+	every := max((n+colLabels-1)/colLabels, int(math.Ceil(float64(longest*7+6)/slot)))
 	var b strings.Builder
 	open(&b, "chart chart-columns", c.Label, columnsH)
 	base := colTop + colPlotH
+	// The full-scale line gives the columns a reference without an axis.
+	fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%d" x2="%d" y2="%d"></line>`, colLeft, colTop, width-colLeft, colTop)
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"></line>`, colLeft, base, width-colLeft, base)
 	for i, bar := range c.Bars {
-		v := clean(bar.Value)
 		text := valueText(bar, c.Unit)
-		hgt := length(v, max, colPlotH)
-		x := colLeft + slot*float64(i) + (slot-colW)/2
 		mid := colLeft + slot*float64(i) + slot/2
 		fmt.Fprintf(&b, `<g class="column"><title>%s: %s</title>`, esc(bar.Label), esc(text))
-		fmt.Fprintf(&b, `<rect class="%s" x="%s" y="%s" width="%s" height="%s"></rect>`, classes("bar", bar.Class), num(x), num(float64(base)-hgt), num(colW), num(hgt))
-		if n <= colValues {
-			fmt.Fprintf(&b, `<text class="value" x="%s" y="%s" text-anchor="middle">%s</text>`, num(mid), num(float64(base)-hgt-4), esc(text))
+		if !bar.NoData {
+			hgt := math.Max(length(clean(bar.Value), top, colPlotH), colMinH)
+			x := colLeft + slot*float64(i) + (slot-colW)/2
+			fmt.Fprintf(&b, `<rect class="%s" x="%s" y="%s" width="%s" height="%s"></rect>`, classes("bar", bar.Class), num(x), num(float64(base)-hgt), num(colW), num(hgt))
+			if n <= colValues {
+				fmt.Fprintf(&b, `<text class="value" x="%s" y="%s" text-anchor="middle">%s</text>`, num(mid), num(float64(base)-hgt-4), esc(text))
+			}
 		}
 		if i%every == 0 {
-			fmt.Fprintf(&b, `<text class="label" x="%s" y="%d" text-anchor="middle">%s</text>`, num(mid), base+18, esc(truncate(bar.Label, 12)))
+			fmt.Fprintf(&b, `<text class="label" x="%s" y="%d" text-anchor="middle">%s</text>`, num(mid), base+18, esc(axisLabel(bar)))
 		}
 		b.WriteString(`</g>`)
 	}
@@ -246,6 +263,16 @@ func clean(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// axisLabel is the text under a column, cut to what a column label can
+// hold.
+func axisLabel(b Bar) string {
+	l := b.Short
+	if l == "" {
+		l = b.Label
+	}
+	return truncate(l, 12)
 }
 
 func valueText(b Bar, unit string) string {

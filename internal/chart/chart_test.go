@@ -2,9 +2,11 @@ package chart
 
 import (
 	"encoding/xml"
+	"fmt"
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,11 +289,13 @@ func TestStackedLengths(t *testing.T) {
 // their values; with many columns only some labels show, every column
 // keeps its title.
 func TestColumns(t *testing.T) {
-	h := Columns(Bars{Label: "按日", Unit: "%", Max: 100, Bars: []Bar{{Label: "11-01", Value: 100}, {Label: "11-02", Value: 25}, {Label: "11-03", Value: 0}}})
+	h := Columns(Bars{Label: "按日", Unit: "%", Max: 100, Bars: []Bar{{Label: "11-01", Value: 100}, {Label: "11-02", Value: 25}, {Label: "11-03", Value: 0},
+		{Label: "11-04", NoData: true, Text: "—"}}})
 	root := checkAccessible(t, h, "按日")
 	bars := root.all(hasClass("bar"))
 	hs := attrs(t, bars, "height")
-	if diff := cmp.Diff([]float64{160, 40, 0}, hs); diff != "" {
+	// A zero is a sliver; a period without data has no bar at all.
+	if diff := cmp.Diff([]float64{160, 40, colMinH}, hs); diff != "" {
 		t.Errorf("heights (-want +got):\n%s", diff)
 	}
 	ys := attrs(t, bars, "y")
@@ -300,8 +304,37 @@ func TestColumns(t *testing.T) {
 			t.Errorf("column %d does not stand on the baseline: y=%v h=%v", i, ys[i], hs[i])
 		}
 	}
-	if cols := root.all(hasClass("column")); cols[1].Title != "11-02: 25%" {
-		t.Errorf("title %q", cols[1].Title)
+	if cols := root.all(hasClass("column")); len(cols) != 4 || cols[1].Title != "11-02: 25%" || cols[3].Title != "11-04: —" {
+		t.Errorf("columns %d, titles %q %q", len(cols), cols[1].Title, cols[3].Title)
+	}
+
+	// A month of dates: the labels under the columns keep apart, and the
+	// short form is used when given.
+	var days []Bar
+	for d := 1; d <= 31; d++ {
+		days = append(days, Bar{Label: fmt.Sprintf("2026-10-%02d", d), Value: 1})
+	}
+	for _, short := range []bool{false, true} {
+		bars := slices.Clone(days)
+		if short {
+			for i := range bars {
+				bars[i].Short = bars[i].Label[5:]
+			}
+		}
+		root := parse(t, Columns(Bars{Label: "x", Bars: bars}))
+		labels := root.all(hasClass("label"))
+		xs := attrs(t, labels, "x")
+		for i := 1; i < len(xs); i++ {
+			if gap, need := xs[i]-xs[i-1], float64(width16(labels[i].Text)*7); gap < need {
+				t.Errorf("short=%v: labels %q and %q overlap (%v apart, %v wide)", short, labels[i-1].Text, labels[i].Text, gap, need)
+			}
+		}
+		if short && (len(labels) < 8 || labels[0].Text != "10-01") {
+			t.Errorf("short labels: %d, first %q", len(labels), labels[0].Text)
+		}
+		if !short && len(labels) < 4 {
+			t.Errorf("only %d full date labels for a month", len(labels))
+		}
 	}
 
 	var many []Bar

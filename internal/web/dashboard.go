@@ -339,21 +339,24 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 	if !perPerson(d.By) {
 		keys = periods(d.By, d.From, d.To)
 	}
+	// Percentages show as in the table, with one decimal.
+	pct := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 	var rate, cov []chart.Bar
 	var gaps, finds []chart.Stack
 	for _, k := range keys {
 		r, ok := byKey[k]
+		short := shortPeriod(d.By, k)
 		switch {
 		case r.Activities > 0:
-			rate = append(rate, chart.Bar{Label: label(k), Value: r.RecordingRate, Class: percentStatus(r.RecordingRate, true)})
+			rate = append(rate, chart.Bar{Label: label(k), Short: short, Value: r.RecordingRate, Text: pct(r.RecordingRate), Class: percentStatus(r.RecordingRate, true)})
 		case !perPerson(d.By):
-			rate = append(rate, chart.Bar{Label: k, Text: "—", Class: "none"})
+			rate = append(rate, chart.Bar{Label: k, Short: short, Text: "—", NoData: true})
 		}
 		switch {
 		case r.RequiredMS > 0:
-			cov = append(cov, chart.Bar{Label: label(k), Value: r.Coverage, Class: percentStatus(r.Coverage, true)})
+			cov = append(cov, chart.Bar{Label: label(k), Short: short, Value: r.Coverage, Text: pct(r.Coverage), Class: percentStatus(r.Coverage, true)})
 		case !perPerson(d.By):
-			cov = append(cov, chart.Bar{Label: k, Text: "—", Class: "none"})
+			cov = append(cov, chart.Bar{Label: k, Short: short, Text: "—", NoData: true})
 		}
 		if ok && r.Interruptions > 0 {
 			gaps = append(gaps, chart.Stack{Label: label(k), Values: []float64{float64(r.Explained), float64(r.Interruptions - r.Explained)},
@@ -376,6 +379,18 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 		{p.T("dashboard.chart_findings"), chart.Stacked(chart.Stacks{Label: p.T("dashboard.chart_findings"), Empty: p.T("dashboard.no_findings"),
 			Series: []chart.Series{{Name: p.T("dashboard.series_closed"), Class: "explained"}, {Name: p.T("dashboard.series_open"), Class: "open"}}, Stacks: finds})},
 	}
+}
+
+// shortPeriod is a period key for the axis under a column: a day without
+// its year, a week without its year; months stay whole.
+func shortPeriod(by compliance.GroupBy, key string) string {
+	switch {
+	case by == compliance.ByDay && len(key) == len("2006-01-02"):
+		return key[5:]
+	case by == compliance.ByWeek && len(key) == len("2006-W01"):
+		return key[5:]
+	}
+	return ""
 }
 
 // periods lists the keys of the days, ISO weeks or months that [from, to)

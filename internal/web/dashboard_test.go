@@ -235,6 +235,13 @@ func TestDashboardFigures(t *testing.T) {
 		if n := strings.Count(body, `<g class="column">`); n != 2*31 {
 			t.Errorf("%d columns in the two trend charts, want 62", n)
 		}
+		// Yesterday's 0% is a value (a danger sliver), today's no value.
+		yesterday, today := daysAgo(1).Format("2006-01-02"), daysAgo(0).Format("2006-01-02")
+		for _, s := range []string{"<title>" + yesterday + ": 0.0%</title><rect class=\"bar danger\"", "<title>" + today + ": —</title><text class=\"label\""} {
+			if !strings.Contains(body, s) && !strings.Contains(body, strings.TrimSuffix(s, "<text class=\"label\"")+"</g>") {
+				t.Errorf("trend lacks %s", s)
+			}
+		}
 		if strings.Contains(body, "多人参与的执法活动") {
 			t.Error("the per-person note shows for a period grouping")
 		}
