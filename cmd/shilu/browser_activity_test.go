@@ -135,8 +135,7 @@ func TestBrowserActivity(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("na-arrival"), arrival.Format("2006-01-02T15:04")),
 		chromedp.SetValue(chromedp.ID("na-end"), end.Format("2006-01-02T15:04")),
 		chromedp.SendKeys(chromedp.ID("na-case"), "丰医保稽〔2026〕12号"),
-		chromedp.SendKeys(chromedp.ID("na-scene"), "药房营业中，店员在岗"),
-		chromedp.Click(chromedp.ID("na-notice")))
+		chromedp.SendKeys(chromedp.ID("na-scene"), "药房营业中，店员在岗"))
 	officer.shot(shots, "activity-new")
 	officer.do("save the activity", chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("coverage-timeline")))
 	path := eval[string](officer, "location", `location.pathname`)
@@ -145,6 +144,10 @@ func TestBrowserActivity(t *testing.T) {
 	}
 	if txt := eval[string](officer, "facts", `document.querySelector('.facts').innerText`); !strings.Contains(txt, arrival.Format("2006-01-02")+" 09:00:00") {
 		t.Errorf("the arrival is not shown in Beijing time: %q", txt)
+	}
+	// R-ACT-3: the notice to read out names the officers.
+	if txt := eval[string](officer, "notice", `document.getElementById('notice-text').textContent`); !strings.Contains(txt, "000123、000124") {
+		t.Errorf("notice text: %q", txt)
 	}
 
 	// Art. 4, 9: the three clips are proposed; the officer confirms them.

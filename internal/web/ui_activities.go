@@ -157,6 +157,9 @@ type activityPageView struct {
 	Names     map[int64]string
 	Script    activityScript
 	Modes     []evidence.WorkMode
+	// Notice is the notice to the party and the preamble checklist
+	// (Art. 8; R-ACT-3, X-ACT-2), shown by the notice-panel partial.
+	Notice noticeView
 }
 
 // activityScript is what static/activities.js needs about the activity, in
@@ -197,6 +200,9 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Rows = mergeFindings(v.Findings, stored)
+		if v.Notice, err = loadNotice(ctx, tx, a); err != nil {
+			return err
+		}
 		// The proposals of GET .../proposals, less what is linked already.
 		cands, err := tx.RecordingsForProposal(ctx, a, compliance.ProposeSlack)
 		if err != nil {
@@ -227,7 +233,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
 		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})
-	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
+	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css"}
 	return s.render(w, http.StatusOK, "activity", pg)
 }
 

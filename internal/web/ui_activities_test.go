@@ -329,7 +329,7 @@ func TestActivityPages(t *testing.T) {
 		t.Fatalf("gaps before the explanation (-want +got):\n%s", diff)
 	}
 	page = ts.page(t, evidence.RoleOfficer, path).Body.String()
-	for _, want := range []string{`id="coverage-timeline"`, `class="span"`, `id="explain-dialog"`, `id="interruptions-table"`, `data-state="late"`} {
+	for _, want := range []string{`id="notice-panel"`, `id="coverage-timeline"`, `class="span"`, `id="explain-dialog"`, `id="interruptions-table"`, `data-state="late"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("activity page lacks %s", want)
 		}

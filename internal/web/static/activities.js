@@ -64,7 +64,6 @@
         scene: field(form, 'scene').value.trim(),
         violations: field(form, 'violations').value.trim(),
         physical_evidence: field(form, 'physical_evidence').value.trim(),
-        notice_given: field(form, 'notice_given').checked,
       };
       if (deferred.includes(mode.value) && field(form, 'return_at').value) body.return_at = rfcLocal(field(form, 'return_at').value);
       const btn = $('#activity-submit');
