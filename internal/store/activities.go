@@ -321,7 +321,7 @@ func (tx *Tx) OrphanRecordings(ctx context.Context, officer string, limit int) (
 	if limit <= 0 {
 		limit = 500
 	}
-	where, args := `NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id)`, []any{}
+	where, args := `r.links = 0`, []any{}
 	if officer != "" {
 		where, args = where+` AND r.officer = ?`, append(args, officer)
 	}

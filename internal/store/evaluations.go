@@ -87,14 +87,13 @@ func (tx *Tx) FindingStates(ctx context.Context, from, to time.Time) (map[int64]
 // OrphansBetween returns the recordings linked to no activity (R-USE-1)
 // made in [from, to) — by their recorded start, or their ingest when the
 // start is unknown — with only ID, Officer, RecordedStart and IngestedAt:
-// what the dashboard counts. Two queries joined by UNION ALL so that each
-// half uses an index.
+// what the dashboard counts. recordings.links (migration 0008) and its
+// partial indexes make this cost the orphans, not all recordings.
 func (tx *Tx) OrphansBetween(ctx context.Context, from, to time.Time) ([]evidence.Recording, error) {
-	const orphan = `NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id)`
-	rows, err := tx.query(ctx, `SELECT r.id, r.officer, r.recorded_start, r.ingested_at FROM recordings r
-		WHERE r.recorded_start >= ? AND r.recorded_start < ? AND `+orphan+`
-		UNION ALL SELECT r.id, r.officer, r.recorded_start, r.ingested_at FROM recordings r
-		WHERE r.recorded_start IS NULL AND r.ingested_at >= ? AND r.ingested_at < ? AND `+orphan,
+	rows, err := tx.query(ctx, `SELECT id, officer, recorded_start, ingested_at FROM recordings
+		WHERE links = 0 AND recorded_start >= ? AND recorded_start < ?
+		UNION ALL SELECT id, officer, recorded_start, ingested_at FROM recordings
+		WHERE links = 0 AND recorded_start IS NULL AND ingested_at >= ? AND ingested_at < ?`,
 		micros(from), micros(to), micros(from), micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: orphans: %w", err)

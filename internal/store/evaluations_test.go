@@ -111,6 +111,13 @@ func TestEvaluations(t *testing.T) {
 		if err != nil || !slices.Equal(acts, []int64{f.act.ID}) {
 			t.Errorf("activities of a linked recording: %v %v", acts, err)
 		}
+		// Unlinked, it is an orphan again (the link count follows).
+		if err := tx.UnlinkRecording(ctx, f.act.ID, f.recs["mine"].ID); err != nil {
+			return err
+		}
+		if orphans, err = tx.OrphansBetween(ctx, f.act.Arrival, f.act.Arrival.Add(time.Hour)); err != nil || len(orphans) != 5 {
+			t.Errorf("after the unlink: %d orphans (%v), want 5", len(orphans), err)
+		}
 		return nil
 	})
 	if err != nil {
