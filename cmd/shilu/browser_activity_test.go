@@ -205,12 +205,32 @@ func TestBrowserActivity(t *testing.T) {
 	officer.do("show the timeline", chromedp.ScrollIntoView(chromedp.ID("coverage-timeline")))
 	officer.shot(shots, "activity-timeline-explained")
 
+	// R-DEV-1: the officer logs the check of the recorder made ten minutes
+	// before the arrival; 000123's device_check_missing finding goes away.
+	missing := `!!document.querySelector('#activity-findings tr[data-rule=device_check_missing][data-officer="000123"]')`
+	if !eval[bool](officer, "device check finding", missing) {
+		t.Error("no device_check_missing finding for 000123 before the check")
+	}
+	officer.do("log a device check", chromedp.Click(chromedp.ID("check-new")), chromedp.WaitVisible(chromedp.ID("check-dialog")),
+		chromedp.SetValue(chromedp.ID("dc-officer"), "000123"),
+		chromedp.SetValue(chromedp.ID("dc-at"), arrival.Add(-10*time.Minute).Format("2006-01-02T15:04")),
+		chromedp.Click(chromedp.CSS("#check-form button[type=submit]")))
+	officer.waitFor("the device check", `document.querySelectorAll('#checks-table tbody tr td').length > 1`)
+	if eval[bool](officer, "device check finding", missing) {
+		t.Error("device_check_missing of 000123 still shown after the check")
+	}
+
 	// The findings page lists it as explained for the leader, who may accept it.
 	leader.do("open the findings", chromedp.Navigate(srv.URL+"/findings?rule=coverage_gap"), chromedp.WaitVisible(chromedp.ID("findings-table")))
 	if st := eval[string](leader, "findings", `[...document.querySelectorAll('#findings-table tbody tr[data-rule=coverage_gap]')].map(r => r.dataset.status).join(',')`); st != "explained" {
 		t.Errorf("findings page: coverage_gap statuses %q, want explained", st)
 	}
 	leader.shot(shots, "findings")
+	// The leader accepts it after review.
+	leader.do("accept the finding", chromedp.Click(chromedp.CSS(`#findings-table tr[data-rule=coverage_gap] [data-action=act-accept]`)),
+		chromedp.WaitVisible(chromedp.ID("accept-dialog")), chromedp.SendKeys(chromedp.ID("ac-comment"), "已核实，电池耗尽属实"),
+		chromedp.Click(chromedp.ID("accept-submit")))
+	leader.waitFor("the finding accepted", `!!document.querySelector('#findings-table tr[data-rule=coverage_gap][data-status=accepted]')`)
 	if dashboard {
 		after := dashboardFigure(leader, "000123", "explained")
 		if before != "0" || after != "1" {

@@ -375,6 +375,17 @@ func TestActivityPages(t *testing.T) {
 	if body := ts.page(t, evidence.RoleOfficer, "/findings").Body.String(); strings.Contains(body, `data-action="act-accept"`) {
 		t.Error("findings page: accept button for the officer")
 	}
+	// R-ACT-2: a submitted exemption waits for the leader, who alone gets
+	// the acknowledge button.
+	if code := ts.call(t, "POST", "/api/v1"+path+"/exemptions", evidence.RoleOfficer, `{"category":"secret_privacy","reason":"涉及患者隐私","basis":"第七条第一项"}`, nil); code != 201 {
+		t.Fatalf("exemption: %d", code)
+	}
+	if body := ts.page(t, evidence.RoleLeader, path).Body.String(); !strings.Contains(body, `data-action="act-acknowledge"`) || !strings.Contains(body, "涉及国家秘密、商业秘密或者个人隐私") {
+		t.Error("activity page: no exemption or acknowledge button for the leader")
+	}
+	if body := ts.page(t, evidence.RoleOfficer, path).Body.String(); strings.Contains(body, `data-action="act-acknowledge"`) {
+		t.Error("activity page: acknowledge button for the officer")
+	}
 	if w := ts.page(t, evidence.RoleOfficer, "/findings?status=bogus"); w.Code != http.StatusBadRequest {
 		t.Errorf("bad status filter: %d", w.Code)
 	}
