@@ -30,6 +30,8 @@ import (
 //   - O, a recording by 000125 two days ago linked to nothing (orphan),
 //     besides the test server's own recording without an officer.
 //
+// 000123 is the account of 张伟 in 稽查科; no account carries the others.
+//
 // No device checks were made, so every officer on every activity has a
 // device_check_missing finding.
 func dashboardScenario(t *testing.T, ts *testServer) {
@@ -41,6 +43,18 @@ func dashboardScenario(t *testing.T, ts *testServer) {
 			t.Fatalf("create activity: %d", code)
 		}
 		return a
+	}
+	ctx := context.Background()
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		d, err := tx.CreateDepartment(ctx, "稽查科", nil)
+		if err != nil {
+			return err
+		}
+		_, err = tx.CreateAccount(ctx, store.NewAccount{Name: "zhangwei", Role: evidence.RoleOfficer, DisplayName: "张伟", OfficerNo: "000123", DepartmentID: &d.ID})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	arr := daysAgo(3)
 	r1 := ts.addRecording(t, "R1.MP4", "000123", "DSJ0A12", arr, arr.Add(10*time.Minute))
@@ -112,6 +126,11 @@ var (
 		"000125": want(0, 0, 0, "", "", 0, 0, 0, 0, 1, 0, 0),
 	}
 	wantOfficerTotals = want(4, 2, 1, "75.0", "98.9", 1, 1, 3, 3, 2, 9, 8)
+	// By department: 稽查科 is 000123's; the rest have no department.
+	wantByDepartment = map[string]row{
+		"稽查科": want(2, 1, 0, "50.0", "97.8", 1, 1, 2, 2, 0, 6, 5),
+		"":    want(2, 1, 1, "100.0", "100.0", 0, 0, 1, 1, 2, 3, 3),
+	}
 	// Each activity once: A1, A2, A3 with 1 recorded and 1 exempted.
 	wantOverall = want(3, 1, 1, "66.7", "98.9", 1, 1, 3, 3, 2, 9, 8)
 )
@@ -206,7 +225,7 @@ func TestDashboardFigures(t *testing.T) {
 			`data-col="coverage" data-value="97.8"><span class="tag tag-warning">97.8%</span>`,
 			`data-col="recording_rate" data-value="100.0"><span class="tag tag-success">100.0%</span>`,
 			`<a class="link" href="/findings?officer=000123"`, `href="/dashboard.csv?by=officer&amp;from=`,
-			`<td>—</td>`, "未标注警号", "多人参与的执法活动"} {
+			"<td>张伟</td>", `<td>—</td>`, "未标注警号", "多人参与的执法活动", "<title>000123 张伟: 50.0%</title>"} {
 			if !strings.Contains(body, s) {
 				t.Errorf("page lacks %s", s)
 			}
@@ -215,7 +234,7 @@ func TestDashboardFigures(t *testing.T) {
 			t.Errorf("%d charts, want 4", n)
 		}
 		// The interruption chart has 000123's row: 1 explained of 1.
-		if !strings.Contains(body, "<title>000123 · 已说明: 1</title>") {
+		if !strings.Contains(body, "<title>000123 张伟 · 已说明: 1</title>") {
 			t.Error("interruption chart lacks 000123's explained segment")
 		}
 	})
@@ -247,8 +266,22 @@ func TestDashboardFigures(t *testing.T) {
 		}
 	})
 
-	t.Run("PageByMonthAndDepartment", func(t *testing.T) {
-		for _, by := range []string{"month", "week", "department"} {
+	t.Run("PageByDepartment", func(t *testing.T) {
+		body := ts.page(t, evidence.RoleLeader, "/dashboard?by=department&lang=en").Body.String()
+		rows, tot := tableRows(t, body)
+		if diff := cmp.Diff(wantByDepartment, rows); diff != "" {
+			t.Errorf("rows (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(wantOfficerTotals, tot); diff != "" {
+			t.Errorf("totals (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(body, "No department") || strings.Contains(body, "/findings?officer=") {
+			t.Error("department rows: no label for the officers without one, or links to officers' findings")
+		}
+	})
+
+	t.Run("PageByMonthAndWeek", func(t *testing.T) {
+		for _, by := range []string{"month", "week"} {
 			body := ts.page(t, evidence.RoleLeader, "/dashboard?by="+by).Body.String()
 			_, tot := tableRows(t, body)
 			if tot["activities"] != "3" || tot["recording_rate"] != "66.7" || tot["orphans"] != "2" {
@@ -323,6 +356,9 @@ func TestDashboardFigures(t *testing.T) {
 					r[col.name] = rec[2+i]
 				}
 				got[rec[0]] = r
+				if rec[0] == "000123" && rec[1] != "张伟" {
+					t.Errorf("%s: name of 000123 %q", c.lang, rec[1])
+				}
 			}
 			wantRows := map[string]row{msg(c.lang, "dashboard.no_officer"): wantByOfficer[""], "000123": wantByOfficer["000123"],
 				"000124": wantByOfficer["000124"], "000125": wantByOfficer["000125"], c.total: wantOfficerTotals}
