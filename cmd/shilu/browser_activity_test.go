@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -114,15 +113,6 @@ func TestBrowserActivity(t *testing.T) {
 	officer := open("lihua")
 	officer.signIn(officerPW, "")
 
-	// The dashboard before: one activity-to-be has no figures yet; after
-	// the activity is linked, 000123 has one interruption, none explained.
-	dashboard := false
-	if resp, err := http.Get(srv.URL + "/dashboard"); err == nil {
-		resp.Body.Close()
-		// 401: the page exists and wants a session; 404: not built yet.
-		dashboard = resp.StatusCode != http.StatusNotFound
-	}
-
 	// R-ACT-1: the officer registers the inspection in the dialog; times
 	// are typed in Beijing time.
 	officer.do("open the activities", chromedp.Navigate(srv.URL+"/activities"), chromedp.WaitVisible(chromedp.ID("activities-table")),
@@ -171,14 +161,10 @@ func TestBrowserActivity(t *testing.T) {
 
 	leader := open("zhangwei")
 	leader.signIn(leaderPW, "")
-	var before string
-	if dashboard {
-		before = dashboardFigure(leader, "000123", "explained")
-		if got := dashboardFigure(leader, "000123", "interruptions"); got != "1" {
-			t.Errorf("dashboard interruptions of 000123: %q, want 1", got)
-		}
-	} else {
-		t.Log("/dashboard is not built yet: its figures are not checked")
+	// R-RPT-1: the dashboard counts 000123's interruption, not yet explained.
+	before := dashboardFigure(leader, "000123", "explained")
+	if got := dashboardFigure(leader, "000123", "interruptions"); got != "1" {
+		t.Errorf("dashboard interruptions of 000123: %q, want 1", got)
 	}
 
 	// R-ACT-6: the gap opens the explain dialog; the resumed recording is
@@ -231,13 +217,10 @@ func TestBrowserActivity(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("accept-dialog")), chromedp.SendKeys(chromedp.ID("ac-comment"), "已核实，电池耗尽属实"),
 		chromedp.Click(chromedp.ID("accept-submit")))
 	leader.waitFor("the finding accepted", `!!document.querySelector('#findings-table tr[data-rule=coverage_gap][data-status=accepted]')`)
-	if dashboard {
-		after := dashboardFigure(leader, "000123", "explained")
-		if before != "0" || after != "1" {
-			t.Errorf("dashboard explained interruptions of 000123: %q before, %q after; want 0 then 1", before, after)
-		}
-		leader.shot(shots, "dashboard-after-explanation")
+	if after := dashboardFigure(leader, "000123", "explained"); before != "0" || after != "1" {
+		t.Errorf("dashboard explained interruptions of 000123: %q before, %q after; want 0 then 1", before, after)
 	}
+	leader.shot(shots, "dashboard-after-explanation")
 	leader.do("the list", chromedp.Navigate(srv.URL+"/activities"), chromedp.WaitVisible(chromedp.ID("activities-table")))
 	leader.shot(shots, "activities")
 }
