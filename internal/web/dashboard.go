@@ -231,7 +231,7 @@ type dashRow struct {
 	Key      string // the group's key, as data-key
 	Label    string // the key as shown
 	Name     string // the officer's name, by officer
-	Findings string // link to the officer's findings, by officer
+	Findings string // link to the officer's findings in the period, by officer
 	Cells    []dashCell
 }
 
@@ -298,7 +298,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(row)}
 		if d.By == compliance.ByOfficer && row.Key != "" {
 			dr.Name = d.Officers[row.Key].Name
-			dr.Findings = "/findings?" + url.Values{"officer": {row.Key}}.Encode()
+			// The same period, so that the findings listed are the ones counted.
+			dr.Findings = "/findings?" + url.Values{"officer": {row.Key}, "from": {d.FromDay}, "to": {d.ToDay}}.Encode()
 		}
 		v.Rows = append(v.Rows, dr)
 	}

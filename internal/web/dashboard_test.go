@@ -224,7 +224,7 @@ func TestDashboardFigures(t *testing.T) {
 		for _, s := range []string{`data-col="recording_rate" data-value="50.0"><span class="tag tag-danger">50.0%</span>`,
 			`data-col="coverage" data-value="97.8"><span class="tag tag-warning">97.8%</span>`,
 			`data-col="recording_rate" data-value="100.0"><span class="tag tag-success">100.0%</span>`,
-			`<a class="link" href="/findings?officer=000123"`, `href="/dashboard.csv?by=officer&amp;from=`,
+			`<a class="link" href="/findings?from=` + daysAgo(30).Format("2006-01-02") + `&amp;officer=000123&amp;to=` + daysAgo(0).Format("2006-01-02") + `"`, `href="/dashboard.csv?by=officer&amp;from=`,
 			"<td>张伟</td>", `<td>—</td>`, "未标注警号", "多人参与的执法活动", "<title>000123 张伟: 50.0%</title>"} {
 			if !strings.Contains(body, s) {
 				t.Errorf("page lacks %s", s)
