@@ -166,7 +166,6 @@ type activityPageView struct {
 // a JSON block (the CSP allows no inline script).
 type activityScript struct {
 	ID            int64              `json:"id"`
-	Officers      []string           `json:"officers"`
 	Interruptions []interruptionView `json:"interruptions"`
 	Recordings    []scriptRecording  `json:"recordings"`
 }
@@ -224,7 +223,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := newPage(w, r, "/activities", "menu.activities", "menu.activity_list", "="+fmt.Sprintf("#%d", id))
 	v.Names = map[int64]string{}
-	v.Script = activityScript{ID: id, Officers: v.Activity.Officers, Interruptions: v.Interruptions, Recordings: []scriptRecording{}}
+	v.Script = activityScript{ID: id, Interruptions: v.Interruptions, Recordings: []scriptRecording{}}
 	for _, rec := range v.Recordings {
 		v.Names[rec.ID] = rec.Filename
 		v.Script.Recordings = append(v.Script.Recordings, scriptRecording{ID: rec.ID, Name: rec.Filename, Officer: rec.Officer, Start: rec.RecordedStart})

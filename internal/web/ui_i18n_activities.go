@@ -47,7 +47,6 @@ func init() {
 		"act.address_ph":    "如：丰南区某药房",
 		"act.facts":         "活动信息",
 		"act.view":          "查看",
-		"act.none":          "—",
 
 		"act.timeline":      "记录覆盖时间轴",
 		"act.timeline_note": "绿色为已记录时段；红色为未说明的中断，点击可说明原因；黄色为已说明的中断。",
@@ -246,7 +245,6 @@ func init() {
 		"act.address_ph":    "e.g. a pharmacy in Fengnan",
 		"act.facts":         "Activity",
 		"act.view":          "Open",
-		"act.none":          "—",
 
 		"act.timeline":      "Coverage timeline",
 		"act.timeline_note": "Green is recorded time; red an interruption not yet explained (click to explain); amber an explained one.",
