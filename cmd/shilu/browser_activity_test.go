@@ -223,4 +223,17 @@ func TestBrowserActivity(t *testing.T) {
 	leader.shot(shots, "dashboard-after-explanation")
 	leader.do("the list", chromedp.Navigate(srv.URL+"/activities"), chromedp.WaitVisible(chromedp.ID("activities-table")))
 	leader.shot(shots, "activities")
+
+	// R-ACT-2: the officer files a work record in the exemption dialog;
+	// the leader acknowledges it on the activity's page. (Last: an
+	// acknowledged exemption excuses the coverage rules checked above.)
+	officer.do("submit an exemption", chromedp.Click(chromedp.ID("exemption-new")), chromedp.WaitVisible(chromedp.ID("exemption-dialog")),
+		chromedp.SetValue(chromedp.ID("em-category"), "objective"),
+		chromedp.SendKeys(chromedp.ID("em-reason"), "记录仪电量耗尽，中途未能记录"),
+		chromedp.SendKeys(chromedp.ID("em-basis"), "第七条第三项"),
+		chromedp.Click(chromedp.CSS("#exemption-form button[type=submit]")))
+	officer.waitFor("the exemption", `!!document.querySelector('#exemptions-table tbody tr[data-id]')`)
+	leader.do("acknowledge", chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)),
+		chromedp.Click(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)))
+	leader.waitFor("the acknowledgement", `!document.querySelector('#exemptions-table [data-action=act-acknowledge]') && document.querySelector('#exemptions-table tbody').innerText.includes('zhangwei')`)
 }
