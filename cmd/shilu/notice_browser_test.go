@@ -64,11 +64,20 @@ func TestBrowserNotice(t *testing.T) {
 	if txt := eval[string](b, "notice text", `document.getElementById('notice-text').innerText`); !strings.Contains(txt, "执法人员李华、000124，") {
 		t.Errorf("notice text %q lacks the officers' names", txt)
 	}
+	shots := os.Getenv("SHILU_SCREENSHOTS")
+	if shots != "" {
+		b.do("scroll to the notice", chromedp.ScrollIntoView(chromedp.ID("notice-panel")))
+		b.shot(shots, "notice-panel")
+	}
 	b.do("tick and confirm", chromedp.Click(chromedp.CSS(`input[name=stated][value=time]`)), chromedp.Click(chromedp.CSS(`input[name=stated][value=place]`)),
 		chromedp.Click(chromedp.CSS(`[data-action="notice-confirm"]`)))
 	b.waitFor("the confirmation on the reloaded page", `!!document.querySelector('#notice-panel .notice-state') && document.readyState === 'complete'`)
-	if txt := eval[string](b, "confirmation", `document.querySelector('#notice-panel .notice-state').innerText`); !strings.Contains(txt, "lihua") {
+	if txt := eval[string](b, "confirmation", `document.querySelector('#notice-panel .notice-state').innerText`); !strings.Contains(txt, "李华 于 ") {
 		t.Errorf("confirmation shows %q", txt)
+	}
+	if shots != "" {
+		b.do("scroll to the notice", chromedp.ScrollIntoView(chromedp.ID("notice-panel")))
+		b.shot(shots, "notice-panel-confirmed")
 	}
 
 	var notice struct {

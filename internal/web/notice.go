@@ -55,10 +55,13 @@ type noticeView struct {
 	Preamble []preambleItem  `json:"preamble"`
 	// Confirmed is the flag the rules read (notice_missing); ConfirmedBy
 	// and ConfirmedAt are empty when it came from another system.
-	Confirmed   bool       `json:"confirmed"`
-	ConfirmedBy string     `json:"confirmed_by,omitempty"`
-	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
-	Stated      []string   `json:"stated"`
+	Confirmed   bool   `json:"confirmed"`
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
+	// ConfirmedByName is the confirming account's display name, for people
+	// to read; ConfirmedBy is the account, as the custody log names it.
+	ConfirmedByName string     `json:"confirmed_by_name,omitempty"`
+	ConfirmedAt     *time.Time `json:"confirmed_at,omitempty"`
+	Stated          []string   `json:"stated"`
 }
 
 // spokenTime is how the preamble states a time: the local date and minute,
@@ -96,8 +99,14 @@ func loadNotice(ctx context.Context, tx *store.Tx, a evidence.Activity) (noticeV
 	v.Confirmed, v.Stated = n.Given, n.Stated
 	// A feed may have cleared notice_given after a confirmation here
 	// (PATCH of the activity); then no one stands behind it any more.
-	if n.Given {
-		v.ConfirmedBy, v.ConfirmedAt = n.ConfirmedBy, n.ConfirmedAt
+	if n.Given && n.ConfirmedBy != "" {
+		v.ConfirmedBy, v.ConfirmedByName, v.ConfirmedAt = n.ConfirmedBy, n.ConfirmedBy, n.ConfirmedAt
+		switch acc, err := tx.AccountByName(ctx, n.ConfirmedBy); {
+		case err == nil:
+			v.ConfirmedByName = acc.Label()
+		case evidence.ErrorCode(err) != evidence.ENotFound:
+			return v, err
+		}
 	}
 	values := map[string]string{
 		"time":     a.Arrival.In(shanghai).Format(spokenTime),

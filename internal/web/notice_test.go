@@ -157,7 +157,7 @@ func TestNoticeConfirm(t *testing.T) {
 	if code := ts.call(t, "POST", base+"/notice", evidence.RoleOfficer, `{"stated":["place","time","step"]}`, &v); code != http.StatusOK {
 		t.Fatalf("confirm: %d", code)
 	}
-	if !v.Confirmed || v.ConfirmedBy != "u-officer" || v.ConfirmedAt == nil || !cmp.Equal(v.Stated, []string{"time", "place", "step"}) {
+	if !v.Confirmed || v.ConfirmedBy != "u-officer" || v.ConfirmedByName != "张伟" || v.ConfirmedAt == nil || !cmp.Equal(v.Stated, []string{"time", "place", "step"}) {
 		t.Errorf("confirmed notice = %+v", v)
 	}
 	var stated []string
@@ -279,6 +279,9 @@ func TestNoticePanel(t *testing.T) {
 		return buf.String()
 	}
 	body := render(evidence.RoleOfficer, "zh")
+	if strings.Contains(body, ">未陈述<") {
+		t.Error("items are marked not stated before any confirmation")
+	}
 	for _, want := range []string{`id="notice-text" lang="zh-CN">您好，我们是丰南区医疗保障局执法人员张伟，`, `data-copy="notice-text"`, "未确认告知",
 		`value="time">`, "2026年11月26日 09时30分", "书面记录中未填写", `data-action="notice-confirm"`, "张伟（000123）"} {
 		if !strings.Contains(body, want) {
@@ -294,10 +297,10 @@ func TestNoticePanel(t *testing.T) {
 	}
 	body = render(evidence.RoleOfficer, "zh")
 	if !strings.Contains(body, `name="stated" value="time" checked`) || strings.Contains(body, `value="place" checked`) ||
-		!strings.Contains(body, "u-officer 于 ") || !strings.Contains(body, "更新开场陈述") {
+		!strings.Contains(body, "张伟 于 ") || !strings.Contains(body, "更新开场陈述") || strings.Count(body, ">未陈述<") != 4 {
 		t.Errorf("confirmed panel:\n%s", body)
 	}
-	if body := render(evidence.RoleOfficer, "en"); !strings.Contains(body, "Spoken preamble") || !strings.Contains(body, "u-officer confirmed at ") {
+	if body := render(evidence.RoleOfficer, "en"); !strings.Contains(body, "Spoken preamble") || !strings.Contains(body, "张伟 confirmed at ") {
 		t.Errorf("English panel:\n%s", body)
 	}
 }
