@@ -236,4 +236,9 @@ func TestBrowserActivity(t *testing.T) {
 	leader.do("acknowledge", chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)),
 		chromedp.Click(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)))
 	leader.waitFor("the acknowledgement", `!document.querySelector('#exemptions-table [data-action=act-acknowledge]') && document.querySelector('#exemptions-table tbody').innerText.includes('zhangwei')`)
+	leader.do("the page in English", chromedp.Navigate(srv.URL+path+"?lang=en"), chromedp.WaitVisible(chromedp.ID("coverage-timeline")))
+	if txt := eval[string](leader, "English page", `document.body.innerText`); !strings.Contains(txt, "Coverage timeline") || !strings.Contains(txt, "Routine inspection") {
+		t.Errorf("English activity page: %q", txt)
+	}
+	leader.shot(shots, "activity-en")
 }
