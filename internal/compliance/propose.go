@@ -34,7 +34,8 @@ type Proposal struct {
 // [arrival−ProposeSlack, end+ProposeSlack]. The score in [0, 1] weighs an
 // officer match 0.4, a device match 0.2 and the share of the recording that
 // falls inside the activity proper 0.4. Recordings without a recorded start
-// cannot be placed in time and are not proposed.
+// cannot be placed in time and are not proposed. Times are corrected by
+// the device's measured clock offset (R-DEV-2), as coverage is.
 func Propose(a evidence.Activity, candidates []evidence.Recording) []Proposal {
 	from, to := a.Arrival.Add(-ProposeSlack), a.End.Add(ProposeSlack)
 	var out []Proposal
@@ -42,9 +43,9 @@ func Propose(a evidence.Activity, candidates []evidence.Recording) []Proposal {
 		if r.RecordedStart == nil {
 			continue
 		}
-		start, end := *r.RecordedStart, *r.RecordedStart
-		if r.RecordedEnd != nil && r.RecordedEnd.After(start) {
-			end = *r.RecordedEnd
+		start, end := *r.CorrectedStart(), *r.CorrectedStart()
+		if e := r.CorrectedEnd(); e != nil && e.After(start) {
+			end = *e
 		}
 		// A photo is an instant: it overlaps when it falls inside.
 		if end.Before(from) || start.After(to) {

@@ -22,6 +22,12 @@ func TestPropose(t *testing.T) {
 		rec(5, "999999", "DSJ9999", arr, time.Hour, arr),                          // nobody of ours
 		photo,
 		{ID: 7, Officer: "000123"}, // no recorded time
+		// R-DEV-2: a camera 2 h fast; on the server's clock it recorded
+		// the first half hour.
+		withOffset(rec(8, "000124", "DSJ0B34", arr.Add(2*time.Hour), 30*time.Minute, arr), 2*time.Hour),
+		// and one 3 h slow whose file times look right: on the server's
+		// clock it recorded hours after the end.
+		withOffset(rec(9, "000124", "DSJ0B34", arr, 30*time.Minute, arr), -3*time.Hour),
 	}
 	got := Propose(a, cands)
 	type row struct {
@@ -35,8 +41,13 @@ func TestPropose(t *testing.T) {
 			t.Errorf("proposal %d has no reason", p.RecordingID)
 		}
 	}
-	want := []row{{1, 1}, {6, 0.8}, {2, 0.6}, {3, 0.2}}
+	want := []row{{1, 1}, {6, 0.8}, {8, 0.8}, {2, 0.6}, {3, 0.2}}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("proposals (-want +got):\n%s", diff)
 	}
+}
+
+func withOffset(r evidence.Recording, d time.Duration) evidence.Recording {
+	r.ClockOffset = &d
+	return r
 }

@@ -272,8 +272,9 @@ func (tx *Tx) ActivityRecordings(ctx context.Context, activityID int64) ([]evide
 
 // RecordingsForProposal returns the candidates for linking to a: recordings
 // by one of its officers or from one of its devices whose recorded span
-// meets [arrival−slack, end+slack], not yet linked to a. Which of them to
-// propose, and how strongly, is compliance.Propose's business.
+// meets [arrival−slack, end+slack] on the server's clock (the device's
+// measured offset taken off, R-DEV-2), not yet linked to a. Which of them
+// to propose, and how strongly, is compliance.Propose's business.
 func (tx *Tx) RecordingsForProposal(ctx context.Context, a evidence.Activity, slack time.Duration) ([]evidence.Recording, error) {
 	var who []string
 	var args []any
@@ -294,7 +295,8 @@ func (tx *Tx) RecordingsForProposal(ctx context.Context, a evidence.Activity, sl
 	}
 	args = append(args, micros(a.End.Add(slack)), micros(a.Arrival.Add(-slack)), a.ID)
 	return tx.listRecordings(ctx, "proposal candidates", `(`+strings.Join(who, " OR ")+`)
-		AND r.recorded_start IS NOT NULL AND r.recorded_start <= ? AND COALESCE(r.recorded_end, r.recorded_start) >= ?
+		AND r.recorded_start IS NOT NULL AND r.recorded_start - COALESCE(r.clock_offset_ms, 0) * 1000 <= ?
+		AND COALESCE(r.recorded_end, r.recorded_start) - COALESCE(r.clock_offset_ms, 0) * 1000 >= ?
 		AND NOT EXISTS (SELECT 1 FROM activity_recordings l WHERE l.recording_id = r.id AND l.activity_id = ?)`,
 		` ORDER BY r.recorded_start, r.id LIMIT 1000`, args...)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -388,6 +389,34 @@ func TestSyncFindings(t *testing.T) {
 		}
 		if list, _ := tx.Findings(ctx, FindingFilter{Officer: "000123"}); len(list) != 1 || list[0].Rule != "coverage_gap" {
 			t.Errorf("by officer: %+v", list)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// R-DEV-2: candidates are found on the server's clock: a camera 2 h fast
+// recorded the activity although its file times say otherwise.
+func TestProposalUsesCorrectedTimes(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	f := newActivityFixture(t, db)
+	err := db.Update(ctx, func(tx *Tx) error {
+		s, e := f.act.Arrival.Add(2*time.Hour), f.act.Arrival.Add(2*time.Hour+30*time.Minute)
+		fast := 2 * time.Hour
+		r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("fast")), Size: 1, Filename: "fast.mp4", Kind: evidence.KindVideo,
+			Officer: "000124", RecordedStart: &s, RecordedEnd: &e, ClockOffset: &fast, ClockMeasuredAt: &e}, f.user.ID)
+		if err != nil {
+			return err
+		}
+		cands, err := tx.RecordingsForProposal(ctx, f.act, 15*time.Minute)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(cands, func(c evidence.Recording) bool { return c.ID == r.ID }) {
+			t.Errorf("the fast camera's recording is not a candidate")
 		}
 		return nil
 	})
