@@ -200,6 +200,9 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 	if err := validateIdentity(n.DisplayName, n.OfficerNo); err != nil {
 		return a, err
 	}
+	if n.Role == evidence.RoleStation && n.OfficerNo != "" {
+		return a, errStationOfficer
+	}
 	if err := tx.checkOfficerNoFree(ctx, n.OfficerNo, 0); err != nil {
 		return a, err
 	}
@@ -300,6 +303,15 @@ func (tx *Tx) SetIdentity(ctx context.Context, userID int64, displayName, office
 	if err := validateIdentity(displayName, officerNo); err != nil {
 		return err
 	}
+	if officerNo != "" {
+		a, err := tx.Account(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if a.Role == evidence.RoleStation {
+			return errStationOfficer
+		}
+	}
 	if err := tx.checkOfficerNoFree(ctx, officerNo, userID); err != nil {
 		return err
 	}
@@ -309,6 +321,10 @@ func (tx *Tx) SetIdentity(ctx context.Context, userID int64, displayName, office
 	}
 	return err
 }
+
+// errStationOfficer refuses an officer number on a collection station's
+// account: the number would make the station an officer of activities.
+var errStationOfficer = evidence.Errorf(evidence.EInvalid, "a station account carries no officer number")
 
 func validateIdentity(displayName, officerNo string) error {
 	if err := evidence.ValidateDisplayName(displayName); err != nil {

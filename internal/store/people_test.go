@@ -222,8 +222,20 @@ func TestOfficerDirectory(t *testing.T) {
 		if li, err = tx.CreateAccount(ctx, NewAccount{Name: "lina", Role: evidence.RoleOfficer, OfficerNo: "FN-0042"}); err != nil {
 			return err
 		}
-		_, err = tx.CreateAccount(ctx, NewAccount{Name: "admin", Role: evidence.RoleSysAdmin})
-		return err
+		if _, err = tx.CreateAccount(ctx, NewAccount{Name: "admin", Role: evidence.RoleSysAdmin}); err != nil {
+			return err
+		}
+		station, err := tx.CreateAccount(ctx, NewAccount{Name: "station-01", Role: evidence.RoleStation})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateAccount(ctx, NewAccount{Name: "station-02", Role: evidence.RoleStation, OfficerNo: "000900"}); evidence.ErrorCode(err) != evidence.EInvalid {
+			t.Errorf("station with an officer number: err = %v, want invalid", err)
+		}
+		if err := tx.SetIdentity(ctx, station.ID, "采集站", "000900"); evidence.ErrorCode(err) != evidence.EInvalid {
+			t.Errorf("SetIdentity of a station with a number: err = %v, want invalid", err)
+		}
+		return tx.SetIdentity(ctx, station.ID, "一号采集站", "")
 	})
 	if err != nil {
 		t.Fatal(err)
