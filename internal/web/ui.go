@@ -224,6 +224,11 @@ var menu = []menuGroup{
 		{"menu.recording_list", "/recordings", evidence.PermRecordingsList},
 		{"menu.upload", "/upload", evidence.PermUpload},
 	}},
+	{"menu.activities", "act", []menuItem{
+		{"menu.activity_list", "/activities", evidence.PermRecordingsList},
+		{"menu.findings", "/findings", evidence.PermRecordingsList},
+		{"dashboard.title", "/dashboard", evidence.PermRecordingsList},
+	}},
 	{"menu.access", "key", []menuItem{
 		{"menu.my_requests", "/requests", evidence.PermAccessRequest},
 		{"menu.approvals", "/approvals", evidence.PermAccessApprove},
