@@ -54,6 +54,19 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	var stationToken string
 	passwords := map[string]string{}
 	err := a.db.Update(ctx, func(tx *store.Tx) error {
+		// The bureau and its fund-supervision section: the leader liuyang
+		// leads the section's officers, so he approves their requests and
+		// acknowledges their exemptions; the dashboard groups by section.
+		bureau, err := tx.CreateDepartment(ctx, evidence.NoticeBureau, nil)
+		if err != nil {
+			return err
+		}
+		section, err := tx.CreateDepartment(ctx, "基金监管科", &bureau.ID)
+		if err != nil {
+			return err
+		}
+		deptOf := map[evidence.Role]*int64{evidence.RoleOfficer: &section.ID, evidence.RoleLeader: &section.ID,
+			evidence.RoleCustodian: &bureau.ID, evidence.RoleAuditor: &bureau.ID}
 		for _, acc := range accounts {
 			pw := auth.RandomPassword()
 			passwords[acc.name] = pw
@@ -61,7 +74,8 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 			if err != nil {
 				return err
 			}
-			u, err := tx.CreateAccount(ctx, store.NewAccount{Name: acc.name, Role: acc.role, PasswordHash: hash, DisplayName: acc.display, OfficerNo: acc.number})
+			u, err := tx.CreateAccount(ctx, store.NewAccount{Name: acc.name, Role: acc.role, PasswordHash: hash, DepartmentID: deptOf[acc.role],
+				DisplayName: acc.display, OfficerNo: acc.number})
 			if err != nil {
 				return err
 			}
@@ -110,16 +124,27 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 		ids = append(ids, id)
 		fmt.Fprintf(e.stdout, "demo recording %d: %s\n", id, filepath.Base(f))
 	}
-	return demoAccess(ctx, url, passwords, ids)
+	call := demoCaller(ctx, url, passwords)
+	if err := demoAccess(call, ids); err != nil {
+		return err
+	}
+	return demoActivities(call, ids[2:])
 }
 
-// demoAccess files access requests through the API as people would: one of
-// zhangwei's is approved by the leader liuyang, lina's waits for approval.
-func demoAccess(ctx context.Context, url string, passwords map[string]string, ids []int64) error {
-	call := func(who, method, path string, body any, out any) error {
-		tok, err := demoLogin(ctx, url, who, passwords[who])
-		if err != nil {
-			return err
+// demoCall calls the API as one of the demo people.
+type demoCall func(who, method, path string, body, out any) error
+
+// demoCaller returns a demoCall that signs each person in once.
+func demoCaller(ctx context.Context, url string, passwords map[string]string) demoCall {
+	tokens := map[string]string{}
+	return func(who, method, path string, body, out any) error {
+		tok := tokens[who]
+		if tok == "" {
+			var err error
+			if tok, err = demoLogin(ctx, url, who, passwords[who]); err != nil {
+				return err
+			}
+			tokens[who] = tok
 		}
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequestWithContext(ctx, method, url+path, bytes.NewReader(b))
@@ -139,6 +164,11 @@ func demoAccess(ctx context.Context, url string, passwords map[string]string, id
 		}
 		return nil
 	}
+}
+
+// demoAccess files access requests through the API as people would: one of
+// zhangwei's is approved by the leader liuyang, lina's waits for approval.
+func demoAccess(call demoCall, ids []int64) error {
 	until := time.Now().Add(7 * 24 * time.Hour).UTC()
 	var approved struct {
 		ID int64 `json:"id"`
@@ -152,6 +182,74 @@ func demoAccess(ctx context.Context, url string, passwords map[string]string, id
 	}
 	return call("lina", "POST", "/api/v1/access-requests", map[string]any{"recording_ids": ids[len(ids)-1:], "purpose": "supervision",
 		"reason": "执法监督抽查", "until": until}, nil)
+}
+
+// demoActivities records enforcement activities through the API as the
+// officers would, so that the activity pages, findings and dashboard have
+// something to show (issue 4): yesterday's inspection, recorded by the
+// two camera clips in clips with a gap between them that zhangwei explains,
+// while lina recorded nothing; a service two days ago that lina could not
+// record, excused by an exemption liuyang acknowledges; and a complaint
+// visit three days ago that nobody recorded or explained.
+func demoActivities(call demoCall, clips []int64) error {
+	loc := time.FixedZone("CST", 8*3600)
+	day := func(back, h, m, s int) time.Time {
+		d := time.Now().In(loc).AddDate(0, 0, -back)
+		return time.Date(d.Year(), d.Month(), d.Day(), h, m, s, 0, loc)
+	}
+	type activity struct {
+		ID int64 `json:"id"`
+	}
+	var insp, service, complaint activity
+	if err := call("zhangwei", "POST", "/api/v1/activities", map[string]any{
+		"type": evidence.ActivityInspection, "place": map[string]any{"address": "丰南区胜利路 18 号 某大药房"},
+		"officers": []string{demoOfficer, "000124"}, "devices": []string{"DSJ0A12"}, "party": "某大药房有限公司",
+		"arrival": day(1, 9, 29, 58), "end": day(1, 9, 33, 20), "work_mode": evidence.WorkNormal,
+		"scene":      "营业场所、处方柜台及医保结算终端",
+		"violations": "发现串换药品结算记录 3 条",
+	}, &insp); err != nil {
+		return err
+	}
+	type step struct {
+		who, method, path string
+		body              any
+	}
+	steps := []step{
+		{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/device-checks", insp.ID), map[string]any{"officer": demoOfficer, "device": "DSJ0A12",
+			"battery_ok": true, "storage_ok": true, "clock_ok": true, "checked_at": day(1, 8, 50, 0)}},
+		{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/notice", insp.ID), map[string]any{"stated": []string{"time", "place", "officers", "party", "step"}}},
+	}
+	if len(clips) == 2 {
+		steps = append(steps,
+			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/recordings", insp.ID), map[string]any{"recording_ids": clips}},
+			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/interruptions", insp.ID), map[string]any{"officer": demoOfficer,
+				"start": day(1, 9, 30, 8), "end": day(1, 9, 33, 0), "cause": evidence.CausePlaceChange, "note": "由营业厅转至库房检查",
+				"voice_recording_id": clips[1], "voice_point_ms": 2000}})
+	}
+	for _, st := range steps {
+		if err := call(st.who, st.method, st.path, st.body, nil); err != nil {
+			return err
+		}
+	}
+
+	if err := call("lina", "POST", "/api/v1/activities", map[string]any{
+		"type": evidence.ActivityService, "place": map[string]any{"address": "丰南区某社区卫生服务站"}, "officers": []string{"000124"},
+		"party": "某社区卫生服务站", "arrival": day(2, 14, 0, 0), "end": day(2, 14, 20, 0), "notice_given": true,
+	}, &service); err != nil {
+		return err
+	}
+	var exemption activity
+	if err := call("lina", "POST", fmt.Sprintf("/api/v1/activities/%d/exemptions", service.ID), map[string]any{"category": evidence.ExemptObjective,
+		"reason": "执法记录仪进水损坏，无法开机", "basis": "《执法音像记录管理规定》第七条第（三）项"}, &exemption); err != nil {
+		return err
+	}
+	if err := call("liuyang", "POST", fmt.Sprintf("/api/v1/exemptions/%d/acknowledge", exemption.ID), nil, nil); err != nil {
+		return err
+	}
+	return call("zhangwei", "POST", "/api/v1/activities", map[string]any{
+		"type": evidence.ActivityComplaint, "place": map[string]any{"address": "丰南区某诊所"}, "officers": []string{demoOfficer, "000124"},
+		"party": "某诊所", "arrival": day(3, 15, 0, 0), "end": day(3, 15, 45, 0), "case_number": "丰医保稽〔2026〕12号",
+	}, &complaint)
 }
 
 func demoLogin(ctx context.Context, url, name, password string) (string, error) {
