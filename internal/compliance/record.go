@@ -49,6 +49,16 @@ func (ev Evaluation) Record() Record {
 	return r
 }
 
+// Percent is the activity's coverage as CoverageReport.Percent gives it:
+// covered officer-time over officers × window.
+func (r Record) Percent() float64 {
+	var covered int64
+	for _, c := range r.Covered {
+		covered += c
+	}
+	return percent(time.Duration(covered)*time.Millisecond, time.Duration(r.End-r.Arrival)*time.Millisecond*time.Duration(len(r.Officers)))
+}
+
 // Evaluation rebuilds, for Summary, the Evaluation a Record was taken from,
 // with the findings as they stand now (their status changes after the
 // evaluation: explained, accepted). Only the fields Summary reads are set.

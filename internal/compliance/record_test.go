@@ -42,6 +42,9 @@ func TestRecordKeepsTheSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 		stored = append(stored, r.Evaluation(in.Activity.ID, ev.Findings))
+		if r.Percent() != ev.Coverage.Percent {
+			t.Errorf("activity %d: record says %.1f %%, the evaluation %.1f %%", in.Activity.ID, r.Percent(), ev.Coverage.Percent)
+		}
 	}
 	depts := map[string]string{"000123": "一科", "000124": "一科", "000125": "二科"}
 	for _, by := range []GroupBy{ByOfficer, ByDepartment, ByDay, ByWeek, ByMonth} {

@@ -60,6 +60,61 @@ func (tx *Tx) EvaluationRecords(ctx context.Context, from, to time.Time) ([]Eval
 	return out, rows.Err()
 }
 
+// EvaluationRecordsOf returns the stored evaluations of the given
+// activities by id; an activity never evaluated is missing.
+func (tx *Tx) EvaluationRecordsOf(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+	out := make(map[int64][]byte, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.query(ctx, `SELECT activity_id, record FROM activity_evaluations WHERE activity_id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: evaluations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var rec []byte
+		if err := rows.Scan(&id, &rec); err != nil {
+			return nil, fmt.Errorf("store: evaluations: %w", err)
+		}
+		out[id] = rec
+	}
+	return out, rows.Err()
+}
+
+// OpenFindingCounts returns, per activity of ids, how many of its findings
+// are open and still fire.
+func (tx *Tx) OpenFindingCounts(ctx context.Context, ids []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{string(evidence.FindingOpen)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.query(ctx, `SELECT activity_id, COUNT(*) FROM findings WHERE status = ? AND resolved_at IS NULL
+		AND activity_id IN (`+placeholders(len(ids))+`) GROUP BY activity_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: open findings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: open findings: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
 // FindingStates returns, per activity arrived in [from, to), the findings
 // that still fire with their current status; only rule, officer and status
 // are filled: what the dashboard counts.
