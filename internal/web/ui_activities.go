@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -25,8 +26,8 @@ var activityUIRoutes = []route{
 	{"GET", "/findings", evidence.PermRecordingsList, (*Server).findingsPage},
 }
 
-// activityListLimit caps the activities list: each row is evaluated, and a
-// day's work of a bureau is far below it.
+// activityListLimit caps the activities list; a day's work of a bureau is
+// far below it.
 const activityListLimit = 200
 
 // findingRow is a finding as the pages show it: the rules' current answer
@@ -120,23 +121,36 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 		if len(acts) > activityListLimit {
 			acts, v.Limited = acts[:activityListLimit], true
 		}
+		// Rows come from the stored evaluations and findings (kept by
+		// reevaluate and the evaluator); an activity not evaluated yet —
+		// stored before evaluations were kept, until the evaluator's first
+		// run — is evaluated here.
+		ids := make([]int64, len(acts))
+		for i, a := range acts {
+			ids[i] = a.ID
+		}
+		recs, err := tx.EvaluationRecordsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		open, err := tx.OpenFindingCounts(ctx, ids)
+		if err != nil {
+			return err
+		}
 		for _, a := range acts {
-			in, err := activityInput(ctx, tx, a, p)
-			if err != nil {
-				return err
-			}
-			ev := evaluate(in, tx.Now(), p)
-			stored, err := tx.Findings(ctx, store.FindingFilter{ActivityID: a.ID})
-			if err != nil {
-				return err
-			}
-			row := activityRow{Activity: a, Coverage: ev.Coverage.Percent, Recorded: ev.Coverage.Recorded, Exempt: ev.Exempt}
-			for _, fr := range mergeFindings(ev.Findings, stored) {
-				if fr.Status == evidence.FindingOpen {
-					row.Open++
+			var rec compliance.Record
+			if b, ok := recs[a.ID]; ok {
+				if err := json.Unmarshal(b, &rec); err != nil {
+					return fmt.Errorf("evaluation of activity %d: %w", a.ID, err)
 				}
+			} else {
+				in, err := activityInput(ctx, tx, a, p)
+				if err != nil {
+					return err
+				}
+				rec = evaluate(in, tx.Now(), p).Record()
 			}
-			v.Rows = append(v.Rows, row)
+			v.Rows = append(v.Rows, activityRow{Activity: a, Coverage: rec.Percent(), Recorded: rec.Recorded, Exempt: rec.Exempt, Open: open[a.ID]})
 		}
 		return nil
 	})
