@@ -43,9 +43,13 @@ fuzz:
 	  if ! $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./$$pkg > /tmp/shilu-fuzz.log 2>&1; then cat /tmp/shilu-fuzz.log; exit 1; fi; \
 	done; echo "fuzz: all targets ran $(FUZZTIME) without failure"
 
-# Ingest throughput against a durable tusd baseline, and peak RSS.
+# Ingest throughput against a durable tusd baseline, and peak RSS; the
+# compliance dashboard over 10 000 activities and 100 000 recordings, from
+# stored evaluations against running the rules from scratch (budget 200 ms).
 bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./internal/bench/
+	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkDashboard -benchtime=5x -timeout 30m ./internal/web/
+	$(GO) test -run='^$$' -bench=BenchmarkSummary -timeout 10m ./internal/compliance/
 
 clean:
 	rm -rf bin .run
