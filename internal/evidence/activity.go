@@ -433,6 +433,19 @@ const (
 	FindingAccepted  FindingStatus = "accepted"
 )
 
+// Rank orders the states: open, explained, accepted. A re-evaluation never
+// moves a finding back (an accepted finding stays accepted while its rule
+// keeps firing).
+func (s FindingStatus) Rank() int {
+	switch s {
+	case FindingExplained:
+		return 1
+	case FindingAccepted:
+		return 2
+	}
+	return 0
+}
+
 // Severity ranks findings for review.
 type Severity string
 

@@ -517,18 +517,6 @@ type StoredFinding struct {
 	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
 }
 
-// statusRank orders the finding states: a re-evaluation never moves a
-// finding back (an accepted finding stays accepted while the rule fires).
-func statusRank(s evidence.FindingStatus) int {
-	switch s {
-	case evidence.FindingExplained:
-		return 1
-	case evidence.FindingAccepted:
-		return 2
-	}
-	return 0
-}
-
 // SyncFindings records the findings the rules produced for one activity
 // (activityID 0: findings tied to no activity) at the transaction's time:
 // each is upserted by its Key, keeping the further of the stored and the
@@ -554,7 +542,7 @@ func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.
 				string(f.Severity), micros(tx.now), micros(tx.now))
 		case err == nil:
 			status := f.Status
-			if statusRank(evidence.FindingStatus(stored)) > statusRank(status) {
+			if evidence.FindingStatus(stored).Rank() > status.Rank() {
 				status = evidence.FindingStatus(stored)
 			}
 			err = tx.exec(ctx, `UPDATE findings SET rule = ?, article = ?, officer = ?, activity_id = ?, recording_ids = ?, evidence = ?, status = ?,

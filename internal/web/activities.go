@@ -247,6 +247,15 @@ func activityInput(ctx context.Context, tx *store.Tx, a evidence.Activity, p com
 	return in, nil
 }
 
+// loadActivityInput loads activity id and what the rules need about it.
+func loadActivityInput(ctx context.Context, tx *store.Tx, id int64, p compliance.Params) (compliance.ActivityInput, error) {
+	a, err := tx.Activity(ctx, id)
+	if err != nil {
+		return compliance.ActivityInput{}, err
+	}
+	return activityInput(ctx, tx, a, p)
+}
+
 // recordingUpload is one linked recording's export status (Art. 13).
 type recordingUpload struct {
 	RecordingID int64 `json:"recording_id"`
@@ -349,11 +358,7 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), complianceParams()
 	var v activityView
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		a, err := tx.Activity(ctx, id)
-		if err != nil {
-			return err
-		}
-		in, err := activityInput(ctx, tx, a, p)
+		in, err := loadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}

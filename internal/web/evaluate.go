@@ -26,15 +26,11 @@ import (
 // on them (finding.accept) are.
 func reevaluate(ctx context.Context, tx *store.Tx, id int64) error {
 	p := complianceParams()
-	a, err := tx.Activity(ctx, id)
+	in, err := loadActivityInput(ctx, tx, id, p)
 	if err != nil {
 		return err
 	}
-	in, err := activityInput(ctx, tx, a, p)
-	if err != nil {
-		return err
-	}
-	now := tx.Now()
+	a, now := in.Activity, tx.Now()
 	ev := evaluate(in, now, p)
 	if err := tx.SyncFindings(ctx, a.ID, ev.Findings); err != nil {
 		return err

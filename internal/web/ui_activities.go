@@ -52,25 +52,13 @@ func mergeFindings(computed []evidence.Finding, stored []store.StoredFinding) []
 		row := findingRow{Finding: f}
 		if sf, ok := byKey[f.Key]; ok {
 			row.StoredID, row.FirstSeen, row.AcceptedBy = sf.ID, sf.FirstSeen, sf.AcceptedBy
-			if statusRank(sf.Status) > statusRank(f.Status) {
+			if sf.Status.Rank() > f.Status.Rank() {
 				row.Status = sf.Status
 			}
 		}
 		out = append(out, row)
 	}
 	return out
-}
-
-// statusRank orders finding states as the store does: a later state is
-// never undone by a re-evaluation.
-func statusRank(s evidence.FindingStatus) int {
-	switch s {
-	case evidence.FindingExplained:
-		return 1
-	case evidence.FindingAccepted:
-		return 2
-	}
-	return 0
 }
 
 // activityRow is one line of the activities list.
@@ -99,21 +87,12 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 	if f.Type != "" && !f.Type.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "type: want one of %v", evidence.ActivityTypes())
 	}
-	if v.From != "" {
-		t, err := parseDay(v.From)
-		if err != nil {
-			return err
-		}
-		f.From = t.UTC()
+	from, to, err := parseDays(v.From, v.To)
+	if err != nil {
+		return err
 	}
-	if v.To != "" {
-		t, err := parseDay(v.To)
-		if err != nil {
-			return err
-		}
-		f.To = t.AddDate(0, 0, 1).UTC() // the whole "to" day
-	}
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	f.From, f.To = from, to
+	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		acts, err := tx.Activities(ctx, f)
 		if err != nil {
 			return err
@@ -199,14 +178,11 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), complianceParams()
 	var v activityPageView
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		a, err := tx.Activity(ctx, id)
+		in, err := loadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
-		in, err := activityInput(ctx, tx, a, p)
-		if err != nil {
-			return err
-		}
+		a := in.Activity
 		v.activityView = newActivityView(in, tx.Now(), p)
 		stored, err := tx.Findings(ctx, store.FindingFilter{ActivityID: id})
 		if err != nil {
@@ -277,21 +253,12 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) error {
 	if v.Rule != "" && !slices.Contains(findingRules, v.Rule) {
 		return evidence.Errorf(evidence.EInvalid, "rule: unknown rule %q", v.Rule)
 	}
-	if v.From != "" {
-		t, err := parseDay(v.From)
-		if err != nil {
-			return err
-		}
-		f.From = t.UTC()
+	from, to, err := parseDays(v.From, v.To)
+	if err != nil {
+		return err
 	}
-	if v.To != "" {
-		t, err := parseDay(v.To)
-		if err != nil {
-			return err
-		}
-		f.To = t.AddDate(0, 0, 1).UTC()
-	}
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	f.From, f.To = from, to
+	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		v.Findings, err = tx.Findings(ctx, f)
 		return err

@@ -93,6 +93,25 @@ func parseDay(v string) (time.Time, error) {
 	return t, nil
 }
 
+// parseDays reads the from and to dates of a search form (either may be
+// empty: no bound) as the UTC bounds [start of from, end of to) of days in
+// Shanghai.
+func parseDays(from, to string) (start, end time.Time, err error) {
+	if from != "" {
+		if start, err = parseDay(from); err != nil {
+			return
+		}
+		start = start.UTC()
+	}
+	if to != "" {
+		if end, err = parseDay(to); err != nil {
+			return
+		}
+		end = end.AddDate(0, 0, 1).UTC() // the whole "to" day
+	}
+	return
+}
+
 func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Page: 1}
@@ -100,26 +119,17 @@ func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	if f.Kind != "" && !f.Kind.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
 	}
-	if v.From != "" {
-		t, err := parseDay(v.From)
-		if err != nil {
-			return err
-		}
-		f.From = t.UTC()
+	from, to, err := parseDays(v.From, v.To)
+	if err != nil {
+		return err
 	}
-	if v.To != "" {
-		t, err := parseDay(v.To)
-		if err != nil {
-			return err
-		}
-		f.To = t.AddDate(0, 0, 1).UTC() // the whole "to" day
-	}
+	f.From, f.To = from, to
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1<<20 {
 		v.Page = n
 	}
 	f.Offset = (v.Page - 1) * pageSize
 	var list []evidence.Recording
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		list, v.Total, err = tx.Recordings(r.Context(), f)
 		return err
