@@ -1,56 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
-
-// startBrowser starts Debian's Chromium for a test and returns a function
-// that opens a tab in a browser context of its own (own cookies) for one
-// person. It fails, or skips when Chromium is missing and skips are
-// allowed, as TestBrowserWorkbench does.
-func startBrowser(t *testing.T, base string) func(name string) *browser {
-	t.Helper()
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
-			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", chromiumPath)
-		}
-		t.Skipf("%s not installed", chromiumPath)
-	}
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"),
-		chromedp.WindowSize(1366, 900),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancel)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	t.Cleanup(cancelRoot)
-	if err := chromedp.Do(root); err != nil { // start the browser, without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
-	return func(name string) *browser {
-		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
-			t.Fatalf("open a tab for %s: %v", name, err)
-		}
-		return &browser{t: t, ctx: ctx, name: name, base: base}
-	}
-}
 
 // dashboardFigure reads one cell of the dashboard's table (by officer):
 // the row's data-key is the officer number, the cell's data-col the field

@@ -102,6 +102,56 @@ func (b *browser) signIn(password, newPassword string) {
 	b.do("reach the recordings list", chromedp.WaitVisible(chromedp.ID("recordings-table")))
 }
 
+// startBrowser starts Debian's Chromium for a test and returns a function
+// that opens a tab in a browser context of its own (own cookies) for one
+// person. It fails when Chromium is missing, or skips unless CI forbids
+// skips (SHILU_TEST_DISALLOW_SKIP=1).
+func startBrowser(t *testing.T, base string) func(name string) *browser {
+	t.Helper()
+	needChromium(t)
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"), // the date pickers follow the UI locale (chromium-l10n)
+		chromedp.WindowSize(1366, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancel)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	t.Cleanup(cancelRoot)
+	if err := chromedp.Do(root); err != nil { // start the browser, without a timeout
+		t.Fatalf("start chromium: %v", err)
+	}
+	return func(name string) *browser {
+		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		// The first run opens the tab and must have no timeout: the tab
+		// lives as long as the context of that run.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
+			t.Fatalf("open a tab for %s: %v", name, err)
+		}
+		return &browser{t: t, ctx: ctx, name: name, base: base}
+	}
+}
+
+// needChromium skips the test when Chromium is missing, unless CI forbids
+// skips; tests that prepare much call it first.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
+			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", chromiumPath)
+		}
+		t.Skipf("%s not installed", chromiumPath)
+	}
+}
+
 var initialPassword = regexp.MustCompile(`initial password: (\S+)`)
 
 // addPerson creates an account with the CLI and returns its initial
@@ -122,12 +172,7 @@ func addPerson(t *testing.T, data, name, role, dept string, mustChange bool) str
 // currentTime advances); the custodian, who has no grant, gets no bytes
 // and sees the viewing in the register.
 func TestBrowserWorkbench(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
-			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", chromiumPath)
-		}
-		t.Skipf("%s not installed", chromiumPath)
-	}
+	needChromium(t)
 	shots := os.Getenv("SHILU_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -158,36 +203,7 @@ func TestBrowserWorkbench(t *testing.T) {
 	}
 	recPath := fmt.Sprintf("/recordings/%d", id)
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"), // the date pickers follow the UI locale (chromium-l10n)
-		chromedp.WindowSize(1366, 768),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancel()
-	root, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(root); err != nil { // start the browser, without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
-	open := func(name string) *browser {
-		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		// The first run opens the tab and must have no timeout: the tab
-		// lives as long as the context of that run.
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-			t.Fatalf("open a tab for %s: %v", name, err)
-		}
-		b := &browser{t: t, ctx: ctx, name: name, base: srv.URL}
-		return b
-	}
+	open := startBrowser(t, srv.URL)
 
 	// The officer: first sign-in, search, open the recording, ask to view it.
 	officer := open("lihua")

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -18,12 +16,7 @@ import (
 // items stated and confirms; notice.js posts it, the page shows who
 // confirmed, and the API agrees.
 func TestBrowserNotice(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("SHILU_TEST_DISALLOW_SKIP") == "1" {
-			t.Fatalf("%s is required (SHILU_TEST_DISALLOW_SKIP=1)", chromiumPath)
-		}
-		t.Skipf("%s not installed", chromiumPath)
-	}
+	needChromium(t)
 	data := t.TempDir()
 	out := mustCLI(t, "user", "add", "--data", data, "--name", "lihua", "--role", "officer", "--display-name", "李华", "--officer-no", "000123", "--must-change=false")
 	m := initialPassword.FindStringSubmatch(out)
@@ -42,23 +35,7 @@ func TestBrowserNotice(t *testing.T) {
 		t.Fatalf("create activity: %s %s", resp.Status, b)
 	}
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1366, 768),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil { // start the browser and the tab, without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
-	b := &browser{t: t, ctx: ctx, name: "lihua", base: srv.URL}
+	b := startBrowser(t, srv.URL)("lihua")
 	b.signIn(m[1], "")
 	b.do("open the activity", chromedp.Navigate(fmt.Sprintf("%s/activities/%d", srv.URL, act.ID)), chromedp.WaitVisible(chromedp.ID("notice-panel")))
 	if txt := eval[string](b, "notice text", `document.getElementById('notice-text').innerText`); !strings.Contains(txt, "执法人员李华、000124，") {
