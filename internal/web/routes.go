@@ -24,7 +24,7 @@ type route struct {
 // and sign-in routes (people.go), the access-request routes (access.go) and
 // the activities and findings of recording compliance (activities.go) and
 // the workbench pages (ui.go).
-var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes, activityRoutes, noticeRoutes, dashboardRoutes, uiRoutes, activityUIRoutes)
+var routes = slices.Concat(coreRoutes, peopleRoutes, accessRoutes, activityRoutes, noticeRoutes, dashboardRoutes, bookmarkRoutes, uiRoutes, activityUIRoutes)
 
 var coreRoutes = []route{
 	{"GET", "/healthz", "", (*Server).health},
