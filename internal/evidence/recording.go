@@ -36,6 +36,9 @@ type Recording struct {
 	// the offset is clock_offset_ms, whole milliseconds, as stored.
 	ClockOffset     *time.Duration `json:"-"`
 	ClockMeasuredAt *time.Time     `json:"clock_measured_at,omitempty"`
+	// Links counts the activities the recording is linked to; 0 makes it
+	// an orphan, tied to no work purpose (Art. 4; R-USE-1).
+	Links int `json:"links"`
 }
 
 type recordingJSON struct {
@@ -95,6 +98,8 @@ type RecordingFilter struct {
 	From    time.Time // recorded start at or after
 	To      time.Time // recorded start before
 	Digest  blob.Digest
-	Limit   int
-	Offset  int
+	// Orphan keeps only recordings linked to no activity (R-USE-1).
+	Orphan bool
+	Limit  int
+	Offset int
 }

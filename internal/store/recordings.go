@@ -59,7 +59,7 @@ func duplicate(existing evidence.Recording) error {
 // recordingCols is the column list every query of recordings selects, in
 // scanRecording's order (activities.go shares both).
 const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error,
-	r.clock_offset_ms, r.clock_measured_at`
+	r.clock_offset_ms, r.clock_measured_at, r.links`
 
 func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var r evidence.Recording
@@ -68,7 +68,7 @@ func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var start, end, offsetMS, measured sql.NullInt64
 	var ingested int64
 	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError,
-		&offsetMS, &measured); err != nil {
+		&offsetMS, &measured, &r.Links); err != nil {
 		return r, err
 	}
 	if offsetMS.Valid {
@@ -133,6 +133,9 @@ func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) ([]evi
 	}
 	if f.Kind != "" {
 		add("r.kind = ?", string(f.Kind))
+	}
+	if f.Orphan {
+		where = append(where, "r.links = 0")
 	}
 	if !f.From.IsZero() {
 		add("r.recorded_start >= ?", micros(f.From))

@@ -218,6 +218,25 @@ func TestActivityCompliance(t *testing.T) {
 	if len(orphans.Recordings) != 1 || orphans.Recordings[0].ID != orphan || len(orphans.Findings) != 1 || orphans.Findings[0].Rule != compliance.RuleOrphan {
 		t.Errorf("orphans %+v", orphans)
 	}
+	// The list of recordings narrows to them, and marks them, too.
+	var recs recordingList
+	ts.call(t, "GET", "/api/v1/recordings?orphan=1&officer=000123", evidence.RoleOfficer, "", &recs)
+	if len(recs.Recordings) != 1 || recs.Recordings[0].ID != orphan || recs.Recordings[0].Links != 0 {
+		t.Errorf("recordings?orphan=1: %+v", recs.Recordings)
+	}
+	ts.call(t, "GET", "/api/v1/recordings?officer=000123", evidence.RoleOfficer, "", &recs)
+	for _, r := range recs.Recordings {
+		if (r.Links == 0) != (r.ID == orphan) {
+			t.Errorf("recording %d: links %d", r.ID, r.Links)
+		}
+	}
+	if code := ts.call(t, "GET", "/api/v1/recordings?orphan=yes", evidence.RoleOfficer, "", nil); code != 400 {
+		t.Errorf("orphan=yes: %d, want 400", code)
+	}
+	if body := ts.page(t, evidence.RoleOfficer, "/recordings?orphan=1&officer=000123").Body.String(); !strings.Contains(body, fmt.Sprintf(`href="/recordings/%d"`, orphan)) ||
+		strings.Count(body, `href="/recordings/`) != 1 || !strings.Contains(body, msg("zh", "list.orphan")+"</span>") {
+		t.Errorf("the recordings page with orphan=1 does not list exactly the orphan, marked")
+	}
 
 	// Every link is in the linked recording's custody trail.
 	var trail struct {

@@ -31,6 +31,13 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 	if f.Kind != "" && !f.Kind.Valid() {
 		return f, evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
 	}
+	switch q.Get("orphan") {
+	case "", "0":
+	case "1":
+		f.Orphan = true
+	default:
+		return f, evidence.Errorf(evidence.EInvalid, "orphan: want 1 (only recordings linked to no activity) or 0")
+	}
 	for _, t := range []struct {
 		key string
 		dst *time.Time

@@ -70,6 +70,7 @@ type recordingsView struct {
 	Officer    string
 	Device     string
 	Kind       string
+	Orphan     bool   // only recordings linked to no activity (R-USE-1)
 	From, To   string // dates in Asia/Shanghai, as the date inputs hold them
 	Recordings []recordingRow
 	Total      int
@@ -114,8 +115,8 @@ func parseDays(from, to string) (start, end time.Time, err error) {
 
 func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Page: 1}
-	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Limit: pageSize}
+	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to"), Page: 1}
+	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: pageSize}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
 	}
