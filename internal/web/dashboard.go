@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/audit"
@@ -69,12 +71,31 @@ func perPerson(by compliance.GroupBy) bool {
 	return by == compliance.ByOfficer || by == compliance.ByDepartment
 }
 
+// dashboardRow is one line of the dashboard: the activity figures of
+// compliance.Summary and what people did with the archive in the group —
+// the viewings of the register and the exports of the custody log
+// (R-RPT-1). These are not activity data, so they are kept here rather
+// than in compliance.Summary, which reads evaluations only.
+type dashboardRow struct {
+	compliance.SummaryRow
+	// Views counts the viewings (查阅登记) that started in the period;
+	// ViewSeconds adds up their durations, each rounded to the second as
+	// the register's CSV shows it, so the two agree.
+	Views       int   `json:"views"`
+	ViewSeconds int64 `json:"view_seconds"`
+	// Exports counts the custody entries of exportActions in the period.
+	Exports int `json:"exports"`
+}
+
 // totals adds rows up: counts are summed and the percentages computed
 // again from the sums, because an average of percentages would weigh a
 // group of one activity like a group of a hundred.
-func totals(rows []compliance.SummaryRow) compliance.SummaryRow {
-	var t compliance.SummaryRow
+func totals(rows []dashboardRow) dashboardRow {
+	var t dashboardRow
 	for _, r := range rows {
+		t.Views += r.Views
+		t.ViewSeconds += r.ViewSeconds
+		t.Exports += r.Exports
 		t.Activities += r.Activities
 		t.Recorded += r.Recorded
 		t.Exempted += r.Exempted
@@ -100,6 +121,156 @@ func percent(n, d int64) float64 {
 		return 0
 	}
 	return math.Round(float64(n)/float64(d)*1000) / 10
+}
+
+// exportActions are the custody-log actions that hand data out of the
+// archive, which the dashboard counts as exports (R-RPT-1). Each is written
+// before the first byte leaves, with the exporter as actor:
+//   - custody.export: the custody log as CSV or PDF, a recording's custody
+//     trail as PDF;
+//   - register.export: the register of viewings as CSV;
+//   - compliance.export: this dashboard as CSV.
+//
+// recording.content is not one, although it hands out a recording's bytes
+// (playing and downloading are the same request): every content request is
+// entered in the register and counted under views, and counting it here as
+// well would count one handing-out twice. Access requests, grants, sign-ins
+// and changes hand nothing out.
+var exportActions = []string{
+	"custody.export",
+	"register.export",
+	"compliance.export",
+	// R-EXP-1: the evidence package written to disc joins here under its
+	// action when it exists.
+}
+
+// usage is what people did with the archive in one group of the dashboard.
+type usage struct {
+	views, exports int
+	seconds        int64
+}
+
+// accountKey is the key, by officer, of an account without an officer
+// number: "@" and its sign-in name, which no officer number can be (they
+// are letters, digits and '-', evidence.ValidateOfficerNo). Custodians,
+// legal staff and auditors carry no number, yet they are the ones who view
+// and export most, so each gets a row of their own rather than being left
+// out or lumped together.
+func accountKey(name string) string { return "@" + name }
+
+// periodKey is the day, ISO week or month of t (already in the local zone)
+// keyed as compliance.Summary keys them.
+func periodKey(by compliance.GroupBy, t time.Time) string {
+	switch by {
+	case compliance.ByWeek:
+		y, w := t.ISOWeek()
+		return fmt.Sprintf("%04d-W%02d", y, w)
+	case compliance.ByMonth:
+		return t.Format("2006-01")
+	}
+	return t.Format("2006-01-02")
+}
+
+// usageStats counts, per group of by, the viewings that started in
+// [from, to) and the exports made then: by officer under the viewer's or
+// exporter's officer number (accountKey without one), by department under
+// their department ("" without one), by period in the local day, ISO week
+// or month of the viewing's start or of the export. Each viewing and export
+// lands in exactly one group, so the groups add up to the period's whole
+// whatever the grouping. labels names the accountKey groups.
+func (s *Server) usageStats(ctx context.Context, from, to time.Time, by compliance.GroupBy) (use map[string]usage, labels map[string]string, err error) {
+	var users []store.StatUser
+	var views []store.ViewingStat
+	var exports []store.ActionStat
+	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if users, err = tx.StatUsers(ctx); err != nil {
+			return err
+		}
+		if views, err = tx.ViewingStats(ctx, from, to); err != nil {
+			return err
+		}
+		exports, err = tx.ActionStats(ctx, exportActions, from, to)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int64]store.StatUser, len(users))
+	byName := make(map[string]store.StatUser, len(users))
+	for _, u := range users {
+		byID[u.ID], byName[u.Name] = u, u
+	}
+	loc := complianceParams().Location
+	use, labels = map[string]usage{}, map[string]string{}
+	key := func(u store.StatUser, t time.Time) string {
+		switch by {
+		case compliance.ByOfficer:
+			if u.OfficerNo != "" {
+				return u.OfficerNo
+			}
+			k := accountKey(u.Name)
+			labels[k] = u.Label
+			return k
+		case compliance.ByDepartment:
+			return u.Department
+		}
+		return periodKey(by, t.In(loc))
+	}
+	for _, v := range views {
+		k := key(byID[v.UserID], v.StartedAt)
+		g := use[k]
+		g.views++
+		g.seconds += int64(math.Round(v.Duration.Seconds()))
+		use[k] = g
+	}
+	for _, e := range exports {
+		u, ok := byName[e.Actor]
+		if !ok {
+			// The server ("system") and the command line ("cli:…") act
+			// without an account.
+			u = store.StatUser{Name: e.Actor, Label: e.Actor}
+		}
+		k := key(u, e.Time)
+		g := use[k]
+		g.exports++
+		use[k] = g
+	}
+	return use, labels, nil
+}
+
+// withUsage joins the activity rows and the usage of the same grouping: a
+// group that only viewed or exported (a custodian, a day without
+// activities) becomes a row with no activities. Rows stay sorted by key.
+func withUsage(rows []compliance.SummaryRow, use map[string]usage) []dashboardRow {
+	out := make([]dashboardRow, 0, len(rows)+len(use))
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		seen[r.Key] = true
+		u := use[r.Key]
+		out = append(out, dashboardRow{SummaryRow: r, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
+	}
+	for k, u := range use {
+		if !seen[k] {
+			out = append(out, dashboardRow{SummaryRow: compliance.SummaryRow{Key: k}, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
+		}
+	}
+	slices.SortFunc(out, func(x, y dashboardRow) int { return strings.Compare(x.Key, y.Key) })
+	return out
+}
+
+// dashboardRows are the dashboard's rows for [from, to) grouped by by, and
+// the labels of the accountKey groups.
+func (s *Server) dashboardRows(ctx context.Context, from, to time.Time, by compliance.GroupBy) ([]dashboardRow, map[string]string, error) {
+	rows, err := s.complianceSummary(ctx, from, to, by)
+	if err != nil {
+		return nil, nil, err
+	}
+	use, labels, err := s.usageStats(ctx, from, to, by)
+	if err != nil {
+		return nil, nil, err
+	}
+	return withUsage(rows, use), labels, nil
 }
 
 // dashboardQuery is what the page and the CSV were asked for.
@@ -131,12 +302,15 @@ func parseDashboardQuery(r *http.Request) (dashboardQuery, error) {
 // names for showing officer numbers.
 type dashboardData struct {
 	dashboardQuery
-	Rows   []compliance.SummaryRow
-	Totals compliance.SummaryRow
+	Rows   []dashboardRow
+	Totals dashboardRow
 	// Overall counts each activity once whatever the grouping; it equals
 	// Totals for the period groupings.
-	Overall  compliance.SummaryRow
+	Overall  dashboardRow
 	Officers map[string]store.Officer
+	// Accounts names the groups of accounts without an officer number, by
+	// officer (accountKey).
+	Accounts map[string]string
 }
 
 func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
@@ -146,18 +320,24 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		return d, err
 	}
 	ctx := r.Context()
-	if d.Rows, err = s.complianceSummary(ctx, q.From, q.To, q.By); err != nil {
+	if d.Rows, d.Accounts, err = s.dashboardRows(ctx, q.From, q.To, q.By); err != nil {
 		return d, err
 	}
 	d.Totals, d.Overall = totals(d.Rows), totals(d.Rows)
 	if perPerson(q.By) {
 		// An activity of two officers is two rows' worth by officer; the
-		// summary cards count it once, from a period grouping.
+		// summary cards count it once, from a period grouping. Views and
+		// exports are in one group each, so their totals are already whole.
 		byMonth, err := s.complianceSummary(ctx, q.From, q.To, compliance.ByMonth)
 		if err != nil {
 			return d, err
 		}
-		d.Overall = totals(byMonth)
+		months := make([]dashboardRow, len(byMonth))
+		for i, r := range byMonth {
+			months[i].SummaryRow = r
+		}
+		d.Overall = totals(months)
+		d.Overall.Views, d.Overall.ViewSeconds, d.Overall.Exports = d.Totals.Views, d.Totals.ViewSeconds, d.Totals.Exports
 	}
 	if q.By == compliance.ByOfficer {
 		err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
@@ -169,34 +349,44 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 }
 
 // dashColumn is one figure column of the table and the CSV; name is the
-// JSON field of compliance.SummaryRow, which the table's cells carry as
-// data-col.
+// JSON field of dashboardRow, which the table's cells carry as data-col.
 type dashColumn struct {
 	name, key string
-	value     func(compliance.SummaryRow) float64
+	value     func(dashboardRow) float64
 	pct       bool // a percentage, with a status colour
-	defined   func(compliance.SummaryRow) bool
+	defined   func(dashboardRow) bool
+	// seconds: a duration in seconds, shown as h:mm:ss; the CSV keeps the
+	// seconds, which a spreadsheet can add up.
+	seconds bool
 }
 
-func intCol(f func(compliance.SummaryRow) int) func(compliance.SummaryRow) float64 {
-	return func(r compliance.SummaryRow) float64 { return float64(f(r)) }
+func intCol(f func(dashboardRow) int) func(dashboardRow) float64 {
+	return func(r dashboardRow) float64 { return float64(f(r)) }
 }
 
 var dashColumns = []dashColumn{
-	{name: "activities", key: "dashboard.activities", value: intCol(func(r compliance.SummaryRow) int { return r.Activities })},
-	{name: "recorded", key: "dashboard.recorded", value: intCol(func(r compliance.SummaryRow) int { return r.Recorded })},
-	{name: "exempted", key: "dashboard.exempted", value: intCol(func(r compliance.SummaryRow) int { return r.Exempted })},
-	{name: "recording_rate", key: "dashboard.recording_rate", pct: true, value: func(r compliance.SummaryRow) float64 { return r.RecordingRate },
-		defined: func(r compliance.SummaryRow) bool { return r.Activities > 0 }},
-	{name: "coverage", key: "dashboard.coverage", pct: true, value: func(r compliance.SummaryRow) float64 { return r.Coverage },
-		defined: func(r compliance.SummaryRow) bool { return r.RequiredMS > 0 }},
-	{name: "interruptions", key: "dashboard.interruptions", value: intCol(func(r compliance.SummaryRow) int { return r.Interruptions })},
-	{name: "explained", key: "dashboard.explained", value: intCol(func(r compliance.SummaryRow) int { return r.Explained })},
-	{name: "recordings", key: "dashboard.recordings", value: intCol(func(r compliance.SummaryRow) int { return r.Recordings })},
-	{name: "late_uploads", key: "dashboard.late_uploads", value: intCol(func(r compliance.SummaryRow) int { return r.LateUploads })},
-	{name: "orphans", key: "dashboard.orphans", value: intCol(func(r compliance.SummaryRow) int { return r.Orphans })},
-	{name: "findings", key: "dashboard.findings", value: intCol(func(r compliance.SummaryRow) int { return r.Findings })},
-	{name: "open_findings", key: "dashboard.open_findings", value: intCol(func(r compliance.SummaryRow) int { return r.OpenFindings })},
+	{name: "activities", key: "dashboard.activities", value: intCol(func(r dashboardRow) int { return r.Activities })},
+	{name: "recorded", key: "dashboard.recorded", value: intCol(func(r dashboardRow) int { return r.Recorded })},
+	{name: "exempted", key: "dashboard.exempted", value: intCol(func(r dashboardRow) int { return r.Exempted })},
+	{name: "recording_rate", key: "dashboard.recording_rate", pct: true, value: func(r dashboardRow) float64 { return r.RecordingRate },
+		defined: func(r dashboardRow) bool { return r.Activities > 0 }},
+	{name: "coverage", key: "dashboard.coverage", pct: true, value: func(r dashboardRow) float64 { return r.Coverage },
+		defined: func(r dashboardRow) bool { return r.RequiredMS > 0 }},
+	{name: "interruptions", key: "dashboard.interruptions", value: intCol(func(r dashboardRow) int { return r.Interruptions })},
+	{name: "explained", key: "dashboard.explained", value: intCol(func(r dashboardRow) int { return r.Explained })},
+	{name: "recordings", key: "dashboard.recordings", value: intCol(func(r dashboardRow) int { return r.Recordings })},
+	{name: "late_uploads", key: "dashboard.late_uploads", value: intCol(func(r dashboardRow) int { return r.LateUploads })},
+	{name: "orphans", key: "dashboard.orphans", value: intCol(func(r dashboardRow) int { return r.Orphans })},
+	{name: "findings", key: "dashboard.findings", value: intCol(func(r dashboardRow) int { return r.Findings })},
+	{name: "open_findings", key: "dashboard.open_findings", value: intCol(func(r dashboardRow) int { return r.OpenFindings })},
+	{name: "views", key: "dashboard.views", value: intCol(func(r dashboardRow) int { return r.Views })},
+	{name: "view_seconds", key: "dashboard.view_time", seconds: true, value: func(r dashboardRow) float64 { return float64(r.ViewSeconds) }},
+	{name: "exports", key: "dashboard.exports", value: intCol(func(r dashboardRow) int { return r.Exports })},
+}
+
+// clockText shows seconds as h:mm:ss.
+func clockText(sec int64) string {
+	return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
 }
 
 // dashCell is one figure as the table shows it.
@@ -207,12 +397,14 @@ type dashCell struct {
 	Status string // tag colour of a percentage
 }
 
-func cells(r compliance.SummaryRow) []dashCell {
+func cells(r dashboardRow) []dashCell {
 	out := make([]dashCell, 0, len(dashColumns))
 	for _, c := range dashColumns {
 		v := c.value(r)
 		cell := dashCell{Col: c.name, Value: strconv.FormatFloat(v, 'f', -1, 64)}
 		switch {
+		case c.seconds:
+			cell.Text = clockText(int64(v))
 		case !c.pct:
 			cell.Text = cell.Value
 		case c.defined(r):
@@ -255,6 +447,8 @@ type dashboardView struct {
 type dashCards struct {
 	Activities, Exempted, LateUploads, Orphans, OpenFindings int
 	Interruptions, Explained                                 int
+	Views, Exports                                           int
+	ViewTime                                                 string
 	Rate, Coverage                                           string
 	RateStatus, CoverageStatus                               string
 }
@@ -265,8 +459,12 @@ type dashChart struct {
 }
 
 // groupLabel is a group key as shown: officer-less recordings and officers
-// without a department are named rather than blank.
+// without a department are named rather than blank, and an account without
+// an officer number by its sign-in name.
 func groupLabel(p *page, by compliance.GroupBy, key string) string {
+	if name, ok := strings.CutPrefix(key, "@"); ok && by == compliance.ByOfficer {
+		return p.T("dashboard.account", name)
+	}
 	switch {
 	case key != "":
 		return key
@@ -296,7 +494,10 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, row := range d.Rows {
 		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(row)}
-		if d.By == compliance.ByOfficer && row.Key != "" {
+		if name, ok := d.Accounts[row.Key]; ok {
+			// No officer number, so no findings of theirs to link.
+			dr.Name = name
+		} else if d.By == compliance.ByOfficer && row.Key != "" {
 			dr.Name = d.Officers[row.Key].Name
 			// The same period, so that the findings listed are the ones counted.
 			dr.Findings = "/findings?" + url.Values{"officer": {row.Key}, "from": {d.FromDay}, "to": {d.ToDay}}.Encode()
@@ -306,7 +507,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	v.Total = dashRow{Label: p.T("dashboard.total"), Cells: cells(d.Totals)}
 	o := d.Overall
 	v.Cards = dashCards{Activities: o.Activities, Exempted: o.Exempted, LateUploads: o.LateUploads, Orphans: o.Orphans, OpenFindings: o.OpenFindings,
-		Interruptions: o.Interruptions, Explained: o.Explained, Rate: "—", Coverage: "—"}
+		Interruptions: o.Interruptions, Explained: o.Explained, Views: o.Views, Exports: o.Exports, ViewTime: clockText(o.ViewSeconds),
+		Rate: "—", Coverage: "—"}
 	if o.Activities > 0 {
 		v.Cards.Rate, v.Cards.RateStatus = strconv.FormatFloat(o.RecordingRate, 'f', 1, 64)+"%", percentStatus(o.RecordingRate, true)
 	}
@@ -329,7 +531,7 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 		}
 		return l
 	}
-	byKey := map[string]compliance.SummaryRow{}
+	byKey := map[string]dashboardRow{}
 	for _, r := range d.Rows {
 		byKey[r.Key] = r
 	}
@@ -400,16 +602,7 @@ func shortPeriod(by compliance.GroupBy, key string) string {
 func periods(by compliance.GroupBy, from, to time.Time) []string {
 	var out []string
 	for t := from.In(shanghai); t.Before(to) && len(out) < 3700; t = t.AddDate(0, 0, 1) {
-		var k string
-		switch by {
-		case compliance.ByWeek:
-			y, w := t.ISOWeek()
-			k = fmt.Sprintf("%04d-W%02d", y, w)
-		case compliance.ByMonth:
-			k = t.Format("2006-01")
-		default:
-			k = t.Format("2006-01-02")
-		}
+		k := periodKey(by, t)
 		if len(out) == 0 || out[len(out)-1] != k {
 			out = append(out, k)
 		}
@@ -443,13 +636,16 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, c := range dashColumns {
 		h := p.T(c.key)
-		if c.pct {
+		switch {
+		case c.pct:
 			h += " (%)"
+		case c.seconds:
+			h += p.T("dashboard.in_seconds")
 		}
 		head = append(head, h)
 	}
 	cw.Write(head)
-	line := func(key, name string, r compliance.SummaryRow) {
+	line := func(key, name string, r dashboardRow) {
 		rec := []string{csvSafe(key)}
 		if d.By == compliance.ByOfficer {
 			rec = append(rec, csvSafe(name))
@@ -460,7 +656,11 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		cw.Write(rec)
 	}
 	for _, row := range d.Rows {
-		line(groupLabel(p, d.By, row.Key), d.Officers[row.Key].Name, row)
+		name, ok := d.Accounts[row.Key]
+		if !ok {
+			name = d.Officers[row.Key].Name
+		}
+		line(groupLabel(p, d.By, row.Key), name, row)
 	}
 	line(p.T("dashboard.total"), "", d.Totals)
 	cw.Flush()
@@ -469,7 +669,8 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 
 // complianceSummaryAPI is GET /api/v1/compliance/summary: the rows of the
 // activities that arrived in [?from, ?to) (RFC 3339; default the 30 local
-// days up to today) grouped by ?by=, with their totals.
+// days up to today) grouped by ?by=, with the viewings and exports of the
+// same period, and their totals.
 func (s *Server) complianceSummaryAPI(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	by, err := parseGroupBy(q.Get("by"))
@@ -485,12 +686,9 @@ func (s *Server) complianceSummaryAPI(w http.ResponseWriter, r *http.Request) er
 	if !from.Before(to) {
 		return evidence.Errorf(evidence.EInvalid, "to: want a time after from")
 	}
-	rows, err := s.complianceSummary(r.Context(), from, to, by)
+	rows, _, err := s.dashboardRows(r.Context(), from, to, by)
 	if err != nil {
 		return err
-	}
-	if rows == nil {
-		rows = []compliance.SummaryRow{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "by": by, "rows": rows, "totals": totals(rows)})
 }

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +17,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"shilu/internal/audit"
+	"shilu/internal/auth"
+	"shilu/internal/blob"
+	"shilu/internal/blob/disk"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/store/storetest"
 )
 
 // dashboardScenario builds three activities and an orphan:
@@ -97,16 +105,27 @@ func dashboardScenario(t *testing.T, ts *testServer) {
 	}
 }
 
-// row is a SummaryRow's counts as the page, the CSV and the JSON show
+// row is a dashboardRow's counts as the page, the CSV and the JSON show
 // them: the JSON field names with the figures as text; rates without a
 // base are "".
 type row map[string]string
 
+// want is a row of activity figures, without views or exports.
 func want(activities, recorded, exempted int, rate, coverage string, interruptions, explained, recordings, late, orphans, findings, open int) row {
 	n := func(v int) string { return fmt.Sprint(v) }
 	return row{"activities": n(activities), "recorded": n(recorded), "exempted": n(exempted), "recording_rate": rate, "coverage": coverage,
 		"interruptions": n(interruptions), "explained": n(explained), "recordings": n(recordings), "late_uploads": n(late), "orphans": n(orphans),
-		"findings": n(findings), "open_findings": n(open)}
+		"findings": n(findings), "open_findings": n(open), "views": "0", "view_seconds": "0", "exports": "0"}
+}
+
+// withUse is r with views, viewing seconds and exports.
+func (r row) withUse(views, seconds, exports int) row {
+	out := row{}
+	for k, v := range r {
+		out[k] = v
+	}
+	out["views"], out["view_seconds"], out["exports"] = fmt.Sprint(views), fmt.Sprint(seconds), fmt.Sprint(exports)
+	return out
 }
 
 // The hand-computed figures of dashboardScenario.
@@ -179,7 +198,7 @@ func tableRows(t *testing.T, body string) (map[string]row, row) {
 	return rows, tot
 }
 
-func jsonRow(r compliance.SummaryRow) row {
+func jsonRow(r dashboardRow) row {
 	pct := func(v float64, ok bool) string {
 		if !ok {
 			return ""
@@ -188,7 +207,7 @@ func jsonRow(r compliance.SummaryRow) row {
 	}
 	out := want(r.Activities, r.Recorded, r.Exempted, pct(r.RecordingRate, r.Activities > 0), pct(r.Coverage, r.RequiredMS > 0),
 		r.Interruptions, r.Explained, r.Recordings, r.LateUploads, r.Orphans, r.Findings, r.OpenFindings)
-	return out
+	return out.withUse(r.Views, int(r.ViewSeconds), r.Exports)
 }
 
 // R-RPT-1: the page, the CSV and the JSON API show the same hand-computed
@@ -216,7 +235,7 @@ func TestDashboardFigures(t *testing.T) {
 			stats[m[1]] = m[2]
 		}
 		wantStats := map[string]string{"activities": "3", "recording_rate": "66.7%", "coverage": "98.9%", "interruptions": "1 / 1",
-			"exempted": "1", "late_uploads": "3", "orphans": "2", "open_findings": "8"}
+			"exempted": "1", "late_uploads": "3", "orphans": "2", "open_findings": "8", "views": "0", "view_time": "0:00:00", "exports": "0"}
 		if diff := cmp.Diff(wantStats, stats); diff != "" {
 			t.Errorf("summary cards (-want +got):\n%s", diff)
 		}
@@ -294,8 +313,8 @@ func TestDashboardFigures(t *testing.T) {
 		var got struct {
 			From, To time.Time
 			By       string
-			Rows     []compliance.SummaryRow
-			Totals   compliance.SummaryRow
+			Rows     []dashboardRow
+			Totals   dashboardRow
 		}
 		if code := ts.call(t, "GET", "/api/v1/compliance/summary", evidence.RoleLegal, "", &got); code != 200 {
 			t.Fatalf("status %d", code)
@@ -325,7 +344,7 @@ func TestDashboardFigures(t *testing.T) {
 	})
 
 	t.Run("CSV", func(t *testing.T) {
-		for _, c := range []struct {
+		for i, c := range []struct {
 			lang, keyHead, total string
 		}{{"zh", "警号", "合计"}, {"en", "Officer number", "Total"}} {
 			w := ts.page(t, evidence.RoleLeader, "/dashboard.csv?lang="+c.lang)
@@ -341,7 +360,9 @@ func TestDashboardFigures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", c.lang, err, body)
 			}
-			if len(recs) != 1+len(wantByOfficer)+1 || recs[0][0] != c.keyHead || len(recs[0]) != 2+len(dashColumns) {
+			// R-RPT-1: the first export is an export of u-leader's, who has
+			// no officer number, in the second: a row of their own.
+			if len(recs) != 1+len(wantByOfficer)+i+1 || recs[0][0] != c.keyHead || len(recs[0]) != 2+len(dashColumns) {
 				t.Fatalf("%s: %d records, heading %v", c.lang, len(recs), recs[0])
 			}
 			for i, col := range dashColumns {
@@ -362,6 +383,10 @@ func TestDashboardFigures(t *testing.T) {
 			}
 			wantRows := map[string]row{msg(c.lang, "dashboard.no_officer"): wantByOfficer[""], "000123": wantByOfficer["000123"],
 				"000124": wantByOfficer["000124"], "000125": wantByOfficer["000125"], c.total: wantOfficerTotals}
+			if i == 1 {
+				wantRows[msg(c.lang, "dashboard.account", "u-leader")] = want(0, 0, 0, "", "", 0, 0, 0, 0, 0, 0, 0).withUse(0, 0, 1)
+				wantRows[c.total] = wantOfficerTotals.withUse(0, 0, 1)
+			}
 			if diff := cmp.Diff(wantRows, got); diff != "" {
 				t.Errorf("%s rows (-want +got):\n%s", c.lang, diff)
 			}
@@ -482,16 +507,18 @@ func TestDashboardBadParameters(t *testing.T) {
 // R-RPT-1: totals are recomputed from the counts, never averaged; rates
 // without a base are 0 and are not judged.
 func TestTotalsAndStatus(t *testing.T) {
-	rows := []compliance.SummaryRow{
-		{Key: "a", Activities: 1, Recorded: 0, RecordingRate: 0, CoveredMS: 0, RequiredMS: 0},
-		{Key: "b", Activities: 99, Recorded: 98, Exempted: 1, RecordingRate: 100, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1},
+	rows := []dashboardRow{
+		{SummaryRow: compliance.SummaryRow{Key: "a", Activities: 1, Recorded: 0, RecordingRate: 0, CoveredMS: 0, RequiredMS: 0}, Views: 2, ViewSeconds: 61, Exports: 1},
+		{SummaryRow: compliance.SummaryRow{Key: "b", Activities: 99, Recorded: 98, Exempted: 1, RecordingRate: 100, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1},
+			Views: 1, ViewSeconds: 5},
 	}
 	got := totals(rows)
-	want := compliance.SummaryRow{Activities: 100, Recorded: 98, Exempted: 1, RecordingRate: 99, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1}
+	want := dashboardRow{SummaryRow: compliance.SummaryRow{Activities: 100, Recorded: 98, Exempted: 1, RecordingRate: 99, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1},
+		Views: 3, ViewSeconds: 66, Exports: 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("totals (-want +got):\n%s", diff)
 	}
-	if z := totals(nil); z != (compliance.SummaryRow{}) {
+	if z := totals(nil); z != (dashboardRow{}) {
 		t.Errorf("totals of nothing: %+v", z)
 	}
 	if p := percent(2, 3); p != 66.7 {
@@ -525,4 +552,470 @@ func TestPeriods(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", c.by, diff)
 		}
 	}
+}
+
+// newUsageServer is a test server over a store whose clock the test sets,
+// so that viewings and exports happen on chosen local days: one user and
+// token per role, the recording ts.recID with content, and custodians
+// viewing without approval, as the policy may allow.
+func newUsageServer(t *testing.T, clock *testClock) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	db, verifier := storetest.OpenClock(t, clock.now)
+	blobs, err := disk.Open(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("recorded bytes")
+	d := blob.Sum(content)
+	if err := blobs.Put(ctx, d, bytes.NewReader(content), int64(len(content))); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{tokens: map[evidence.Role]string{}}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		for _, r := range evidence.Roles {
+			u, err := tx.CreateUser(ctx, "u-"+string(r), r, "")
+			if err != nil {
+				return err
+			}
+			tok, th := auth.NewToken()
+			if err := tx.CreateToken(ctx, u.ID, th, "test"); err != nil {
+				return err
+			}
+			ts.tokens[r] = tok
+			if r == evidence.RoleStation {
+				rec, err := tx.CreateRecording(ctx, evidence.Recording{Digest: d, Size: int64(len(content)), Filename: "a.mp4", Kind: evidence.KindVideo}, u.ID)
+				if err != nil {
+					return err
+				}
+				ts.recID = rec.ID
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Server = New(Config{DB: db, Blobs: blobs, Verifier: verifier, Origin: storetest.Origin, SessionTTL: time.Hour,
+		ViewWithoutApproval: []evidence.Role{evidence.RoleCustodian}})
+	return ts
+}
+
+// usageScenario has people view the recording and export on chosen days of
+// November 2026 (local time, UTC+8); the period asked is 8–11 November,
+// i.e. [7 Nov 16:00 UTC, 11 Nov 16:00 UTC).
+//
+//   - u-officer, 张伟 000123 of 稽查科, holding a grant: a viewing on 5 Nov
+//     (before the period); one on 9 Nov 10:00 with a second request at
+//     10:01:30 (one viewing of 90 s); a single request on 10 Nov 14:00 (0 s);
+//     one on 12 Nov 07:30 local, which is still 11 Nov in UTC but after the
+//     period;
+//   - u-leader, 李强 000200 of 法制科: exports the dashboard on 9 Nov;
+//   - u-custodian, no officer number nor department, viewing by policy: a
+//     viewing at 8 Nov 00:30:00 and 00:30:30 local (30 s; 7 Nov in UTC but
+//     in the period); exports the register on 10 Nov;
+//   - u-auditor, no officer number, 法制科: exports the custody log on
+//     5 Nov (before) and at 11 Nov 23:59 local (in);
+//   - u-dept_head: asks for the content without a grant (refused, no
+//     viewing) and for an export the dashboard refuses (no entry);
+//   - u-leader on 10 Nov: a change whose details mention custody.export
+//     and a failed custody export (neither counts);
+//   - activities: 000123 on 9 Nov, 000124 (no account) on 10 Nov.
+func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
+	t.Helper()
+	ctx := context.Background()
+	local := func(day, h, m, s int) time.Time { return time.Date(2026, 11, day, h, m, s, 0, shanghai) }
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		depts := map[string]int64{}
+		for _, name := range []string{"稽查科", "法制科"} {
+			d, err := tx.CreateDepartment(ctx, name, nil)
+			if err != nil {
+				return err
+			}
+			depts[name] = d.ID
+		}
+		for _, p := range []struct {
+			role             evidence.Role
+			display, no, dep string
+		}{{evidence.RoleOfficer, "张伟", "000123", "稽查科"}, {evidence.RoleLeader, "李强", "000200", "法制科"}, {evidence.RoleAuditor, "", "", "法制科"}} {
+			u, _, err := tx.UserByName(ctx, "u-"+string(p.role))
+			if err != nil {
+				return err
+			}
+			if err := tx.SetIdentity(ctx, u.ID, p.display, p.no); err != nil {
+				return err
+			}
+			id := depts[p.dep]
+			if err := tx.SetDepartment(ctx, u.ID, &id); err != nil {
+				return err
+			}
+		}
+		officer, _, err := tx.UserByName(ctx, "u-officer")
+		if err != nil {
+			return err
+		}
+		leader, _, err := tx.UserByName(ctx, "u-leader")
+		if err != nil {
+			return err
+		}
+		req, err := tx.CreateAccessRequest(ctx, evidence.AccessRequest{RequesterID: officer.ID, Purpose: evidence.PurposeCaseWork, Reason: "案件办理",
+			RecordingIDs: []int64{ts.recID}, From: tx.Now(), Until: local(30, 0, 0, 0)})
+		if err != nil {
+			return err
+		}
+		req.Status = evidence.RequestApproved
+		_, err = tx.DecideAccessRequest(ctx, req, leader.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := fmt.Sprintf("/api/v1/recordings/%d/content", ts.recID)
+	at := func(when time.Time, role evidence.Role, path string, code int) {
+		t.Helper()
+		clock.set(when)
+		if w := ts.page(t, role, path); w.Code != code {
+			t.Fatalf("%s %s at %v: %d, want %d\n%s", role, path, when, w.Code, code, w.Body.String())
+		}
+	}
+	at(local(5, 9, 0, 0), evidence.RoleOfficer, content, http.StatusOK)
+	at(local(5, 10, 0, 0), evidence.RoleAuditor, "/custody.csv", http.StatusOK)
+	at(local(8, 0, 30, 0), evidence.RoleCustodian, content, http.StatusOK)
+	at(local(8, 0, 30, 30), evidence.RoleCustodian, content, http.StatusOK)
+	at(local(9, 10, 0, 0), evidence.RoleOfficer, content, http.StatusOK)
+	at(local(9, 10, 1, 30), evidence.RoleOfficer, content, http.StatusOK)
+	at(local(9, 16, 0, 0), evidence.RoleLeader, "/dashboard.csv?from=2026-11-01&to=2026-11-09", http.StatusOK)
+	at(local(10, 9, 0, 0), evidence.RoleDeptHead, content, http.StatusForbidden)
+	at(local(10, 9, 5, 0), evidence.RoleDeptHead, "/dashboard.csv?by=year", http.StatusBadRequest)
+	at(local(10, 14, 0, 0), evidence.RoleOfficer, content, http.StatusOK)
+	// Two entries that are no exports: one whose details hold the bytes
+	// the store's search looks for, and a failed export.
+	clock.set(local(10, 14, 30, 0))
+	err = ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Audit(ctx, audit.Entry{Actor: "u-leader", Action: "recording.update", Object: objRecording(ts.recID), Outcome: audit.OutcomeOK,
+			Details: map[string]string{"action": "custody.export"}}); err != nil {
+			return err
+		}
+		_, err := tx.Audit(ctx, audit.Entry{Actor: "u-leader", Action: "custody.export", Outcome: audit.OutcomeFailed})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at(local(10, 15, 0, 0), evidence.RoleCustodian, "/register.csv?from=2026-11-01&to=2026-11-10", http.StatusOK)
+	at(local(11, 23, 59, 0), evidence.RoleAuditor, "/custody.csv", http.StatusOK)
+	at(local(12, 7, 30, 0), evidence.RoleOfficer, content, http.StatusOK)
+
+	clock.set(local(12, 9, 0, 0))
+	for _, a := range []struct {
+		officer string
+		day     int
+	}{{"000123", 9}, {"000124", 10}} {
+		arr := local(a.day, 9, 0, 0)
+		body := fmt.Sprintf(`{"type":"service","place":{"address":"某诊所"},"officers":[%q],"arrival":%q,"end":%q,"notice_given":true}`,
+			a.officer, rfc(arr), rfc(arr.Add(30*time.Minute)))
+		if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, nil); code != http.StatusCreated {
+			t.Fatalf("create activity: %d", code)
+		}
+	}
+	// What the test itself reads and exports from here on happens after
+	// the period.
+	clock.set(local(20, 9, 0, 0))
+}
+
+// use picks the activities, views and exports of a row.
+func use(r row) row {
+	return row{"activities": r["activities"], "views": r["views"], "view_seconds": r["view_seconds"], "exports": r["exports"]}
+}
+
+func useRow(activities, views, seconds, exports int) row {
+	return row{"activities": fmt.Sprint(activities), "views": fmt.Sprint(views), "view_seconds": fmt.Sprint(seconds), "exports": fmt.Sprint(exports)}
+}
+
+// R-RPT-1: views (the register) and exports (the custody log) per officer,
+// department, day and ISO week, hand-computed from usageScenario, are the
+// same on the page, in the CSV and in the JSON API; viewings and exports
+// outside the local period are not counted, refused ones never; a group
+// that only viewed or exported has a row of its own; the totals add up.
+func TestDashboardViewsAndExports(t *testing.T) {
+	clock := newTestClock(time.Date(2026, 11, 5, 8, 0, 0, 0, shanghai))
+	ts := newUsageServer(t, clock)
+	usageScenario(t, ts, clock)
+	const period = "from=2026-11-08&to=2026-11-11"
+	total := useRow(2, 3, 120, 3)
+	for _, c := range []struct {
+		by   string
+		rows map[string]row
+	}{
+		{"officer", map[string]row{
+			"000123":       useRow(1, 2, 90, 0),
+			"000124":       useRow(1, 0, 0, 0),
+			"000200":       useRow(0, 0, 0, 1),
+			"@u-custodian": useRow(0, 1, 30, 1),
+			"@u-auditor":   useRow(0, 0, 0, 1),
+		}},
+		{"department", map[string]row{
+			"稽查科": useRow(1, 2, 90, 0),
+			"法制科": useRow(0, 0, 0, 2),
+			"":    useRow(1, 1, 30, 1),
+		}},
+		{"day", map[string]row{
+			"2026-11-08": useRow(0, 1, 30, 0),
+			"2026-11-09": useRow(1, 1, 90, 1),
+			"2026-11-10": useRow(1, 1, 0, 1),
+			"2026-11-11": useRow(0, 0, 0, 1),
+		}},
+		// 8 November 2026 is a Sunday, the last day of ISO week 45.
+		{"week", map[string]row{
+			"2026-W45": useRow(0, 1, 30, 0),
+			"2026-W46": useRow(2, 2, 90, 3),
+		}},
+	} {
+		t.Run("Page/"+c.by, func(t *testing.T) {
+			body := ts.page(t, evidence.RoleLeader, "/dashboard?by="+c.by+"&"+period).Body.String()
+			rows, tot := tableRows(t, body)
+			got := map[string]row{}
+			for k, r := range rows {
+				got[k] = use(r)
+			}
+			if diff := cmp.Diff(c.rows, got); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(total, use(tot)); diff != "" {
+				t.Errorf("totals (-want +got):\n%s", diff)
+			}
+			stats := map[string]string{}
+			for _, m := range statRE.FindAllStringSubmatch(body, -1) {
+				stats[m[1]] = m[2]
+			}
+			if stats["views"] != "3" || stats["view_time"] != "0:02:00" || stats["exports"] != "3" || stats["activities"] != "2" {
+				t.Errorf("summary cards %v", stats)
+			}
+		})
+		t.Run("JSON/"+c.by, func(t *testing.T) {
+			var got struct {
+				Rows   []dashboardRow
+				Totals dashboardRow
+			}
+			q := "/api/v1/compliance/summary?by=" + c.by + "&from=2026-11-08T00:00:00%2B08:00&to=2026-11-12T00:00:00%2B08:00"
+			if code := ts.call(t, "GET", q, evidence.RoleLegal, "", &got); code != http.StatusOK {
+				t.Fatalf("status %d", code)
+			}
+			rows := map[string]row{}
+			for _, r := range got.Rows {
+				rows[r.Key] = use(jsonRow(r))
+			}
+			if diff := cmp.Diff(c.rows, rows); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(total, use(jsonRow(got.Totals))); diff != "" {
+				t.Errorf("totals (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("PageNames", func(t *testing.T) {
+		body := ts.page(t, evidence.RoleLeader, "/dashboard?"+period).Body.String()
+		for _, s := range []string{
+			`<tr data-key="@u-custodian">`, "无警号·u-custodian", "<td>u-custodian</td>", "<td>李强</td>",
+			`data-col="view_seconds" data-value="90">0:01:30</td>`, `data-col="views" data-value="2">2</td>`, "查阅登记中本期间开始的查阅",
+		} {
+			if !strings.Contains(body, s) {
+				t.Errorf("page lacks %s", s)
+			}
+		}
+		// Accounts without an officer number have no findings to link to.
+		if strings.Contains(body, "officer=%40") || strings.Contains(body, "officer=@") {
+			t.Error("an account row links to officer findings")
+		}
+	})
+
+	t.Run("CSV", func(t *testing.T) {
+		for _, c := range []struct {
+			lang, by string
+			rows     map[string]row
+		}{
+			{"zh", "officer", map[string]row{"000123": useRow(1, 2, 90, 0), "000124": useRow(1, 0, 0, 0), "000200": useRow(0, 0, 0, 1),
+				"无警号·u-custodian": useRow(0, 1, 30, 1), "无警号·u-auditor": useRow(0, 0, 0, 1), "合计": total}},
+			{"en", "department", map[string]row{"稽查科": useRow(1, 2, 90, 0), "法制科": useRow(0, 0, 0, 2), "No department": useRow(1, 1, 30, 1), "Total": total}},
+			{"en", "day", map[string]row{"2026-11-08": useRow(0, 1, 30, 0), "2026-11-09": useRow(1, 1, 90, 1), "2026-11-10": useRow(1, 1, 0, 1),
+				"2026-11-11": useRow(0, 0, 0, 1), "Total": total}},
+		} {
+			w := ts.page(t, evidence.RoleLeader, "/dashboard.csv?by="+c.by+"&lang="+c.lang+"&"+period)
+			recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(w.Body.String(), "\uFEFF"))).ReadAll()
+			if err != nil || w.Code != http.StatusOK {
+				t.Fatalf("%s %s: %d %v", c.lang, c.by, w.Code, err)
+			}
+			skip := 1 // the key
+			if c.by == "officer" {
+				skip = 2 // and the name
+			}
+			for i, col := range dashColumns {
+				if col.name == "view_seconds" && recs[0][skip+i] != msg(c.lang, "dashboard.view_time")+msg(c.lang, "dashboard.in_seconds") {
+					t.Errorf("%s: heading %q", c.lang, recs[0][skip+i])
+				}
+			}
+			got := map[string]row{}
+			for _, rec := range recs[1:] {
+				r := row{}
+				for i, col := range dashColumns {
+					r[col.name] = rec[skip+i]
+				}
+				got[rec[0]] = use(r)
+			}
+			if diff := cmp.Diff(c.rows, got); diff != "" {
+				t.Errorf("%s by %s (-want +got):\n%s", c.lang, c.by, diff)
+			}
+		}
+	})
+
+	// The day after the period holds the viewing at 07:30 local, which is
+	// still 11 November in UTC.
+	t.Run("OutsideThePeriod", func(t *testing.T) {
+		rows, tot := tableRows(t, ts.page(t, evidence.RoleLeader, "/dashboard?by=day&from=2026-11-12&to=2026-11-12").Body.String())
+		if diff := cmp.Diff(map[string]row{"2026-11-12": useRow(0, 1, 0, 0)}, mapRows(rows, use)); diff != "" {
+			t.Errorf("12 November (-want +got):\n%s", diff)
+		}
+		if tot["views"] != "1" {
+			t.Errorf("totals %v", tot)
+		}
+		// 5 November has the viewing and the export before the period, and
+		// the recording catalogued then (an orphan without an officer).
+		rows, _ = tableRows(t, ts.page(t, evidence.RoleLeader, "/dashboard?from=2026-11-05&to=2026-11-05").Body.String())
+		if diff := cmp.Diff(map[string]row{"": useRow(0, 0, 0, 0), "000123": useRow(0, 1, 0, 0), "@u-auditor": useRow(0, 0, 0, 1)}, mapRows(rows, use)); diff != "" {
+			t.Errorf("5 November (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func mapRows(rows map[string]row, f func(row) row) map[string]row {
+	out := map[string]row{}
+	for k, r := range rows {
+		out[k] = f(r)
+	}
+	return out
+}
+
+// BenchmarkUsageStats is the cost of the dashboard's views and exports over
+// a year with 100 000 custody entries (1 000 of them exports) and 20 000
+// viewings by 200 people. Decode, the baseline in the same run, decodes
+// every entry of the log in Go as the custody page does; ratio is Store's
+// time per op over Decode's.
+func BenchmarkUsageStats(b *testing.B) {
+	if os.Getenv("SHILU_BENCH") == "" {
+		b.Skip("set SHILU_BENCH=1 (make bench): seeding 100 000 custody entries takes a while")
+	}
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, shanghai)
+	clock := newTestClock(start)
+	db, _ := storetest.OpenClock(b, clock.now)
+	s := New(Config{DB: db})
+	const nEntries, nViewings, nUsers, nRecs, batch = 100_000, 20_000, 200, 1_000, 5_000
+	var users, recs []int64
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		for i := range nUsers {
+			a, err := tx.CreateAccount(ctx, store.NewAccount{Name: fmt.Sprintf("user%03d", i), Role: evidence.RoleOfficer, OfficerNo: fmt.Sprintf("%06d", i)})
+			if err != nil {
+				return err
+			}
+			users = append(users, a.ID)
+		}
+		for i := range nRecs {
+			r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte(fmt.Sprint(i))), Size: 1, Filename: "clip.mp4", Kind: evidence.KindVideo}, users[0])
+			if err != nil {
+				return err
+			}
+			recs = append(recs, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A transaction's entries and viewings share its time, and viewings of
+	// one user and recording within evidence.ViewingGap are one: each
+	// viewing of a batch is of another user and recording pair.
+	t0 := time.Now()
+	step := 365 * 24 * time.Hour / nEntries
+	for i := 0; i < nEntries; i += batch {
+		clock.set(start.Add(time.Duration(i) * step))
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for j := i; j < i+batch; j++ {
+				recID := recs[j/(nEntries/nViewings)%nRecs]
+				action, details := "recording.content", map[string]string{"remote": "10.0.0.1:5555", "request_id": "0123456789abcdef", "grant": "42"}
+				if j%100 == 0 {
+					action, details = exportActions[j/100%len(exportActions)], map[string]string{"format": "csv", "from": "2026-01-01", "to": "2026-01-31"}
+				}
+				if _, err := tx.Audit(ctx, audit.Entry{Actor: fmt.Sprintf("user%03d", j%nUsers), Action: action, Object: objRecording(recID), Outcome: audit.OutcomeOK,
+					Digests: []blob.Digest{blob.Sum([]byte("clip"))}, Details: details}); err != nil {
+					return err
+				}
+				if j%(nEntries/nViewings) == 0 {
+					if err := tx.RecordViewing(ctx, 0, users[j%nUsers], recID, 1<<20); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("seeded %d custody entries and %d viewings in %v", nEntries, nViewings, time.Since(t0).Round(time.Millisecond))
+	from, to := start, start.AddDate(1, 0, 0)
+
+	// Each query once, to see where the time goes.
+	for _, q := range []struct {
+		name string
+		fn   func(tx *store.Tx) error
+	}{
+		{"actions", func(tx *store.Tx) error { _, err := tx.ActionStats(ctx, exportActions, from, to); return err }},
+		{"viewings", func(tx *store.Tx) error { _, err := tx.ViewingStats(ctx, from, to); return err }},
+		// The scan alone: no entry matches.
+		{"actions-none", func(tx *store.Tx) error { _, err := tx.ActionStats(ctx, []string{"no.such"}, from, to); return err }},
+	} {
+		t1 := time.Now()
+		if err := db.View(ctx, q.fn); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: %v", q.name, time.Since(t1))
+	}
+	var store_, decode time.Duration
+	b.Run("Store", func(b *testing.B) {
+		var use map[string]usage
+		for b.Loop() {
+			var err error
+			if use, _, err = s.usageStats(ctx, from, to, compliance.ByOfficer); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var views, exports int
+		for _, u := range use {
+			views, exports = views+u.views, exports+u.exports
+		}
+		if views != nViewings || exports != nEntries/100 {
+			b.Fatalf("%d views and %d exports, want %d and %d", views, exports, nViewings, nEntries/100)
+		}
+		store_ = b.Elapsed() / time.Duration(b.N)
+	})
+	b.Run("Decode", func(b *testing.B) {
+		for b.Loop() {
+			n := 0
+			err := db.View(ctx, func(tx *store.Tx) error {
+				return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
+					e, err := audit.Decode(data)
+					if err == nil && slices.Contains(exportActions, e.Action) {
+						n++
+					}
+					return err
+				})
+			})
+			if err != nil || n != nEntries/100 {
+				b.Fatalf("%d exports (%v)", n, err)
+			}
+		}
+		decode = b.Elapsed() / time.Duration(b.N)
+		b.ReportMetric(float64(store_)/float64(decode), "ratio")
+	})
 }
