@@ -164,6 +164,15 @@ func TestBrowserActivity(t *testing.T) {
 		t.Error("device_check_missing of 000123 still shown after the check")
 	}
 
+	// R-ACT-1: the case file is opened later; the officer corrects the
+	// activity in the same dialog, filled with what is stored.
+	officer.do("open the correction dialog", chromedp.Click(chromedp.ID("activity-edit")), chromedp.WaitVisible(chromedp.ID("activity-dialog")))
+	if v := eval[string](officer, "prefilled officers", `document.getElementById('na-officers').value`); v != "000123、000124" {
+		t.Errorf("correction dialog officers %q", v)
+	}
+	officer.do("give the case number", chromedp.SendKeys(chromedp.ID("na-case"), "丰医保稽〔2026〕7号"), chromedp.Click(chromedp.ID("activity-submit")))
+	officer.waitFor("the corrected facts", `document.querySelector('.facts').innerText.includes('丰医保稽〔2026〕7号')`)
+
 	// The findings page lists it as explained for the leader, who may accept it.
 	leader.do("open the findings", chromedp.Navigate(srv.URL+"/findings?rule=coverage_gap"), chromedp.WaitVisible(chromedp.ID("findings-table")))
 	if st := eval[string](leader, "findings", `[...document.querySelectorAll('#findings-table tbody tr[data-rule=coverage_gap]')].map(r => r.dataset.status).join(',')`); st != "explained" {

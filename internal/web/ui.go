@@ -90,6 +90,29 @@ func loadAssets() map[string]staticAsset {
 
 var uiFuncs = template.FuncMap{
 	"asset": func(name string) string { return assets[name].url },
+	"join":  strings.Join,
+	// inputTime is a time as a datetime-local input holds it: Shanghai,
+	// to the second; "" for a nil time.
+	"inputTime": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.In(shanghai).Format("2006-01-02T15:04:05")
+		case *time.Time:
+			if v != nil {
+				return v.In(shanghai).Format("2006-01-02T15:04:05")
+			}
+		}
+		return ""
+	},
+	// activityForm gives the activity-form partial its data; a is nil for
+	// a new activity, else the evidence.Activity being corrected.
+	"activityForm": func(p *page, a any, types []evidence.ActivityType, modes []evidence.WorkMode) activityFormData {
+		d := activityFormData{P: p, Types: types, Modes: modes}
+		if act, ok := a.(evidence.Activity); ok {
+			d.A = &act
+		}
+		return d
+	},
 	"time":  localTime,
 	"size":  humanSize,
 	"json": func(v any) (template.JS, error) {

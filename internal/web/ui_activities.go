@@ -70,6 +70,16 @@ type activityRow struct {
 	Open     int // open findings
 }
 
+// activityFormData is what the activity-form partial receives: the page
+// (for messages), the activity being corrected (nil: a new one), and the
+// choices.
+type activityFormData struct {
+	P     *page
+	A     *evidence.Activity
+	Types []evidence.ActivityType
+	Modes []evidence.WorkMode
+}
+
 // activitiesView is the data of the activities list.
 type activitiesView struct {
 	Officer, Type, From, To string
@@ -149,6 +159,7 @@ type activityPageView struct {
 	Rows      []findingRow
 	Names     map[int64]string
 	Script    activityScript
+	Types     []evidence.ActivityType
 	Modes     []evidence.WorkMode
 	// Notice is the notice to the party and the preamble checklist
 	// (Art. 8; R-ACT-3, X-ACT-2), shown by the notice-panel partial.
@@ -218,7 +229,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 		v.Names[rec.ID] = rec.Filename
 		v.Script.Recordings = append(v.Script.Recordings, scriptRecording{ID: rec.ID, Name: rec.Filename, Officer: rec.Officer, Start: rec.RecordedStart})
 	}
-	v.Modes = []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
+	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
 		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})

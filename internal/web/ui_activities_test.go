@@ -416,3 +416,42 @@ func TestFindingRulesNamed(t *testing.T) {
 		}
 	}
 }
+
+// R-ACT-1, X-ACT-3: the activity page carries the correction dialog filled
+// with the stored facts (Shanghai times in the inputs), shows 先行登记保存
+// with its decision due, and lets people who record work unlink.
+func TestActivityEditForm(t *testing.T) {
+	ts := newTestServer(t)
+	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	body := fmt.Sprintf(`{"type":"investigation","place":{"address":"丰南区<某>药房"},"officers":["000123","000124"],"arrival":%q,"end":%q,
+		"work_mode":"continuous","return_at":%q,"preservation":{"approved_by":"刘洋","approved_at":%q}}`,
+		rfc(arr), rfc(arr.Add(time.Hour)), rfc(arr.Add(30*time.Hour)), rfc(arr.Add(2*time.Hour)))
+	var act evidence.Activity
+	if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, &act); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/activities/%d/recordings", act.ID), evidence.RoleOfficer, fmt.Sprintf(`{"recording_ids":[%d]}`, ts.recID), nil); code != 200 {
+		t.Fatalf("link: %d", code)
+	}
+	page := ts.page(t, evidence.RoleOfficer, fmt.Sprintf("/activities/%d", act.ID)).Body.String()
+	for _, want := range []string{
+		fmt.Sprintf(`data-activity="%d"`, act.ID),
+		`value="丰南区&lt;某&gt;药房"`,
+		`value="000123、000124"`,
+		`name="arrival" type="datetime-local" step="1" required value="2026-11-26T09:00:00"`,
+		`value="2026-11-27T15:00:00"`, // the return, 30 h after the arrival
+		`<option value="investigation" selected>`,
+		`name="preserved" checked`,
+		msg("zh", "act.preservation_due", "2026-12-03 11:00:00"),
+		`data-action="act-unlink"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("activity page lacks %s", want)
+		}
+	}
+	// A station may list, not record work: it sees neither.
+	reader := ts.page(t, evidence.RoleStation, fmt.Sprintf("/activities/%d", act.ID))
+	if reader.Code != 200 || strings.Contains(reader.Body.String(), `id="activity-form"`) || strings.Contains(reader.Body.String(), `data-action="act-unlink"`) {
+		t.Errorf("a reader: status %d, or the correction dialog or the unlink button shown", reader.Code)
+	}
+}

@@ -37,14 +37,22 @@
   const dataEl = $('#activity-data');
   const data = dataEl ? JSON.parse(dataEl.textContent) : null;
 
-  // ---- new activity (activities list) -----------------------------------
+  // ---- new or corrected activity (list and activity page) ---------------
+  // The same dialog creates an activity (POST) or, when the form carries
+  // data-activity, sends every field as a PATCH that replaces them.
   const deferred = ['continuous', 'away', 'remote'];
-  function initNew() {
+  const preservable = ['investigation', 'coercion', 'other']; // Art. 6 (三), (五), (六)
+  function syncForm(form) {
+    $('#na-return-field').hidden = !deferred.includes(field(form, 'work_mode').value);
+    $('#na-preservation').hidden = !preservable.includes(field(form, 'type').value);
+    $('#na-preservation-fields').hidden = !field(form, 'preserved').checked;
+  }
+  function initActivityForm() {
     const form = $('#activity-form');
     if (!form) return;
-    const mode = field(form, 'work_mode');
-    const sync = () => { $('#na-return-field').hidden = !deferred.includes(mode.value); };
-    mode.addEventListener('change', sync);
+    ['work_mode', 'type', 'preserved'].forEach(n => field(form, n).addEventListener('change', () => syncForm(form)));
+    syncForm(form);
+    const editing = form.dataset.activity;
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
       showError(form, '');
@@ -52,39 +60,71 @@
       if (!officers.length) { showError(form, t('act_need_officers')); return; }
       const arrival = rfcLocal(field(form, 'arrival').value), end = rfcLocal(field(form, 'end').value);
       if (!arrival || !end) { showError(form, t('act_need_times')); return; }
+      const mode = field(form, 'work_mode').value, type = field(form, 'type').value;
       const body = {
-        type: field(form, 'type').value,
+        type,
         place: { address: field(form, 'address').value.trim() },
         officers,
         devices: split(field(form, 'devices').value),
         party: field(form, 'party').value.trim(),
         arrival, end,
-        work_mode: mode.value,
+        work_mode: mode,
+        return_at: deferred.includes(mode) ? rfcLocal(field(form, 'return_at').value) : null,
         case_number: field(form, 'case_number').value.trim(),
         scene: field(form, 'scene').value.trim(),
         violations: field(form, 'violations').value.trim(),
         physical_evidence: field(form, 'physical_evidence').value.trim(),
+        preservation: null,
       };
-      if (deferred.includes(mode.value) && field(form, 'return_at').value) body.return_at = rfcLocal(field(form, 'return_at').value);
+      // X-ACT-3: 先行登记保存, its approval and the decision that follows.
+      if (preservable.includes(type) && field(form, 'preserved').checked) {
+        const by = field(form, 'preservation_by').value.trim(), at = rfcLocal(field(form, 'preservation_at').value);
+        if (!by || !at) { showError(form, t('act_need_preservation')); return; }
+        body.preservation = { approved_by: by, approved_at: at, decided_at: rfcLocal(field(form, 'preservation_decided').value) };
+      }
+      if (!editing) {
+        if (!body.return_at) delete body.return_at;
+        if (!body.preservation) delete body.preservation;
+      }
       const btn = $('#activity-submit');
       btn.disabled = true;
       try {
-        const a = await api('POST', '/api/v1/activities', body);
-        toast(t('act_created'));
-        location.assign('/activities/' + a.id);
+        if (editing) {
+          await api('PATCH', '/api/v1/activities/' + editing, body);
+          toast(t('act_saved'));
+          reloadSoon();
+        } else {
+          const a = await api('POST', '/api/v1/activities', body);
+          toast(t('act_created'));
+          location.assign('/activities/' + a.id);
+        }
       } catch (e) {
         showError(form, e.message);
         btn.disabled = false;
       }
     });
   }
-  function openNew() {
+  function openActivityForm() {
     const form = $('#activity-form');
-    form.reset();
+    if (!form.dataset.activity) form.reset();
     showError(form, '');
-    $('#na-return-field').hidden = true;
+    syncForm(form);
     $('#activity-dialog').showModal();
     field(form, 'address').focus();
+  }
+
+  // ---- unlink a recording linked by mistake ------------------------------
+  async function unlink(btn) {
+    if (!confirm(t('act_unlink_confirm'))) return;
+    btn.disabled = true;
+    try {
+      await api('DELETE', `/api/v1/activities/${data.id}/recordings/${btn.dataset.id}`);
+      toast(t('act_unlinked'));
+      reloadSoon();
+    } catch (e) {
+      toast(e.message, true);
+      btn.disabled = false;
+    }
   }
 
   // ---- proposals: link the confirmed ones (Art. 4, 9) --------------------
@@ -289,7 +329,8 @@
   // ---- wiring ----------------------------------------------------------------
   function act(el) {
     switch (el.dataset.action) {
-      case 'act-new': openNew(); break;
+      case 'act-new': case 'act-edit': openActivityForm(); break;
+      case 'act-unlink': unlink(el); break;
       case 'act-link': linkSelected(el); break;
       case 'act-explain': openExplain(Number(el.dataset.index)); break;
       case 'act-check': openCheck(); break;
@@ -309,7 +350,7 @@
     if (el) { ev.preventDefault(); act(el); }
   });
   document.addEventListener('DOMContentLoaded', () => {
-    initNew();
+    initActivityForm();
     initLink();
     initExplain();
     initCheck();
