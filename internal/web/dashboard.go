@@ -430,6 +430,7 @@ type dashRow struct {
 // dashboardView is the data of the dashboard page.
 type dashboardView struct {
 	From, To  string
+	Orphans   string // the recordings list narrowed to the period's orphans (R-USE-1)
 	By        string
 	PerPerson bool
 	KeyHead   string // heading of the key column
@@ -481,11 +482,12 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/dashboard", "dashboard.crumb", "dashboard.title")
+	p := newPage(w, r, "/dashboard", "menu.activities", "dashboard.title")
 	p.Styles = []string{"dashboard.css"}
 	v := dashboardView{From: d.FromDay, To: d.ToDay, By: string(d.By), PerPerson: perPerson(d.By), KeyHead: p.T(keyHead(d.By)), Names: d.By == compliance.ByOfficer,
-		Span: 1 + len(dashColumns),
-		CSV:  "/dashboard.csv?" + url.Values{"from": {d.FromDay}, "to": {d.ToDay}, "by": {string(d.By)}}.Encode()}
+		Span:    1 + len(dashColumns),
+		CSV:     "/dashboard.csv?" + url.Values{"from": {d.FromDay}, "to": {d.ToDay}, "by": {string(d.By)}}.Encode(),
+		Orphans: "/recordings?" + url.Values{"orphan": {"1"}, "from": {d.FromDay}, "to": {d.ToDay}}.Encode()}
 	if v.Names {
 		v.Span++
 	}

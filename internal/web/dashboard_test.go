@@ -168,7 +168,7 @@ var (
 	rowRE   = regexp.MustCompile(`(?s)<tr data-key="([^"]*)">(.*?)</tr>`)
 	totalRE = regexp.MustCompile(`(?s)<tr class="total-row" data-total="1">(.*?)</tr>`)
 	cellRE  = regexp.MustCompile(`<td class="num" data-col="([a-z_]+)" data-value="([^"]*)">`)
-	statRE  = regexp.MustCompile(`(?s)data-stat="([a-z_]+)">.*?<div class="stat-value[^"]*">([^<]*)</div>`)
+	statRE  = regexp.MustCompile(`(?s)data-stat="([a-z_]+)">.*?<div class="stat-value[^"]*">(?:<a [^>]*>)?([^<]*)(?:</a>)?</div>`)
 )
 
 func cellsOf(html string) row {
@@ -238,6 +238,10 @@ func TestDashboardFigures(t *testing.T) {
 			"exempted": "1", "late_uploads": "3", "orphans": "2", "open_findings": "8", "views": "0", "view_time": "0:00:00", "exports": "0"}
 		if diff := cmp.Diff(wantStats, stats); diff != "" {
 			t.Errorf("summary cards (-want +got):\n%s", diff)
+		}
+		// R-USE-1: the orphans card opens the recordings list narrowed to them.
+		if !regexp.MustCompile(`data-stat="orphans">.*?<a class="link" href="/recordings\?from=[0-9-]+&amp;orphan=1&amp;to=[0-9-]+">2</a>`).MatchString(body) {
+			t.Errorf("the orphans card does not link to the period's orphans")
 		}
 		// Below 80 is danger, below 100 warning, 100 success.
 		for _, s := range []string{`data-col="recording_rate" data-value="50.0"><span class="tag tag-danger">50.0%</span>`,

@@ -4,7 +4,6 @@ package web
 func init() {
 	addMessages(map[string]map[string]string{
 		"zh": {
-			"dashboard.crumb":          "合规监督",
 			"dashboard.title":          "合规统计",
 			"dashboard.period":         "统计期间",
 			"dashboard.by":             "统计维度",
@@ -66,7 +65,6 @@ func init() {
 			"action.compliance.export": "导出合规统计",
 		},
 		"en": {
-			"dashboard.crumb":          "Compliance",
 			"dashboard.title":          "Compliance dashboard",
 			"dashboard.period":         "Period",
 			"dashboard.by":             "Group by",
