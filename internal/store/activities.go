@@ -186,12 +186,12 @@ type ActivityFilter struct {
 	From, To time.Time
 	// CaseNumber selects the activities of one case file.
 	CaseNumber string
-	// Limit caps the answer; 0 means 500.
-	Limit int
+	// Limit caps the answer (0 means 500); Offset skips the first rows,
+	// for paging.
+	Limit, Offset int
 }
 
-// Activities lists activities, latest arrival first.
-func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Activity, error) {
+func (f ActivityFilter) where() (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Officer != "" {
 		where, args = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer = ?)"), append(args, f.Officer)
@@ -208,11 +208,28 @@ func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Acti
 	if !f.To.IsZero() {
 		where, args = append(where, "a.arrival < ?"), append(args, micros(f.To))
 	}
+	return strings.Join(where, " AND "), args
+}
+
+// Activities lists activities, latest arrival first.
+func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Activity, error) {
+	where, args := f.where()
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500
 	}
-	return tx.scanActivities(ctx, strings.Join(where, " AND "), " LIMIT ?", append(args, limit)...)
+	return tx.scanActivities(ctx, where, " LIMIT ? OFFSET ?", append(args, limit, max(f.Offset, 0))...)
+}
+
+// CountActivities counts the activities f selects, ignoring Limit and
+// Offset: the total of a paged list.
+func (tx *Tx) CountActivities(ctx context.Context, f ActivityFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM activities a WHERE `+where, args...); err != nil {
+		return 0, fmt.Errorf("store: count activities: %w", err)
+	}
+	return n, nil
 }
 
 // LinkRecording links a recording to an activity on a person's confirmation

@@ -122,6 +122,9 @@ func TestActivities(t *testing.T) {
 		{"ByType", ActivityFilter{Type: evidence.ActivityService}, []int64{second.ID}},
 		{"FromInclusive", ActivityFilter{From: second.Arrival}, []int64{second.ID}},
 		{"ToExclusive", ActivityFilter{To: second.Arrival}, []int64{f.act.ID}},
+		{"FirstPage", ActivityFilter{Limit: 1}, []int64{second.ID}},
+		{"SecondPage", ActivityFilter{Limit: 1, Offset: 1}, []int64{f.act.ID}},
+		{"PastTheEnd", ActivityFilter{Limit: 1, Offset: 2}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +139,14 @@ func TestActivities(t *testing.T) {
 				}
 				if diff := cmp.Diff(tt.want, ids); diff != "" {
 					t.Errorf("ids (-want +got):\n%s", diff)
+				}
+				// The count is the whole selection, whatever the page.
+				n, err := tx.CountActivities(ctx, tt.filter)
+				page := tt.filter
+				page.Limit, page.Offset = 0, 0
+				all, _ := tx.Activities(ctx, page)
+				if err != nil || n != len(all) {
+					t.Errorf("count %d (%v), want %d", n, err, len(all))
 				}
 				return nil
 			})
