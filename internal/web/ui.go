@@ -113,8 +113,8 @@ var uiFuncs = template.FuncMap{
 		}
 		return d
 	},
-	"time":  localTime,
-	"size":  humanSize,
+	"time": localTime,
+	"size": humanSize,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
