@@ -164,6 +164,9 @@ type activityPageView struct {
 	// Notice is the notice to the party and the preamble checklist
 	// (Art. 8; R-ACT-3, X-ACT-2), shown by the notice-panel partial.
 	Notice noticeView
+	// Bookmarks are the key moments marked in the linked recordings
+	// (Art. 10; R-ACT-5), beside the activity's facts.
+	Bookmarks []bookmarkItem
 }
 
 // activityScript is what static/activities.js needs about the activity, in
@@ -203,6 +206,9 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Notice, err = loadNotice(ctx, tx, a); err != nil {
 			return err
 		}
+		if v.Bookmarks, err = activityBookmarks(ctx, tx, id); err != nil {
+			return err
+		}
 		// The proposals of GET .../proposals, less what is linked already.
 		cands, err := tx.RecordingsForProposal(ctx, a, compliance.ProposeSlack)
 		if err != nil {
@@ -233,7 +239,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
 		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})
-	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css"}
+	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
 	return s.render(w, http.StatusOK, "activity", pg)
 }
 

@@ -190,6 +190,8 @@ type recordingView struct {
 	// finding; ClockWarn is set when the measured offset is beyond it.
 	ClockTolerance time.Duration
 	ClockWarn      bool
+	// Bookmarks are the key moments under the player (R-ACT-5).
+	Bookmarks bookmarkPanel
 }
 
 // trailItem is one step of the custody timeline; consecutive reads of the
@@ -224,6 +226,10 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		var err error
+		if v.Bookmarks, err = loadBookmarkPanel(ctx, tx, u, rec); err != nil {
+			return err
+		}
 		raw, err := tx.AuditTrail(ctx, objRecording(rec.ID), 10000)
 		if err != nil {
 			return err
@@ -247,7 +253,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	slices.Reverse(v.Trail) // newest first
 	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
-	p.Data = v
+	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
 	return s.render(w, http.StatusOK, "recording", p)
 }
 
