@@ -26,10 +26,6 @@ var activityUIRoutes = []route{
 	{"GET", "/findings", evidence.PermRecordingsList, (*Server).findingsPage},
 }
 
-// activityListLimit caps the activities list; a day's work of a bureau is
-// far below it.
-const activityListLimit = 200
-
 // findingRow is a finding as the pages show it: the rules' current answer
 // with the stored record's id, status and history where there is one.
 type findingRow struct {
@@ -84,16 +80,18 @@ type activityFormData struct {
 type activitiesView struct {
 	Officer, Type, From, To string
 	Rows                    []activityRow
-	Limited                 bool // the list hit activityListLimit
 	Types                   []evidence.ActivityType
 	Modes                   []evidence.WorkMode
+	Pager
 }
 
 func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 	q, ctx, p := r.URL.Query(), r.Context(), complianceParams()
 	v := activitiesView{Officer: strings.TrimSpace(q.Get("officer")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to"),
 		Types: evidence.ActivityTypes(), Modes: []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}}
-	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: activityListLimit + 1}
+	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: pageSize}
+	page, offset := pageOf(r)
+	f.Offset = offset
 	if f.Type != "" && !f.Type.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "type: want one of %v", evidence.ActivityTypes())
 	}
@@ -107,9 +105,11 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if len(acts) > activityListLimit {
-			acts, v.Limited = acts[:activityListLimit], true
+		total, err := tx.CountActivities(ctx, f)
+		if err != nil {
+			return err
 		}
+		v.Pager = newPager(r, []string{"officer", "type", "from", "to"}, page, total, len(acts))
 		// Rows come from the stored evaluations and findings (kept by
 		// reevaluate and the evaluator); an activity not evaluated yet —
 		// stored before evaluations were kept, until the evaluator's first

@@ -455,3 +455,29 @@ func TestActivityEditForm(t *testing.T) {
 		t.Errorf("a reader: status %d, or the correction dialog or the unlink button shown", reader.Code)
 	}
 }
+
+// The activities list pages like the other lists (RuoYi layout): 20 rows a
+// page, the total, and page links that keep the search.
+func TestActivitiesPaged(t *testing.T) {
+	ts := newTestServer(t)
+	arr := time.Date(2026, 11, 2, 9, 0, 0, 0, shanghai)
+	for i := range 25 {
+		a := arr.Add(time.Duration(i) * time.Hour)
+		body := fmt.Sprintf(`{"type":"service","place":{"address":"第%d处"},"officers":["000123"],"arrival":%q,"end":%q}`, i, rfc(a), rfc(a.Add(30*time.Minute)))
+		if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, nil); code != 201 {
+			t.Fatalf("create %d: %d", i, code)
+		}
+	}
+	rows := regexp.MustCompile(`<tr data-id="\d+">`)
+	first := ts.page(t, evidence.RoleLeader, "/activities?officer=000123").Body.String()
+	if n := len(rows.FindAllString(first, -1)); n != 20 {
+		t.Errorf("page 1: %d rows, want 20", n)
+	}
+	if !strings.Contains(first, msg("zh", "list.total", 25)) || !strings.Contains(first, `href="/activities?officer=000123&amp;page=2" rel="next"`) {
+		t.Errorf("page 1 lacks the total or a next link keeping the search")
+	}
+	second := ts.page(t, evidence.RoleLeader, "/activities?officer=000123&page=2").Body.String()
+	if n := len(rows.FindAllString(second, -1)); n != 5 || !strings.Contains(second, "第0处") || strings.Contains(second, "第24处") {
+		t.Errorf("page 2: %d rows, want the 5 oldest", n)
+	}
+}

@@ -73,11 +73,57 @@ type recordingsView struct {
 	Orphan     bool   // only recordings linked to no activity (R-USE-1)
 	From, To   string // dates in Asia/Shanghai, as the date inputs hold them
 	Recordings []recordingRow
+	Pager
+}
+
+// Pager is the paging of a list page (the "pager" partial).
+type Pager struct {
 	Total      int
 	Page       int
 	Pages      int
 	Prev, Next string // URLs of the neighbouring pages; "" at the ends
 	First, End int    // the rows shown, 1-based
+}
+
+// pagerData is what the pager partial receives.
+type pagerData struct {
+	P *page
+	Pager
+}
+
+// pageOf reads ?page= (1 when absent or nonsense) and returns it with the
+// offset of its first row.
+func pageOf(r *http.Request) (page, offset int) {
+	page = 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 0 && n < 1<<20 {
+		page = n
+	}
+	return page, (page - 1) * pageSize
+}
+
+// newPager is the paging of page (1-based) of a list of total rows, shown
+// rows of them on this page; the links keep the search's keys.
+func newPager(r *http.Request, keys []string, page, total, shown int) Pager {
+	pg := Pager{Total: total, Page: page, Pages: max(1, (total+pageSize-1)/pageSize)}
+	offset := (page - 1) * pageSize
+	pg.First, pg.End = min(offset+1, total), min(offset+shown, total)
+	link := func(n int) string {
+		q := url.Values{}
+		for _, k := range keys {
+			if x := r.URL.Query().Get(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+		q.Set("page", strconv.Itoa(n))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if page > 1 {
+		pg.Prev = link(page - 1)
+	}
+	if page < pg.Pages {
+		pg.Next = link(page + 1)
+	}
+	return pg
 }
 
 type recordingRow struct {
@@ -115,7 +161,7 @@ func parseDays(from, to string) (start, end time.Time, err error) {
 
 func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to"), Page: 1}
+	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to")}
 	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: pageSize}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
@@ -125,14 +171,12 @@ func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.From, f.To = from, to
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1<<20 {
-		v.Page = n
-	}
-	f.Offset = (v.Page - 1) * pageSize
+	var page, total int
+	page, f.Offset = pageOf(r)
 	var list []evidence.Recording
 	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
-		list, v.Total, err = tx.Recordings(r.Context(), f)
+		list, total, err = tx.Recordings(r.Context(), f)
 		return err
 	})
 	if err != nil {
@@ -141,24 +185,7 @@ func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	for _, rec := range list {
 		v.Recordings = append(v.Recordings, recordingRow{rec, recordingDuration(rec)})
 	}
-	v.Pages = max(1, (v.Total+pageSize-1)/pageSize)
-	v.First, v.End = min(f.Offset+1, v.Total), min(f.Offset+len(list), v.Total)
-	link := func(n int) string {
-		q := url.Values{}
-		for _, k := range []string{"officer", "device", "kind", "from", "to"} {
-			if x := r.URL.Query().Get(k); x != "" {
-				q.Set(k, x)
-			}
-		}
-		q.Set("page", strconv.Itoa(n))
-		return "/recordings?" + q.Encode()
-	}
-	if v.Page > 1 {
-		v.Prev = link(v.Page - 1)
-	}
-	if v.Page < v.Pages {
-		v.Next = link(v.Page + 1)
-	}
+	v.Pager = newPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, page, total, len(list))
 	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
 	p.Data = v
 	return s.render(w, http.StatusOK, "recordings", p)
