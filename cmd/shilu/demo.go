@@ -187,8 +187,8 @@ func demoAccess(call demoCall, ids []int64) error {
 // demoActivities records enforcement activities through the API as the
 // officers would, so that the activity pages, findings and dashboard have
 // something to show (issue 4): yesterday's inspection, recorded by the
-// two camera clips in clips with a gap between them that zhangwei explains,
-// while lina recorded nothing; a service two days ago that lina could not
+// two camera clips in clips with a gap between them that zhangwei explains
+// and key moments he marks, while lina recorded nothing; a service two days ago that lina could not
 // record, excused by an exemption liuyang acknowledges; and a complaint
 // visit three days ago that nobody recorded or explained.
 func demoActivities(call demoCall, clips []int64) error {
@@ -224,7 +224,12 @@ func demoActivities(call demoCall, clips []int64) error {
 			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/recordings", insp.ID), map[string]any{"recording_ids": clips}},
 			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/activities/%d/interruptions", insp.ID), map[string]any{"officer": demoOfficer,
 				"start": day(1, 9, 30, 8), "end": day(1, 9, 33, 0), "cause": evidence.CausePlaceChange, "note": "由营业厅转至库房检查",
-				"voice_recording_id": clips[1], "voice_point_ms": 2000}})
+				"voice_recording_id": clips[1], "voice_point_ms": 2000}},
+			// R-ACT-5: the key moments, marked by the officer who recorded them.
+			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/recordings/%d/bookmarks", clips[0]), map[string]any{"offset_ms": 3000,
+				"kind": evidence.BookmarkViolation, "label": "处方柜台：串换药品结算记录"}},
+			step{"zhangwei", "POST", fmt.Sprintf("/api/v1/recordings/%d/bookmarks", clips[1]), map[string]any{"offset_ms": 2000,
+				"kind": evidence.BookmarkInterruption, "label": "说明中断原因：转至库房检查"}})
 	}
 	for _, st := range steps {
 		if err := call(st.who, st.method, st.path, st.body, nil); err != nil {
