@@ -30,6 +30,8 @@ const (
 	RuleDeviceOverlap        = "device_overlap"         // Art. 11: one device recording two files at once
 	RuleSizeMismatch         = "size_mismatch"          // Art. 11: duration does not fit size and bitrate
 	RuleClockDrift           = "clock_drift"            // Art. 5: the device's clock was off at docking (R-DEV-2)
+	RuleSpliced              = "spliced"                // Art. 11: the edit list joins pieces of media (cut, inserted, reordered)
+	RuleTimestamps           = "timestamps"             // Art. 11: decoding timestamps that do not increase
 )
 
 // Params are the tunable thresholds. DefaultParams gives the values the

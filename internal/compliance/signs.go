@@ -81,14 +81,17 @@ const (
 //     camera records one file at a time, so one of them was made elsewhere
 //     or its times were altered;
 //   - a file size that does not fit the claimed duration and bitrate;
+//   - an edit list that joins pieces of media: a cut, an inserted segment
+//     or a reordering (media.Facts.Splices);
+//   - decoding timestamps that do not increase (media.Facts.StalledSamples);
 //   - a device clock off the server's by more than p.DriftTolerance when
 //     the station docked it (Art. 5; R-DEV-2).
 //
 // Recording times are judged on the server's clock: the measured device
 // offset is taken off them first.
 //
-// Non-monotonic timestamps inside the streams need a frame-level probe and
-// are not judged here.
+// The timeline signs come from the MP4/MOV sample tables; other containers
+// are not judged on them.
 func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, sameDevice []evidence.Recording, p Params) []evidence.Finding {
 	var out []evidence.Finding
 	var actID int64
@@ -167,6 +170,15 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 		out = append(out, finding(RuleClockDrift, "Art. 5", evidence.SeverityWarning, actID, rec.Officer, ids, "",
 			fmt.Sprintf("the clock of device %s was %s %s the server's %s (tolerance %s); its recording times are corrected by that offset",
 				device, abs(*off).Round(time.Millisecond), dir, at, p.DriftTolerance)))
+	}
+
+	if facts.Splices > 0 {
+		add(RuleSpliced, evidence.SeveritySerious, "", fmt.Sprintf("the edit list joins %d pieces of the media into one presentation; a recorder writes one: parts were cut out, put in or reordered",
+			facts.Splices+1), ids)
+	}
+	if facts.StalledSamples > 0 {
+		add(RuleTimestamps, evidence.SeverityWarning, "", fmt.Sprintf("%d samples decode no later than the sample after them: the timestamps do not increase, as a recorder writes them",
+			facts.StalledSamples), ids)
 	}
 
 	if !photo && facts.Bitrate > 0 && facts.Duration > 0 && rec.Size > 0 {

@@ -34,6 +34,9 @@ func TestSigns(t *testing.T) {
 		{name: "RemuxedLavfNoCreationTime", activity: a, mutateFact: func(f *media.Facts) {
 			f.Encoder, f.CreatedAt = "Lavf61.7.100", time.Time{}
 		}, want: []string{RuleCreationTimeMissing + "/000123/open", RuleRemuxed + "/000123/open"}},
+		// R-ACT-8: inserted segments and non-monotonic timestamps.
+		{name: "Spliced", activity: a, mutateFact: func(f *media.Facts) { f.Splices = 2 }, want: []string{RuleSpliced + "/000123/open"}},
+		{name: "TimestampsStall", activity: a, mutateFact: func(f *media.Facts) { f.StalledSamples = 12 }, want: []string{RuleTimestamps + "/000123/open"}},
 		{name: "HandBrake", activity: a, mutateFact: func(f *media.Facts) { f.Encoder = "HandBrake 1.8.0 2024061300" }, want: []string{RuleRemuxed + "/000123/open"}},
 		{name: "FfmpegBrandsWithoutEncoder", activity: a, mutateFact: func(f *media.Facts) {
 			f.Encoder, f.Tags = "", map[string]string{"major_brand": "isom", "minor_version": "512", "compatible_brands": "isomiso2avc1mp41"}

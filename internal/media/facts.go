@@ -54,6 +54,14 @@ type Facts struct {
 	// "make", "model", "location", "major_brand", "compatible_brands",
 	// "com.apple.quicktime.make"…), so both probers fill the same keys.
 	Tags map[string]string `json:"tags,omitempty"`
+	// Splices counts the joins in the presentation: edit-list entries
+	// after the first one that shows media, in the track that has most. A
+	// recorder writes none; an editor that cuts, inserts or reorders does
+	// (R-ACT-8). MP4/MOV only.
+	Splices int `json:"splices,omitempty"`
+	// StalledSamples counts samples whose decoding time does not advance
+	// past the next one's: non-monotonic timestamps (R-ACT-8). MP4/MOV only.
+	StalledSamples int64 `json:"stalled_samples,omitempty"`
 	// Prober names what produced these facts: "mp4", "jpeg" or "ffprobe".
 	Prober string `json:"prober,omitempty"`
 }

@@ -95,6 +95,8 @@ type testMP4 struct {
 	udta      [][]byte // extra children of moov/udta
 	mdat      []byte   // a whole mdat box (or anything) written after moov
 	before    []byte   // boxes written between ftyp and moov
+	edts      []byte   // the video track's edts box, if any
+	stts      []byte   // the video track's stts box, if any
 }
 
 // mvhdBox builds an mvhd with timescale 1000 and a 5 s duration.
@@ -106,15 +108,35 @@ func mvhdBox(v1 bool, created uint64) []byte {
 	return fullBox("mvhd", 0, be32(uint32(created)), be32(uint32(created)), be32(1000), be32(5000), tail)
 }
 
-// videoTrak builds a 1280x720 avc1 track of 125 samples over 5 s (25 fps).
-func videoTrak() []byte {
+// videoTrak builds a 1280x720 avc1 track of 125 samples over 5 s (25 fps),
+// with the edts and stts boxes given (nil: none).
+func videoTrak(edts, stts []byte) []byte {
 	tkhd := fullBox("tkhd", 0, make([]byte, 20), make([]byte, 52), be32(1280<<16), be32(720<<16))
 	mdhd := fullBox("mdhd", 0, be32(0), be32(0), be32(12800), be32(64000), be32(0))
 	hdlr := fullBox("hdlr", 0, be32(0), []byte("vide"), make([]byte, 12), []byte("VideoHandler\x00"))
 	entry := box("avc1", make([]byte, 24), be16(1280), be16(720), make([]byte, 50))
 	stsd := fullBox("stsd", 0, be32(1), entry)
 	stsz := fullBox("stsz", 0, be32(0), be32(125))
-	return box("trak", tkhd, box("mdia", mdhd, hdlr, box("minf", box("stbl", stsd, stsz))))
+	return box("trak", tkhd, edts, box("mdia", mdhd, hdlr, box("minf", box("stbl", stsd, stts, stsz))))
+}
+
+// elstBox builds an edit list (version 0) of (duration, media time) pairs;
+// media time -1 is an empty edit.
+func elstBox(pairs ...[2]int32) []byte {
+	b := be32(uint32(len(pairs)))
+	for _, e := range pairs {
+		b = cat(b, be32(uint32(e[0])), be32(uint32(e[1])), be16(1), be16(0))
+	}
+	return box("edts", fullBox("elst", 0, b))
+}
+
+// sttsBox builds a time-to-sample table of (count, delta) runs.
+func sttsBox(runs ...[2]uint32) []byte {
+	b := be32(uint32(len(runs)))
+	for _, r := range runs {
+		b = cat(b, be32(r[0]), be32(r[1]))
+	}
+	return fullBox("stts", 0, b)
 }
 
 // audioTrak builds an mp4a track whose esds says MP3 (object type 0x6B).
@@ -137,7 +159,7 @@ func (m testMP4) bytes() []byte {
 		box("\xa9too", be16(13), be16(0x55c4), []byte("Lavf59.27.100")),
 		box("\xa9mak", be16(4), be16(0x55c4), []byte("Acme")),
 	), cat(m.udta...))
-	body := cat(mvhdBox(m.mvhdV1, m.created), videoTrak(), audioTrak(), udta)
+	body := cat(mvhdBox(m.mvhdV1, m.created), videoTrak(m.edts, m.stts), audioTrak(), udta)
 	moov := box("moov", body)
 	if m.largeMoov {
 		moov = largeBox("moov", body)
@@ -247,7 +269,7 @@ func checkFactsSane(t *testing.T, f Facts) {
 			t.Errorf("tag %q: bad value of %d bytes", k, len(v))
 		}
 	}
-	if f.Duration < 0 || f.Width < 0 || f.Height < 0 || f.Bitrate < 0 {
+	if f.Duration < 0 || f.Width < 0 || f.Height < 0 || f.Bitrate < 0 || f.Splices < 0 || f.Splices > maxEdits || f.StalledSamples < 0 {
 		t.Errorf("negative numbers in %+v", f)
 	}
 	if !f.CreatedAt.IsZero() && f.CreatedAt.Location() != time.UTC {

@@ -25,6 +25,13 @@ const (
 	// maxKeysRead bounds the QuickTime keys box; Apple writes a few dozen keys.
 	maxKeysRead = 64 << 10
 	maxKeyLen   = 256
+	// maxEdits bounds the edit-list entries read per track: a camera writes
+	// one or two, so beyond this the count is all that matters.
+	maxEdits = 1000
+	// maxTimeEntries bounds the time-to-sample entries read per track,
+	// 8 bytes each, read 4 KiB at a time: a variable-rate hour-long
+	// recording needs a few hundred thousand.
+	maxTimeEntries = 1 << 20
 )
 
 var errNotMP4 = errors.New("media: not an MP4/MOV file")
@@ -93,6 +100,8 @@ type mp4Track struct {
 	timescale     uint32
 	duration      uint64
 	samples       uint32
+	splices       int   // edit-list entries after the first one that shows media
+	stalled       int64 // samples whose decoding time does not advance
 }
 
 type boxHdr struct {
@@ -254,8 +263,12 @@ func (p *mp4Parser) child(parent string, h boxHdr, depth int) error {
 		}
 		p.endTrack(p.trk)
 		p.trk = nil
-	case "moov/mvex", "trak/mdia", "mdia/minf", "minf/stbl":
+	case "moov/mvex", "trak/mdia", "mdia/minf", "minf/stbl", "trak/edts":
 		return p.walk(h, depth+1)
+	case "edts/elst":
+		return p.elst(h)
+	case "stbl/stts":
+		return p.stts(h)
 	case "moov/udta":
 		// Only the movie's udta: track-level user data describes a track,
 		// and ffprobe reports it per stream, not for the file.
@@ -304,6 +317,84 @@ func (p *mp4Parser) child(parent string, h boxHdr, depth int) error {
 			return p.udtaItem(h)
 		case "ilst":
 			return p.ilstItem(h)
+		}
+	}
+	return nil
+}
+
+// elst reads a track's edit list, which maps the media's timeline onto the
+// presentation's. A camera writes one edit, maybe after an empty one (a
+// start offset) or with a media time past 0 (encoder delay). Every entry
+// after the first that shows media — another piece of media, or an empty
+// span — joins pieces into one presentation: a cut, an insertion or a
+// reordering made by an editor (Art. 11; R-ACT-8). Only the entries are
+// counted; what they show is left to the reviewer.
+func (p *mp4Parser) elst(h boxHdr) error {
+	if p.trk == nil {
+		return nil
+	}
+	b, err := p.body(h, 8)
+	if err != nil || len(b) < 8 {
+		return err
+	}
+	size := int64(12) // segment_duration, media_time (32 bit), rate
+	if b[0] == 1 {
+		size = 20
+	}
+	n := min(int64(u32(b[4:8])), (h.bodyLen()-8)/size, maxEdits)
+	if n <= 0 {
+		return nil
+	}
+	entries, err := readFull(p.r, h.body+8, int(n*size))
+	if err != nil {
+		return fmt.Errorf("media: read box %q at offset %d: %w", h.typ, h.start, err)
+	}
+	shown := false
+	for i := int64(0); i < n; i++ {
+		e := entries[i*size:]
+		empty := int32(u32(e[4:8])) == -1
+		if size == 20 {
+			empty = int64(u64(e[8:16])) == -1
+		}
+		if shown {
+			p.trk.splices++
+		}
+		shown = shown || !empty
+	}
+	return nil
+}
+
+// stts reads a track's decoding time-to-sample table: runs of samples and
+// the time from each to the next. A zero delta means a sample decodes at the
+// same time as the one after it: timestamps that do not increase, which a
+// recorder never writes and joined or doctored streams do (R-ACT-8). The
+// last sample's delta is only its duration, which some writers leave 0, so
+// a final single zero does not count.
+func (p *mp4Parser) stts(h boxHdr) error {
+	if p.trk == nil {
+		return nil
+	}
+	b, err := p.body(h, 8)
+	if err != nil || len(b) < 8 {
+		return err
+	}
+	n := min(int64(u32(b[4:8])), (h.bodyLen()-8)/8, maxTimeEntries)
+	const chunk = 512 // entries per read
+	for i := int64(0); i < n; i += chunk {
+		k := min(chunk, n-i)
+		buf, err := readFull(p.r, h.body+8+i*8, int(k*8))
+		if err != nil {
+			return fmt.Errorf("media: read box %q at offset %d: %w", h.typ, h.start, err)
+		}
+		for j := int64(0); j < k; j++ {
+			count, delta := int64(u32(buf[j*8:])), u32(buf[j*8+4:])
+			if delta != 0 {
+				continue
+			}
+			if i+j == n-1 {
+				count-- // the last sample's own duration
+			}
+			p.trk.stalled += count
 		}
 	}
 	return nil
@@ -716,6 +807,8 @@ func (p *mp4Parser) endTrack(t *mp4Track) {
 	if d := scaled(t.duration, t.timescale); d > p.trackDur {
 		p.trackDur = d
 	}
+	p.f.Splices = max(p.f.Splices, t.splices)
+	p.f.StalledSamples += t.stalled
 	codec := t.codec
 	if codec == "" {
 		codec = entryCodec(t.handler, t.entry)

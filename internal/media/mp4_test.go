@@ -69,6 +69,17 @@ func TestParseMP4HandBuilt(t *testing.T) {
 			f.Tags["com.apple.quicktime.make"] = "Apple"
 			f.Tags["com.apple.quicktime.creationdate"] = "2026-11-26T09:30:15+0800"
 		}},
+		// R-ACT-8: edit lists and time-to-sample tables. A camera's: an
+		// empty edit (start offset) then one edit, and constant deltas.
+		{"CameraTimeline", testMP4{created: created2026, edts: elstBox([2]int32{40, -1}, [2]int32{5000, 0}), stts: sttsBox([2]uint32{125, 512})}, nil},
+		{"EncoderDelay", testMP4{created: created2026, edts: elstBox([2]int32{5000, 1024}), stts: sttsBox([2]uint32{124, 512}, [2]uint32{1, 0})}, nil},
+		// Three pieces of media joined: two splices.
+		{"Spliced", testMP4{created: created2026, edts: elstBox([2]int32{2000, 0}, [2]int32{1000, 38400}, [2]int32{2000, 12800})}, func(f *Facts) { f.Splices = 2 }},
+		// A blank span put in the middle is a splice too.
+		{"BlankInserted", testMP4{created: created2026, edts: elstBox([2]int32{2000, 0}, [2]int32{1000, -1}, [2]int32{2000, 25600})}, func(f *Facts) { f.Splices = 2 }},
+		{"Stalled", testMP4{created: created2026, stts: sttsBox([2]uint32{60, 512}, [2]uint32{5, 0}, [2]uint32{60, 512})}, func(f *Facts) { f.StalledSamples = 5 }},
+		{"CountLies", testMP4{created: created2026, edts: box("edts", fullBox("elst", 0, be32(1<<30), be32(5000), be32(0), be16(1), be16(0))),
+			stts: fullBox("stts", 0, be32(1<<30), be32(125), be32(0))}, func(f *Facts) { f.StalledSamples = 124 }},
 		{"HostileTagText", testMP4{created: created2026, udta: [][]byte{
 			box("\xa9nam", be16(0xffff), be16(0), []byte("a\x1b[31mb\xffc"), bytes.Repeat([]byte("x"), 10000)),
 		}}, func(f *Facts) {
@@ -179,7 +190,7 @@ func TestParseMP4ReadsOnlyHeaders(t *testing.T) {
 	const mdatSize = 64 << 30 // 64 GiB of video before moov
 	ftyp := box("ftyp", []byte("isom"), be32(0))
 	mdatHdr := cat(be32(1), []byte("mdat"), be64(mdatSize))
-	moov := box("moov", mvhdBox(false, created2026), videoTrak())
+	moov := box("moov", mvhdBox(false, created2026), videoTrak(nil, nil))
 	moovAt := int64(len(ftyp)) + mdatSize
 	f := &sparseFile{
 		size:   moovAt + int64(len(moov)),
@@ -340,6 +351,7 @@ func FuzzParseMP4(f *testing.F) {
 		fullBox("keys", 0, be32(1), box("mdta", []byte("com.apple.quicktime.make"))),
 		box("ilst", box("\x00\x00\x00\x01", box("data", be32(1), be32(0), []byte("Apple")))))}}.bytes())
 	f.Add(cat(box("ftyp", []byte("isom")), be32(1), []byte("mdat"), be64(1<<62)))
+	f.Add(testMP4{edts: elstBox([2]int32{2000, 0}, [2]int32{1000, -1}, [2]int32{2000, 25600}), stts: sttsBox([2]uint32{60, 512}, [2]uint32{5, 0})}.bytes())
 	f.Add(testMP4{udta: [][]byte{fullBox("meta", 0,
 		fullBox("hdlr", 0, be32(0), []byte("mdir"), []byte("appl"), make([]byte, 9)),
 		box("ilst", box("\xa9nam", box("data", be32(1), be32(0), []byte("Patrol 7"))), box("tmpo", box("data", be32(21), be32(0), be16(120))))),

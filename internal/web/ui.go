@@ -91,6 +91,7 @@ func loadAssets() map[string]staticAsset {
 var uiFuncs = template.FuncMap{
 	"asset": func(name string) string { return assets[name].url },
 	"join":  strings.Join,
+	"add":   func(a, b int) int { return a + b },
 	// pagerOf gives the pager partial the page (for messages) and the paging.
 	"pagerOf": func(p *page, pg Pager) pagerData { return pagerData{p, pg} },
 	// inputTime is a time as a datetime-local input holds it: Shanghai,

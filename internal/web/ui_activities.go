@@ -254,7 +254,8 @@ type findingsView struct {
 var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorded, compliance.RuleTooFewOfficers, compliance.RuleNoticeMissing,
 	compliance.RulePreservationOverdue, compliance.RuleDeviceCheckMissing, compliance.RuleDeviceCheckFailed, compliance.RuleUploadLate,
 	compliance.RuleOrphan, compliance.RuleOutsideActivity, compliance.RuleRemuxed, compliance.RuleCreationTimeMissing,
-	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift}
+	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift,
+	compliance.RuleSpliced, compliance.RuleTimestamps}
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.

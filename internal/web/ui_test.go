@@ -326,3 +326,30 @@ func TestCustodyLogPage(t *testing.T) {
 		t.Errorf("custody.csv: %d\n%s", w.Code, csv)
 	}
 }
+
+// R-ACT-8: a recording joined from pieces or with stalled timestamps says
+// so on its page, next to the other media facts.
+func TestRecordingPageTimelineSigns(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	var id int64
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, "u-station")
+		if err != nil {
+			return err
+		}
+		r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("spliced")), Size: 1, Filename: "spliced.mp4", Kind: evidence.KindVideo,
+			Media: []byte(`{"kind":"video","container":"mp4","splices":2,"stalled_samples":7,"prober":"mp4"}`)}, u.ID)
+		id = r.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := ts.page(t, evidence.RoleStation, "/recordings/"+strconv.FormatInt(id, 10)).Body.String()
+	for _, want := range []string{msg("zh", "rec.splices_n", 3), msg("zh", "rec.stalled_n", 7)} {
+		if !strings.Contains(body, want) {
+			t.Errorf("recording page lacks %q", want)
+		}
+	}
+}
