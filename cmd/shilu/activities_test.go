@@ -102,6 +102,14 @@ func TestActivityScenario(t *testing.T) {
 	}
 	idOf := func(i int) int64 { return ids[filepath.Base(files[i])] }
 
+	// R-ACT-8: before anyone links them, each ffmpeg-made clip is already
+	// flagged on what the file alone shows (the ingest's signs).
+	var unlinked findingsAnswer
+	api(t, "GET", srv.URL+"/api/v1/findings?rule=remuxed", leader, nil, &unlinked)
+	if n := unlinked.has("remuxed", evidence.FindingOpen); n != len(files) {
+		t.Errorf("%d remuxed findings after ingest, want one per clip (%d)", n, len(files))
+	}
+
 	create := func(body string) evidence.Activity {
 		t.Helper()
 		var a evidence.Activity

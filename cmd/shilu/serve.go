@@ -67,6 +67,7 @@ func (e *cmdEnv) serve(args []string) error {
 		NamePatterns: media.DefaultNamePatterns(),
 		Location:     loc,
 		Logger:       logger,
+		Archived:     web.RecordingArchived(a.db, logger),
 	}, a.db, a.blobs)
 	if err != nil {
 		return err

@@ -53,6 +53,10 @@ type Config struct {
 	// Clock is the server's clock, the reference device clocks are measured
 	// against at creation (R-DEV-2); nil means time.Now.
 	Clock func() time.Time
+	// Archived, if set, is called after a recording is catalogued, outside
+	// its transaction: work derived from the recording (the signs of
+	// editing) must never hold up or undo an ingest.
+	Archived func(ctx context.Context, rec evidence.Recording)
 }
 
 // Service is the upload endpoint and the pipeline behind it.
@@ -277,6 +281,9 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 	})
 	if err == nil {
 		s.cfg.Logger.Info("ingested", "recording", rec.ID, "digest", d.String(), "user", uploader)
+		if s.cfg.Archived != nil {
+			s.cfg.Archived(ctx, rec)
+		}
 	}
 	return rec, err
 }

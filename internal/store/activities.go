@@ -540,6 +540,32 @@ type StoredFinding struct {
 // new status; stored findings of the activity the rules no longer produce
 // are marked resolved (kept as history), and come back if they fire again.
 func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.Finding) error {
+	keys, err := tx.upsertFindings(ctx, fs)
+	if err != nil {
+		return err
+	}
+	if err := tx.resolveFindings(ctx, `COALESCE(activity_id, 0) = ?`, activityID, keys); err != nil {
+		return fmt.Errorf("store: resolve findings of activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
+// SyncRecordingFindings does for the findings about one recording alone —
+// tied to no activity, the recording first in their recording_ids — what
+// SyncFindings does for an activity's.
+func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs []evidence.Finding) error {
+	keys, err := tx.upsertFindings(ctx, fs)
+	if err != nil {
+		return err
+	}
+	if err := tx.resolveFindings(ctx, `activity_id IS NULL AND json_extract(recording_ids, '$[0]') = ?`, recordingID, keys); err != nil {
+		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
+	}
+	return nil
+}
+
+// upsertFindings stores fs by Key and returns the keys.
+func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any, error) {
 	keys := make([]any, 0, len(fs))
 	for _, f := range fs {
 		ids, _ := json.Marshal(f.RecordingIDs)
@@ -567,24 +593,28 @@ func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.
 				string(status), string(f.Severity), micros(tx.now), f.Key)
 		}
 		if err != nil {
-			return fmt.Errorf("store: sync finding %s: %w", f.Key, err)
+			return nil, fmt.Errorf("store: sync finding %s: %w", f.Key, err)
 		}
 		keys = append(keys, f.Key)
 	}
-	q := `UPDATE findings SET resolved_at = ? WHERE COALESCE(activity_id, 0) = ? AND resolved_at IS NULL`
-	args := []any{micros(tx.now), activityID}
-	if len(keys) > 0 {
-		q += ` AND key NOT IN (` + placeholders(len(keys)) + `)`
-		args = append(args, keys...)
+	return keys, nil
+}
+
+// resolveFindings marks resolved the unresolved findings matching
+// where(arg) whose key is not in keep.
+func (tx *Tx) resolveFindings(ctx context.Context, where string, arg any, keep []any) error {
+	q := `UPDATE findings SET resolved_at = ? WHERE ` + where + ` AND resolved_at IS NULL`
+	args := []any{micros(tx.now), arg}
+	if len(keep) > 0 {
+		q += ` AND key NOT IN (` + placeholders(len(keep)) + `)`
+		args = append(args, keep...)
 	}
-	if err := tx.exec(ctx, q, args...); err != nil {
-		return fmt.Errorf("store: resolve findings of activity %d: %w", activityID, err)
-	}
-	return nil
+	return tx.exec(ctx, q, args...)
 }
 
 // FindingFilter selects findings; zero fields do not filter. From and To
-// bound the arrival of the finding's activity.
+// bound the arrival of the finding's activity, or, for a finding tied to
+// no activity, when it was first seen.
 type FindingFilter struct {
 	Status     evidence.FindingStatus
 	Officer    string
@@ -615,10 +645,10 @@ func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, e
 		add("f.activity_id = ?", f.ActivityID)
 	}
 	if !f.From.IsZero() {
-		add("a.arrival >= ?", micros(f.From))
+		add("COALESCE(a.arrival, f.first_seen) >= ?", micros(f.From))
 	}
 	if !f.To.IsZero() {
-		add("a.arrival < ?", micros(f.To))
+		add("COALESCE(a.arrival, f.first_seen) < ?", micros(f.To))
 	}
 	if !f.Resolved {
 		where = append(where, "f.resolved_at IS NULL")
@@ -628,7 +658,7 @@ func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, e
 
 func (tx *Tx) scanFindings(ctx context.Context, where string, args ...any) ([]StoredFinding, error) {
 	rows, err := tx.query(ctx, `SELECT `+findingCols+` FROM findings f LEFT JOIN activities a ON a.id = f.activity_id WHERE `+where+
-		` ORDER BY a.arrival DESC, f.id LIMIT 2000`, args...)
+		` ORDER BY COALESCE(a.arrival, f.first_seen) DESC, f.id LIMIT 2000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings: %w", err)
 	}

@@ -452,6 +452,11 @@ func (s *Server) linkRecordings(w http.ResponseWriter, r *http.Request) error {
 		for _, rec := range recs {
 			all = append(all, rec.ID)
 		}
+		for _, rid := range linked {
+			if err := checkRecording(ctx, tx, rid); err != nil {
+				return err
+			}
+		}
 		return reevaluate(ctx, tx, id)
 	})
 	if err != nil {
@@ -479,6 +484,9 @@ func (s *Server) unlinkRecording(w http.ResponseWriter, r *http.Request) error {
 		_, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.unlink", Object: objRecording(rid), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"activity": strconv.FormatInt(id, 10), "request_id": requestID(ctx)}})
 		if err != nil {
+			return err
+		}
+		if err := checkRecording(ctx, tx, rid); err != nil {
 			return err
 		}
 		return reevaluate(ctx, tx, id)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/media"
 	"shilu/internal/store"
 )
 
@@ -44,6 +46,42 @@ func reevaluate(ctx context.Context, tx *store.Tx, id int64) error {
 		next = &t
 	}
 	return tx.PutEvaluation(ctx, a.ID, a.Arrival, next, rec)
+}
+
+// checkRecording records the signs of editing found in a recording linked
+// to no activity (R-ACT-8): what the file alone shows — re-muxing,
+// creation times, splices, stalled timestamps, size, clock drift — so that
+// an edited file nobody links is not missed. Once linked, its activity's
+// evaluation judges it (with the activity's times too), and the findings
+// made here are resolved; unlinked again, they come back.
+func checkRecording(ctx context.Context, tx *store.Tx, id int64) error {
+	rec, err := tx.Recording(ctx, id)
+	if err != nil {
+		return err
+	}
+	var fs []evidence.Finding
+	if rec.Links == 0 {
+		var facts media.Facts
+		if len(rec.Media) > 0 {
+			if err := json.Unmarshal(rec.Media, &facts); err != nil {
+				facts = media.Facts{} // unreadable facts are the probe's problem, shown as probe_error
+			}
+		}
+		fs = compliance.Signs(rec, facts, nil, nil, complianceParams())
+	}
+	return tx.SyncRecordingFindings(ctx, id, fs)
+}
+
+// RecordingArchived returns the hook ingest calls after cataloguing a
+// recording (ingest.Config.Archived): it checks the recording's signs in a
+// transaction of its own. A failure is logged, never passed on: the
+// recording is archived whatever its signs.
+func RecordingArchived(db *store.DB, log *slog.Logger) func(context.Context, evidence.Recording) {
+	return func(ctx context.Context, rec evidence.Recording) {
+		if err := db.Update(ctx, func(tx *store.Tx) error { return checkRecording(ctx, tx, rec.ID) }); err != nil {
+			log.Error("signs of editing", "recording", rec.ID, "err", err)
+		}
+	}
 }
 
 // reevaluateChecked re-evaluates, after device check c was filed with

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -249,4 +251,69 @@ func BenchmarkDashboard(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(200*time.Millisecond), "budget-ratio")
 	})
+}
+
+// R-ACT-8: a recording nobody links is still judged on what the file alone
+// shows: the ingest hook records its signs, tied to no activity; linking
+// hands it to its activity's evaluation, unlinking gives it back.
+func TestSignsOfUnlinkedRecordings(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	start, end := arr, arr.Add(time.Hour)
+	var rec evidence.Recording
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, "u-station")
+		if err != nil {
+			return err
+		}
+		rec, err = tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("remuxed")), Size: 1, Filename: "DSJ0A12_000123_20261126090000_0001.MP4",
+			Kind: evidence.KindVideo, Officer: "000123", Device: "DSJ0A12", RecordedStart: &start, RecordedEnd: &end,
+			Media: []byte(`{"kind":"video","container":"mp4","encoder":"Lavf61.7.100","created_at":"2026-11-26T01:00:00Z","prober":"mp4"}`)}, u.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	RecordingArchived(ts.cfg.DB, slog.Default())(ctx, rec)
+	remuxed := func(query string) []string {
+		var l findingList
+		if code := ts.call(t, "GET", "/api/v1/findings?rule=remuxed&"+query, evidence.RoleLeader, "", &l); code != 200 {
+			t.Fatalf("findings: %d", code)
+		}
+		var out []string
+		for _, f := range l.Findings {
+			state := "live"
+			if f.ResolvedAt != nil {
+				state = "resolved"
+			}
+			out = append(out, fmt.Sprintf("a%d/%s/%s", f.ActivityID, f.Status, state))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := strings.Join(remuxed(""), " "); got != "a0/open/live" {
+		t.Fatalf("after ingest: %q, want one open remuxed finding tied to no activity", got)
+	}
+
+	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"丰南区某药房"},"officers":["000123","000124"],"arrival":%q,"end":%q}`, rfc(arr), rfc(end))
+	var act evidence.Activity
+	if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, &act); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	path := fmt.Sprintf("/api/v1/activities/%d/recordings", act.ID)
+	if code := ts.call(t, "POST", path, evidence.RoleOfficer, fmt.Sprintf(`{"recording_ids":[%d]}`, rec.ID), nil); code != 200 {
+		t.Fatalf("link: %d", code)
+	}
+	want := fmt.Sprintf("a0/open/resolved a%d/open/live", act.ID)
+	if got := strings.Join(remuxed("resolved=1"), " "); got != want {
+		t.Errorf("after linking: %q, want %q", got, want)
+	}
+	if code := ts.call(t, "DELETE", fmt.Sprintf("%s/%d", path, rec.ID), evidence.RoleOfficer, "", nil); code != 204 {
+		t.Fatalf("unlink: %d", code)
+	}
+	want = fmt.Sprintf("a0/open/live a%d/open/resolved", act.ID)
+	if got := strings.Join(remuxed("resolved=1"), " "); got != want {
+		t.Errorf("after unlinking: %q, want %q", got, want)
+	}
 }

@@ -302,7 +302,11 @@ func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		// The officer and device decide whose coverage a recording is.
+		// The officer and device decide whose coverage a recording is, and
+		// whom its own findings name.
+		if err := checkRecording(ctx, tx, id); err != nil {
+			return err
+		}
 		acts, err := tx.ActivitiesOfRecording(ctx, id)
 		if err != nil {
 			return err
