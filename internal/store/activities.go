@@ -623,13 +623,14 @@ type FindingFilter struct {
 	From, To   time.Time
 	// Resolved includes findings whose rule no longer fires.
 	Resolved bool
+	// Limit caps the answer (0 means 2000); Offset skips rows, for paging.
+	Limit, Offset int
 }
 
 const findingCols = `f.id, f.key, f.rule, f.article, f.officer, COALESCE(f.activity_id, 0), f.recording_ids, f.evidence, f.status, f.severity,
 	f.first_seen, f.last_seen, f.resolved_at, f.accepted_by, f.accepted_at`
 
-// Findings lists findings, newest activity first (at most 2000).
-func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, error) {
+func (f FindingFilter) where() (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
 	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
 	if f.Status != "" {
@@ -653,12 +654,32 @@ func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, e
 	if !f.Resolved {
 		where = append(where, "f.resolved_at IS NULL")
 	}
-	return tx.scanFindings(ctx, strings.Join(where, " AND "), args...)
+	return strings.Join(where, " AND "), args
+}
+
+// Findings lists findings, newest activity first: Limit of them (0 means
+// 2000) from Offset on.
+func (tx *Tx) Findings(ctx context.Context, f FindingFilter) ([]StoredFinding, error) {
+	where, args := f.where()
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 2000
+	}
+	return tx.scanFindings(ctx, where+` ORDER BY COALESCE(a.arrival, f.first_seen) DESC, f.id LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+}
+
+// CountFindings counts the findings f selects, ignoring Limit and Offset.
+func (tx *Tx) CountFindings(ctx context.Context, f FindingFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM findings f LEFT JOIN activities a ON a.id = f.activity_id WHERE `+where, args...); err != nil {
+		return 0, fmt.Errorf("store: count findings: %w", err)
+	}
+	return n, nil
 }
 
 func (tx *Tx) scanFindings(ctx context.Context, where string, args ...any) ([]StoredFinding, error) {
-	rows, err := tx.query(ctx, `SELECT `+findingCols+` FROM findings f LEFT JOIN activities a ON a.id = f.activity_id WHERE `+where+
-		` ORDER BY COALESCE(a.arrival, f.first_seen) DESC, f.id LIMIT 2000`, args...)
+	rows, err := tx.query(ctx, `SELECT `+findingCols+` FROM findings f LEFT JOIN activities a ON a.id = f.activity_id WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,43 @@ func TestEvaluations(t *testing.T) {
 		}
 		if orphans, err = tx.OrphansBetween(ctx, f.act.Arrival, f.act.Arrival.Add(time.Hour)); err != nil || len(orphans) != 5 {
 			t.Errorf("after the unlink: %d orphans (%v), want 5", len(orphans), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Findings page by Limit and Offset; the count is the whole selection.
+func TestFindingsPaged(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	f := newActivityFixture(t, db)
+	err := db.Update(ctx, func(tx *Tx) error {
+		var fs []evidence.Finding
+		for _, k := range []string{"a", "b", "c"} {
+			fs = append(fs, evidence.Finding{Key: k, Rule: "coverage_gap", Article: "Art. 11", ActivityID: f.act.ID, Evidence: k,
+				Status: evidence.FindingOpen, Severity: evidence.SeverityWarning})
+		}
+		if err := tx.SyncFindings(ctx, f.act.ID, fs); err != nil {
+			return err
+		}
+		var keys []string
+		for _, page := range []FindingFilter{{Limit: 2}, {Limit: 2, Offset: 2}} {
+			list, err := tx.Findings(ctx, page)
+			if err != nil {
+				return err
+			}
+			for _, sf := range list {
+				keys = append(keys, sf.Key)
+			}
+			if n, err := tx.CountFindings(ctx, page); err != nil || n != 3 {
+				t.Errorf("count %d (%v), want 3", n, err)
+			}
+		}
+		if strings.Join(keys, "") != "abc" {
+			t.Errorf("two pages gave %v, want a, b, c once each", keys)
 		}
 		return nil
 	})

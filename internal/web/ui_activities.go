@@ -248,6 +248,7 @@ type findingsView struct {
 	Status, Rule, Officer, From, To string
 	Rules                           []string
 	Findings                        []store.StoredFinding
+	Pager
 }
 
 // findingRules lists the rules in the order the filter offers them.
@@ -276,9 +277,15 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.From, f.To = from, to
+	page, offset := pageOf(r)
+	f.Limit, f.Offset = pageSize, offset
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		v.Findings, err = tx.Findings(ctx, f)
+		if v.Findings, err = tx.Findings(ctx, f); err != nil {
+			return err
+		}
+		total, err := tx.CountFindings(ctx, f)
+		v.Pager = newPager(r, []string{"status", "rule", "officer", "from", "to"}, page, total, len(v.Findings))
 		return err
 	})
 	if err != nil {
