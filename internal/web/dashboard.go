@@ -259,18 +259,14 @@ func withUsage(rows []compliance.SummaryRow, use map[string]usage) []dashboardRo
 	return out
 }
 
-// dashboardRows are the dashboard's rows for [from, to) grouped by by, and
-// the labels of the accountKey groups.
-func (s *Server) dashboardRows(ctx context.Context, from, to time.Time, by compliance.GroupBy) ([]dashboardRow, map[string]string, error) {
-	rows, err := s.complianceSummary(ctx, from, to, by)
-	if err != nil {
-		return nil, nil, err
-	}
+// dashboardRows are the dashboard's rows of d for [from, to) grouped by
+// by, and the labels of the accountKey groups.
+func (s *Server) dashboardRows(ctx context.Context, d complianceData, from, to time.Time, by compliance.GroupBy) ([]dashboardRow, map[string]string, error) {
 	use, labels, err := s.usageStats(ctx, from, to, by)
 	if err != nil {
 		return nil, nil, err
 	}
-	return withUsage(rows, use), labels, nil
+	return withUsage(d.summary(by), use), labels, nil
 }
 
 // dashboardQuery is what the page and the CSV were asked for.
@@ -320,7 +316,11 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		return d, err
 	}
 	ctx := r.Context()
-	if d.Rows, d.Accounts, err = s.dashboardRows(ctx, q.From, q.To, q.By); err != nil {
+	data, err := s.loadCompliance(ctx, q.From, q.To)
+	if err != nil {
+		return d, err
+	}
+	if d.Rows, d.Accounts, err = s.dashboardRows(ctx, data, q.From, q.To, q.By); err != nil {
 		return d, err
 	}
 	d.Totals, d.Overall = totals(d.Rows), totals(d.Rows)
@@ -328,10 +328,7 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		// An activity of two officers is two rows' worth by officer; the
 		// summary cards count it once, from a period grouping. Views and
 		// exports are in one group each, so their totals are already whole.
-		byMonth, err := s.complianceSummary(ctx, q.From, q.To, compliance.ByMonth)
-		if err != nil {
-			return d, err
-		}
+		byMonth := data.summary(compliance.ByMonth)
 		months := make([]dashboardRow, len(byMonth))
 		for i, r := range byMonth {
 			months[i].SummaryRow = r
@@ -688,7 +685,11 @@ func (s *Server) complianceSummaryAPI(w http.ResponseWriter, r *http.Request) er
 	if !from.Before(to) {
 		return evidence.Errorf(evidence.EInvalid, "to: want a time after from")
 	}
-	rows, _, err := s.dashboardRows(r.Context(), from, to, by)
+	data, err := s.loadCompliance(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	rows, _, err := s.dashboardRows(r.Context(), data, from, to, by)
 	if err != nil {
 		return err
 	}

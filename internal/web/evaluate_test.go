@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
@@ -132,12 +134,12 @@ func TestEvaluatorFollowsDeadlines(t *testing.T) {
 	}
 }
 
-// BenchmarkDashboard is the dashboard's query through the store over 10 000
-// activities with 100 000 recordings (issue 4: under 200 ms):
-// Stored reads the kept evaluations, findings and orphans and aggregates
-// them; FromScratch, the baseline in the same run, runs the rules over
-// every activity as the first version did. budget-ratio is the time per
-// op over the 200 ms budget.
+// BenchmarkDashboard is the dashboard over 10 000 activities with 100 000
+// recordings (issue 4: under 200 ms): Page is the whole page as a leader
+// gets it; Stored is the query alone, reading the kept evaluations,
+// findings and orphans and aggregating them; FromScratch, the baseline in
+// the same run, runs the rules over every activity as the first version
+// did. budget-ratio is the time per op over the 200 ms budget.
 func BenchmarkDashboard(b *testing.B) {
 	if os.Getenv("SHILU_BENCH") == "" {
 		b.Skip("set SHILU_BENCH=1 (make bench): seeding 100 000 recordings takes a while")
@@ -148,9 +150,19 @@ func BenchmarkDashboard(b *testing.B) {
 	db, _ := storetest.OpenClock(b, clock.now)
 	s := New(Config{DB: db})
 	const nActs, perAct, nOfficers, nOrphans = 10_000, 10, 200, 5_000
+	var leaderToken string
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.CreateUser(ctx, "seed", evidence.RoleOfficer, "")
 		if err != nil {
+			return err
+		}
+		leader, err := tx.CreateUser(ctx, "leader", evidence.RoleLeader, "")
+		if err != nil {
+			return err
+		}
+		var th []byte
+		leaderToken, th = auth.NewToken()
+		if err := tx.CreateToken(ctx, leader.ID, th, "bench"); err != nil {
 			return err
 		}
 		n := 0
@@ -211,6 +223,21 @@ func BenchmarkDashboard(b *testing.B) {
 		float64(time.Since(t0).Milliseconds())/nActs)
 	from, to := start.AddDate(0, -1, 0), start.AddDate(1, 0, 0)
 
+	// Page is what a leader waits for: GET /dashboard by officer over the
+	// year, rows, cards, charts and all, rendered.
+	b.Run("Page", func(b *testing.B) {
+		url := fmt.Sprintf("/dashboard?by=officer&from=%s&to=%s", from.In(shanghai).Format("2006-01-02"), to.In(shanghai).AddDate(0, 0, -1).Format("2006-01-02"))
+		for b.Loop() {
+			req := httptest.NewRequest("GET", url, nil)
+			req.Header.Set("Authorization", "Bearer "+leaderToken)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			if w.Code != 200 {
+				b.Fatalf("dashboard: %d %s", w.Code, w.Body.String())
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(200*time.Millisecond), "budget-ratio")
+	})
 	b.Run("Stored", func(b *testing.B) {
 		var rows []compliance.SummaryRow
 		for b.Loop() {
