@@ -72,17 +72,7 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 		}
 		return r
 	}
-	period := func(t time.Time) string {
-		t = t.In(loc)
-		switch opt.By {
-		case ByWeek:
-			y, w := t.ISOWeek()
-			return fmt.Sprintf("%04d-W%02d", y, w)
-		case ByMonth:
-			return t.Format("2006-01")
-		}
-		return t.Format("2006-01-02")
-	}
+	period := func(t time.Time) string { return PeriodKey(opt.By, t.In(loc)) }
 
 	var keys []string
 	for i := range evals {
@@ -176,7 +166,7 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 	out := make([]SummaryRow, 0, len(rows))
 	for _, r := range rows {
 		r.RecordingRate = ratio(r.Recorded+r.Exempted, r.Activities)
-		r.Coverage = ratio64(r.CoveredMS, r.RequiredMS)
+		r.Coverage = Rate(r.CoveredMS, r.RequiredMS)
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(x, y SummaryRow) int {
@@ -191,9 +181,26 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 	return out
 }
 
-func ratio(n, d int) float64 { return ratio64(int64(n), int64(d)) }
+// PeriodKey is the key of the local day ("2006-01-02"), ISO week
+// ("2006-W02") or month ("2006-01") of t, already in the local zone; by any
+// other grouping, the day. Summary keys its period rows so, and whatever
+// else is counted per period (views, exports) must match them.
+func PeriodKey(by GroupBy, t time.Time) string {
+	switch by {
+	case ByWeek:
+		y, w := t.ISOWeek()
+		return fmt.Sprintf("%04d-W%02d", y, w)
+	case ByMonth:
+		return t.Format("2006-01")
+	}
+	return t.Format("2006-01-02")
+}
 
-func ratio64(n, d int64) float64 {
+func ratio(n, d int) float64 { return Rate(int64(n), int64(d)) }
+
+// Rate is n/d in percent rounded to 0.1, as the rows' rates are; 0 when d
+// is 0. Totals over rows use it on the summed counts.
+func Rate(n, d int64) float64 {
 	if d == 0 {
 		return 0
 	}

@@ -109,18 +109,9 @@ func totals(rows []dashboardRow) dashboardRow {
 		t.Findings += r.Findings
 		t.OpenFindings += r.OpenFindings
 	}
-	t.RecordingRate = percent(int64(t.Recorded+t.Exempted), int64(t.Activities))
-	t.Coverage = percent(t.CoveredMS, t.RequiredMS)
+	t.RecordingRate = compliance.Rate(int64(t.Recorded+t.Exempted), int64(t.Activities))
+	t.Coverage = compliance.Rate(t.CoveredMS, t.RequiredMS)
 	return t
-}
-
-// percent is n/d in percent rounded to 0.1, as compliance.Summary rounds
-// the rows; 0 when d is 0.
-func percent(n, d int64) float64 {
-	if d == 0 {
-		return 0
-	}
-	return math.Round(float64(n)/float64(d)*1000) / 10
 }
 
 // exportActions are the custody-log actions that hand data out of the
@@ -157,19 +148,6 @@ type usage struct {
 // and export most, so each gets a row of their own rather than being left
 // out or lumped together.
 func accountKey(name string) string { return "@" + name }
-
-// periodKey is the day, ISO week or month of t (already in the local zone)
-// keyed as compliance.Summary keys them.
-func periodKey(by compliance.GroupBy, t time.Time) string {
-	switch by {
-	case compliance.ByWeek:
-		y, w := t.ISOWeek()
-		return fmt.Sprintf("%04d-W%02d", y, w)
-	case compliance.ByMonth:
-		return t.Format("2006-01")
-	}
-	return t.Format("2006-01-02")
-}
 
 // usageStats counts, per group of by, the viewings that started in
 // [from, to) and the exports made then: by officer under the viewer's or
@@ -215,7 +193,7 @@ func (s *Server) usageStats(ctx context.Context, from, to time.Time, by complian
 		case compliance.ByDepartment:
 			return u.Department
 		}
-		return periodKey(by, t.In(loc))
+		return compliance.PeriodKey(by, t.In(loc))
 	}
 	for _, v := range views {
 		k := key(byID[v.UserID], v.StartedAt)
@@ -601,7 +579,7 @@ func shortPeriod(by compliance.GroupBy, key string) string {
 func periods(by compliance.GroupBy, from, to time.Time) []string {
 	var out []string
 	for t := from.In(shanghai); t.Before(to) && len(out) < 3700; t = t.AddDate(0, 0, 1) {
-		k := periodKey(by, t)
+		k := compliance.PeriodKey(by, t)
 		if len(out) == 0 || out[len(out)-1] != k {
 			out = append(out, k)
 		}

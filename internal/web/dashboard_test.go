@@ -525,8 +525,8 @@ func TestTotalsAndStatus(t *testing.T) {
 	if z := totals(nil); z != (dashboardRow{}) {
 		t.Errorf("totals of nothing: %+v", z)
 	}
-	if p := percent(2, 3); p != 66.7 {
-		t.Errorf("percent(2, 3) = %v", p)
+	if p := compliance.Rate(2, 3); p != 66.7 {
+		t.Errorf("Rate(2, 3) = %v", p)
 	}
 	for _, c := range []struct {
 		v       float64
