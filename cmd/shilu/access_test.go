@@ -60,7 +60,7 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 		if code := play(legal); code != 206 {
 			t.Fatalf("range request: %d", code)
 		}
-		if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/grants/%d/revoke", srv.URL, g), custodian, nil, "", nil); resp.StatusCode != 200 {
+		if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/grants/%d/revoke", srv.URL, g), custodian, nil, `{"reason":"案件已移送，无需继续查阅"}`, nil); resp.StatusCode != 200 {
 			t.Fatalf("revoke: %d %s", resp.StatusCode, b)
 		}
 		if code := play(legal); code != 403 {

@@ -97,6 +97,20 @@ func (r *AccessRequest) Decide(approve bool, by User, comment string, now time.T
 	return nil
 }
 
+// Withdraw closes a pending request at its requester's wish. Only the
+// requester may withdraw: a leader who does not want it rejects it, with a
+// comment, so that the refusal is on record as the leader's.
+func (r *AccessRequest) Withdraw(by User, now time.Time) error {
+	if by.ID != r.RequesterID {
+		return Errorf(EForbidden, "only the requester withdraws request %d", r.ID)
+	}
+	if r.Status != RequestPending {
+		return Errorf(EConflict, "request %d is %s, not pending", r.ID, r.Status)
+	}
+	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = RequestWithdrawn, by.Name, &now, ""
+	return nil
+}
+
 // Grant is a time-limited permission, created by an approval, for one user
 // to play and download the recordings of one request.
 type Grant struct {

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
@@ -22,6 +25,7 @@ var accessRoutes = []route{
 	{"GET", "/api/v1/access-requests/{id}", evidence.PermAccessRequest, (*Server).getAccessRequest},
 	{"POST", "/api/v1/access-requests/{id}/approve", evidence.PermAccessApprove, (*Server).approveAccessRequest},
 	{"POST", "/api/v1/access-requests/{id}/reject", evidence.PermAccessApprove, (*Server).rejectAccessRequest},
+	{"POST", "/api/v1/access-requests/{id}/withdraw", evidence.PermAccessRequest, (*Server).withdrawAccessRequest},
 	{"GET", "/api/v1/grants", evidence.PermAccessRequest, (*Server).listGrants},
 	{"POST", "/api/v1/grants/{id}/revoke", evidence.PermGrantRevoke, (*Server).revokeGrant},
 	{"GET", "/api/v1/register", evidence.PermRegisterRead, (*Server).register},
@@ -263,6 +267,42 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	return writeJSON(w, http.StatusOK, req)
 }
 
+// withdrawAccessRequest lets the requester take back a request no leader
+// has decided yet; like the request, the withdrawal is an entry on the
+// custody trail of every recording it named.
+func (s *Server) withdrawAccessRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, ctx := userOf(r), r.Context()
+	var req evidence.AccessRequest
+	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		if req, err = tx.AccessRequest(ctx, id); err != nil {
+			return err
+		}
+		// Only one's own requests can be withdrawn; anyone else's is not
+		// found, as it is not the caller's to act on (and its existence is
+		// none of an officer's business).
+		if req.RequesterID != u.ID {
+			return evidence.Errorf(evidence.ENotFound, "you have no access request %d", id)
+		}
+		if err := req.Withdraw(u, tx.Now()); err != nil {
+			return err
+		}
+		// Stored like a decision: who closed the request and when; a
+		// withdrawal never creates a grant.
+		if req, err = tx.DecideAccessRequest(ctx, req, u.ID); err != nil {
+			return err
+		}
+		return s.auditRequest(ctx, tx, u.Name, "access.withdraw", req, nil)
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, req)
+}
+
 // listGrants shows the caller's grants; custodians, leaders and the
 // security administrator (who may revoke) see all.
 func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) error {
@@ -289,12 +329,28 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"grants": list})
 }
 
+type revokeBody struct {
+	Reason string `json:"reason"`
+}
+
 // revokeGrant ends a grant at once: the next range request of an open
-// playback is refused.
+// playback is refused. The reason is required: ending someone's approved
+// viewing is a decision on evidence access (Art. 16) and the custody trail
+// must say why, as it says why the viewing was asked for.
 func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
+	}
+	var b revokeBody
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &b); err != nil {
+			return err
+		}
+	}
+	b.Reason = strings.TrimSpace(b.Reason)
+	if n := utf8.RuneCountInString(b.Reason); n < 2 || n > 500 || !utf8.ValidString(b.Reason) || strings.ContainsFunc(b.Reason, unicode.IsControl) {
+		return evidence.Errorf(evidence.EInvalid, "reason: say why the grant ends, in 2 to 500 characters on one line")
 	}
 	u, ctx := userOf(r), r.Context()
 	var g evidence.Grant
@@ -304,7 +360,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, rid := range g.RecordingIDs {
 			if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "grant.revoke", Object: objRecording(rid), Outcome: audit.OutcomeOK,
-				Details: map[string]string{"grant": strconv.FormatInt(g.ID, 10), "grantee": g.Grantee, "request_id": requestID(ctx)}}); err != nil {
+				Details: map[string]string{"grant": strconv.FormatInt(g.ID, 10), "grantee": g.Grantee, "reason": b.Reason, "request_id": requestID(ctx)}}); err != nil {
 				return err
 			}
 		}

@@ -319,7 +319,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) error {
 	now := time.Now().In(shanghai)
 	v.DefaultBeg, v.DefaultEnd = now.Format("2006-01-02T15:04"), now.AddDate(0, 0, 7).Format("2006-01-02T15:04")
 	p := newPage(w, r, "/requests", "menu.access", "menu.my_requests")
-	p.Data = v
+	p.Data, p.Scripts = v, []string{"revoke.js"}
 	return s.render(w, http.StatusOK, "requests", p)
 }
 
@@ -392,6 +392,119 @@ func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(w, r, "/grants", "menu.access", "menu.grants")
 	p.Data = v
 	return s.render(w, http.StatusOK, "grants", p)
+}
+
+// grantAdminRow is one grant of the grants overview with what its request
+// said and who approved it; State is live, upcoming, expired or revoked.
+type grantAdminRow struct {
+	evidence.Grant
+	Purpose  evidence.Purpose
+	Reason   string
+	Approver string
+	State    string
+}
+
+// Revocable reports whether the grant can still be ended: it is neither
+// revoked nor over (a grant that has not started yet can be ended too).
+func (g grantAdminRow) Revocable() bool { return g.State == "live" || g.State == "upcoming" }
+
+// grantsAdminView is the data of the grants overview (授权管理).
+type grantsAdminView struct {
+	Grantee, Recording, Purpose, State string // the search
+	Rows                               []grantAdminRow
+	Names                              map[int64]string
+	Pager                              Pager
+}
+
+// grantsAdminPage is the grants overview (授权管理) for those who may end
+// grants: the custodian, leaders and the security administrator. It lives
+// under 查阅管理 beside the requests and approvals, rather than on the
+// approvals page, because the custodian and the security administrator
+// revoke too and decide nothing. It shows what GET /api/v1/grants shows
+// them, all grants, and by default those still in force (?state=ended,
+// ?state=all), searchable by grantee, recording and purpose.
+func (s *Server) grantsAdminPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := grantsAdminView{Grantee: strings.TrimSpace(q.Get("grantee")), Recording: strings.TrimSpace(q.Get("recording")), Purpose: q.Get("purpose"), State: q.Get("state")}
+	if v.State != "ended" && v.State != "all" {
+		v.State = "active"
+	}
+	var recID int64
+	if v.Recording != "" {
+		n, err := strconv.ParseInt(strings.TrimPrefix(v.Recording, "#"), 10, 64)
+		if err != nil || n <= 0 {
+			return evidence.Errorf(evidence.EInvalid, "recording: want a recording number")
+		}
+		recID = n
+	}
+	page, offset := pageOf(r)
+	ctx := r.Context()
+	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		grants, err := tx.Grants(ctx, 0)
+		if err != nil {
+			return err
+		}
+		// The approved requests in one query; a grant whose request is
+		// older than that list reaches is looked up on its own.
+		reqs, err := tx.AccessRequests(ctx, store.AccessRequestFilter{Status: evidence.RequestApproved})
+		if err != nil {
+			return err
+		}
+		byID := make(map[int64]evidence.AccessRequest, len(reqs))
+		for _, req := range reqs {
+			byID[req.ID] = req
+		}
+		now := tx.Now()
+		var rows []grantAdminRow
+		for _, g := range grants {
+			row := grantAdminRow{Grant: g}
+			switch {
+			case g.RevokedAt != nil:
+				row.State = "revoked"
+			case !now.Before(g.Until):
+				row.State = "expired"
+			case now.Before(g.From):
+				row.State = "upcoming"
+			default:
+				row.State = "live"
+			}
+			if v.State == "active" && !row.Revocable() || v.State == "ended" && row.Revocable() {
+				continue
+			}
+			if v.Grantee != "" && !strings.Contains(strings.ToLower(g.Grantee), strings.ToLower(v.Grantee)) {
+				continue
+			}
+			if recID != 0 && !slices.Contains(g.RecordingIDs, recID) {
+				continue
+			}
+			req, ok := byID[g.RequestID]
+			if !ok {
+				if req, err = tx.AccessRequest(ctx, g.RequestID); err != nil {
+					return err
+				}
+			}
+			if v.Purpose != "" && string(req.Purpose) != v.Purpose {
+				continue
+			}
+			row.Purpose, row.Reason, row.Approver = req.Purpose, req.Reason, req.DecidedBy
+			rows = append(rows, row)
+		}
+		total := len(rows)
+		v.Rows = rows[min(offset, total):min(offset+pageSize, total)]
+		v.Pager = newPager(r, []string{"grantee", "recording", "purpose", "state"}, page, total, len(v.Rows))
+		var ids []int64
+		for _, row := range v.Rows {
+			ids = append(ids, row.RecordingIDs...)
+		}
+		v.Names, err = recordingNames(ctx, tx, ids)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p := newPage(w, r, "/grants/all", "menu.access", "rv.menu")
+	p.Data, p.Scripts = v, []string{"revoke.js"}
+	return s.render(w, http.StatusOK, "grants_all", p)
 }
 
 // registerView is the data of the register of viewings.
