@@ -105,8 +105,8 @@ func (s *Server) createAccessRequest(w http.ResponseWriter, r *http.Request) err
 		if err := req.Validate(tx.Now()); err != nil {
 			return err
 		}
-		if printable(req.Reason) != req.Reason {
-			return evidence.Errorf(evidence.EInvalid, "reason: no control characters")
+		if err := plainText("reason", req.Reason, 4000); err != nil {
+			return err
 		}
 		var err error
 		if req, err = tx.CreateAccessRequest(ctx, req); err != nil {
@@ -233,8 +233,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 			return err
 		}
 	}
-	if printable(b.Comment) != b.Comment || len(b.Comment) > 2000 {
-		return evidence.Errorf(evidence.EInvalid, "comment: at most 2000 printable characters")
+	if err := plainText("comment", b.Comment, 2000); err != nil {
+		return err
 	}
 	u, ctx := userOf(r), r.Context()
 	var req evidence.AccessRequest

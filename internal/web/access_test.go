@@ -76,3 +76,25 @@ func TestAccessRequestForActivity(t *testing.T) {
 		})
 	}
 }
+
+// R-VIEW-1: the reason of a request and the leader's comment are prose: a
+// paragraph of Chinese (far over 128 bytes) is taken whole, control
+// characters are refused.
+func TestRequestReasonAndCommentLength(t *testing.T) {
+	ts := newTestServer(t)
+	until := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	long := strings.Repeat("核对现场检查录像，制作询问笔录。", 10) // 480 bytes
+	var req evidence.AccessRequest
+	body := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"case_work","reason":%q,"until":%q}`, ts.recID, long, until)
+	if code := ts.call(t, "POST", "/api/v1/access-requests", evidence.RoleOfficer, body, &req); code != 201 || req.Reason != long {
+		t.Fatalf("a long reason: %d, reason kept %v", code, req.Reason == long)
+	}
+	bad := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"case_work","reason":"a\u001bb","until":%q}`, ts.recID, until)
+	if code := ts.call(t, "POST", "/api/v1/access-requests", evidence.RoleOfficer, bad, nil); code != 400 {
+		t.Errorf("a reason with a control character: %d, want 400", code)
+	}
+	comment := fmt.Sprintf(`{"comment":%q}`, strings.Repeat("同意，限办案使用。", 12))
+	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/access-requests/%d/approve", req.ID), evidence.RoleLeader, comment, nil); code != 200 {
+		t.Errorf("a long comment: %d, want 200", code)
+	}
+}
