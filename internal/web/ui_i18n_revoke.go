@@ -6,6 +6,7 @@ func init() {
 	addMessages(map[string]map[string]string{
 		"zh": {
 			"rv.menu":                "授权管理",
+			"rv.of_recording":        "本记录的授权",
 			"rv.grantee_ph":          "用户名",
 			"rv.recording":           "记录编号",
 			"rv.recording_ph":        "如 12",
@@ -34,6 +35,7 @@ func init() {
 		},
 		"en": {
 			"rv.menu":                "Grant management",
+			"rv.of_recording":        "Grants of this recording",
 			"rv.grantee_ph":          "User name",
 			"rv.recording":           "Recording no.",
 			"rv.recording_ph":        "e.g. 12",

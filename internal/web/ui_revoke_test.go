@@ -247,3 +247,16 @@ func TestWithdrawRequestFromPage(t *testing.T) {
 		}
 	}
 }
+
+// R-VIEW-1: from a recording's page, who may revoke is one click from its
+// grants; others see no such link.
+func TestRecordingLinksToItsGrants(t *testing.T) {
+	ts := newTestServer(t)
+	path := fmt.Sprintf("/recordings/%d", ts.recID)
+	link := fmt.Sprintf(`href="/grants/all?recording=%d"`, ts.recID)
+	for role, want := range map[evidence.Role]bool{evidence.RoleCustodian: true, evidence.RoleLeader: true, evidence.RoleOfficer: false} {
+		if got := strings.Contains(ts.page(t, role, path).Body.String(), link); got != want {
+			t.Errorf("%s: link to the recording's grants shown %v, want %v", role, got, want)
+		}
+	}
+}
