@@ -31,17 +31,3 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkVerify measures Verify per entry (ns/op is per entry): dominated
-// by checking one Ed25519 signature per checkpoint.
-func BenchmarkVerify(b *testing.B) {
-	l, v := testLog(b)
-	m, _ := appendN(b, l, 10000)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Verify(context.Background(), m, v, testOrigin); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/entry")
-}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"runtime"
+	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
@@ -60,35 +62,76 @@ const (
 	nodeBatch = 1024
 )
 
-// Verify checks the whole log without trusting anything stored but the entry
-// bytes and the signatures by v: it recomputes every leaf hash and the tree
-// from the entries, and checks that the indexes run 0, 1, 2, … without gaps,
-// that every entry decodes and holds its own index, that every checkpoint
-// carries a valid signature for origin and the recomputed root at its size,
-// that no checkpoint covers entries that are not stored and no entry is left
-// uncovered, and that the stored leaf hashes, subtree nodes and log state
-// agree with the recomputation.
+// VerifyOptions tune Verify; the zero value is the default.
+type VerifyOptions struct {
+	// Workers is how many goroutines check signatures, decode entries and
+	// hash leaves while the calling goroutine reads the log and recomputes
+	// the tree; 0 means runtime.GOMAXPROCS(0). With 1 there are none: all
+	// runs on the calling goroutine, which is the baseline, and the choice
+	// for a note.Verifier that is not safe for concurrent use (those from
+	// note.NewVerifier are).
+	Workers int
+	// Progress, if not nil, is called on the calling goroutine every few
+	// hundred entries with the entries checked so far and the number
+	// expected: the size in the stored log state, or done if more entries
+	// than that are stored.
+	Progress func(done, total uint64)
+}
+
+// Verify is VerifyWith with the default options: all cores, no progress.
+func Verify(ctx context.Context, r Reader, v note.Verifier, origin string) (Report, error) {
+	return VerifyWith(ctx, r, v, origin, VerifyOptions{})
+}
+
+// VerifyWith checks the whole log without trusting anything stored but the
+// entry bytes and the signatures by v: it recomputes every leaf hash and the
+// tree from the entries, and checks that the indexes run 0, 1, 2, … without
+// gaps, that every entry decodes and holds its own index, that every
+// checkpoint carries a valid signature for origin and the recomputed root at
+// its size, that no checkpoint covers entries that are not stored and no
+// entry is left uncovered, and that the stored leaf hashes, subtree nodes
+// and log state agree with the recomputation.
 //
 // It returns a non-nil error wrapping ErrTampered when it found problems
-// (listed in the Report), or another error if reading failed. Memory stays
-// bounded however long the log: it streams entries and checkpoints side by
-// side (see Reader) and keeps only the compact range.
+// (listed in the Report), or another error if reading failed or ctx ended.
+// Memory stays bounded however long the log: it streams entries and
+// checkpoints side by side (see Reader) in batches, a few per worker, and
+// keeps only the compact range. The Report does not depend on o.Workers.
 //
 // What Verify can see is bounded by the checkpoints it is shown: a log cut
 // short together with its later checkpoints is consistent in itself, which is
 // why checkpoints also leave the archive (export discs, auditors' copies).
-func Verify(ctx context.Context, r Reader, v note.Verifier, origin string) (Report, error) {
+func VerifyWith(ctx context.Context, r Reader, v note.Verifier, origin string, o VerifyOptions) (Report, error) {
 	if v == nil {
 		return Report{}, errors.New("audit: verify: no verifier")
 	}
-	vr := &verification{ctx: ctx, r: r, v: v, origin: origin, rng: rangeFactory.NewEmptyRange(0)}
-	var err error
-	vr.stateSize, vr.stateHashes, err = r.LogState(ctx)
+	vr := &verification{ctx: ctx, r: r, v: v, origin: origin, progress: o.Progress, rng: rangeFactory.NewEmptyRange(0)}
+	rep, err := vr.run(max(o.Workers, 0))
 	if err != nil {
-		return vr.rep, fmt.Errorf("audit: verify: %w", err)
+		return rep, fmt.Errorf("audit: verify: %w", err)
+	}
+	if n := len(rep.Problems) + rep.Omitted; n > 0 {
+		return rep, fmt.Errorf("audit: verify: %d problems: %w", n, ErrTampered)
+	}
+	return rep, nil
+}
+
+func (vr *verification) run(workers int) (Report, error) {
+	r := vr.r
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var err error
+	vr.stateSize, vr.stateHashes, err = r.LogState(vr.ctx)
+	if err != nil {
+		return vr.rep, err
 	}
 	if vr.stateSize == 0 {
 		vr.checkState()
+	}
+	if workers > 1 {
+		vr.pipe = startPipeline(vr.ctx, workers, vr.v, vr.origin)
+		defer vr.pipe.stop()
 	}
 
 	// Checkpoints arrive in increasing size, so a pull iterator lets them
@@ -96,7 +139,7 @@ func Verify(ctx context.Context, r Reader, v note.Verifier, origin string) (Repo
 	// keeping a root per size.
 	var cpErr error
 	next, stop := iter.Pull(func(yield func(Checkpoint) bool) {
-		cpErr = r.Checkpoints(ctx, func(c Checkpoint) error {
+		cpErr = r.Checkpoints(vr.ctx, func(c Checkpoint) error {
 			if !yield(c) {
 				return errStopped
 			}
@@ -106,22 +149,43 @@ func Verify(ctx context.Context, r Reader, v note.Verifier, origin string) (Repo
 	defer stop()
 	vr.next = next
 	vr.cp, vr.more = next()
+	if vr.progress != nil {
+		vr.progress(0, vr.stateSize)
+	}
 
-	vr.checkpointsUpTo(0)
-	if err := r.Entries(ctx, 0, vr.entry); err != nil {
-		return vr.rep, fmt.Errorf("audit: verify: %w", err)
+	if b := vr.take(&batch{}, 0, math.MaxInt); len(b.cps) > 0 {
+		if err := vr.submit(b); err != nil {
+			return vr.rep, err
+		}
+	}
+	if err := r.Entries(vr.ctx, 0, vr.read); err != nil {
+		return vr.rep, err
+	}
+	if vr.cur != nil {
+		if err := vr.sendEntries(); err != nil {
+			return vr.rep, err
+		}
+	}
+	if err := vr.drain(); err != nil {
+		return vr.rep, err
 	}
 	if err := vr.flushNodes(); err != nil {
-		return vr.rep, fmt.Errorf("audit: verify: %w", err)
+		return vr.rep, err
 	}
-	vr.checkpointsUpTo(math.MaxUint64)
+	// The checkpoints beyond the last entry, batched so that a log cut
+	// short under a long run of checkpoints is checked in bounded memory.
+	for vr.more {
+		if err := vr.submit(vr.take(&batch{final: true}, math.MaxUint64, batchSize)); err != nil {
+			return vr.rep, err
+		}
+	}
+	if err := vr.drain(); err != nil {
+		return vr.rep, err
+	}
 	if cpErr != nil && !errors.Is(cpErr, errStopped) {
-		return vr.rep, fmt.Errorf("audit: verify: %w", cpErr)
+		return vr.rep, cpErr
 	}
 	vr.finish()
-	if n := len(vr.rep.Problems) + vr.rep.Omitted; n > 0 {
-		return vr.rep, fmt.Errorf("audit: verify: %d problems: %w", n, ErrTampered)
-	}
 	return vr.rep, nil
 }
 
@@ -129,36 +193,108 @@ var errStopped = errors.New("audit: verify stopped reading checkpoints")
 
 // verification is the state of one Verify run.
 type verification struct {
-	ctx    context.Context
-	r      Reader
-	v      note.Verifier
-	origin string
-	rep    Report
+	ctx      context.Context
+	r        Reader
+	v        note.Verifier
+	origin   string
+	progress func(done, total uint64)
+	rep      Report
+	pipe     *pipeline // nil with one worker
 
-	rng     *compact.Range // recomputed from the entry bytes
-	n       uint64         // leaves in rng: entries read
-	want    uint64         // the index the next entry should have
-	pending []Node         // recomputed nodes not yet compared with the store
+	// The reading side: batches being filled.
+	cur   *batch                    // entries read and not yet submitted
+	nread uint64                    // entries read
+	next  func() (Checkpoint, bool) // the checkpoints not yet put in a batch
+	cp    Checkpoint                // the next one, if more
+	more  bool
+
+	// The checking side: batches used in log order.
+	rng     *compact.Range   // recomputed from the entry bytes
+	n       uint64           // leaves in rng: entries checked
+	want    uint64           // the index the next entry should have
+	pending []Node           // recomputed nodes not yet compared with the store
+	cps     []readCheckpoint // the batch's checkpoints not yet checked
 
 	stateSize   uint64
 	stateHashes [][]byte
 
-	next   func() (Checkpoint, bool)
-	cp     Checkpoint // the next checkpoint to check, if more
-	more   bool
 	seenCP bool
-	lastCP uint64 // size of the last checkpoint read
+	lastCP uint64 // size of the last checkpoint checked
 	good   uint64 // size of the last checkpoint that matched the tree
 
 	runs [numRuns]run
 }
 
-func (vr *verification) entry(index uint64, data, leafHash []byte) error {
-	if vr.n%4096 == 0 {
-		if err := vr.ctx.Err(); err != nil {
+// read is the Entries callback: it adds the entry to the batch being
+// filled and submits the batch when it is full.
+func (vr *verification) read(index uint64, data, leafHash []byte) error {
+	if vr.cur == nil {
+		vr.cur = &batch{entries: make([]readEntry, 0, batchSize)}
+	}
+	// Cloned: the batch outlives the call, and Reader does not promise
+	// that the slices stay unchanged after it.
+	vr.cur.entries = append(vr.cur.entries, readEntry{index: index, data: slices.Clone(data), leafHash: slices.Clone(leafHash)})
+	vr.nread++
+	if len(vr.cur.entries) < batchSize {
+		return nil
+	}
+	return vr.sendEntries()
+}
+
+// sendEntries submits the batch being filled with the checkpoints its
+// entries complete: those up to the number of entries read, which the
+// checking side reaches by the batch's end.
+func (vr *verification) sendEntries() error {
+	if err := vr.ctx.Err(); err != nil {
+		return err
+	}
+	b := vr.cur
+	vr.cur = nil
+	return vr.submit(vr.take(b, vr.nread, math.MaxInt))
+}
+
+// take moves the next checkpoints from the stream into b while their size
+// is at most n, up to limit of them, and returns b.
+func (vr *verification) take(b *batch, n uint64, limit int) *batch {
+	for vr.more && vr.cp.Size <= n && len(b.cps) < limit {
+		b.cps = append(b.cps, readCheckpoint{Checkpoint: vr.cp})
+		vr.cp, vr.more = vr.next()
+	}
+	return b
+}
+
+// use does the sequential checks of a prechecked batch, the next in log
+// order.
+func (vr *verification) use(b *batch) error {
+	if b.err != nil {
+		return b.err
+	}
+	if err := vr.ctx.Err(); err != nil {
+		return err
+	}
+	vr.cps = b.cps
+	vr.checkpointsUpTo(vr.n)
+	for i := range b.entries {
+		if err := vr.entry(&b.entries[i]); err != nil {
 			return err
 		}
 	}
+	if b.final {
+		vr.checkpointsUpTo(math.MaxUint64)
+	}
+	if len(vr.cps) > 0 {
+		// take and use disagree about which checkpoints a batch
+		// completes: a bug here, not damage in the log.
+		return fmt.Errorf("%d checkpoints from size %d left unchecked", len(vr.cps), vr.cps[0].Size)
+	}
+	if len(b.entries) > 0 && vr.progress != nil {
+		vr.progress(vr.n, max(vr.stateSize, vr.n))
+	}
+	return nil
+}
+
+func (vr *verification) entry(e *readEntry) error {
+	index := e.index
 	switch {
 	case index == vr.want+1:
 		vr.add(ProblemEntry, vr.want, "missing (the next stored entry is %d)", index)
@@ -169,19 +305,18 @@ func (vr *verification) entry(index uint64, data, leafHash []byte) error {
 	}
 	vr.want = max(vr.want, index+1)
 
-	leaf := hasher.HashLeaf(data)
-	if !bytes.Equal(leaf, leafHash) {
+	if !bytes.Equal(e.leaf, e.leafHash) {
 		vr.add(ProblemEntry, index, "stored leaf hash is not the hash of the entry's bytes")
 	}
-	if e, err := decode(data); err != nil {
-		vr.add(ProblemEntry, index, "does not decode: %v", err)
-	} else if e.Index != index {
-		vr.add(ProblemEntry, index, "holds entry %d: moved from its position", e.Index)
+	if e.decodeErr != nil {
+		vr.add(ProblemEntry, index, "does not decode: %v", e.decodeErr)
+	} else if e.held != index {
+		vr.add(ProblemEntry, index, "holds entry %d: moved from its position", e.held)
 	}
 
 	// The tree is built from the bytes in stored order, never from stored
 	// hashes: it is what the checkpoints must have signed.
-	if err := vr.rng.Append(leaf, vr.visit); err != nil {
+	if err := vr.rng.Append(e.leaf, vr.visit); err != nil {
 		return err
 	}
 	vr.n++
@@ -220,16 +355,17 @@ func (vr *verification) checkState() {
 	}
 }
 
-// checkpointsUpTo checks the checkpoints of sizes up to n, the tree size
-// recomputed so far.
+// checkpointsUpTo checks the batch's checkpoints of sizes up to n, the tree
+// size recomputed so far.
 func (vr *verification) checkpointsUpTo(n uint64) {
-	for vr.more && vr.cp.Size <= n {
-		vr.checkpoint(vr.cp)
-		vr.cp, vr.more = vr.next()
+	for len(vr.cps) > 0 && vr.cps[0].Size <= n {
+		vr.checkpoint(&vr.cps[0])
+		vr.cps = vr.cps[1:]
 	}
 }
 
-func (vr *verification) checkpoint(c Checkpoint) {
+func (vr *verification) checkpoint(rc *readCheckpoint) {
+	c := rc.Checkpoint
 	vr.rep.Checkpoints++
 	if vr.seenCP && c.Size <= vr.lastCP {
 		vr.add(ProblemCheckpoint, c.Size, "stored out of order, after checkpoint %d", vr.lastCP)
@@ -237,7 +373,7 @@ func (vr *verification) checkpoint(c Checkpoint) {
 	}
 	vr.seenCP, vr.lastCP = true, c.Size
 
-	signed, err := parseCheckpoint(c.Note, vr.v, vr.origin)
+	signed, err := rc.signed, rc.err
 	if err != nil {
 		vr.repeat(runSignature, c.Size, c.Size, ProblemCheckpoint, c.Size, "%v", err)
 		return

@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
 
@@ -80,16 +82,81 @@ func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, d
 	return rows.Err()
 }
 
-// NodeHashes implements audit.Reader.
+// NodeHashes implements audit.Reader. audit.Verify asks for a thousand
+// nodes at a time, consecutive at each level though interleaved across
+// levels, and a query per node was a fifth of its time; so the ids are
+// grouped by level into runs of consecutive indexes, and each run of more
+// than one node is one range query.
 func (tx *Tx) NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
-	for i, id := range ids {
-		err := tx.get(ctx, []any{&out[i]}, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(id.Level), int64(id.Index))
-		if err != nil {
-			return nil, fmt.Errorf("store: audit node %d/%d: %w", id.Level, id.Index, err)
+	order := make([]int, len(ids)) // positions in ids, by level and index
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(ids[a].Level, ids[b].Level), cmp.Compare(ids[a].Index, ids[b].Index))
+	})
+	for i := 0; i < len(order); {
+		first := ids[order[i]]
+		j := i + 1
+		for j < len(order) && ids[order[j]].Level == first.Level && ids[order[j]].Index-ids[order[j-1]].Index <= 1 {
+			j++
+		}
+		run := order[i:j]
+		i = j
+		if last := ids[run[len(run)-1]]; last.Index == first.Index {
+			var h []byte
+			err := tx.get(ctx, []any{&h}, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(first.Level), int64(first.Index))
+			if err != nil {
+				return nil, fmt.Errorf("store: audit node %d/%d: %w", first.Level, first.Index, err)
+			}
+			for _, k := range run {
+				out[k] = h
+			}
+			continue
+		}
+		if err := tx.nodeRun(ctx, ids, run, out); err != nil {
+			return nil, err
+		}
+	}
+	// A node the ranges did not have is reported as the query for it
+	// alone would, the first in the order asked.
+	for i, h := range out {
+		if h == nil {
+			return nil, fmt.Errorf("store: audit node %d/%d: %w", ids[i].Level, ids[i].Index, sql.ErrNoRows)
 		}
 	}
 	return out, nil
+}
+
+// nodeRun fills out at the positions in run, ids of one level sorted by
+// index without gaps, from one range query.
+func (tx *Tx) nodeRun(ctx context.Context, ids []compact.NodeID, run []int, out [][]byte) error {
+	first, last := ids[run[0]], ids[run[len(run)-1]]
+	rows, err := tx.query(ctx, `SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx`,
+		int64(first.Level), int64(first.Index), int64(last.Index))
+	if err != nil {
+		return fmt.Errorf("store: audit nodes %d/%d-%d: %w", first.Level, first.Index, last.Index, err)
+	}
+	defer rows.Close()
+	k := 0
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return fmt.Errorf("store: audit nodes %d/%d-%d: %w", first.Level, first.Index, last.Index, err)
+		}
+		for k < len(run) && ids[run[k]].Index < uint64(idx) {
+			k++ // missing: left nil
+		}
+		for ; k < len(run) && ids[run[k]].Index == uint64(idx); k++ {
+			out[run[k]] = h
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: audit nodes %d/%d-%d: %w", first.Level, first.Index, last.Index, err)
+	}
+	return nil
 }
 
 // Checkpoints implements audit.Reader.
