@@ -54,9 +54,9 @@ Usage:
   shilu dept add     --data DIR --name NAME [--parent DEPT]
   shilu dept list    --data DIR
   shilu token create --data DIR --user NAME       print an API token
-  shilu upload       --server URL --token TOKEN FILE...
-  shilu verify       --data DIR                   re-hash every original
-  shilu audit verify --data DIR                   check the custody log
+  shilu upload       --server URL --token TOKEN [--device-time T] FILE...
+  shilu verify       --data DIR [--quiet]         re-hash every original
+  shilu audit verify --data DIR [--quiet]         check the custody log (all cores, progress bar)
 
 Every flag can also be set as SHILU_<FLAG> in the environment, e.g.
 SHILU_DATA=/var/lib/shilu. Run "shilu COMMAND --help" for a command's flags.
