@@ -561,7 +561,16 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	if err := tx.resolveFindings(ctx, `activity_id IS NULL AND json_extract(recording_ids, '$[0]') = ?`, recordingID, keys); err != nil {
 		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
 	}
+	if err := tx.exec(ctx, `UPDATE recordings SET signs_at = ? WHERE id = ?`, micros(tx.now), recordingID); err != nil {
+		return fmt.Errorf("store: mark recording %d checked: %w", recordingID, err)
+	}
 	return nil
+}
+
+// RecordingsToCheck returns up to limit recordings whose signs were never
+// checked on their own (SyncRecordingFindings records when they were).
+func (tx *Tx) RecordingsToCheck(ctx context.Context, limit int) ([]int64, error) {
+	return tx.ids(ctx, `SELECT id FROM recordings WHERE signs_at IS NULL ORDER BY id LIMIT ?`, limit)
 }
 
 // upsertFindings stores fs by Key and returns the keys.

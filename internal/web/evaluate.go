@@ -111,21 +111,35 @@ func reevaluateChecked(ctx context.Context, tx *store.Tx, id int64, c evidence.D
 // that uploads and sign-ins waiting for the writer are not held up long.
 const evaluatorBatch = 50
 
-// evaluateDue re-evaluates every activity whose evaluation is due, in
-// batches of evaluatorBatch per transaction, and returns how many it did.
+// evaluateDue re-evaluates every activity whose evaluation is due and
+// checks every recording never checked on its own, in batches of
+// evaluatorBatch per transaction, and returns how many activities and
+// recordings it did.
 func (s *Server) evaluateDue(ctx context.Context) (int, error) {
+	acts, err := s.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, reevaluate, "evaluate activity")
+	if err != nil {
+		return acts, err
+	}
+	recs, err := s.inBatches(ctx, (*store.Tx).RecordingsToCheck, checkRecording, "check recording")
+	return acts + recs, err
+}
+
+// inBatches runs do on what due lists, evaluatorBatch per transaction,
+// until due lists fewer than a batch.
+func (s *Server) inBatches(ctx context.Context, due func(*store.Tx, context.Context, int) ([]int64, error),
+	do func(context.Context, *store.Tx, int64) error, what string) (int, error) {
 	done := 0
 	for {
 		var n int
 		err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-			ids, err := tx.ActivitiesToEvaluate(ctx, evaluatorBatch)
+			ids, err := due(tx, ctx, evaluatorBatch)
 			if err != nil {
 				return err
 			}
 			n = len(ids)
 			for _, id := range ids {
-				if err := reevaluate(ctx, tx, id); err != nil {
-					return fmt.Errorf("evaluate activity %d: %w", id, err)
+				if err := do(ctx, tx, id); err != nil {
+					return fmt.Errorf("%s %d: %w", what, id, err)
 				}
 			}
 			return nil
@@ -138,8 +152,9 @@ func (s *Server) evaluateDue(ctx context.Context) (int, error) {
 }
 
 // RunEvaluator re-runs the compliance rules for activities whose deadline
-// has passed, and for activities never evaluated, at start and then every
-// interval, until ctx ends. Several instances may run it: re-evaluating
+// has passed, and for activities never evaluated, and checks the signs of
+// recordings never checked on their own, at start and then every interval,
+// until ctx ends. Several instances may run it: re-evaluating
 // twice gives the same result.
 func (s *Server) RunEvaluator(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)

@@ -107,8 +107,10 @@ func TestEvaluatorFollowsDeadlines(t *testing.T) {
 		return strings.Join(keep, " ")
 	}
 
-	if n, err := s.evaluateDue(ctx); err != nil || n != 1 {
-		t.Fatalf("first run evaluated %d (%v), want the one never evaluated", n, err)
+	// The first run evaluates the activity never evaluated and checks the
+	// recording never checked on its own (R-ACT-8).
+	if n, err := s.evaluateDue(ctx); err != nil || n != 2 {
+		t.Fatalf("first run did %d (%v), want the activity never evaluated and the recording never checked", n, err)
 	}
 	if got := only(legacy.ID); got != "" {
 		t.Errorf("before the deadline: %q, want no finding yet (the recordings may still come)", got)
@@ -216,7 +218,9 @@ func BenchmarkDashboard(b *testing.B) {
 	}
 	clock.set(start.AddDate(1, 0, 0))
 	t0 := time.Now()
-	if n, err := s.evaluateDue(ctx); err != nil || n != nActs {
+	// The activities only: the recordings' own signs play no part in the
+	// dashboard.
+	if n, err := s.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, reevaluate, "evaluate activity"); err != nil || n != nActs {
 		b.Fatalf("evaluated %d (%v), want %d", n, err, nActs)
 	}
 	b.Logf("seeded and evaluated %d activities in %v (%.1f ms each)", nActs, time.Since(t0).Round(time.Millisecond),
@@ -302,7 +306,6 @@ func TestSignsOfUnlinkedRecordings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	RecordingArchived(ts.cfg.DB, slog.Default())(ctx, rec)
 	remuxed := func(query string) []string {
 		var l findingList
 		if code := ts.call(t, "GET", "/api/v1/findings?rule=remuxed&"+query, evidence.RoleLeader, "", &l); code != 200 {
@@ -319,8 +322,24 @@ func TestSignsOfUnlinkedRecordings(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
+	// Stored before the ingest checked signs (or the check was lost to a
+	// crash): the evaluator checks it.
+	if got := remuxed(""); len(got) != 0 {
+		t.Fatalf("before any check: %q", got)
+	}
+	if n, err := ts.evaluateDue(ctx); err != nil || n != 2 { // this one and ts.recID
+		t.Fatalf("evaluator did %d (%v), want the two recordings never checked", n, err)
+	}
+	if n, _ := ts.evaluateDue(ctx); n != 0 {
+		t.Errorf("a second run did %d, want nothing", n)
+	}
 	if got := strings.Join(remuxed(""), " "); got != "a0/open/live" {
-		t.Fatalf("after ingest: %q, want one open remuxed finding tied to no activity", got)
+		t.Fatalf("after the check: %q, want one open remuxed finding tied to no activity", got)
+	}
+	// The ingest hook checks again, idempotently.
+	RecordingArchived(ts.cfg.DB, slog.Default())(ctx, rec)
+	if got := strings.Join(remuxed(""), " "); got != "a0/open/live" {
+		t.Fatalf("after the ingest hook: %q, want the same finding", got)
 	}
 
 	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"丰南区某药房"},"officers":["000123","000124"],"arrival":%q,"end":%q}`, rfc(arr), rfc(end))
