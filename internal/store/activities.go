@@ -567,10 +567,11 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	return nil
 }
 
-// RecordingsToCheck returns up to limit recordings whose signs were never
-// checked on their own (SyncRecordingFindings records when they were).
-func (tx *Tx) RecordingsToCheck(ctx context.Context, limit int) ([]int64, error) {
-	return tx.ids(ctx, `SELECT id FROM recordings WHERE signs_at IS NULL ORDER BY id LIMIT ?`, limit)
+// RecordingsToCheck returns, in id order after the id after, up to limit
+// recordings whose signs were never checked on their own
+// (SyncRecordingFindings records when they were).
+func (tx *Tx) RecordingsToCheck(ctx context.Context, after int64, limit int) ([]int64, error) {
+	return tx.ids(ctx, `SELECT id FROM recordings WHERE signs_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
 }
 
 // upsertFindings stores fs by Key and returns the keys.

@@ -26,13 +26,16 @@ func (tx *Tx) PutEvaluation(ctx context.Context, activityID int64, arrival time.
 	return nil
 }
 
-// ActivitiesToEvaluate returns up to limit activities whose evaluation is
-// due at the transaction's time — a deadline has passed since the last
-// one — or that were never evaluated (stored before evaluations were kept).
-func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, limit int) ([]int64, error) {
-	return tx.ids(ctx, `SELECT activity_id FROM activity_evaluations WHERE next_at IS NOT NULL AND next_at <= ?
+// ActivitiesToEvaluate returns, in id order after the id after, up to
+// limit activities whose evaluation is due at the transaction's time — a
+// deadline has passed since the last one — or that were never evaluated
+// (stored before evaluations were kept). The cursor lets a caller move past
+// an activity it failed on.
+func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, after int64, limit int) ([]int64, error) {
+	return tx.ids(ctx, `SELECT id FROM (
+		SELECT activity_id AS id FROM activity_evaluations WHERE next_at IS NOT NULL AND next_at <= ?
 		UNION ALL SELECT id FROM activities a WHERE NOT EXISTS (SELECT 1 FROM activity_evaluations e WHERE e.activity_id = a.id)
-		LIMIT ?`, micros(tx.now), limit)
+		) WHERE id > ? ORDER BY id LIMIT ?`, micros(tx.now), after, limit)
 }
 
 // EvaluationRecord is one stored evaluation.

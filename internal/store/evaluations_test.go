@@ -21,7 +21,7 @@ func TestEvaluations(t *testing.T) {
 	db, _ := openTest(t)
 	f := newActivityFixture(t, db) // the clock stands at the arrival, 09:00 CST
 	err := db.Update(ctx, func(tx *Tx) error {
-		due, err := tx.ActivitiesToEvaluate(ctx, 10)
+		due, err := tx.ActivitiesToEvaluate(ctx, 0, 10)
 		if err != nil {
 			return err
 		}
@@ -32,20 +32,20 @@ func TestEvaluations(t *testing.T) {
 		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, &later, []byte(`{"o":["000123"]}`)); err != nil {
 			return err
 		}
-		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || len(due) != 0 {
+		if due, err = tx.ActivitiesToEvaluate(ctx, 0, 10); err != nil || len(due) != 0 {
 			t.Errorf("due with the deadline ahead: %v %v", due, err)
 		}
 		past := tx.Now().Add(-time.Second)
 		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, &past, []byte(`{"o":["000124"]}`)); err != nil {
 			return err
 		}
-		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || !slices.Equal(due, []int64{f.act.ID}) {
+		if due, err = tx.ActivitiesToEvaluate(ctx, 0, 10); err != nil || !slices.Equal(due, []int64{f.act.ID}) {
 			t.Errorf("due with the deadline passed: %v %v", due, err)
 		}
 		if err := tx.PutEvaluation(ctx, f.act.ID, f.act.Arrival, nil, []byte(`{"o":["000123","000124"]}`)); err != nil {
 			return err
 		}
-		if due, err = tx.ActivitiesToEvaluate(ctx, 10); err != nil || len(due) != 0 {
+		if due, err = tx.ActivitiesToEvaluate(ctx, 0, 10); err != nil || len(due) != 0 {
 			t.Errorf("due with nothing left to pass: %v %v", due, err)
 		}
 

@@ -112,9 +112,9 @@ func reevaluateChecked(ctx context.Context, tx *store.Tx, id int64, c evidence.D
 const evaluatorBatch = 50
 
 // evaluateDue re-evaluates every activity whose evaluation is due and
-// checks every recording never checked on its own, in batches of
-// evaluatorBatch per transaction, and returns how many activities and
-// recordings it did.
+// checks every recording never checked on its own, and returns how many
+// it did. Failures are logged and skipped until the next run, so that one
+// activity the rules trip over cannot hold up the others.
 func (s *Server) evaluateDue(ctx context.Context) (int, error) {
 	acts, err := s.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, reevaluate, "evaluate activity")
 	if err != nil {
@@ -124,19 +124,22 @@ func (s *Server) evaluateDue(ctx context.Context) (int, error) {
 	return acts + recs, err
 }
 
-// inBatches runs do on what due lists, evaluatorBatch per transaction,
-// until due lists fewer than a batch.
-func (s *Server) inBatches(ctx context.Context, due func(*store.Tx, context.Context, int) ([]int64, error),
+// inBatches runs do on every id due lists, evaluatorBatch of them per
+// transaction, moving a cursor past each batch. When a batch fails, its ids
+// are done again one per transaction, and those that fail alone are logged
+// and skipped. It returns how many were done, and an error only when the
+// store itself fails or ctx ends.
+func (s *Server) inBatches(ctx context.Context, due func(*store.Tx, context.Context, int64, int) ([]int64, error),
 	do func(context.Context, *store.Tx, int64) error, what string) (int, error) {
 	done := 0
+	var after int64
 	for {
-		var n int
+		var ids []int64
 		err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-			ids, err := due(tx, ctx, evaluatorBatch)
-			if err != nil {
+			var err error
+			if ids, err = due(tx, ctx, after, evaluatorBatch); err != nil {
 				return err
 			}
-			n = len(ids)
 			for _, id := range ids {
 				if err := do(ctx, tx, id); err != nil {
 					return fmt.Errorf("%s %d: %w", what, id, err)
@@ -144,10 +147,26 @@ func (s *Server) inBatches(ctx context.Context, due func(*store.Tx, context.Cont
 			}
 			return nil
 		})
-		done += n
-		if err != nil || n < evaluatorBatch {
-			return done, err
+		switch {
+		case ctx.Err() != nil:
+			return done, ctx.Err()
+		case err != nil && len(ids) == 0:
+			return done, err // listing failed: the store is in trouble
+		case err != nil:
+			for _, id := range ids {
+				if err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error { return do(ctx, tx, id) }); err != nil {
+					s.cfg.Logger.Error("compliance evaluation", "what", what, "id", id, "err", err)
+					continue
+				}
+				done++
+			}
+		default:
+			done += len(ids)
 		}
+		if len(ids) < evaluatorBatch {
+			return done, nil
+		}
+		after = ids[len(ids)-1]
 	}
 }
 
@@ -163,7 +182,7 @@ func (s *Server) RunEvaluator(ctx context.Context, every time.Duration) {
 		if n, err := s.evaluateDue(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("compliance evaluation", "err", err)
 		} else if n > 0 {
-			s.cfg.Logger.Info("compliance evaluation", "activities", n)
+			s.cfg.Logger.Info("compliance evaluation", "done", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -363,3 +363,64 @@ func TestSignsOfUnlinkedRecordings(t *testing.T) {
 		t.Errorf("after unlinking: %q, want %q", got, want)
 	}
 }
+
+// One activity the rules trip over is logged and skipped; the evaluator
+// goes on with the others and does not loop on it within a run.
+func TestEvaluatorSkipsFailures(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	var ids []int64
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(ctx, "u-officer")
+		if err != nil {
+			return err
+		}
+		for i := range 2*evaluatorBatch + 3 {
+			arr := tx.Now().Add(-time.Duration(i+2) * time.Hour)
+			a, err := tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityService, Place: evidence.Place{Address: "某处"},
+				Officers: []string{"000123"}, Arrival: arr, End: arr.Add(time.Hour)}, u.ID)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, a.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poison := ids[evaluatorBatch+1] // in the second batch
+	var tried []int64
+	do := func(ctx context.Context, tx *store.Tx, id int64) error {
+		tried = append(tried, id)
+		if id == poison {
+			return fmt.Errorf("the rules trip over activity %d", id)
+		}
+		return reevaluate(ctx, tx, id)
+	}
+	n, err := ts.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, do, "evaluate activity")
+	if err != nil || n != len(ids)-1 {
+		t.Fatalf("did %d (%v), want all %d but the poisoned one", n, err, len(ids)-1)
+	}
+	// The failing batch was redone one by one: the ids up to the poisoned
+	// one were tried twice (the batch stopped there), no other id more than
+	// once.
+	count := map[int64]int{}
+	for _, id := range tried {
+		count[id]++
+	}
+	for i, id := range ids {
+		want := 1
+		if i >= evaluatorBatch && id <= poison {
+			want = 2
+		}
+		if count[id] != want {
+			t.Errorf("activity %d tried %d times, want %d", id, count[id], want)
+		}
+	}
+	// The next run finds only the poisoned one still due.
+	tried = nil
+	if n, err := ts.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, do, "evaluate activity"); err != nil || n != 0 || !slices.Equal(tried, []int64{poison, poison}) {
+		t.Errorf("second run: did %d (%v), tried %v; want only %d, twice", n, err, tried, poison)
+	}
+}
