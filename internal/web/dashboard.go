@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"math"
@@ -120,7 +119,8 @@ func totals(rows []dashboardRow) dashboardRow {
 //   - custody.export: the custody log as CSV or PDF, a recording's custody
 //     trail as PDF;
 //   - register.export: the register of viewings as CSV;
-//   - compliance.export: this dashboard as CSV.
+//   - compliance.export: this dashboard as CSV;
+//   - findings.export: the list of findings as CSV.
 //
 // recording.content is not one, although it hands out a recording's bytes
 // (playing and downloading are the same request): every content request is
@@ -131,6 +131,7 @@ var exportActions = []string{
 	"custody.export",
 	"register.export",
 	"compliance.export",
+	"findings.export",
 	// R-EXP-1: the evidence package written to disc joins here under its
 	// action when it exists.
 }
@@ -602,11 +603,7 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := newPage(w, r, "/dashboard")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="compliance-%s-%s-%s.csv"`, d.By, d.FromDay, d.ToDay))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
+	cw := csvAttachment(w, fmt.Sprintf("compliance-%s-%s-%s.csv", d.By, d.FromDay, d.ToDay))
 	head := []string{p.T(keyHead(d.By))}
 	if d.By == compliance.ByOfficer {
 		head = append(head, p.T("dashboard.col_name"))

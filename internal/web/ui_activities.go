@@ -6,11 +6,13 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
@@ -24,6 +26,7 @@ var activityUIRoutes = []route{
 	{"GET", "/activities", evidence.PermRecordingsList, (*Server).activitiesPage},
 	{"GET", "/activities/{id}", evidence.PermRecordingsList, (*Server).activityPage},
 	{"GET", "/findings", evidence.PermRecordingsList, (*Server).findingsPage},
+	{"GET", "/findings.csv", evidence.PermRecordingsList, (*Server).findingsCSV},
 }
 
 // findingRow is a finding as the pages show it: the rules' current answer
@@ -249,6 +252,7 @@ type findingsView struct {
 	Rules                           []string
 	Findings                        []store.StoredFinding
 	Pager
+	CSV string // the export of the same selection
 }
 
 // findingRules lists the rules in the order the filter offers them.
@@ -261,24 +265,73 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.
 func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.findings(r, pageSize)
+	if err != nil {
+		return err
+	}
+	pg := newPage(w, r, "/findings", "menu.activities", "menu.findings")
+	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
+	return s.render(w, http.StatusOK, "findings", pg)
+}
+
+// findingsCSVLimit caps a findings export; the filters narrow it.
+const findingsCSVLimit = 20000
+
+// findingsCSV exports the findings the page's filters select, all pages of
+// them, as CSV (R-ACC-1, R-RPT-1: the list a review meeting works from).
+// An export hands data out, so it is a custody entry, written before the
+// first byte.
+func (s *Server) findingsCSV(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.findings(r, findingsCSVLimit)
+	if err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "findings.export", Outcome: audit.OutcomeOK,
+		Details: map[string]string{"format": "csv", "status": v.Status, "rule": v.Rule, "officer": printable(v.Officer), "from": v.From, "to": v.To,
+			"rows": strconv.Itoa(len(v.Findings))}}); err != nil {
+		return err
+	}
+	p := newPage(w, r, "/findings")
+	cw := csvAttachment(w, "findings.csv")
+	cw.Write([]string{p.T("act.finding_id"), p.T("act.rule"), p.T("act.article"), p.T("act.officer"), p.T("act.activity"), p.T("act.recordings"),
+		p.T("act.evidence"), p.T("act.status"), p.T("act.first_seen"), p.T("act.accepted_by")})
+	for _, f := range v.Findings {
+		act := ""
+		if f.ActivityID != 0 {
+			act = strconv.FormatInt(f.ActivityID, 10)
+		}
+		recs := make([]string, len(f.RecordingIDs))
+		for i, id := range f.RecordingIDs {
+			recs[i] = strconv.FormatInt(id, 10)
+		}
+		cw.Write([]string{strconv.FormatInt(f.ID, 10), p.ActRule(f.Rule), f.Article, csvSafe(f.Officer), act, strings.Join(recs, " "),
+			csvSafe(f.Evidence), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// findings reads the findings list's filters and up to limit findings of
+// the page asked (?page=).
+func (s *Server) findings(r *http.Request, limit int) (findingsView, error) {
 	q, ctx := r.URL.Query(), r.Context()
 	v := findingsView{Status: q.Get("status"), Rule: q.Get("rule"), Officer: strings.TrimSpace(q.Get("officer")), From: q.Get("from"), To: q.Get("to"), Rules: findingRules}
 	f := store.FindingFilter{Status: evidence.FindingStatus(v.Status), Rule: v.Rule, Officer: v.Officer}
 	switch f.Status {
 	case "", evidence.FindingOpen, evidence.FindingExplained, evidence.FindingAccepted:
 	default:
-		return evidence.Errorf(evidence.EInvalid, "status: want open, explained or accepted")
+		return v, evidence.Errorf(evidence.EInvalid, "status: want open, explained or accepted")
 	}
 	if v.Rule != "" && !slices.Contains(findingRules, v.Rule) {
-		return evidence.Errorf(evidence.EInvalid, "rule: unknown rule %q", v.Rule)
+		return v, evidence.Errorf(evidence.EInvalid, "rule: unknown rule %q", v.Rule)
 	}
 	from, to, err := parseDays(v.From, v.To)
 	if err != nil {
-		return err
+		return v, err
 	}
 	f.From, f.To = from, to
 	page, offset := pageOf(r)
-	f.Limit, f.Offset = pageSize, offset
+	f.Limit, f.Offset = limit, offset
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if v.Findings, err = tx.Findings(ctx, f); err != nil {
@@ -288,12 +341,14 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) error {
 		v.Pager = newPager(r, []string{"status", "rule", "officer", "from", "to"}, page, total, len(v.Findings))
 		return err
 	})
-	if err != nil {
-		return err
+	csvQuery := url.Values{}
+	for k, x := range map[string]string{"status": v.Status, "rule": v.Rule, "officer": v.Officer, "from": v.From, "to": v.To} {
+		if x != "" {
+			csvQuery.Set(k, x)
+		}
 	}
-	pg := newPage(w, r, "/findings", "menu.activities", "menu.findings")
-	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
-	return s.render(w, http.StatusOK, "findings", pg)
+	v.CSV = "/findings.csv?" + csvQuery.Encode()
+	return v, err
 }
 
 // ---- texts of the activity pages (methods of page, named Act… so that

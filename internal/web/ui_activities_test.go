@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"encoding/xml"
 	"fmt"
 	"math"
@@ -479,5 +480,41 @@ func TestActivitiesPaged(t *testing.T) {
 	second := ts.page(t, evidence.RoleLeader, "/activities?officer=000123&page=2").Body.String()
 	if n := len(rows.FindAllString(second, -1)); n != 5 || !strings.Contains(second, "第0处") || strings.Contains(second, "第24处") {
 		t.Errorf("page 2: %d rows, want the 5 oldest", n)
+	}
+}
+
+// R-ACC-1, R-RPT-1: the findings list exports as CSV — every page of the
+// selection, the page's filters kept, Chinese headings, a BOM for Excel —
+// and the export is a custody entry.
+func TestFindingsCSV(t *testing.T) {
+	ts := newTestServer(t)
+	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	for i := range pageSize + 5 {
+		a := arr.Add(time.Duration(i) * time.Hour)
+		// One officer on an inspection: too_few_officers (X-ACT-1).
+		body := fmt.Sprintf(`{"type":"inspection","place":{"address":"丰南区某药房"},"officers":["000123"],"arrival":%q,"end":%q,"notice_given":true}`,
+			rfc(a), rfc(a.Add(30*time.Minute)))
+		if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, nil); code != 201 {
+			t.Fatalf("create %d: %d", i, code)
+		}
+	}
+	page := ts.page(t, evidence.RoleLeader, "/findings?rule=too_few_officers").Body.String()
+	if !strings.Contains(page, `href="/findings.csv?rule=too_few_officers"`) {
+		t.Fatalf("the findings page has no export of its selection")
+	}
+	w := ts.page(t, evidence.RoleLeader, "/findings.csv?rule=too_few_officers")
+	body := w.Body.String()
+	if w.Code != 200 || !strings.HasPrefix(body, "\uFEFF") || !strings.Contains(w.Header().Get("Content-Disposition"), "findings.csv") {
+		t.Fatalf("export: %d, BOM %v, %q", w.Code, strings.HasPrefix(body, "\uFEFF"), w.Header().Get("Content-Disposition"))
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1+pageSize+5 || records[0][1] != msg("zh", "act.rule") || records[1][1] != msg("zh", "act.rule.too_few_officers") {
+		t.Errorf("%d records (want all %d findings and the heading), heading %v, first %v", len(records), pageSize+5, records[0], records[1])
+	}
+	if e := lastEntry(t, ts); e.Action != "findings.export" || e.Actor != "u-leader" || e.Details["rule"] != "too_few_officers" || e.Details["rows"] != strconv.Itoa(pageSize+5) {
+		t.Errorf("custody entry %+v", e)
 	}
 }

@@ -581,11 +581,7 @@ func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := newPage(w, r, "/register")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="register-%s-%s.csv"`, v.From, v.To))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
+	cw := csvAttachment(w, fmt.Sprintf("register-%s-%s.csv", v.From, v.To))
 	cw.Write([]string{p.T("register.viewer"), p.T("register.recording"), p.T("register.purpose"), p.T("register.reason"), p.T("register.approver"),
 		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes")})
 	for _, x := range v.Viewings {
@@ -598,6 +594,16 @@ func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvAttachment starts a CSV download named filename: UTF-8 with a BOM, so
+// that Excel on Chinese Windows reads it as UTF-8, and never cached.
+func csvAttachment(w http.ResponseWriter, filename string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("\uFEFF"))
+	return csv.NewWriter(w)
 }
 
 // csvSafe keeps a spreadsheet from reading user text as a formula.
@@ -684,11 +690,7 @@ func (s *Server) custodyCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := newPage(w, r, "/custody")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="custody-log.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
+	cw := csvAttachment(w, "custody-log.csv")
 	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
 	_, err := s.custodyEntries(r, func(e audit.Entry) error {
 		keys := slices.Sorted(maps.Keys(e.Details))
