@@ -486,6 +486,33 @@ func (tx *Tx) Exemption(ctx context.Context, id int64) (evidence.Exemption, int6
 	return e, submitter, nil
 }
 
+// PendingExemption is an exemption no leader has acknowledged yet, with
+// its submitter's account.
+type PendingExemption struct {
+	evidence.Exemption
+	SubmitterID int64
+}
+
+// PendingExemptions lists the exemptions awaiting a leader's
+// acknowledgement (Art. 7: 报告主管领导), oldest first, at most 500: each
+// leader's to-do list picks those of the people they lead.
+func (tx *Tx) PendingExemptions(ctx context.Context) ([]PendingExemption, error) {
+	rows, err := tx.query(ctx, `SELECT `+exemptionCols+` FROM exemptions WHERE acknowledged_at IS NULL ORDER BY submitted_at, id LIMIT 500`)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending exemptions: %w", err)
+	}
+	defer rows.Close()
+	var list []PendingExemption
+	for rows.Next() {
+		e, submitter, err := scanExemption(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending exemptions: %w", err)
+		}
+		list = append(list, PendingExemption{e, submitter})
+	}
+	return list, rows.Err()
+}
+
 // Exemptions returns the exemptions of an activity, oldest first.
 func (tx *Tx) Exemptions(ctx context.Context, activityID int64) ([]evidence.Exemption, error) {
 	rows, err := tx.query(ctx, `SELECT `+exemptionCols+` FROM exemptions WHERE activity_id = ? ORDER BY id`, activityID)

@@ -518,3 +518,32 @@ func TestFindingsCSV(t *testing.T) {
 		t.Errorf("custody entry %+v", e)
 	}
 }
+
+// R-ACT-2 (Art. 7): a leader finds the exemptions waiting for them on
+// their to-do page (待我审批) beside the access requests, one click from
+// acknowledging; once acknowledged they leave the list.
+func TestApprovalsListExemptions(t *testing.T) {
+	ts := newTestServer(t)
+	arr := daysAgo(2)
+	body := fmt.Sprintf(`{"type":"service","place":{"address":"丰南区某卫生站"},"officers":["000124"],"arrival":%q,"end":%q}`, rfc(arr), rfc(arr.Add(time.Hour)))
+	var act evidence.Activity
+	if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, &act); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	var ex evidence.Exemption
+	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/activities/%d/exemptions", act.ID), evidence.RoleOfficer,
+		`{"category":"objective","reason":"记录仪进水损坏","basis":"第七条第三项"}`, &ex); code != 201 {
+		t.Fatalf("exemption: %d", code)
+	}
+	page := ts.page(t, evidence.RoleLeader, "/approvals").Body.String()
+	button := fmt.Sprintf(`data-action="act-acknowledge" data-id="%d"`, ex.ID)
+	if !strings.Contains(page, button) || !strings.Contains(page, fmt.Sprintf(`href="/activities/%d"`, act.ID)) || !strings.Contains(page, "记录仪进水损坏") {
+		t.Fatalf("the leader's approvals page does not list the exemption")
+	}
+	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/exemptions/%d/acknowledge", ex.ID), evidence.RoleLeader, "", nil); code != 200 {
+		t.Fatalf("acknowledge: %d", code)
+	}
+	if page := ts.page(t, evidence.RoleLeader, "/approvals").Body.String(); strings.Contains(page, button) || !strings.Contains(page, msg("zh", "appr.exemptions_empty")) {
+		t.Errorf("an acknowledged exemption is still listed")
+	}
+}

@@ -291,7 +291,10 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) error {
 
 // requestsView is the data of the requests and approvals pages.
 type requestsView struct {
-	Requests   []evidence.AccessRequest
+	Requests []evidence.AccessRequest
+	// Exemptions are the work records of unrecorded activities awaiting
+	// this leader's acknowledgement (approvals page only; Art. 7).
+	Exemptions []pendingExemption
 	Names      map[int64]string
 	Recording  int64 // prefill of the new-request dialog
 	Pending    bool
@@ -349,15 +352,54 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 				v.Requests = append(v.Requests, req)
 			}
 		}
-		v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests))
+		if v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests)); err != nil {
+			return err
+		}
+		v.Exemptions, err = exemptionsToAcknowledge(ctx, tx, u.ID)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	p := newPage(w, r, "/approvals", "menu.access", "menu.approvals")
-	p.Data = v
+	p.Data, p.Scripts, p.Styles = v, []string{"activities.js"}, []string{"activities.css"}
 	return s.render(w, http.StatusOK, "approvals", p)
+}
+
+// pendingExemption is an exemption awaiting acknowledgement, with its
+// activity.
+type pendingExemption struct {
+	evidence.Exemption
+	Activity evidence.Activity
+}
+
+// exemptionsToAcknowledge lists the exemptions that leader may acknowledge:
+// submitted by someone they lead, never their own (Art. 7: reported to the
+// leader, who acknowledges it; the API decides the same way).
+func exemptionsToAcknowledge(ctx context.Context, tx *store.Tx, leader int64) ([]pendingExemption, error) {
+	pending, err := tx.PendingExemptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []pendingExemption
+	for _, e := range pending {
+		if e.SubmitterID == leader {
+			continue
+		}
+		leads, err := tx.IsLeaderOf(ctx, leader, e.SubmitterID)
+		if err != nil {
+			return nil, err
+		}
+		if !leads {
+			continue
+		}
+		a, err := tx.Activity(ctx, e.ActivityID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pendingExemption{e.Exemption, a})
+	}
+	return out, nil
 }
 
 // grantsView is the data of the grants page.
