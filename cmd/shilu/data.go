@@ -16,6 +16,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/blob/disk"
+	"shilu/internal/secret"
 	"shilu/internal/store"
 )
 
@@ -26,6 +27,13 @@ import (
 //	DIR/uploads/        uploads in progress (same file system as blobs/)
 //	DIR/audit.key       the custody log's Ed25519 signer key (0600)
 //	DIR/audit.pub       its verifier key, for auditors
+//	DIR/secrets.key     the key that seals TOTP secrets in shilu.db (0600)
+//
+// secrets.key (X-SEC-3) makes a copy of shilu.db alone — a backup, a stolen
+// disk — useless for minting second-factor codes, so back it up apart from
+// the database, as audit.key. Losing it loses nothing but the TOTP secrets:
+// sign-in with TOTP is refused, and each person who had it (the three
+// administrators at least) enrols again after `shilu user reset --totp`.
 type archive struct {
 	dir      string
 	db       *store.DB
@@ -42,11 +50,15 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := loadSecretsKey(dir)
+	if err != nil {
+		return nil, err
+	}
 	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(e.ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log})
+	db, err := store.OpenSQLite(e.ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log, Secrets: secrets})
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +114,53 @@ func loadKey(dir string) (*audit.Log, note.Verifier, error) {
 		return nil, nil, fmt.Errorf("audit key %s: malformed", path)
 	}
 	return audit.NewLog(parts[2], skey)
+}
+
+// loadSecretsKey reads the key that seals TOTP secrets, DIR/secrets.key
+// (hex), creating one on first use.
+func loadSecretsKey(dir string) (*secret.Box, error) {
+	path := filepath.Join(dir, "secrets.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := createSecretsKey(path); err != nil {
+			return nil, fmt.Errorf("secrets key: %w", err)
+		}
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secrets key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != secret.KeySize {
+		// Never print the content: it may be most of a key.
+		return nil, fmt.Errorf("secrets key %s: malformed, want %d hex digits", path, 2*secret.KeySize)
+	}
+	return secret.NewBox(key)
+}
+
+// createSecretsKey writes a new key to path unless there is one. The key is
+// written whole to a private temp file and then linked to path: link, like
+// O_EXCL, fails when path exists, so of two processes starting at once one
+// key wins and the other reads it — never a half-written file.
+func createSecretsKey(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".secrets.key-*") // O_EXCL, 0600
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, werr := f.WriteString(hex.EncodeToString(secret.NewKey()) + "\n")
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		return err
+	}
+	if err := os.Link(f.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	// The new name must survive a crash too: the sealed secrets need it.
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // cliActor names the person at the console in custody entries made by the

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"shilu/internal/evidence"
+	"shilu/internal/secret"
 )
 
 // Department is a unit (单位/部门) in the organisation tree.
@@ -155,8 +157,9 @@ func fromNullMicros(n sql.NullInt64) *time.Time {
 }
 
 // Account is a user with the state of their sign-in: what the
-// administration API lists and what authentication decides on. Secrets
-// (the password hash, the TOTP secret) never leave the server in JSON.
+// administration API lists and what authentication decides on. The
+// password hash never leaves the server in JSON; the TOTP secret is not
+// here at all but read, sealed, only where a code is checked (TOTPSecret).
 type Account struct {
 	evidence.User
 	DepartmentID      *int64     `json:"department_id,omitempty"`
@@ -166,7 +169,6 @@ type Account struct {
 	TOTPEnabled       bool       `json:"totp_enabled"`
 	FailedLogins      int        `json:"-"`
 	PasswordHash      string     `json:"-"`
-	TOTPSecret        string     `json:"-"`
 	TOTPLastStep      int64      `json:"-"`
 }
 
@@ -230,7 +232,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 }
 
 const accountCols = `id, name, role, created_at, disabled, password_hash, department_id, must_change,
-	password_changed_at, locked_until, totp_enabled, failed_logins, totp_secret, totp_last_step, display_name, officer_no`
+	password_changed_at, locked_until, totp_enabled, failed_logins, totp_last_step, display_name, officer_no`
 
 func scanAccount(scan func(...any) error) (Account, error) {
 	var a Account
@@ -239,7 +241,7 @@ func scanAccount(scan func(...any) error) (Account, error) {
 	var dept, changed, locked sql.NullInt64
 	var officerNo sql.NullString
 	err := scan(&a.ID, &a.Name, &role, &created, &a.Disabled, &a.PasswordHash, &dept, &a.MustChange,
-		&changed, &locked, &a.TOTPEnabled, &a.FailedLogins, &a.TOTPSecret, &a.TOTPLastStep, &a.DisplayName, &officerNo)
+		&changed, &locked, &a.TOTPEnabled, &a.FailedLogins, &a.TOTPLastStep, &a.DisplayName, &officerNo)
 	a.Role, a.CreatedAt, a.OfficerNo = evidence.Role(role), fromMicros(created), officerNo.String
 	a.DepartmentID, a.PasswordChangedAt, a.LockedUntil = fromNullInt(dept), fromNullMicros(changed), fromNullMicros(locked)
 	return a, err
@@ -442,10 +444,14 @@ func (tx *Tx) RecordLoginSuccess(ctx context.Context, userID int64) error {
 	return tx.updateUser(ctx, userID, `failed_logins = 0, locked_until = NULL`)
 }
 
-// SetTOTPSecret stores a new, not yet confirmed TOTP secret (setup). It
-// refuses (EConflict) while a confirmed one is enabled: replacing a second
-// factor takes an administrator's reset first.
-func (tx *Tx) SetTOTPSecret(ctx context.Context, userID int64, secret string) error {
+// SetTOTPSecret stores a new, not yet confirmed TOTP secret (setup),
+// sealed with the store's key (X-SEC-3). It refuses (EConflict) while a
+// confirmed one is enabled: replacing a second factor takes an
+// administrator's reset first.
+func (tx *Tx) SetTOTPSecret(ctx context.Context, userID int64, totpSecret string) error {
+	if tx.secrets == nil {
+		return errNoSecretsKey
+	}
 	a, err := tx.Account(ctx, userID)
 	if err != nil {
 		return err
@@ -453,7 +459,128 @@ func (tx *Tx) SetTOTPSecret(ctx context.Context, userID int64, secret string) er
 	if a.TOTPEnabled {
 		return evidence.Errorf(evidence.EConflict, "two-factor sign-in is already enabled")
 	}
-	return tx.updateUser(ctx, userID, `totp_secret = ?, totp_last_step = 0`, secret)
+	return tx.updateUser(ctx, userID, `totp_secret = ?, totp_last_step = 0`, tx.secrets.Seal([]byte(totpSecret), totpAD(userID)))
+}
+
+// TOTPSecret returns the user's TOTP secret (base32), set up or enabled.
+// ENotFound when there is none; an error wrapping secret.ErrUnreadable when
+// the stored one does not open — a different secrets key, a value altered or
+// copied from another user's row, a store opened without a key. The caller
+// refuses the code then: an administrator resets the second factor. No
+// error contains the secret.
+func (tx *Tx) TOTPSecret(ctx context.Context, userID int64) (string, error) {
+	var stored string
+	err := tx.get(ctx, []any{&stored}, `SELECT totp_secret FROM users WHERE id = ?`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: totp secret of user %d: %w", userID, err)
+	}
+	if stored == "" {
+		return "", evidence.Errorf(evidence.ENotFound, "user %d has no TOTP secret", userID)
+	}
+	if tx.secrets == nil {
+		return "", fmt.Errorf("store: totp secret of user %d: %w", userID, errNoSecretsKey)
+	}
+	plain, err := tx.secrets.Open(stored, totpAD(userID))
+	if err != nil {
+		return "", fmt.Errorf("store: totp secret of user %d: %w", userID, err)
+	}
+	return string(plain), nil
+}
+
+// errNoSecretsKey wraps secret.ErrUnreadable so that callers treat a store
+// without a key like one with the wrong key: no TOTP check passes.
+var errNoSecretsKey = fmt.Errorf("%w: the store was opened without a secrets key", secret.ErrUnreadable)
+
+// totpAD is the additional data a user's sealed TOTP secret is bound to
+// (X-SEC-3): the column and the user id, so that a sealed value copied into
+// another user's row, or into a column sealing something else, does not
+// open there.
+func totpAD(userID int64) []byte {
+	return []byte("users.totp_secret:" + strconv.FormatInt(userID, 10))
+}
+
+// sealPlaintextTOTP seals the TOTP secrets stored in plaintext before they
+// were sealed (X-SEC-3), once, when a store with a key opens: after the
+// first start with a key no plaintext secret is left in the file. Without
+// a key it leaves them for a start with one.
+func (db *DB) sealPlaintextTOTP(ctx context.Context) error {
+	if db.secrets == nil {
+		return nil
+	}
+	// Look on the reader pool first: on every start but the first there is
+	// nothing to do, and the writer stays free for a running server.
+	var n int
+	err := db.View(ctx, func(tx *Tx) error {
+		plain, err := tx.plaintextTOTP(ctx)
+		n = len(plain)
+		return err
+	})
+	if err != nil || n == 0 {
+		return err
+	}
+	// The writer pool has one connection: take it for the pragmas and the
+	// transaction together.
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: seal totp secrets: %w", err)
+	}
+	defer conn.Close()
+	// secure_delete: the update's freed bytes, the plaintext, are zeroed
+	// rather than left in the page's free space, where a copy of the file
+	// would still show them.
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("store: seal totp secrets: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `PRAGMA secure_delete = OFF`)
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: seal totp secrets: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), secrets: db.secrets}
+	plain, err := tx.plaintextTOTP(ctx)
+	for id, s := range plain {
+		if err = tx.exec(ctx, `UPDATE users SET totp_secret = ? WHERE id = ?`, db.secrets.Seal([]byte(s), totpAD(id)), id); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		sqlTx.Rollback()
+		return fmt.Errorf("store: seal totp secrets: %w", err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: seal totp secrets: %w", err)
+	}
+	// Copy the sealed pages over the plaintext ones in the database file now
+	// rather than at a later automatic checkpoint, and empty the WAL. Best
+	// effort: a reader of another process may hold the checkpoint back, and
+	// the next checkpoint finishes it.
+	var busy, frames, done int
+	conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+	return nil
+}
+
+// plaintextTOTP returns the TOTP secrets not yet sealed, by user id.
+func (tx *Tx) plaintextTOTP(ctx context.Context) (map[int64]string, error) {
+	rows, err := tx.query(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("store: totp secrets: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, fmt.Errorf("store: totp secrets: %w", err)
+		}
+		if !secret.IsSealed(s) {
+			out[id] = s
+		}
+	}
+	return out, rows.Err()
 }
 
 // EnableTOTP confirms the stored secret, with step the time step of the

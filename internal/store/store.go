@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shilu/internal/audit"
+	"shilu/internal/secret"
 
 	_ "modernc.org/sqlite" // the embedded default's driver, pure Go
 )
@@ -28,10 +29,11 @@ type DB struct {
 	// Writes go through a pool of one connection: SQLite allows one writer,
 	// and serializing writers here avoids SQLITE_BUSY on lock upgrades. It
 	// also serializes custody-log appends, which must not interleave.
-	w, r  *sql.DB
-	d     dialect
-	clock func() time.Time
-	log   *audit.Log
+	w, r    *sql.DB
+	d       dialect
+	clock   func() time.Time
+	log     *audit.Log
+	secrets *secret.Box
 }
 
 // Options configure a DB.
@@ -41,6 +43,12 @@ type Options struct {
 	// Log appends custody entries (Tx.Audit); nil disables Tx.Audit, for
 	// tools that only read.
 	Log *audit.Log
+	// Secrets seals the TOTP secrets in users.totp_secret (X-SEC-3), bound
+	// to their user. With it, OpenSQLite seals any secret still stored in
+	// plaintext. Nil: TOTP secrets can be neither stored nor read (and
+	// plaintext ones wait for an open with a key), for tools that sign
+	// nobody in.
+	Secrets *secret.Box
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -69,8 +77,12 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log}
+	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.sealPlaintextTOTP(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -143,10 +155,11 @@ func stripComments(s string) string {
 // Tx is a transaction. Its clock is read once when it begins (Now), so every
 // time a transaction stores, including its custody entries, is the same.
 type Tx struct {
-	tx  *sql.Tx
-	d   dialect
-	now time.Time
-	log *audit.Log
+	tx      *sql.Tx
+	d       dialect
+	now     time.Time
+	log     *audit.Log
+	secrets *secret.Box
 }
 
 // Now returns the transaction's time, UTC.
@@ -169,7 +182,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log}
+	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

@@ -14,6 +14,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
+	"shilu/internal/secret"
 	"shilu/internal/store"
 )
 
@@ -135,7 +136,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		now = tx.Now()
 		if a.TOTPEnabled {
-			step, ok := auth.CheckTOTP(a.TOTPSecret, req.TOTP, now, a.TOTPLastStep)
+			totpSecret, err := tx.TOTPSecret(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			step, ok := auth.CheckTOTP(totpSecret, req.TOTP, now, a.TOTPLastStep)
 			if ok {
 				// Conditional on the step being new, inside the write
 				// transaction: two sign-ins racing with one code cannot
@@ -164,6 +169,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		details["reason"] = "totp"
 		return s.loginFailed(ctx, "user.login_failed", a, true, name, details, errWrongTOTP)
 	}
+	if errors.Is(err, secret.ErrUnreadable) {
+		// X-SEC-3: the sealed secret does not open with this server's
+		// secrets.key (another key, an altered row). No code can pass and
+		// the person cannot fix it: say so, log it once for the operator,
+		// and do not count it towards lockout.
+		s.cfg.Logger.Error("totp secret unreadable; reset the user's second factor (shilu user reset --totp)", "user", name, "err", err)
+		details["reason"] = "totp_unreadable"
+		return s.loginFailed(ctx, "user.login_failed", a, false, name, details, errTOTPUnreadable)
+	}
 	if err != nil {
 		return err
 	}
@@ -173,6 +187,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ans.Token = token
 	return writeJSON(w, http.StatusOK, ans)
 }
+
+// errTOTPUnreadable answers a right password whose account's TOTP secret
+// cannot be read: only an administrator's reset helps.
+var errTOTPUnreadable = evidence.Errorf(evidence.EUnauthorized, "two-factor sign-in of this account cannot be checked; ask an administrator to reset it")
 
 // errWrongTOTP keeps totp_required in its details so that a client goes on
 // asking for the code.
@@ -332,8 +350,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 // totpSetup makes a new TOTP secret for the caller and shows it once, with
 // the otpauth:// URI for a QR code. It is not in force until confirmed by
 // totpEnable, and cannot replace an enabled one (an administrator resets
-// that first). The secret is stored as is: encrypting it at rest is a
-// follow-up.
+// that first). It is stored sealed (X-SEC-3).
 func (s *Server) totpSetup(w http.ResponseWriter, r *http.Request) error {
 	u, ctx := userOf(r), r.Context()
 	secret := auth.NewTOTPSecret()
@@ -362,10 +379,18 @@ func (s *Server) totpEnable(w http.ResponseWriter, r *http.Request) error {
 		if a.TOTPEnabled {
 			return evidence.Errorf(evidence.EConflict, "two-factor sign-in is already enabled")
 		}
-		if a.TOTPSecret == "" {
+		totpSecret, err := tx.TOTPSecret(ctx, a.ID)
+		if evidence.ErrorCode(err) == evidence.ENotFound {
 			return evidence.Errorf(evidence.EInvalid, "set up a secret first (POST /api/v1/totp/setup)")
 		}
-		step, ok := auth.CheckTOTP(a.TOTPSecret, b.Code, tx.Now(), a.TOTPLastStep)
+		if errors.Is(err, secret.ErrUnreadable) {
+			// Set up under another secrets key: a new setup replaces it.
+			return evidence.Errorf(evidence.EInvalid, "the secret set up earlier cannot be read; set up a new one (POST /api/v1/totp/setup)")
+		}
+		if err != nil {
+			return err
+		}
+		step, ok := auth.CheckTOTP(totpSecret, b.Code, tx.Now(), a.TOTPLastStep)
 		if !ok {
 			return evidence.Errorf(evidence.EInvalid, "wrong one-time code")
 		}

@@ -43,7 +43,7 @@ func newPeopleEnv(t *testing.T) *peopleEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.db, err = store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Clock: e.clock, Log: log})
+	e.db, err = store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Clock: e.clock, Log: log, Secrets: storetest.SecretBox(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

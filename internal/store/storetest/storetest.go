@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"shilu/internal/audit"
+	"shilu/internal/secret"
 	"shilu/internal/store"
 )
 
@@ -17,7 +18,8 @@ import (
 const Origin = "test/log"
 
 // Open returns a fresh SQLite store in a temp dir with a custody log signed
-// by a new key, and that key's verifier. The store closes with the test.
+// by a new key, and that key's verifier. TOTP secrets are sealed with a new
+// random key (SecretBox). The store closes with the test.
 func Open(t testing.TB) (*store.DB, note.Verifier) {
 	t.Helper()
 	return OpenClock(t, nil)
@@ -35,10 +37,21 @@ func OpenClock(t testing.TB, clock func() time.Time) (*store.DB, note.Verifier) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log, Clock: clock})
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log, Clock: clock, Secrets: SecretBox(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, verifier
+}
+
+// SecretBox returns a Box with a new random key, for stores that tests open
+// themselves (store.Options.Secrets).
+func SecretBox(t testing.TB) *secret.Box {
+	t.Helper()
+	box, err := secret.NewBox(secret.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
 }
