@@ -27,9 +27,13 @@ type Evaluation struct {
 	Due      time.Time         `json:"due"`
 	Exempt   bool              `json:"exempt"`
 	Uploads  map[int64]Upload  `json:"uploads"`
-	// RecordingsByOfficer counts the linked recordings per officer.
-	RecordingsByOfficer map[string]int     `json:"recordings_by_officer"`
-	Findings            []evidence.Finding `json:"findings"`
+	// RecordingsByOfficer counts the linked recordings per officer;
+	// UploadDelayByOfficer adds up, per officer, how long after the end of
+	// the activity each came in (ms; none before the end counts below 0):
+	// the export delay of Art. 13 that R-RPT-1 reports.
+	RecordingsByOfficer  map[string]int     `json:"recordings_by_officer"`
+	UploadDelayByOfficer map[string]int64   `json:"upload_delay_ms_by_officer"`
+	Findings             []evidence.Finding `json:"findings"`
 }
 
 // Findings runs every activity rule and returns the findings; see Evaluate.
@@ -56,7 +60,8 @@ func Findings(in ActivityInput, now time.Time, p Params) []evidence.Finding {
 // notice) but not the others.
 func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 	a := in.Activity
-	ev := Evaluation{Activity: a, Due: Deadline(a, p.Location), Uploads: make(map[int64]Upload, len(in.Recordings)), RecordingsByOfficer: map[string]int{}}
+	ev := Evaluation{Activity: a, Due: Deadline(a, p.Location), Uploads: make(map[int64]Upload, len(in.Recordings)), RecordingsByOfficer: map[string]int{},
+		UploadDelayByOfficer: map[string]int64{}}
 	ev.Coverage = Coverage(a, SegmentsOf(in.Recordings), p.GapTolerance)
 	var pending *evidence.Exemption
 	for i, e := range in.Exemptions {
@@ -106,6 +111,9 @@ func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 		u := UploadStatus(ev.Due, ip, now)
 		ev.Uploads[r.ID] = u
 		ev.RecordingsByOfficer[r.Officer]++
+		if !ing.IsZero() {
+			ev.UploadDelayByOfficer[r.Officer] += max(ing.Sub(a.End), 0).Milliseconds()
+		}
 		if u.State == UploadLate {
 			add(finding(RuleUploadLate, "Art. 13", evidence.SeverityWarning, a.ID, r.Officer, []int64{r.ID}, "",
 				fmt.Sprintf("ingested %s, %s after the deadline %s", fmtTime(ing, p.Location), u.By.Round(time.Minute), fmtTime(ev.Due, p.Location))))

@@ -24,8 +24,9 @@ type Record struct {
 	// nil when nothing was recorded.
 	Covered []int64 `json:"c,omitempty"`
 	// Recordings counts linked recordings per officer, including officers
-	// not on the activity.
-	Recordings map[string]int `json:"n,omitempty"`
+	// not on the activity; Delay adds up their upload delays (ms).
+	Recordings map[string]int   `json:"n,omitempty"`
+	Delay      map[string]int64 `json:"d,omitempty"`
 }
 
 // Record returns what Summary needs of ev.
@@ -46,6 +47,9 @@ func (ev Evaluation) Record() Record {
 	if len(ev.RecordingsByOfficer) > 0 {
 		r.Recordings = ev.RecordingsByOfficer
 	}
+	if len(ev.UploadDelayByOfficer) > 0 {
+		r.Delay = ev.UploadDelayByOfficer
+	}
 	return r
 }
 
@@ -64,7 +68,7 @@ func (r Record) Percent() float64 {
 // evaluation: explained, accepted). Only the fields Summary reads are set.
 func (r Record) Evaluation(activityID int64, findings []evidence.Finding) Evaluation {
 	a := evidence.Activity{ID: activityID, Officers: r.Officers, Arrival: time.UnixMilli(r.Arrival).UTC(), End: time.UnixMilli(r.End).UTC()}
-	ev := Evaluation{Activity: a, Exempt: r.Exempt, RecordingsByOfficer: r.Recordings, Findings: findings,
+	ev := Evaluation{Activity: a, Exempt: r.Exempt, RecordingsByOfficer: r.Recordings, UploadDelayByOfficer: r.Delay, Findings: findings,
 		Coverage: CoverageReport{ActivityID: activityID, Start: a.Arrival, End: a.End, Recorded: r.Recorded}}
 	if r.Covered != nil {
 		ev.Coverage.Officers = make([]OfficerCoverage, len(r.Officers))

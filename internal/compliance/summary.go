@@ -47,10 +47,15 @@ type SummaryRow struct {
 	Interruptions int     `json:"interruptions"`
 	Explained     int     `json:"explained"`
 	Recordings    int     `json:"recordings"`
-	LateUploads   int     `json:"late_uploads"`
-	Orphans       int     `json:"orphans"`
-	Findings      int     `json:"findings"`
-	OpenFindings  int     `json:"open_findings"`
+	// UploadDelayMS adds up how long after their activity's end the
+	// recordings came in; AvgUploadDelayMS is that over Recordings: the
+	// export delay (Art. 13; R-RPT-1).
+	UploadDelayMS    int64 `json:"upload_delay_ms"`
+	AvgUploadDelayMS int64 `json:"avg_upload_delay_ms"`
+	LateUploads      int   `json:"late_uploads"`
+	Orphans          int   `json:"orphans"`
+	Findings         int   `json:"findings"`
+	OpenFindings     int   `json:"open_findings"`
 }
 
 // Summary aggregates evaluations and orphan recordings into dashboard rows,
@@ -143,6 +148,7 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 					continue
 				}
 				rows[k].Recordings += n
+				rows[k].UploadDelayMS += ev.UploadDelayByOfficer[officer]
 			}
 		}
 	}
@@ -167,6 +173,7 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 	for _, r := range rows {
 		r.RecordingRate = ratio(r.Recorded+r.Exempted, r.Activities)
 		r.Coverage = Rate(r.CoveredMS, r.RequiredMS)
+		r.AvgUploadDelayMS = AvgDelay(r.UploadDelayMS, r.Recordings)
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(x, y SummaryRow) int {
@@ -197,6 +204,15 @@ func PeriodKey(by GroupBy, t time.Time) string {
 }
 
 func ratio(n, d int) float64 { return Rate(int64(n), int64(d)) }
+
+// AvgDelay is sum over n recordings, rounded to the millisecond; 0 when
+// there are none.
+func AvgDelay(sum int64, n int) int64 {
+	if n == 0 {
+		return 0
+	}
+	return (sum + int64(n)/2) / int64(n)
+}
 
 // Rate is n/d in percent rounded to 0.1, as the rows' rates are; 0 when d
 // is 0. Totals over rows use it on the summed counts.

@@ -11,7 +11,8 @@ import (
 )
 
 // R-RPT-1: per officer, department and period: activities, recording rate,
-// coverage, interruptions explained, exemptions, late uploads, orphans.
+// coverage, interruptions explained, exemptions, late uploads and the
+// average export delay, orphans.
 func TestSummary(t *testing.T) {
 	loc := shanghai(t)
 	p := DefaultParams(loc)
@@ -37,6 +38,7 @@ func TestSummary(t *testing.T) {
 		Acts, Exempted                              int
 		Rate, Coverage                              float64
 		Interruptions, Explained, Late, Orphans, Rc int
+		DelayMin                                    int64 // average upload delay, minutes
 	}
 	tests := []struct {
 		name string
@@ -44,28 +46,29 @@ func TestSummary(t *testing.T) {
 		want []row
 	}{
 		{"ByOfficer", ByOfficer, []row{
-			{"000123", 1, 0, 100, 98.9, 1, 0, 0, 1, 2},
-			{"000124", 1, 0, 100, 100, 0, 0, 1, 0, 1},
-			{"000125", 1, 1, 100, 0, 0, 0, 0, 0, 0},
+			{"000123", 1, 0, 100, 98.9, 1, 0, 0, 1, 2, 300}, // both in at 15:00, 5 h after the end
+			{"000124", 1, 0, 100, 100, 0, 0, 1, 0, 1, 1710}, // the next day at 14:30: 28.5 h
+			{"000125", 1, 1, 100, 0, 0, 0, 0, 0, 0, 0},
 		}},
 		{"ByDepartment", ByDepartment, []row{
-			{"稽查一科", 1, 0, 100, 99.4, 1, 0, 1, 1, 3},
-			{"稽查二科", 1, 1, 100, 0, 0, 0, 0, 0, 0},
+			{"稽查一科", 1, 0, 100, 99.4, 1, 0, 1, 1, 3, 770}, // (5 + 5 + 28.5) / 3 h
+			{"稽查二科", 1, 1, 100, 0, 0, 0, 0, 0, 0, 0},
 		}},
 		{"ByMonth", ByMonth, []row{
-			{"2026-11", 1, 0, 100, 99.4, 1, 0, 1, 0, 3},
-			{"2026-12", 1, 1, 100, 0, 0, 0, 0, 1, 0},
+			{"2026-11", 1, 0, 100, 99.4, 1, 0, 1, 0, 3, 770},
+			{"2026-12", 1, 1, 100, 0, 0, 0, 0, 1, 0, 0},
 		}},
 		{"ByWeek", ByWeek, []row{
-			{"2026-W48", 1, 0, 100, 99.4, 1, 0, 1, 0, 3},
-			{"2026-W49", 1, 1, 100, 0, 0, 0, 0, 1, 0},
+			{"2026-W48", 1, 0, 100, 99.4, 1, 0, 1, 0, 3, 770},
+			{"2026-W49", 1, 1, 100, 0, 0, 0, 0, 1, 0, 0},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []row
 			for _, r := range Summary(evals, orphans, SummaryOptions{By: tt.by, Location: loc, Departments: depts}) {
-				got = append(got, row{r.Key, r.Activities, r.Exempted, r.RecordingRate, r.Coverage, r.Interruptions, r.Explained, r.LateUploads, r.Orphans, r.Recordings})
+				got = append(got, row{r.Key, r.Activities, r.Exempted, r.RecordingRate, r.Coverage, r.Interruptions, r.Explained, r.LateUploads, r.Orphans, r.Recordings,
+					r.AvgUploadDelayMS / 60000})
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("summary (-want +got):\n%s", diff)

@@ -103,6 +103,7 @@ func totals(rows []dashboardRow) dashboardRow {
 		t.Interruptions += r.Interruptions
 		t.Explained += r.Explained
 		t.Recordings += r.Recordings
+		t.UploadDelayMS += r.UploadDelayMS
 		t.LateUploads += r.LateUploads
 		t.Orphans += r.Orphans
 		t.Findings += r.Findings
@@ -110,6 +111,7 @@ func totals(rows []dashboardRow) dashboardRow {
 	}
 	t.RecordingRate = compliance.Rate(int64(t.Recorded+t.Exempted), int64(t.Activities))
 	t.Coverage = compliance.Rate(t.CoveredMS, t.RequiredMS)
+	t.AvgUploadDelayMS = compliance.AvgDelay(t.UploadDelayMS, t.Recordings)
 	return t
 }
 
@@ -352,6 +354,7 @@ var dashColumns = []dashColumn{
 	{name: "explained", key: "dashboard.explained", value: intCol(func(r dashboardRow) int { return r.Explained })},
 	{name: "recordings", key: "dashboard.recordings", value: intCol(func(r dashboardRow) int { return r.Recordings })},
 	{name: "late_uploads", key: "dashboard.late_uploads", value: intCol(func(r dashboardRow) int { return r.LateUploads })},
+	{name: "avg_upload_delay", key: "dashboard.avg_upload_delay", seconds: true, value: func(r dashboardRow) float64 { return float64(r.AvgUploadDelayMS / 1000) }},
 	{name: "orphans", key: "dashboard.orphans", value: intCol(func(r dashboardRow) int { return r.Orphans })},
 	{name: "findings", key: "dashboard.findings", value: intCol(func(r dashboardRow) int { return r.Findings })},
 	{name: "open_findings", key: "dashboard.open_findings", value: intCol(func(r dashboardRow) int { return r.OpenFindings })},
