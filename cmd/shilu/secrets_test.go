@@ -171,6 +171,10 @@ func TestTOTPWithAnotherSecretsKey(t *testing.T) {
 		}
 	}
 	logs := srv.logs()
+	// The operator learns it at start, with the accounts and the way out.
+	if !strings.Contains(logs, "TOTP secrets do not open with secrets.key") || !strings.Contains(logs, "accounts=admin") {
+		t.Errorf("no start-up warning naming the accounts:\n%s", logs)
+	}
 	if n := strings.Count(logs, "totp secret unreadable"); n != 6 {
 		t.Errorf("%d log lines about the unreadable secret, want one per attempt (6):\n%s", n, logs)
 	}

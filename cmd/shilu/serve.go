@@ -17,6 +17,7 @@ import (
 	"shilu/internal/evidence"
 	"shilu/internal/ingest"
 	"shilu/internal/media"
+	"shilu/internal/store"
 	"shilu/internal/web"
 )
 
@@ -71,6 +72,20 @@ func (e *cmdEnv) serve(args []string) error {
 	}, a.db, a.blobs)
 	if err != nil {
 		return err
+	}
+	// A replaced or lost secrets.key leaves TOTP secrets nobody can check:
+	// say so now, with the way out, rather than through failed sign-ins.
+	var unreadable []string
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error {
+		var err error
+		unreadable, err = tx.UnreadableTOTP(e.ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(unreadable) > 0 {
+		logger.Warn("TOTP secrets do not open with secrets.key; these accounts cannot sign in until shilu user reset --totp",
+			"accounts", strings.Join(unreadable, ","), "key", filepath.Join(*data, "secrets.key"))
 	}
 	// Uploads that were complete when the last process died are archived
 	// before anything else is served.
