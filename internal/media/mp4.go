@@ -391,7 +391,7 @@ func (p *mp4Parser) stts(h boxHdr) error {
 			if delta != 0 {
 				continue
 			}
-			if i+j == n-1 {
+			if i+j == n-1 && count > 0 {
 				count-- // the last sample's own duration
 			}
 			p.trk.stalled += count

@@ -77,6 +77,8 @@ func TestParseMP4HandBuilt(t *testing.T) {
 		{"Spliced", testMP4{created: created2026, edts: elstBox([2]int32{2000, 0}, [2]int32{1000, 38400}, [2]int32{2000, 12800})}, func(f *Facts) { f.Splices = 2 }},
 		// A blank span put in the middle is a splice too.
 		{"BlankInserted", testMP4{created: created2026, edts: elstBox([2]int32{2000, 0}, [2]int32{1000, -1}, [2]int32{2000, 25600})}, func(f *Facts) { f.Splices = 2 }},
+		// An empty last run (a count of 0) stalls nothing; found by FuzzParseMP4.
+		{"EmptyLastRun", testMP4{created: created2026, stts: sttsBox([2]uint32{125, 512}, [2]uint32{0, 0})}, nil},
 		{"Stalled", testMP4{created: created2026, stts: sttsBox([2]uint32{60, 512}, [2]uint32{5, 0}, [2]uint32{60, 512})}, func(f *Facts) { f.StalledSamples = 5 }},
 		{"CountLies", testMP4{created: created2026, edts: box("edts", fullBox("elst", 0, be32(1<<30), be32(5000), be32(0), be16(1), be16(0))),
 			stts: fullBox("stts", 0, be32(1<<30), be32(125), be32(0))}, func(f *Facts) { f.StalledSamples = 124 }},
