@@ -192,7 +192,7 @@ func demoAccess(call demoCall, ids []int64) error {
 // record, excused by an exemption liuyang acknowledges; and a complaint
 // visit three days ago that nobody recorded or explained.
 func demoActivities(call demoCall, clips []int64) error {
-	loc := time.FixedZone("CST", 8*3600)
+	loc := evidence.Zone
 	day := func(back, h, m, s int) time.Time {
 		d := time.Now().In(loc).AddDate(0, 0, -back)
 		return time.Date(d.Year(), d.Month(), d.Day(), h, m, s, 0, loc)
@@ -283,7 +283,7 @@ const demoOfficer = "000123"
 // (so `make run` needs no other program) and, when ffmpeg is installed,
 // body-worn-camera clips named as the devices name them.
 func demoMedia(ctx context.Context, dir string) ([]string, error) {
-	loc := time.FixedZone("CST", 8*3600)
+	loc := evidence.Zone
 	day := time.Now().In(loc).AddDate(0, 0, -1)
 	at := func(h, m int) time.Time { return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, loc) }
 	var files []string

@@ -53,10 +53,6 @@ func (e *cmdEnv) serve(args []string) error {
 	} else {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		loc = time.FixedZone("CST", 8*3600) // no tzdata: China has no DST
-	}
 	prober := media.Prober{FFprobe: *ffprobe, Timeout: 30 * time.Second}
 	ing, err := ingest.New(ingest.Config{
 		Dir:          filepath.Join(*data, "uploads"),
@@ -66,7 +62,7 @@ func (e *cmdEnv) serve(args []string) error {
 		KeepFinished: time.Hour,
 		Prober:       prober,
 		NamePatterns: media.DefaultNamePatterns(),
-		Location:     loc,
+		Location:     evidence.Zone,
 		Logger:       logger,
 		Archived:     web.RecordingArchived(a.db, logger),
 	}, a.db, a.blobs)

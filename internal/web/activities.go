@@ -54,7 +54,7 @@ var activityRoutes = []route{
 // complianceParams are the thresholds the rules run with. Days count in
 // UTC+8: China has no daylight saving, so a fixed zone is exact.
 func complianceParams() compliance.Params {
-	return compliance.DefaultParams(time.FixedZone("CST", 8*3600))
+	return compliance.DefaultParams(evidence.Zone)
 }
 
 func objActivity(id int64) string { return fmt.Sprintf("activity:%d", id) }

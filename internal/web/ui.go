@@ -56,7 +56,7 @@ var staticFS embed.FS
 // shanghai is the zone every page shows times in (DESIGN: store UTC, show
 // Asia/Shanghai). China has kept UTC+8 without daylight saving since 1991,
 // so a fixed zone is exact and needs no tz database on the host.
-var shanghai = time.FixedZone("CST", 8*3600)
+var shanghai = evidence.Zone
 
 // staticAsset is one embedded file with its checksummed URL.
 type staticAsset struct {
