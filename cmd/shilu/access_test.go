@@ -94,7 +94,7 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 	api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d/custody", srv.URL, id), custodian, nil, &trail)
 	var got []string
 	for _, e := range trail.Entries {
-		got = append(got, e.Action+":"+e.Actor)
+		got = append(got, string(e.Action)+":"+e.Actor)
 	}
 	for _, want := range []string{"access.request:zhaomin", "access.approve:liuyang", "recording.content:zhaomin", "grant.revoke:wangfang", "access.reject:liuyang", "access.denied:zhaomin"} {
 		if !strings.Contains(strings.Join(got, " "), want) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
-	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
@@ -36,31 +36,12 @@ func (e *cmdEnv) userAdd(args []string) error {
 	if !r.Valid() {
 		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
 	}
-	var password, hash string
-	if r != evidence.RoleStation {
-		password = auth.RandomPassword()
-		if hash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
-			return err
-		}
-	}
-	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
-		deptID, err := findDepartment(e.ctx, tx, *dept)
-		if err != nil {
-			return err
-		}
-		u, err := tx.CreateAccount(e.ctx, store.NewAccount{Name: *name, Role: r, PasswordHash: hash, DepartmentID: deptID, MustChange: hash != "" && *mustChange,
-			DisplayName: *displayName, OfficerNo: *officerNo})
-		if err != nil {
-			return err
-		}
-		details := map[string]string{"role": string(u.Role)}
-		addIdentityDetails(details, u.User)
-		if deptID != nil {
-			details["department_id"] = strconv.FormatInt(*deptID, 10)
-		}
-		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "user.create", Object: "user:" + u.Name, Outcome: audit.OutcomeOK, Details: details})
+	var deptID *int64
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error { deptID, err = findDepartment(e.ctx, tx, *dept); return err }); err != nil {
 		return err
-	})
+	}
+	_, password, err := a.app.CreateUser(e.ctx, cliActor(), app.NewUser{Name: *name, Role: r, DepartmentID: deptID,
+		DisplayName: *displayName, OfficerNo: *officerNo, KeepPassword: !*mustChange})
 	if err != nil {
 		return err
 	}
@@ -82,19 +63,15 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 		return err
 	}
 	defer a.Close()
-	token, hash := auth.NewToken()
-	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
+	var id int64
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error {
 		u, _, err := tx.UserByName(e.ctx, *userName)
-		if err != nil {
-			return err
-		}
-		if err := tx.CreateToken(e.ctx, u.ID, hash, *label); err != nil {
-			return err
-		}
-		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "token.create", Object: "user:" + u.Name,
-			Outcome: audit.OutcomeOK, Details: map[string]string{"label": *label}})
+		id = u.ID
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	token, err := a.app.CreateToken(e.ctx, cliActor(), id, *label)
 	if err != nil {
 		return err
 	}

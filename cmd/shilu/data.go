@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/blob/disk"
 	"shilu/internal/secret"
@@ -40,6 +42,9 @@ type archive struct {
 	blobs    *disk.Store
 	log      *audit.Log
 	verifier note.Verifier
+	// app runs the use cases on db: every change the CLI makes goes
+	// through it, as the server's do.
+	app *app.App
 }
 
 func (e *cmdEnv) openArchive(dir string) (*archive, error) {
@@ -62,7 +67,7 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &archive{dir: dir, db: db, blobs: blobs, log: log, verifier: verifier}, nil
+	return &archive{dir: dir, db: db, blobs: blobs, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
 }
 
 func (a *archive) Close() error { return a.db.Close() }
@@ -165,9 +170,15 @@ func createSecretsKey(path string) error {
 
 // cliActor names the person at the console in custody entries made by the
 // admin commands.
-func cliActor() string {
+func cliActor() app.Actor { return app.System(cliName()) }
+
+// cliName names the operator who runs the CLI, for the custody log.
+func cliName() string {
 	if u, err := user.Current(); err == nil {
 		return "cli:" + u.Username
 	}
 	return "cli"
 }
+
+// logger logs to the command's standard error.
+func (e *cmdEnv) logger() *slog.Logger { return slog.New(slog.NewTextHandler(e.stderr, nil)) }

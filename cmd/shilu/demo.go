@@ -18,8 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"shilu/internal/audit"
-	"shilu/internal/auth"
+	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 	"shilu/internal/tusclient"
@@ -48,58 +47,48 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	}{
 		{"zhangwei", evidence.RoleOfficer, "张伟", demoOfficer}, {"lina", evidence.RoleOfficer, "李娜", "000124"},
 		{"wangfang", evidence.RoleCustodian, "王芳", ""}, {"liuyang", evidence.RoleLeader, "刘洋", "000101"},
+		{"zhaolei", evidence.RoleDeptHead, "赵磊", "000102"}, {"sunli", evidence.RoleLegal, "孙丽", "000103"},
+		{"admin", evidence.RoleSysAdmin, "周强", ""}, {"secadmin", evidence.RoleSecAdmin, "吴敏", ""},
 		{"chenjing", evidence.RoleAuditor, "陈静", ""}, {"station-01", evidence.RoleStation, "", ""},
 	}
 	var list strings.Builder
 	var stationToken string
 	passwords := map[string]string{}
-	err := a.db.Update(ctx, func(tx *store.Tx) error {
-		// The bureau and its fund-supervision section: the leader liuyang
-		// leads the section's officers, so he approves their requests and
-		// acknowledges their exemptions; the dashboard groups by section.
-		bureau, err := tx.CreateDepartment(ctx, evidence.NoticeBureau, nil)
-		if err != nil {
-			return err
-		}
-		section, err := tx.CreateDepartment(ctx, "基金监管科", &bureau.ID)
-		if err != nil {
-			return err
-		}
-		deptOf := map[evidence.Role]*int64{evidence.RoleOfficer: &section.ID, evidence.RoleLeader: &section.ID,
-			evidence.RoleCustodian: &bureau.ID, evidence.RoleAuditor: &bureau.ID}
-		for _, acc := range accounts {
-			pw := auth.RandomPassword()
-			passwords[acc.name] = pw
-			hash, err := auth.HashPassword(pw, auth.DefaultParams)
-			if err != nil {
-				return err
-			}
-			u, err := tx.CreateAccount(ctx, store.NewAccount{Name: acc.name, Role: acc.role, PasswordHash: hash, DepartmentID: deptOf[acc.role],
-				DisplayName: acc.display, OfficerNo: acc.number})
-			if err != nil {
-				return err
-			}
-			details := map[string]string{"role": string(u.Role), "demo": "true"}
-			addIdentityDetails(details, u.User)
-			if _, err := tx.Audit(ctx, audit.Entry{Actor: "system", Action: "user.create", Object: "user:" + u.Name, Outcome: audit.OutcomeOK,
-				Details: details}); err != nil {
-				return err
-			}
-			fmt.Fprintf(&list, "  %-12s %-10s %-7s password %s\n", acc.name, acc.role, acc.number, pw)
-			if acc.role == evidence.RoleStation {
-				tok, th := auth.NewToken()
-				if err := tx.CreateToken(ctx, u.ID, th, "demo station"); err != nil {
-					return err
-				}
-				stationToken = tok
-				fmt.Fprintf(&list, "  %-12s API token %s\n", "", tok)
-			}
-		}
-		return nil
-	})
+	// The bureau and its fund-supervision section: the leader liuyang leads
+	// the section's officers, so he approves their requests and acknowledges
+	// their exemptions; the dashboard groups by section.
+	who := app.System("demo")
+	bureau, err := a.app.CreateDepartment(ctx, who, evidence.NoticeBureau, nil)
 	if err != nil {
 		return err
 	}
+	section, err := a.app.CreateDepartment(ctx, who, "基金监管科", &bureau.ID)
+	if err != nil {
+		return err
+	}
+	deptOf := map[evidence.Role]*int64{evidence.RoleOfficer: &section.ID, evidence.RoleLeader: &section.ID, evidence.RoleDeptHead: &section.ID,
+		evidence.RoleCustodian: &bureau.ID, evidence.RoleLegal: &bureau.ID}
+	fmt.Fprintf(&list, "  %-12s %-10s %-6s %-7s %s\n", "name", "role", "person", "number", "password")
+	for _, acc := range accounts {
+		u, pw, err := a.app.CreateUser(ctx, who, app.NewUser{Name: acc.name, Role: acc.role, DepartmentID: deptOf[acc.role],
+			DisplayName: acc.display, OfficerNo: acc.number, KeepPassword: true})
+		if err != nil {
+			return err
+		}
+		passwords[acc.name] = pw
+		if acc.role == evidence.RoleStation {
+			if stationToken, err = a.app.CreateToken(ctx, who, u.ID, "demo station"); err != nil {
+				return err
+			}
+			fmt.Fprintf(&list, "  %-12s %-10s API token %s\n", acc.name, acc.role, stationToken)
+			continue
+		}
+		fmt.Fprintf(&list, "  %-12s %-10s %-6s %-7s %s\n", acc.name, acc.role, acc.display, acc.number, pw)
+	}
+	// Administrators (三员) enrol a second factor at their first sign-in
+	// (X-SEC-1): the page shows a QR code and the secret for an
+	// authenticator app (any RFC 6238 app, e.g. on a phone).
+	list.WriteString("  The administrators (admin, secadmin, chenjing) set up a TOTP authenticator app at their first sign-in.\n")
 	if err := os.WriteFile(filepath.Join(a.dir, "demo-accounts.txt"), []byte(list.String()), 0o600); err != nil {
 		return err
 	}

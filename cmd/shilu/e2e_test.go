@@ -233,7 +233,7 @@ func TestEndToEnd(t *testing.T) {
 		api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d/custody", srv.URL, id), officer, nil, &trail)
 		actions := map[string]int{}
 		for _, e := range trail.Entries {
-			actions[e.Action+"/"+e.Outcome+"/"+e.Actor]++
+			actions[string(e.Action)+"/"+e.Outcome+"/"+e.Actor]++
 		}
 		if actions["recording.ingest/ok/station-01"] != 1 || actions["recording.content/ok/zhangwei"] < 2 ||
 			actions["recording.update/ok/wangfang"] != 1 || actions["access.denied/denied/zhangwei"] < 1 || actions["access.denied/denied/station-01"] != 1 {

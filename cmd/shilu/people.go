@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"shilu/internal/audit"
-	"shilu/internal/auth"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
@@ -56,23 +54,11 @@ func (e *cmdEnv) deptAdd(args []string) error {
 		return err
 	}
 	defer a.Close()
-	var d store.Department
-	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
-		parentID, err := findDepartment(e.ctx, tx, *parent)
-		if err != nil {
-			return err
-		}
-		if d, err = tx.CreateDepartment(e.ctx, *name, parentID); err != nil {
-			return err
-		}
-		details := map[string]string{"name": d.Name}
-		if parentID != nil {
-			details["parent_id"] = strconv.FormatInt(*parentID, 10)
-		}
-		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "department.create", Object: "department:" + strconv.FormatInt(d.ID, 10),
-			Outcome: audit.OutcomeOK, Details: details})
+	var parentID *int64
+	if err := a.db.View(e.ctx, func(tx *store.Tx) error { parentID, err = findDepartment(e.ctx, tx, *parent); return err }); err != nil {
 		return err
-	})
+	}
+	d, err := a.app.CreateDepartment(e.ctx, cliActor(), *name, parentID)
 	if err != nil {
 		return err
 	}
@@ -126,35 +112,7 @@ func (e *cmdEnv) userReset(args []string) error {
 		return err
 	}
 	defer a.Close()
-	password := auth.RandomPassword()
-	hash, err := auth.HashPassword(password, auth.DefaultParams)
-	if err != nil {
-		return err
-	}
-	err = a.db.Update(e.ctx, func(tx *store.Tx) error {
-		u, err := tx.AccountByName(e.ctx, *name)
-		if err != nil {
-			return err
-		}
-		if !u.HasPassword() {
-			return fmt.Errorf("%s signs in with API tokens, not a password", u.Name)
-		}
-		if err := tx.SetPassword(e.ctx, u.ID, hash, true); err != nil {
-			return err
-		}
-		details := map[string]string{"reset_password": "true"}
-		if *totp {
-			if err := tx.ResetTOTP(e.ctx, u.ID); err != nil {
-				return err
-			}
-			details["reset_totp"] = "true"
-		}
-		if err := tx.EndUserSessions(e.ctx, u.ID, 0); err != nil {
-			return err
-		}
-		_, err = tx.Audit(e.ctx, audit.Entry{Actor: cliActor(), Action: "user.update", Object: "user:" + u.Name, Outcome: audit.OutcomeOK, Details: details})
-		return err
-	})
+	password, err := a.app.ResetUser(e.ctx, cliActor(), *name, *totp)
 	if err != nil {
 		return err
 	}
@@ -169,15 +127,4 @@ func identityFlags(fs *flag.FlagSet) (displayName, officerNo *string) {
 	displayName = fs.String("display-name", "", "the person's name as the notice to the party reads it, e.g. 张伟")
 	officerNo = fs.String("officer-no", "", "officer number (执法证号): letters, digits and '-', e.g. 000123")
 	return displayName, officerNo
-}
-
-// addIdentityDetails records the identity fields that are set in a custody
-// entry's details.
-func addIdentityDetails(details map[string]string, u evidence.User) {
-	if u.DisplayName != "" {
-		details["display_name"] = u.DisplayName
-	}
-	if u.OfficerNo != "" {
-		details["officer_no"] = u.OfficerNo
-	}
 }

@@ -145,7 +145,7 @@ func TestBrowserWithdrawAndRevoke(t *testing.T) {
 	api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d/custody", srv.URL, id), leaderTok, nil, &trailAPI)
 	var acts []string
 	for _, e := range trailAPI.Entries {
-		acts = append(acts, e.Action+":"+e.Actor+":"+e.Details["reason"])
+		acts = append(acts, string(e.Action)+":"+e.Actor+":"+e.Details["reason"])
 	}
 	for _, want := range []string{"access.withdraw:lihua:案情研判，后经核实无需查看", "grant.revoke:wangfang:案件已移送检察院，无需继续查阅"} {
 		if !strings.Contains(strings.Join(acts, " "), want) {

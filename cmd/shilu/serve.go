@@ -13,6 +13,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"shilu/internal/app"
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
 	"shilu/internal/ingest"
@@ -53,6 +54,7 @@ func (e *cmdEnv) serve(args []string) error {
 	} else {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
+	a.app = app.New(app.Config{DB: a.db, Logger: logger})
 	prober := media.Prober{FFprobe: *ffprobe, Timeout: 30 * time.Second}
 	ing, err := ingest.New(ingest.Config{
 		Dir:          filepath.Join(*data, "uploads"),
@@ -64,7 +66,7 @@ func (e *cmdEnv) serve(args []string) error {
 		NamePatterns: media.DefaultNamePatterns(),
 		Location:     evidence.Zone,
 		Logger:       logger,
-		Archived:     web.RecordingArchived(a.db, logger),
+		Archived:     a.app.RecordingArchived,
 	}, a.db, a.blobs)
 	if err != nil {
 		return err
@@ -88,7 +90,7 @@ func (e *cmdEnv) serve(args []string) error {
 	if err := ing.Recover(e.ctx); err != nil {
 		return err
 	}
-	srv := web.New(web.Config{DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
+	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
 		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -100,7 +102,7 @@ func (e *cmdEnv) serve(args []string) error {
 	defer cancel()
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
-	go srv.RunEvaluator(ctx, time.Minute)
+	go a.app.RunEvaluator(ctx, time.Minute)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"shilu/internal/blob"
+	"shilu/internal/evidence"
 )
 
 // The outcomes an entry may record.
@@ -34,7 +35,7 @@ type Entry struct {
 	// Action is a dotted verb: recording.ingest, recording.read,
 	// recording.content, recording.update, user.login, user.login_failed,
 	// user.create, token.create, …
-	Action string `json:"action"`
+	Action evidence.Action `json:"action"`
 	// Object names what the action concerns: "recording:42", "user:alice".
 	Object string `json:"object,omitempty"`
 	// Outcome is OutcomeOK, OutcomeDenied or OutcomeFailed.
@@ -76,7 +77,7 @@ func (e Entry) encode() []byte {
 	b = append(b, `","actor":`...)
 	b = appendString(b, e.Actor)
 	b = append(b, `,"action":`...)
-	b = appendString(b, e.Action)
+	b = appendString(b, string(e.Action))
 	b = append(b, `,"object":`...)
 	b = appendString(b, e.Object)
 	b = append(b, `,"outcome":`...)
@@ -133,7 +134,7 @@ func (e Entry) validate() error {
 			return fmt.Errorf("%s %q: %w", f.name, f.v, err)
 		}
 	}
-	if !validAction(e.Action) {
+	if !validAction(string(e.Action)) {
 		return fmt.Errorf("action %q: want a dotted verb like recording.read", e.Action)
 	}
 	switch e.Outcome {
@@ -242,7 +243,7 @@ func decode(data []byte) (Entry, error) {
 		Index:   w.Index,
 		Time:    t.UTC(),
 		Actor:   w.Actor,
-		Action:  w.Action,
+		Action:  evidence.Action(w.Action),
 		Object:  w.Object,
 		Outcome: w.Outcome,
 	}

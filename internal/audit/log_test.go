@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"shilu/internal/blob"
+	"shilu/internal/evidence"
 )
 
 // Test keys, fixed so that golden checkpoints are stable. otherSignerKey has
@@ -38,7 +39,7 @@ func testLog(t testing.TB) (*Log, note.Verifier) {
 
 // testEntry returns a varied, deterministic entry for position i.
 func testEntry(i int) Entry {
-	actions := []string{"recording.ingest", "recording.read", "recording.content", "user.login", "user.login_failed", "token.create"}
+	actions := []evidence.Action{"recording.ingest", "recording.read", "recording.content", "user.login", "user.login_failed", "token.create"}
 	outcomes := []string{OutcomeOK, OutcomeOK, OutcomeDenied, OutcomeFailed}
 	e := Entry{
 		Time:    t0.Add(time.Duration(i) * time.Second),

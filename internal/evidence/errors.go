@@ -34,9 +34,18 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
-// Errorf returns an *Error with a formatted message.
-func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// Errorf returns an *Error with the message of catalogue key and its
+// arguments.
+func Errorf(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Message: render(key, args)}
+}
+
+// render is a placeholder until the message catalogue renders keys.
+func render(key string, args []any) string {
+	if len(args) == 0 {
+		return key
+	}
+	return fmt.Sprintf(key, args...)
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal

@@ -161,3 +161,9 @@ func (r Role) Can(p Permission) bool {
 	}
 	return false
 }
+
+// IsAdministrator reports whether r is one of the three administrators
+// (三员: system, security, audit; X-SEC-2).
+func IsAdministrator(r Role) bool {
+	return r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
+}

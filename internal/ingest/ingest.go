@@ -274,7 +274,7 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 			}
 		}
 		_, err = tx.Audit(ctx, audit.Entry{
-			Actor: uploader, Action: "recording.ingest", Object: fmt.Sprintf("recording:%d", rec.ID),
+			Actor: uploader, Action: evidence.ActionRecordingIngest, Object: fmt.Sprintf("recording:%d", rec.ID),
 			Outcome: audit.OutcomeOK, Digests: []blob.Digest{d}, Details: details,
 		})
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"shilu/internal/audit"
+	"shilu/internal/evidence"
 )
 
 // What people did with the archive, for the compliance dashboard's views
@@ -91,7 +92,7 @@ func (tx *Tx) ViewingStats(ctx context.Context, from, to time.Time) ([]ViewingSt
 type ActionStat struct {
 	Index  uint64
 	Actor  string
-	Action string
+	Action evidence.Action
 	Time   time.Time
 }
 
@@ -116,16 +117,16 @@ const actionExpr = `substr(substr(data, instr(data, X'22616374696f6e223a22') + 1
 // are decoded here, which checks the action again, the outcome and the
 // time. Migration 0010 indexes actionExpr, so this is a lookup of the
 // matching entries, not a scan of the log.
-func (tx *Tx) ActionStats(ctx context.Context, actions []string, from, to time.Time) ([]ActionStat, error) {
+func (tx *Tx) ActionStats(ctx context.Context, actions []evidence.Action, from, to time.Time) ([]ActionStat, error) {
 	if len(actions) == 0 {
 		return nil, nil
 	}
-	want := make(map[string]bool, len(actions))
+	want := make(map[evidence.Action]bool, len(actions))
 	args := make([]any, 0, len(actions))
 	for _, a := range actions {
 		want[a] = true
 		// Blobs compare with the blob actionExpr gives byte for byte.
-		args = append(args, []byte(a))
+		args = append(args, []byte(string(a)))
 	}
 	rows, err := tx.query(ctx, `SELECT data FROM audit_entries WHERE `+actionExpr+` IN (?`+strings.Repeat(", ?", len(actions)-1)+`) ORDER BY idx`, args...)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"shilu/internal/audit"
+	"shilu/internal/evidence"
 )
 
 // R-RPT-1: exports are found by action through the index of migration
@@ -16,7 +17,7 @@ func TestActionIndexUsed(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
 	err := db.Update(ctx, func(tx *Tx) error {
-		for _, a := range []string{"custody.export", "recording.content", "register.export", "custody.export"} {
+		for _, a := range []evidence.Action{"custody.export", "recording.content", "register.export", "custody.export"} {
 			if _, err := tx.Audit(ctx, audit.Entry{Actor: "wangfang", Action: a, Object: "log", Outcome: audit.OutcomeOK}); err != nil {
 				return err
 			}
@@ -39,7 +40,7 @@ func TestActionIndexUsed(t *testing.T) {
 		if p := strings.Join(plan, "; "); !strings.Contains(p, "audit_entries_action") {
 			t.Errorf("query plan %q does not use audit_entries_action", p)
 		}
-		stats, err := tx.ActionStats(ctx, []string{"custody.export", "register.export"}, tx.Now().Add(-time.Hour), tx.Now().Add(time.Hour))
+		stats, err := tx.ActionStats(ctx, []evidence.Action{"custody.export", "register.export"}, tx.Now().Add(-time.Hour), tx.Now().Add(time.Hour))
 		if err != nil {
 			return err
 		}

@@ -423,6 +423,11 @@ func (tx *Tx) SetPassword(ctx context.Context, userID int64, hash string, mustCh
 		hash, micros(tx.now), mustChange)
 }
 
+// Unlock ends a lockout and forgets the failed sign-ins before it.
+func (tx *Tx) Unlock(ctx context.Context, userID int64) error {
+	return tx.updateUser(ctx, userID, `failed_logins = 0, locked_until = NULL`)
+}
+
 // RecordLoginFailure counts a failed sign-in. At the max-th consecutive
 // failure the account locks until now+lockFor and the count restarts;
 // locked reports that this failure locked it. Failures while locked are not

@@ -6,13 +6,9 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"shilu/internal/audit"
+	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
@@ -53,88 +49,18 @@ type accessRequestBody struct {
 	Until      time.Time        `json:"until"`
 }
 
-// createAccessRequest files a request to view recordings; it waits for the
-// requester's leader (Art. 16).
+// createAccessRequest files a request to view recordings (app.RequestAccess).
 func (s *Server) createAccessRequest(w http.ResponseWriter, r *http.Request) error {
 	var b accessRequestBody
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	var req evidence.AccessRequest
-	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		from := tx.Now()
-		if b.From != nil {
-			from = b.From.UTC()
-		}
-		ids := slices.Clone(b.RecordingIDs)
-		var activities []int64
-		if b.ActivityID != 0 {
-			if _, err := tx.Activity(ctx, b.ActivityID); err != nil {
-				return err
-			}
-			activities = append(activities, b.ActivityID)
-		}
-		if b.CaseNumber != "" {
-			acts, err := tx.Activities(ctx, store.ActivityFilter{CaseNumber: b.CaseNumber})
-			if err != nil {
-				return err
-			}
-			if len(acts) == 0 {
-				return evidence.Errorf(evidence.ENotFound, "no activity belongs to case %q", b.CaseNumber)
-			}
-			for _, a := range acts {
-				activities = append(activities, a.ID)
-			}
-		}
-		for _, id := range activities {
-			recs, err := tx.ActivityRecordings(ctx, id)
-			if err != nil {
-				return err
-			}
-			for _, rec := range recs {
-				ids = append(ids, rec.ID)
-			}
-		}
-		if len(activities) > 0 && len(ids) == 0 {
-			return evidence.Errorf(evidence.EInvalid, "no recordings are linked to the activity or case yet")
-		}
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		req = evidence.AccessRequest{RequesterID: u.ID, Purpose: b.Purpose, Reason: b.Reason, RecordingIDs: ids, From: from, Until: b.Until.UTC()}
-		if err := req.Validate(tx.Now()); err != nil {
-			return err
-		}
-		if err := plainText("reason", req.Reason, 4000); err != nil {
-			return err
-		}
-		var err error
-		if req, err = tx.CreateAccessRequest(ctx, req); err != nil {
-			return err
-		}
-		return s.auditRequest(ctx, tx, u.Name, "access.request", req, nil)
-	})
+	req, err := s.app.RequestAccess(r.Context(), actor(r), app.AccessAsk{RecordingIDs: b.RecordingIDs, ActivityID: b.ActivityID,
+		CaseNumber: b.CaseNumber, Purpose: b.Purpose, Reason: b.Reason, From: b.From, Until: b.Until})
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, req)
-}
-
-// auditRequest logs an event of a request with one entry per recording it
-// names, so that each recording's custody trail shows who asked, who decided
-// and who was granted its viewing.
-func (s *Server) auditRequest(ctx context.Context, tx *store.Tx, actor, action string, req evidence.AccessRequest, extra map[string]string) error {
-	for _, id := range req.RecordingIDs {
-		details := map[string]string{"request": strconv.FormatInt(req.ID, 10), "purpose": string(req.Purpose),
-			"reason": req.Reason, "from": req.From.Format(time.RFC3339), "until": req.Until.Format(time.RFC3339), "request_id": requestID(ctx)}
-		for k, v := range extra {
-			details[k] = v
-		}
-		if _, err := tx.Audit(ctx, audit.Entry{Actor: actor, Action: action, Object: objRecording(id), Outcome: audit.OutcomeOK, Details: details}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // listAccessRequests shows the caller's own requests, and to leaders and
@@ -220,8 +146,7 @@ func (s *Server) rejectAccessRequest(w http.ResponseWriter, r *http.Request) err
 	return s.decide(w, r, false)
 }
 
-// decide records the leader's decision; an approval creates the grant in
-// the same transaction (R-VIEW-1: viewing only with the leader's approval).
+// decide records the leader's decision (app.Decide).
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -233,70 +158,21 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 			return err
 		}
 	}
-	if err := plainText("comment", b.Comment, 2000); err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	var req evidence.AccessRequest
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if req, err = tx.AccessRequest(ctx, id); err != nil {
-			return err
-		}
-		leads, err := tx.IsLeaderOf(ctx, u.ID, req.RequesterID)
-		if err != nil {
-			return err
-		}
-		if !leads {
-			return evidence.Errorf(evidence.EForbidden, "only the requester's leader decides request %d", id)
-		}
-		if err := req.Decide(approve, u, b.Comment, tx.Now()); err != nil {
-			return err
-		}
-		if req, err = tx.DecideAccessRequest(ctx, req, u.ID); err != nil {
-			return err
-		}
-		action, extra := "access.reject", map[string]string{"comment": b.Comment}
-		if approve {
-			action, extra["grant"] = "access.approve", strconv.FormatInt(req.GrantID, 10)
-		}
-		return s.auditRequest(ctx, tx, u.Name, action, req, extra)
-	})
+	req, err := s.app.Decide(r.Context(), actor(r), id, approve, b.Comment)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, req)
 }
 
-// withdrawAccessRequest lets the requester take back a request no leader
-// has decided yet; like the request, the withdrawal is an entry on the
-// custody trail of every recording it named.
+// withdrawAccessRequest takes back one's own undecided request
+// (app.Withdraw).
 func (s *Server) withdrawAccessRequest(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	var req evidence.AccessRequest
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if req, err = tx.AccessRequest(ctx, id); err != nil {
-			return err
-		}
-		// Only one's own requests can be withdrawn; anyone else's is not
-		// found, as it is not the caller's to act on (and its existence is
-		// none of an officer's business).
-		if req.RequesterID != u.ID {
-			return evidence.Errorf(evidence.ENotFound, "you have no access request %d", id)
-		}
-		if err := req.Withdraw(u, tx.Now()); err != nil {
-			return err
-		}
-		// Stored like a decision: who closed the request and when; a
-		// withdrawal never creates a grant.
-		if req, err = tx.DecideAccessRequest(ctx, req, u.ID); err != nil {
-			return err
-		}
-		return s.auditRequest(ctx, tx, u.Name, "access.withdraw", req, nil)
-	})
+	req, err := s.app.Withdraw(r.Context(), actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -333,10 +209,7 @@ type revokeBody struct {
 	Reason string `json:"reason"`
 }
 
-// revokeGrant ends a grant at once: the next range request of an open
-// playback is refused. The reason is required: ending someone's approved
-// viewing is a decision on evidence access (Art. 16) and the custody trail
-// must say why, as it says why the viewing was asked for.
+// revokeGrant ends a grant at once, with a reason (app.RevokeGrant).
 func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -348,24 +221,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if n := utf8.RuneCountInString(b.Reason); n < 2 || n > 500 || !utf8.ValidString(b.Reason) || strings.ContainsFunc(b.Reason, unicode.IsControl) {
-		return evidence.Errorf(evidence.EInvalid, "reason: say why the grant ends, in 2 to 500 characters on one line")
-	}
-	u, ctx := userOf(r), r.Context()
-	var g evidence.Grant
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if g, err = tx.RevokeGrant(ctx, id, u.ID); err != nil {
-			return err
-		}
-		for _, rid := range g.RecordingIDs {
-			if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "grant.revoke", Object: objRecording(rid), Outcome: audit.OutcomeOK,
-				Details: map[string]string{"grant": strconv.FormatInt(g.ID, 10), "grantee": g.Grantee, "reason": b.Reason, "request_id": requestID(ctx)}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	g, err := s.app.RevokeGrant(r.Context(), actor(r), id, b.Reason)
 	if err != nil {
 		return err
 	}

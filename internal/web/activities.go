@@ -1,22 +1,15 @@
 package web
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
-	"shilu/internal/audit"
+	"shilu/internal/app"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
-	"shilu/internal/media"
 	"shilu/internal/store"
 )
 
@@ -51,90 +44,14 @@ var activityRoutes = []route{
 	{"GET", "/api/v1/recordings/orphans", evidence.PermRecordingsList, (*Server).orphanRecordings},
 }
 
-// complianceParams are the thresholds the rules run with. Days count in
-// UTC+8: China has no daylight saving, so a fixed zone is exact.
-func complianceParams() compliance.Params {
-	return compliance.DefaultParams(evidence.Zone)
-}
-
-func objActivity(id int64) string { return fmt.Sprintf("activity:%d", id) }
-
-// plainText refuses control characters other than line breaks and tabs and
-// texts longer than max bytes: free text ends up in reports and the log.
-func plainText(field, s string, max int) error {
-	if len(s) > max {
-		return evidence.Errorf(evidence.EInvalid, "%s: at most %d bytes", field, max)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return evidence.Errorf(evidence.EInvalid, "%s: no control characters", field)
-		}
-	}
-	return nil
-}
-
-// checkActivity validates a and normalizes its times to UTC.
-func checkActivity(a *evidence.Activity) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	a.Arrival, a.End = a.Arrival.UTC(), a.End.UTC()
-	if a.ReturnAt != nil {
-		t := a.ReturnAt.UTC()
-		a.ReturnAt = &t
-	}
-	if p := a.Preservation; p != nil {
-		p.ApprovedAt = p.ApprovedAt.UTC()
-		if p.DecidedAt != nil {
-			t := p.DecidedAt.UTC()
-			p.DecidedAt = &t
-		}
-	}
-	for _, f := range []struct {
-		name, v string
-		max     int
-	}{{"place.address", a.Place.Address, 500}, {"party", a.Party, 500}, {"case_number", a.CaseNumber, 100}, {"scene", a.Scene, 4000},
-		{"violations", a.Violations, 4000}, {"physical_evidence", a.PhysicalEvidence, 4000}} {
-		if err := plainText(f.name, f.v, f.max); err != nil {
-			return err
-		}
-	}
-	for _, s := range slices.Concat(a.Officers, a.Devices) {
-		if err := plainText("officers and devices", s, 64); err != nil {
-			return err
-		}
-	}
-	if len(a.Officers) > 50 || len(a.Devices) > 50 {
-		return evidence.Errorf(evidence.EInvalid, "at most 50 officers and 50 devices")
-	}
-	return nil
-}
-
 // createActivity stores an activity fed by an officer or another
-// enforcement system (R-ACT-1).
+// enforcement system (app.CreateActivity).
 func (s *Server) createActivity(w http.ResponseWriter, r *http.Request) error {
 	var a evidence.Activity
 	if err := decodeJSON(r, &a); err != nil {
 		return err
 	}
-	a.ID = 0
-	if err := checkActivity(&a); err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = tx.CreateActivity(ctx, a, u.ID); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.create", Object: objActivity(a.ID), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"type": string(a.Type), "officers": strings.Join(a.Officers, ","), "arrival": a.Arrival.Format(time.RFC3339),
-				"end": a.End.Format(time.RFC3339), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, a.ID)
-	})
+	a, err := s.app.CreateActivity(r.Context(), actor(r), a)
 	if err != nil {
 		return err
 	}
@@ -142,7 +59,7 @@ func (s *Server) createActivity(w http.ResponseWriter, r *http.Request) error {
 }
 
 // updateActivity applies the fields present in the body to the stored
-// activity (a JSON merge of one level) and validates the result.
+// activity (app.UpdateActivity).
 func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -152,40 +69,7 @@ func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &patch); err != nil {
 		return err
 	}
-	if len(patch) == 0 {
-		return evidence.Errorf(evidence.EInvalid, "nothing to change")
-	}
-	raw, _ := json.Marshal(patch)
-	fields := make([]string, 0, len(patch))
-	for k := range patch {
-		fields = append(fields, k)
-	}
-	slices.Sort(fields)
-	u, ctx := userOf(r), r.Context()
-	var a evidence.Activity
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if a, err = tx.Activity(ctx, id); err != nil {
-			return err
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&a); err != nil {
-			return evidence.Errorf(evidence.EInvalid, "malformed JSON body: %v", err)
-		}
-		a.ID = id
-		if err := checkActivity(&a); err != nil {
-			return err
-		}
-		if a, err = tx.UpdateActivity(ctx, a); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.update", Object: objActivity(id), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"fields": strings.Join(fields, ","), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, id)
-	})
+	a, err := s.app.UpdateActivity(r.Context(), actor(r), id, patch)
 	if err != nil {
 		return err
 	}
@@ -228,34 +112,6 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"activities": list})
 }
 
-// activityInput loads what the rules need about a.
-func activityInput(ctx context.Context, tx *store.Tx, a evidence.Activity, p compliance.Params) (compliance.ActivityInput, error) {
-	in := compliance.ActivityInput{Activity: a}
-	var err error
-	if in.Recordings, err = tx.ActivityRecordings(ctx, a.ID); err != nil {
-		return in, err
-	}
-	if in.Interruptions, err = tx.Interruptions(ctx, a.ID); err != nil {
-		return in, err
-	}
-	if in.Exemptions, err = tx.Exemptions(ctx, a.ID); err != nil {
-		return in, err
-	}
-	if in.DeviceChecks, err = tx.DeviceChecksFor(ctx, a, p.CheckWindow); err != nil {
-		return in, err
-	}
-	return in, nil
-}
-
-// loadActivityInput loads activity id and what the rules need about it.
-func loadActivityInput(ctx context.Context, tx *store.Tx, id int64, p compliance.Params) (compliance.ActivityInput, error) {
-	a, err := tx.Activity(ctx, id)
-	if err != nil {
-		return compliance.ActivityInput{}, err
-	}
-	return activityInput(ctx, tx, a, p)
-}
-
 // recordingUpload is one linked recording's export status (Art. 13).
 type recordingUpload struct {
 	RecordingID int64 `json:"recording_id"`
@@ -286,26 +142,8 @@ type activityView struct {
 	Findings      []evidence.Finding        `json:"findings"`
 }
 
-// evaluate runs the activity rules and, on each linked recording's probed
-// facts, the signs of edited or after-the-fact recording (Art. 11; R-ACT-8).
-// Recordings from one device on the activity are checked against each other.
-func evaluate(in compliance.ActivityInput, now time.Time, p compliance.Params) compliance.Evaluation {
-	ev := compliance.Evaluate(in, now, p)
-	for _, r := range in.Recordings {
-		if len(r.Media) == 0 {
-			continue
-		}
-		var facts media.Facts
-		if err := json.Unmarshal(r.Media, &facts); err != nil {
-			continue // unreadable facts are the probe's problem, shown as probe_error
-		}
-		ev.Findings = append(ev.Findings, compliance.Signs(r, facts, &in.Activity, in.Recordings, p)...)
-	}
-	return ev
-}
-
 func newActivityView(in compliance.ActivityInput, now time.Time, p compliance.Params) activityView {
-	ev := evaluate(in, now, p)
+	ev := app.Evaluate(in, now, p)
 	v := activityView{Activity: in.Activity, Recordings: in.Recordings, Coverage: ev.Coverage, Due: ev.Due.UTC(), Uploads: []recordingUpload{},
 		Interruptions: []interruptionView{}, Explanations: in.Interruptions, Exemptions: in.Exemptions, Exempt: ev.Exempt,
 		DeviceChecks: in.DeviceChecks, Findings: ev.Findings}
@@ -355,10 +193,10 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, p := r.Context(), complianceParams()
+	ctx, p := r.Context(), s.app.Params()
 	var v activityView
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		in, err := loadActivityInput(ctx, tx, id, p)
+		in, err := app.LoadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
@@ -413,8 +251,7 @@ type linkBody struct {
 	RecordingIDs []int64 `json:"recording_ids"`
 }
 
-// linkRecordings links the recordings a person confirmed; each new link is
-// an entry in that recording's custody trail.
+// linkRecordings links the recordings a person confirmed (app.Link).
 func (s *Server) linkRecordings(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -424,49 +261,14 @@ func (s *Server) linkRecordings(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if len(b.RecordingIDs) == 0 || len(b.RecordingIDs) > 500 {
-		return evidence.Errorf(evidence.EInvalid, "recording_ids: give 1 to 500 recordings")
-	}
-	u, ctx := userOf(r), r.Context()
-	linked := []int64{}
-	var all []int64
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		for _, rid := range b.RecordingIDs {
-			isNew, err := tx.LinkRecording(ctx, id, rid, u.ID)
-			if err != nil {
-				return err
-			}
-			if !isNew {
-				continue
-			}
-			linked = append(linked, rid)
-			if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.link", Object: objRecording(rid), Outcome: audit.OutcomeOK,
-				Details: map[string]string{"activity": strconv.FormatInt(id, 10), "request_id": requestID(ctx)}}); err != nil {
-				return err
-			}
-		}
-		recs, err := tx.ActivityRecordings(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			all = append(all, rec.ID)
-		}
-		for _, rid := range linked {
-			if err := checkRecording(ctx, tx, rid); err != nil {
-				return err
-			}
-		}
-		return reevaluate(ctx, tx, id)
-	})
+	linked, all, err := s.app.Link(r.Context(), actor(r), id, b.RecordingIDs)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"activity_id": id, "linked": linked, "recording_ids": all})
 }
 
-// unlinkRecording undoes a link confirmed by mistake; the recording's
-// custody trail shows both.
+// unlinkRecording undoes a link confirmed by mistake (app.Unlink).
 func (s *Server) unlinkRecording(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -476,22 +278,7 @@ func (s *Server) unlinkRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.UnlinkRecording(ctx, id, rid); err != nil {
-			return err
-		}
-		_, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.unlink", Object: objRecording(rid), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"activity": strconv.FormatInt(id, 10), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		if err := checkRecording(ctx, tx, rid); err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, id)
-	})
-	if err != nil {
+	if err := s.app.Unlink(r.Context(), actor(r), id, rid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -509,7 +296,7 @@ type deviceCheckBody struct {
 }
 
 // addDeviceCheck records an officer's check of a recorder before the
-// activity (Art. 5; R-DEV-1).
+// activity (app.AddDeviceCheck).
 func (s *Server) addDeviceCheck(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -519,47 +306,12 @@ func (s *Server) addDeviceCheck(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	c := evidence.DeviceCheck{ActivityID: id, Officer: b.Officer, Device: b.Device, BatteryOK: b.BatteryOK, StorageOK: b.StorageOK,
-		ClockOK: b.ClockOK, CheckedAt: b.CheckedAt.UTC(), Note: b.Note}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	if err := firstErr(plainText("device", c.Device, 64), plainText("note", c.Note, 2000)); err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		a, err := tx.Activity(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !a.HasOfficer(c.Officer) {
-			return evidence.Errorf(evidence.EInvalid, "officer %s is not on activity %d", c.Officer, id)
-		}
-		if c, err = tx.AddDeviceCheck(ctx, c, u.ID); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "device.check", Object: objActivity(id), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"officer": c.Officer, "device": c.Device, "ok": strconv.FormatBool(c.OK()), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluateChecked(ctx, tx, id, c)
-	})
+	c, err := s.app.AddDeviceCheck(r.Context(), actor(r), id, evidence.DeviceCheck{Officer: b.Officer, Device: b.Device, BatteryOK: b.BatteryOK,
+		StorageOK: b.StorageOK, ClockOK: b.ClockOK, CheckedAt: b.CheckedAt, Note: b.Note})
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, c)
-}
-
-// firstErr returns the first non-nil error: one message is enough.
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 type interruptionBody struct {
@@ -576,10 +328,8 @@ type interruptionBody struct {
 	WrittenExplanation string                     `json:"written_explanation"`
 }
 
-// explainInterruption records why an officer's recording stopped (Art. 11;
-// R-ACT-6, R-ACT-7). The span must overlap a gap computed now from the
-// linked recordings; the explanation is stored under that gap's start, so
-// explaining it again (say, with the written explanation) replaces it.
+// explainInterruption records why an officer's recording stopped
+// (app.ExplainInterruption).
 func (s *Server) explainInterruption(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -589,55 +339,9 @@ func (s *Server) explainInterruption(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, ctx, p := userOf(r), r.Context(), complianceParams()
-	it := evidence.Interruption{ActivityID: id, Officer: b.Officer, Start: b.Start.UTC(), End: b.End.UTC(), Cause: b.Cause, Note: b.Note,
-		VoiceRecordingID: b.VoiceRecordingID, VoicePoint: time.Duration(b.VoicePointMS) * time.Millisecond, CouldNotContinue: b.CouldNotContinue,
-		ReportedTo: b.ReportedTo, ReportedAt: b.ReportedAt, WrittenExplanation: b.WrittenExplanation, ExplainedBy: u.Name}
-	if err := it.Validate(); err != nil {
-		return err
-	}
-	if err := firstErr(plainText("note", it.Note, 2000), plainText("reported_to", it.ReportedTo, 200),
-		plainText("written_explanation", it.WrittenExplanation, 8000)); err != nil {
-		return err
-	}
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		a, err := tx.Activity(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !a.HasOfficer(it.Officer) {
-			return evidence.Errorf(evidence.EInvalid, "officer %s is not on activity %d", it.Officer, id)
-		}
-		in, err := activityInput(ctx, tx, a, p)
-		if err != nil {
-			return err
-		}
-		if it.VoiceRecordingID != 0 && !slices.ContainsFunc(in.Recordings, func(r evidence.Recording) bool { return r.ID == it.VoiceRecordingID }) {
-			return evidence.Errorf(evidence.EInvalid, "voice_recording_id: recording %d is not linked to activity %d", it.VoiceRecordingID, id)
-		}
-		var gap *compliance.Gap
-		for _, g := range compliance.Coverage(a, compliance.SegmentsOf(in.Recordings), p.GapTolerance).Gaps() {
-			if g.Officer == it.Officer && g.Start.Before(it.End) && g.End.After(it.Start) {
-				gap = &g
-				break
-			}
-		}
-		if gap == nil {
-			return evidence.Errorf(evidence.EInvalid, "no interruption of officer %s between %s and %s", it.Officer,
-				it.Start.Format(time.RFC3339), it.End.Format(time.RFC3339))
-		}
-		it.Start, it.End = gap.Start.UTC(), gap.End.UTC()
-		if it, err = tx.ExplainInterruption(ctx, it); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "interruption.explain", Object: objActivity(id), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"officer": it.Officer, "start": it.Start.Format(time.RFC3339), "end": it.End.Format(time.RFC3339),
-				"cause": string(it.Cause), "complete": strconv.FormatBool(it.Complete()), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, id)
-	})
+	it, err := s.app.ExplainInterruption(r.Context(), actor(r), id, evidence.Interruption{Officer: b.Officer, Start: b.Start, End: b.End,
+		Cause: b.Cause, Note: b.Note, VoiceRecordingID: b.VoiceRecordingID, VoicePoint: time.Duration(b.VoicePointMS) * time.Millisecond,
+		CouldNotContinue: b.CouldNotContinue, ReportedTo: b.ReportedTo, ReportedAt: b.ReportedAt, WrittenExplanation: b.WrittenExplanation})
 	if err != nil {
 		return err
 	}
@@ -651,8 +355,7 @@ type exemptionBody struct {
 }
 
 // submitExemption files the work record of an activity that was not
-// recorded (Art. 7; R-ACT-2); it excuses the activity once a leader
-// acknowledges it.
+// recorded (app.SubmitExemption).
 func (s *Server) submitExemption(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -662,30 +365,7 @@ func (s *Server) submitExemption(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if err := firstErr(plainText("reason", b.Reason, 4000), plainText("basis", b.Basis, 4000)); err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	var e evidence.Exemption
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Activity(ctx, id); err != nil {
-			return err
-		}
-		e = evidence.Exemption{ActivityID: id, Category: b.Category, Reason: b.Reason, Basis: b.Basis, SubmittedBy: u.Name, SubmittedAt: tx.Now()}
-		if err := e.Validate(); err != nil {
-			return err
-		}
-		var err error
-		if e, err = tx.SubmitExemption(ctx, e, u.ID); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "exemption.submit", Object: objActivity(id), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"exemption": strconv.FormatInt(e.ID, 10), "category": string(e.Category), "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, id)
-	})
+	e, err := s.app.SubmitExemption(r.Context(), actor(r), id, b.Category, b.Reason, b.Basis)
 	if err != nil {
 		return err
 	}
@@ -693,44 +373,13 @@ func (s *Server) submitExemption(w http.ResponseWriter, r *http.Request) error {
 }
 
 // acknowledgeExemption is the leader's acknowledgement of a work record
-// (Art. 7): only a leader of the submitter, never the submitter.
+// (app.AcknowledgeExemption).
 func (s *Server) acknowledgeExemption(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	var e evidence.Exemption
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var submitter int64
-		if e, submitter, err = tx.Exemption(ctx, id); err != nil {
-			return err
-		}
-		if submitter == u.ID {
-			return evidence.Errorf(evidence.EForbidden, "the submitter cannot acknowledge their own exemption")
-		}
-		leads, err := tx.IsLeaderOf(ctx, u.ID, submitter)
-		if err != nil {
-			return err
-		}
-		if !leads {
-			return evidence.Errorf(evidence.EForbidden, "only a leader of %s acknowledges exemption %d", e.SubmittedBy, id)
-		}
-		now := tx.Now()
-		e.AcknowledgedBy, e.AcknowledgedAt = u.Name, &now
-		if err := e.Validate(); err != nil {
-			return err
-		}
-		if e, err = tx.AcknowledgeExemption(ctx, id, u.Name); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "exemption.acknowledge", Object: objActivity(e.ActivityID), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"exemption": strconv.FormatInt(id, 10), "submitted_by": e.SubmittedBy, "request_id": requestID(ctx)}})
-		if err != nil {
-			return err
-		}
-		return reevaluate(ctx, tx, e.ActivityID)
-	})
+	e, err := s.app.AcknowledgeExemption(r.Context(), actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -788,8 +437,7 @@ type acceptBody struct {
 	Comment string `json:"comment"`
 }
 
-// acceptFinding closes a finding on a leader's review; it stays accepted
-// while its rule keeps firing.
+// acceptFinding closes a finding on a leader's review (app.AcceptFinding).
 func (s *Server) acceptFinding(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -801,23 +449,7 @@ func (s *Server) acceptFinding(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := plainText("comment", b.Comment, 2000); err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	var sf store.StoredFinding
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if sf, err = tx.AcceptFinding(ctx, id, u.Name); err != nil {
-			return err
-		}
-		obj := objActivity(sf.ActivityID)
-		if sf.ActivityID == 0 && len(sf.RecordingIDs) > 0 {
-			obj = objRecording(sf.RecordingIDs[0])
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "finding.accept", Object: obj, Outcome: audit.OutcomeOK,
-			Details: map[string]string{"finding": strconv.FormatInt(id, 10), "key": sf.Key, "comment": b.Comment, "request_id": requestID(ctx)}})
-		return err
-	})
+	sf, err := s.app.AcceptFinding(r.Context(), actor(r), id, b.Comment)
 	if err != nil {
 		return err
 	}

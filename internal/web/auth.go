@@ -102,7 +102,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	details := map[string]string{"remote": r.RemoteAddr}
 	if known && locked {
 		details["reason"] = "locked"
-		if err := s.audit(ctx, audit.Entry{Actor: name, Action: "user.login_failed", Object: "user:" + name, Outcome: audit.OutcomeDenied, Details: details}); err != nil {
+		if err := s.audit(ctx, audit.Entry{Actor: name, Action: evidence.ActionUserLoginFailed, Object: "user:" + name, Outcome: audit.OutcomeDenied, Details: details}); err != nil {
 			return err
 		}
 		return errLocked
@@ -119,13 +119,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		details["reason"] = "password"
-		return s.loginFailed(ctx, "user.login_failed", a, known, name, details, errWrongLogin)
+		return s.loginFailed(ctx, evidence.ActionUserLoginFailed, a, known, name, details, errWrongLogin)
 	}
 	if a.TOTPEnabled && req.TOTP == "" {
 		// The password was right; the client asks for the code and tries
 		// again. Not counted towards lockout: guessing passwords still is.
 		details["reason"] = "totp_missing"
-		if err := s.audit(ctx, audit.Entry{Actor: name, Action: "user.login_failed", Object: "user:" + name, Outcome: audit.OutcomeFailed, Details: details}); err != nil {
+		if err := s.audit(ctx, audit.Entry{Actor: name, Action: evidence.ActionUserLoginFailed, Object: "user:" + name, Outcome: audit.OutcomeFailed, Details: details}); err != nil {
 			return err
 		}
 		return &evidence.Error{Code: evidence.EUnauthorized, Message: "a one-time code is required", Details: map[string]any{"totp_required": true}}
@@ -162,12 +162,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		details["request_id"] = requestID(ctx)
-		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: "user.login", Object: "user:" + a.Name, Outcome: audit.OutcomeOK, Details: details})
+		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: evidence.ActionUserLogin, Object: "user:" + a.Name, Outcome: audit.OutcomeOK, Details: details})
 		return err
 	})
 	if errors.Is(err, errWrongTOTP) {
 		details["reason"] = "totp"
-		return s.loginFailed(ctx, "user.login_failed", a, true, name, details, errWrongTOTP)
+		return s.loginFailed(ctx, evidence.ActionUserLoginFailed, a, true, name, details, errWrongTOTP)
 	}
 	if errors.Is(err, secret.ErrUnreadable) {
 		// X-SEC-3: the sealed secret does not open with this server's
@@ -176,7 +176,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		// and do not count it towards lockout.
 		s.cfg.Logger.Error("totp secret unreadable; reset the user's second factor (shilu user reset --totp)", "user", name, "err", err)
 		details["reason"] = "totp_unreadable"
-		return s.loginFailed(ctx, "user.login_failed", a, false, name, details, errTOTPUnreadable)
+		return s.loginFailed(ctx, evidence.ActionUserLoginFailed, a, false, name, details, errTOTPUnreadable)
 	}
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ var errWrongTOTP = &evidence.Error{Code: evidence.EUnauthorized, Message: "wrong
 // loginFailed records a failed check of a password or code as action:
 // for a known account it counts towards lockout and, when this failure
 // locks it, logs user.lockout in the same transaction. It returns answer.
-func (s *Server) loginFailed(ctx context.Context, action string, a store.Account, known bool, name string, details map[string]string, answer error) error {
+func (s *Server) loginFailed(ctx context.Context, action evidence.Action, a store.Account, known bool, name string, details map[string]string, answer error) error {
 	p := s.policy()
 	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		details["request_id"] = requestID(ctx)
@@ -213,7 +213,7 @@ func (s *Server) loginFailed(ctx context.Context, action string, a store.Account
 		if err != nil || !locked {
 			return err
 		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: "user.lockout", Object: "user:" + a.Name, Outcome: audit.OutcomeDenied,
+		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: evidence.ActionUserLockout, Object: "user:" + a.Name, Outcome: audit.OutcomeDenied,
 			Details: map[string]string{"failures": strconv.Itoa(p.MaxFailures), "until": tx.Now().Add(p.Lockout).Format(time.RFC3339), "request_id": requestID(ctx)}})
 		return err
 	})
@@ -237,7 +237,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.EndSession(ctx, c.session.ID); err != nil {
 			return err
 		}
-		_, err := tx.Audit(ctx, audit.Entry{Actor: c.account.Name, Action: "user.logout", Object: "user:" + c.account.Name, Outcome: audit.OutcomeOK,
+		_, err := tx.Audit(ctx, audit.Entry{Actor: c.account.Name, Action: evidence.ActionUserLogout, Object: "user:" + c.account.Name, Outcome: audit.OutcomeOK,
 			Details: map[string]string{"request_id": requestID(ctx)}})
 		return err
 	})
@@ -319,7 +319,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		details := map[string]string{"reason": "password"}
-		return s.loginFailed(ctx, "user.password_change", a, true, a.Name, details, evidence.Errorf(evidence.EForbidden, "wrong current password"))
+		return s.loginFailed(ctx, evidence.ActionUserPasswordChange, a, true, a.Name, details, evidence.Errorf(evidence.EForbidden, "wrong current password"))
 	}
 	hash, err := auth.HashPassword(b.New, s.cfg.Argon2)
 	if err != nil {
@@ -336,7 +336,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.EndUserSessions(ctx, a.ID, keep); err != nil {
 			return err
 		}
-		_, err := tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: "user.password_change", Object: "user:" + a.Name, Outcome: audit.OutcomeOK,
+		_, err := tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: evidence.ActionUserPasswordChange, Object: "user:" + a.Name, Outcome: audit.OutcomeOK,
 			Details: map[string]string{"request_id": requestID(ctx)}})
 		return err
 	})
@@ -397,7 +397,7 @@ func (s *Server) totpEnable(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.EnableTOTP(ctx, a.ID, step); err != nil {
 			return err
 		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: "user.totp_enable", Object: "user:" + a.Name, Outcome: audit.OutcomeOK,
+		_, err = tx.Audit(ctx, audit.Entry{Actor: a.Name, Action: evidence.ActionUserTOTPEnable, Object: "user:" + a.Name, Outcome: audit.OutcomeOK,
 			Details: map[string]string{"request_id": requestID(ctx)}})
 		return err
 	})

@@ -2,17 +2,11 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
-	"shilu/internal/audit"
-	"shilu/internal/blob"
+	"shilu/internal/app"
 	"shilu/internal/evidence"
-	"shilu/internal/media"
 	"shilu/internal/store"
 )
 
@@ -26,86 +20,6 @@ var bookmarkRoutes = []route{
 	{"GET", "/api/v1/recordings/{id}/bookmarks", evidence.PermRecordingsRead, (*Server).listBookmarks},
 	{"POST", "/api/v1/recordings/{id}/bookmarks", evidence.PermAccessRequest, (*Server).addBookmark},
 	{"DELETE", "/api/v1/recordings/{id}/bookmarks/{bookmark}", evidence.PermAccessRequest, (*Server).removeBookmark},
-}
-
-// mediaDuration is the length of the media that bookmark offsets count
-// in: the probed duration, which is the player's clock, or else the
-// recorded span; 0 when neither is known.
-func mediaDuration(rec evidence.Recording) time.Duration {
-	var f media.Facts
-	if len(rec.Media) > 0 && json.Unmarshal(rec.Media, &f) == nil && f.Duration > 0 {
-		return f.Duration
-	}
-	return max(recordingDuration(rec), 0)
-}
-
-// bookmarkBasis says why u may mark moments in rec: it is u's own
-// recording (the recording's officer is u's officer number) or u holds a
-// live grant for it, i.e. u may watch it by the leader's approval. Anyone
-// else would annotate evidence they have no business with: EForbidden.
-// The officer number is read from the account, since a caller signed in
-// by API token carries none.
-func bookmarkBasis(ctx context.Context, tx *store.Tx, u evidence.User, rec evidence.Recording) (string, error) {
-	acct, err := tx.Account(ctx, u.ID)
-	if err != nil {
-		return "", err
-	}
-	if acct.OfficerNo != "" && rec.Officer == acct.OfficerNo {
-		return "own", nil
-	}
-	g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
-	if err == nil {
-		return "grant:" + strconv.FormatInt(g.ID, 10), nil
-	}
-	if evidence.ErrorCode(err) == evidence.EForbidden {
-		return "", evidence.Errorf(evidence.EForbidden, "bookmarks in recording %d are made by its officer or by someone holding a live grant for it", rec.ID)
-	}
-	return "", err
-}
-
-// mayRemoveBookmark says why u may take b back: u made it, or u is a
-// leader (PermAccessApprove) of the department of the one who did, as for
-// approvals (Art. 16); never a leader on their own behalf.
-func mayRemoveBookmark(ctx context.Context, tx *store.Tx, u evidence.User, b evidence.Bookmark) (string, error) {
-	if b.CreatedByID == u.ID {
-		return "author", nil
-	}
-	if u.Role.Can(evidence.PermAccessApprove) {
-		leads, err := tx.IsLeaderOf(ctx, u.ID, b.CreatedByID)
-		if err != nil {
-			return "", err
-		}
-		if leads {
-			return "leader", nil
-		}
-	}
-	return "", evidence.Errorf(evidence.EForbidden, "a bookmark is removed by the one who made it or by their leader")
-}
-
-func bookmarkDetails(ctx context.Context, b evidence.Bookmark) map[string]string {
-	d := map[string]string{"request_id": requestID(ctx), "bookmark": strconv.FormatInt(b.ID, 10),
-		"offset_ms": strconv.FormatInt(b.OffsetMS, 10), "offset": mediaTime(b.OffsetMS), "kind": string(b.Kind), "label": b.Label}
-	if b.EndMS != nil {
-		d["end_ms"], d["end"] = strconv.FormatInt(*b.EndMS, 10), mediaTime(*b.EndMS)
-	}
-	return d
-}
-
-// denyBookmark logs a refused attempt on a recording (R-ACC-1), as wrap
-// does for refusals by role: who tried what, and why not.
-func (s *Server) denyBookmark(r *http.Request, rec evidence.Recording, err error) error {
-	if evidence.ErrorCode(err) != evidence.EForbidden {
-		return err
-	}
-	details := map[string]string{"route": r.Pattern, "reason": evidence.ErrorMessage(err)}
-	if b := r.PathValue("bookmark"); b != "" {
-		details["bookmark"] = printable(b)
-	}
-	if aerr := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "access.denied", Object: objRecording(rec.ID),
-		Outcome: audit.OutcomeDenied, Digests: []blob.Digest{rec.Digest}, Details: details}); aerr != nil {
-		return aerr
-	}
-	return err
 }
 
 // bookmarkList is the answer of GET /api/v1/recordings/{id}/bookmarks.
@@ -127,7 +41,7 @@ func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out.RecordingID, out.DurationMS = rec.ID, mediaDuration(rec).Milliseconds()
+		out.RecordingID, out.DurationMS = rec.ID, app.MediaDuration(rec).Milliseconds()
 		out.Bookmarks, err = tx.Bookmarks(ctx, rec.ID)
 		return err
 	})
@@ -145,9 +59,7 @@ type bookmarkBody struct {
 	Label    string                `json:"label"`
 }
 
-// addBookmark marks a moment; the bookmark and its custody entry
-// (bookmark.add on the recording) commit together. The original is not
-// touched.
+// addBookmark marks a moment (app.AddBookmark).
 func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -158,41 +70,17 @@ func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.OffsetMS == nil {
-		return evidence.Errorf(evidence.EInvalid, "offset_ms: required")
+		return evidence.Errorf(evidence.EInvalid, "err.bookmark.offset")
 	}
-	u, ctx := userOf(r), r.Context()
-	b := evidence.Bookmark{RecordingID: id, OffsetMS: *body.OffsetMS, EndMS: body.EndMS, Kind: body.Kind, Label: strings.TrimSpace(body.Label), CreatedByID: u.ID}
-	var rec evidence.Recording
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if rec, err = tx.Recording(ctx, id); err != nil {
-			return err
-		}
-		basis, err := bookmarkBasis(ctx, tx, u, rec)
-		if err != nil {
-			return err
-		}
-		if err := b.Validate(mediaDuration(rec)); err != nil {
-			return err
-		}
-		if b, err = tx.AddBookmark(ctx, b); err != nil {
-			return err
-		}
-		details := bookmarkDetails(ctx, b)
-		details["basis"] = basis
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "bookmark.add", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK,
-			Digests: []blob.Digest{rec.Digest}, Details: details})
-		return err
-	})
+	b, err := s.app.AddBookmark(r.Context(), actor(r), evidence.Bookmark{RecordingID: id, OffsetMS: *body.OffsetMS, EndMS: body.EndMS,
+		Kind: body.Kind, Label: body.Label})
 	if err != nil {
-		return s.denyBookmark(r, rec, err)
+		return err
 	}
 	return writeJSON(w, http.StatusCreated, b)
 }
 
-// removeBookmark takes a bookmark back (a soft delete, see
-// store.RemoveBookmark) with its custody entry bookmark.remove. It needs
-// the same reason to touch the recording as marking, and authorship or
-// leadership of the author.
+// removeBookmark takes a bookmark back (app.RemoveBookmark).
 func (s *Server) removeBookmark(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -202,50 +90,11 @@ func (s *Server) removeBookmark(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	var rec evidence.Recording
-	var b evidence.Bookmark
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if rec, err = tx.Recording(ctx, id); err != nil {
-			return err
-		}
-		if b, err = tx.Bookmark(ctx, bid); err != nil {
-			return err
-		}
-		if b.RecordingID != rec.ID {
-			return evidence.Errorf(evidence.ENotFound, "bookmark %d not found in recording %d", bid, rec.ID)
-		}
-		basis, err := bookmarkBasis(ctx, tx, u, rec)
-		if err != nil {
-			return err
-		}
-		as, err := mayRemoveBookmark(ctx, tx, u, b)
-		if err != nil {
-			return err
-		}
-		if b, err = tx.RemoveBookmark(ctx, b.ID, u.ID); err != nil {
-			return err
-		}
-		details := bookmarkDetails(ctx, b)
-		details["basis"], details["as"], details["author"] = basis, as, b.CreatedBy
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "bookmark.remove", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK,
-			Digests: []blob.Digest{rec.Digest}, Details: details})
-		return err
-	})
+	b, err := s.app.RemoveBookmark(r.Context(), actor(r), id, bid)
 	if err != nil {
-		return s.denyBookmark(r, rec, err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, b)
-}
-
-// mediaTime formats an offset in the media as m:ss, or h:mm:ss from an
-// hour on, as players show it.
-func mediaTime(ms int64) string {
-	s := max(ms, 0) / 1000
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
 // bookmarkPanel is the bookmark strip and list under a recording's player.
@@ -272,10 +121,10 @@ type bookmarkItem struct {
 }
 
 func newBookmarkItem(b evidence.Bookmark, pct func(int64) string) bookmarkItem {
-	it := bookmarkItem{Bookmark: b, X: pct(b.OffsetMS), W: pct(b.End().Milliseconds() - b.OffsetMS), When: mediaTime(b.OffsetMS)}
+	it := bookmarkItem{Bookmark: b, X: pct(b.OffsetMS), W: pct(b.End().Milliseconds() - b.OffsetMS), When: app.MediaTime(b.OffsetMS)}
 	if b.EndMS != nil {
 		it.EndAt = *b.EndMS
-		it.When += "–" + mediaTime(*b.EndMS)
+		it.When += "–" + app.MediaTime(*b.EndMS)
 	}
 	return it
 }
@@ -288,7 +137,7 @@ func loadBookmarkPanel(ctx context.Context, tx *store.Tx, u evidence.User, rec e
 	if err != nil {
 		return p, err
 	}
-	p.DurationMS = mediaDuration(rec).Milliseconds()
+	p.DurationMS = app.MediaDuration(rec).Milliseconds()
 	p.Known = p.DurationMS > 0
 	if !p.Known {
 		p.DurationMS = 60_000
@@ -297,11 +146,7 @@ func loadBookmarkPanel(ctx context.Context, tx *store.Tx, u evidence.User, rec e
 		}
 	}
 	if u.Role.Can(evidence.PermAccessRequest) {
-		_, err := bookmarkBasis(ctx, tx, u, rec)
-		switch {
-		case err == nil:
-			p.CanAdd = true
-		case evidence.ErrorCode(err) != evidence.EForbidden:
+		if p.CanAdd, err = app.MayBookmark(ctx, tx, u, rec); err != nil {
 			return p, err
 		}
 	}
@@ -313,11 +158,11 @@ func loadBookmarkPanel(ctx context.Context, tx *store.Tx, u evidence.User, rec e
 		it := newBookmarkItem(b, pct)
 		if p.CanAdd {
 			if _, ok := leads[b.CreatedByID]; !ok {
-				_, err := mayRemoveBookmark(ctx, tx, u, b)
-				if err != nil && evidence.ErrorCode(err) != evidence.EForbidden {
+				may, err := app.MayRemoveBookmark(ctx, tx, u, b)
+				if err != nil {
 					return p, err
 				}
-				leads[b.CreatedByID] = err == nil
+				leads[b.CreatedByID] = may
 			}
 			it.CanRemove = leads[b.CreatedByID]
 		}
@@ -327,7 +172,7 @@ func loadBookmarkPanel(ctx context.Context, tx *store.Tx, u evidence.User, rec e
 }
 
 // BMTime formats a bookmark offset for a page (m:ss).
-func (p *page) BMTime(ms int64) string { return mediaTime(ms) }
+func (p *page) BMTime(ms int64) string { return app.MediaTime(ms) }
 
 // BMSeconds is an offset in seconds for a #t= link to the player.
 func (p *page) BMSeconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
@@ -136,9 +137,9 @@ func (env *bookmarkEnv) add(t *testing.T, who, body string) evidence.Bookmark {
 }
 
 // lastOf returns the newest custody entry of the recording with action.
-func (env *bookmarkEnv) lastOf(t *testing.T, action string) (audit.Entry, bool) {
+func (env *bookmarkEnv) lastOf(t *testing.T, action evidence.Action) (audit.Entry, bool) {
 	t.Helper()
-	trail := env.custodyOf(t, objRecording(env.rec.ID))
+	trail := env.custodyOf(t, app.ObjRecording(env.rec.ID))
 	for i := len(trail) - 1; i >= 0; i-- {
 		if trail[i].Action == action {
 			return trail[i], true

@@ -129,11 +129,11 @@ func totals(rows []dashboardRow) dashboardRow {
 // entered in the register and counted under views, and counting it here as
 // well would count one handing-out twice. Access requests, grants, sign-ins
 // and changes hand nothing out.
-var exportActions = []string{
-	"custody.export",
-	"register.export",
-	"compliance.export",
-	"findings.export",
+var exportActions = []evidence.Action{
+	evidence.ActionCustodyExport,
+	evidence.ActionRegisterExport,
+	evidence.ActionComplianceExport,
+	evidence.ActionFindingsExport,
 	// R-EXP-1: the evidence package written to disc joins here under its
 	// action when it exists.
 }
@@ -182,7 +182,7 @@ func (s *Server) usageStats(ctx context.Context, from, to time.Time, by complian
 	for _, u := range users {
 		byID[u.ID], byName[u.Name] = u, u
 	}
-	loc := complianceParams().Location
+	loc := evidence.Zone
 	use, labels = map[string]usage{}, map[string]string{}
 	key := func(u store.StatUser, t time.Time) string {
 		switch by {
@@ -601,7 +601,7 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Compliance figures per officer leave the archive with the file: the
 	// export is a custody entry, written before any byte is sent.
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "compliance.export", Outcome: audit.OutcomeOK,
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionComplianceExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "from": d.FromDay, "to": d.ToDay, "by": string(d.By), "rows": strconv.Itoa(len(d.Rows))}}); err != nil {
 		return err
 	}

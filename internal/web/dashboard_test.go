@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
@@ -743,7 +744,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
 	// the store's search looks for, and a failed export.
 	clock.set(local(10, 14, 30, 0))
 	err = ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Audit(ctx, audit.Entry{Actor: "u-leader", Action: "recording.update", Object: objRecording(ts.recID), Outcome: audit.OutcomeOK,
+		if _, err := tx.Audit(ctx, audit.Entry{Actor: "u-leader", Action: "recording.update", Object: app.ObjRecording(ts.recID), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"action": "custody.export"}}); err != nil {
 			return err
 		}
@@ -993,11 +994,11 @@ func BenchmarkUsageStats(b *testing.B) {
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			for j := i; j < i+batch; j++ {
 				recID := recs[j/(nEntries/nViewings)%nRecs]
-				action, details := "recording.content", map[string]string{"remote": "10.0.0.1:5555", "request_id": "0123456789abcdef", "grant": "42"}
+				action, details := evidence.ActionRecordingContent, map[string]string{"remote": "10.0.0.1:5555", "request_id": "0123456789abcdef", "grant": "42"}
 				if j%100 == 0 {
 					action, details = exportActions[j/100%len(exportActions)], map[string]string{"format": "csv", "from": "2026-01-01", "to": "2026-01-31"}
 				}
-				if _, err := tx.Audit(ctx, audit.Entry{Actor: fmt.Sprintf("user%03d", j%nUsers), Action: action, Object: objRecording(recID), Outcome: audit.OutcomeOK,
+				if _, err := tx.Audit(ctx, audit.Entry{Actor: fmt.Sprintf("user%03d", j%nUsers), Action: action, Object: app.ObjRecording(recID), Outcome: audit.OutcomeOK,
 					Digests: []blob.Digest{blob.Sum([]byte("clip"))}, Details: details}); err != nil {
 					return err
 				}
@@ -1024,7 +1025,10 @@ func BenchmarkUsageStats(b *testing.B) {
 		{"actions", func(tx *store.Tx) error { _, err := tx.ActionStats(ctx, exportActions, from, to); return err }},
 		{"viewings", func(tx *store.Tx) error { _, err := tx.ViewingStats(ctx, from, to); return err }},
 		// The scan alone: no entry matches.
-		{"actions-none", func(tx *store.Tx) error { _, err := tx.ActionStats(ctx, []string{"no.such"}, from, to); return err }},
+		{"actions-none", func(tx *store.Tx) error {
+			_, err := tx.ActionStats(ctx, []evidence.Action{"no.such"}, from, to)
+			return err
+		}},
 	} {
 		t1 := time.Now()
 		if err := db.View(ctx, q.fn); err != nil {

@@ -1,13 +1,9 @@
 package web
 
 import (
-	"context"
 	"net/http"
-	"slices"
-	"strings"
-	"time"
 
-	"shilu/internal/audit"
+	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
@@ -21,143 +17,19 @@ var noticeRoutes = []route{
 	{"POST", "/api/v1/activities/{id}/notice", evidence.PermAccessRequest, (*Server).confirmNotice},
 }
 
-// preambleKeys are the items of the spoken preamble (X-ACT-2: 开封, 魏县 and
-// 巨鹿 ask officers to state them on the recording before the work starts),
-// in the order they are spoken.
-var preambleKeys = []string{"time", "place", "officers", "party", "step"}
-
-// noticeOfficer is one officer on the activity as the notice names them.
-type noticeOfficer struct {
-	Number string `json:"number"`
-	// Name is the account's display name (or account name); the officer
-	// number when no account carries it.
-	Name string `json:"name"`
-	// userID is the account holding the number, 0 if none.
-	userID int64
-}
-
-// preambleItem is one item of the preamble with the value the written
-// record holds for it: what the officer is expected to say. Values are in
-// Chinese whatever the UI language, because that is what is said aloud.
-type preambleItem struct {
-	Key    string `json:"key"`
-	Value  string `json:"value"`
-	Stated bool   `json:"stated"`
-}
-
-// noticeView is the notice of one activity, as the API answers it and the
-// activity page shows it (templates/_notice.html).
-type noticeView struct {
-	ActivityID int64 `json:"activity_id"`
-	// Text is the standard notice of Art. 8 with the officers' names.
-	Text     string          `json:"text"`
-	Officers []noticeOfficer `json:"officers"`
-	Preamble []preambleItem  `json:"preamble"`
-	// Confirmed is the flag the rules read (notice_missing); ConfirmedBy
-	// and ConfirmedAt are empty when it came from another system.
-	Confirmed   bool   `json:"confirmed"`
-	ConfirmedBy string `json:"confirmed_by,omitempty"`
-	// ConfirmedByName is the confirming account's display name, for people
-	// to read; ConfirmedBy is the account, as the custody log names it.
-	ConfirmedByName string     `json:"confirmed_by_name,omitempty"`
-	ConfirmedAt     *time.Time `json:"confirmed_at,omitempty"`
-	Stated          []string   `json:"stated"`
-}
-
-// spokenTime is how the preamble states a time: the local date and minute,
-// as an officer reads it out.
-const spokenTime = "2006年1月2日 15时04分"
-
-// loadNotice builds the notice of activity a: the officers' names from the
-// officer directory, in the activity's officer order, and the preamble
-// items with their values from the written record.
-func loadNotice(ctx context.Context, tx *store.Tx, a evidence.Activity) (noticeView, error) {
-	v := noticeView{ActivityID: a.ID, Officers: []noticeOfficer{}}
-	dir, err := tx.OfficerDirectory(ctx)
-	if err != nil {
-		return v, err
-	}
-	n, err := tx.Notice(ctx, a.ID)
-	if err != nil {
-		return v, err
-	}
-	names, spoken := make([]string, 0, len(a.Officers)), make([]string, 0, len(a.Officers))
-	for _, no := range a.Officers {
-		o := noticeOfficer{Number: no, Name: no}
-		if d, ok := dir[no]; ok {
-			o.Name, o.userID = d.Name, d.UserID
-		}
-		v.Officers = append(v.Officers, o)
-		names = append(names, o.Name)
-		if o.Name == no {
-			spoken = append(spoken, no)
-		} else {
-			spoken = append(spoken, o.Name+"（"+no+"）")
-		}
-	}
-	v.Text = evidence.NoticeText(names)
-	v.Confirmed, v.Stated = n.Given, n.Stated
-	// A feed may have cleared notice_given after a confirmation here
-	// (PATCH of the activity); then no one stands behind it any more.
-	if n.Given && n.ConfirmedBy != "" {
-		v.ConfirmedBy, v.ConfirmedByName, v.ConfirmedAt = n.ConfirmedBy, n.ConfirmedBy, n.ConfirmedAt
-		switch acc, err := tx.AccountByName(ctx, n.ConfirmedBy); {
-		case err == nil:
-			v.ConfirmedByName = acc.Label()
-		case evidence.ErrorCode(err) != evidence.ENotFound:
-			return v, err
-		}
-	}
-	values := map[string]string{
-		"time":     a.Arrival.In(shanghai).Format(spokenTime),
-		"place":    a.Place.Address,
-		"officers": strings.Join(spoken, "、"),
-		"party":    a.Party,
-		"step":     a.Type.Label(),
-	}
-	for _, k := range preambleKeys {
-		v.Preamble = append(v.Preamble, preambleItem{Key: k, Value: values[k], Stated: slices.Contains(n.Stated, k)})
-	}
-	return v, nil
-}
-
-// mayConfirm reports whether u may confirm the notice of v. The notice is
-// a fact of the site visit, so the people who were there confirm it: an
-// account whose officer number is on the activity. While none of the
-// activity's officers has an account with that number (an archive whose
-// accounts do not carry officer numbers yet, or officers fed from another
-// system), anyone who records the work (PermAccessRequest, as for every
-// activity write) may, or the notice could never be confirmed at all. A
-// leader is no exception: they were not there to hear it.
-func mayConfirm(u evidence.User, v noticeView) bool {
-	if !u.Role.Can(evidence.PermAccessRequest) {
-		return false
-	}
-	mapped := false
-	for _, o := range v.Officers {
-		if o.userID != 0 {
-			mapped = true
-			if o.userID == u.ID {
-				return true
-			}
-		}
-	}
-	return !mapped
-}
-
 func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	var v noticeView
+	var v app.Notice
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		a, err := tx.Activity(ctx, id)
 		if err != nil {
 			return err
 		}
-		v, err = loadNotice(ctx, tx, a)
+		v, err = app.LoadNotice(ctx, tx, a)
 		return err
 	})
 	if err != nil {
@@ -166,31 +38,7 @@ func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, v)
 }
 
-// parseStated checks the preamble item keys and returns them in spoken
-// order. Missing items are allowed: the notice of Art. 8 is what the rules
-// require, the preamble is the sister bureaus' practice (X-ACT-2), so an
-// incomplete one is shown on the activity rather than raised as a finding,
-// which would be noise next to the breaches of the regulation itself.
-func parseStated(stated []string) ([]string, error) {
-	out := make([]string, 0, len(stated))
-	for _, k := range stated {
-		if !slices.Contains(preambleKeys, k) {
-			return nil, evidence.Errorf(evidence.EInvalid, "stated: unknown preamble item %q; want some of %v", printable(k), preambleKeys)
-		}
-		if slices.Contains(out, k) {
-			return nil, evidence.Errorf(evidence.EInvalid, "stated: %s given twice", k)
-		}
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b string) int { return slices.Index(preambleKeys, a) - slices.Index(preambleKeys, b) })
-	return out, nil
-}
-
-// confirmNotice records that the party was told recording is on (Art. 8)
-// and which preamble items were stated (X-ACT-2), then re-evaluates the
-// activity in the same transaction so the notice_missing finding closes
-// with the fact that closes it. Confirming again replaces the items; the
-// custody log keeps every confirmation.
+// confirmNotice records the notice to the party (app.ConfirmNotice).
 func (s *Server) confirmNotice(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -202,51 +50,7 @@ func (s *Server) confirmNotice(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	stated, err := parseStated(b.Stated)
-	if err != nil {
-		return err
-	}
-	u, ctx := userOf(r), r.Context()
-	var v noticeView
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		a, err := tx.Activity(ctx, id)
-		if err != nil {
-			return err
-		}
-		if v, err = loadNotice(ctx, tx, a); err != nil {
-			return err
-		}
-		if !mayConfirm(u, v) {
-			return evidence.Errorf(evidence.EForbidden, "only the activity's officers (%s) confirm its notice", strings.Join(a.Officers, ", "))
-		}
-		if _, err := tx.ConfirmNotice(ctx, id, u.Name, stated); err != nil {
-			return err
-		}
-		var missing []string
-		for _, k := range preambleKeys {
-			if !slices.Contains(stated, k) {
-				missing = append(missing, k)
-			}
-		}
-		if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.notice", Object: objActivity(id), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"stated": strings.Join(stated, ","), "missing": strings.Join(missing, ","), "text": v.Text,
-				"request_id": requestID(ctx)}}); err != nil {
-			return err
-		}
-		if err := reevaluate(ctx, tx, id); err != nil {
-			return err
-		}
-		v, err = loadNotice(ctx, tx, a)
-		return err
-	})
-	if evidence.ErrorCode(err) == evidence.EForbidden {
-		// A refused confirmation is a fact for the log too (R-ACC-1); the
-		// transaction above rolled back, so it is written on its own.
-		if aerr := s.audit(ctx, audit.Entry{Actor: u.Name, Action: "activity.notice", Object: objActivity(id), Outcome: audit.OutcomeDenied,
-			Details: map[string]string{"reason": "not an officer of the activity"}}); aerr != nil {
-			return aerr
-		}
-	}
+	v, err := s.app.ConfirmNotice(r.Context(), actor(r), id, b.Stated)
 	if err != nil {
 		return err
 	}
@@ -256,14 +60,14 @@ func (s *Server) confirmNotice(w http.ResponseWriter, r *http.Request) error {
 // noticePanel is what templates/_notice.html renders: the notice and the
 // page it is on, for the messages in the page's language and for whether
 // the signed-in user may confirm it. The activity page builds it in the
-// template with (.Notice.In $).
+// template with ($.NoticePanel .Notice).
 type noticePanel struct {
 	*page
-	N          noticeView
+	N          app.Notice
 	CanConfirm bool
 }
 
-// In puts the notice on page p.
-func (v noticeView) In(p *page) noticePanel {
-	return noticePanel{page: p, N: v, CanConfirm: mayConfirm(p.User, v)}
+// NoticePanel puts notice v on page p.
+func (p *page) NoticePanel(v app.Notice) noticePanel {
+	return noticePanel{page: p, N: v, CanConfirm: app.MayConfirmNotice(p.User, v)}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
@@ -78,15 +79,15 @@ func TestNoticeText(t *testing.T) {
 	ts.setIdentity(t, evidence.RoleLegal, "李娜", "000124")
 	arr := time.Date(2026, 11, 26, 1, 30, 0, 0, time.UTC) // 09:30 in Beijing
 	a := ts.createActivity(t, arr, "某某大药房", "000124", "000999", "000123")
-	var v noticeView
+	var v app.Notice
 	if code := ts.call(t, "GET", fmt.Sprintf("/api/v1/activities/%d/notice", a.ID), evidence.RoleLeader, "", &v); code != http.StatusOK {
 		t.Fatalf("GET notice: %d", code)
 	}
-	want := noticeView{
+	want := app.Notice{
 		ActivityID: a.ID,
 		Text:       "您好，我们是丰南区医疗保障局执法人员李娜、000999、张伟，为保护您的合法权益，监督我们的执法行为，本次执法全程录音录像。",
-		Officers:   []noticeOfficer{{Number: "000124", Name: "李娜"}, {Number: "000999", Name: "000999"}, {Number: "000123", Name: "张伟"}},
-		Preamble: []preambleItem{
+		Officers:   []app.NoticeOfficer{{Number: "000124", Name: "李娜"}, {Number: "000999", Name: "000999"}, {Number: "000123", Name: "张伟"}},
+		Preamble: []app.PreambleItem{
 			{Key: "time", Value: "2026年11月26日 09时30分"},
 			{Key: "place", Value: "丰南区某药房"},
 			{Key: "officers", Value: "李娜（000124）、000999、张伟（000123）"},
@@ -95,7 +96,7 @@ func TestNoticeText(t *testing.T) {
 		},
 		Stated: []string{},
 	}
-	if diff := cmp.Diff(want, v, cmp.AllowUnexported(noticeOfficer{})); diff != "" {
+	if diff := cmp.Diff(want, v, cmp.AllowUnexported(app.NoticeOfficer{})); diff != "" {
 		t.Errorf("notice (-want +got):\n%s", diff)
 	}
 	if code := ts.call(t, "GET", "/api/v1/activities/9999/notice", evidence.RoleLeader, "", nil); code != http.StatusNotFound {
@@ -103,7 +104,7 @@ func TestNoticeText(t *testing.T) {
 	}
 	// The panel names the items by key (notice.item.<key>), which the
 	// catalogue test cannot see in the template.
-	for _, k := range preambleKeys {
+	for _, k := range app.PreambleKeys {
 		for _, lang := range []string{"zh", "en"} {
 			if _, ok := catalogue[lang]["notice.item."+k]; !ok {
 				t.Errorf("%s lacks notice.item.%s", lang, k)
@@ -153,7 +154,7 @@ func TestNoticeConfirm(t *testing.T) {
 		t.Fatalf("a refused confirmation set notice_given: %+v", unchanged.Activity)
 	}
 
-	var v noticeView
+	var v app.Notice
 	if code := ts.call(t, "POST", base+"/notice", evidence.RoleOfficer, `{"stated":["place","time","step"]}`, &v); code != http.StatusOK {
 		t.Fatalf("confirm: %d", code)
 	}
@@ -185,7 +186,7 @@ func TestNoticeConfirm(t *testing.T) {
 	}
 
 	var ok, denied []audit.Entry
-	for _, e := range ts.custodyOf(t, objActivity(a.ID)) {
+	for _, e := range ts.custodyOf(t, app.ObjActivity(a.ID)) {
 		if e.Action != "activity.notice" {
 			continue
 		}
@@ -212,7 +213,7 @@ func TestNoticeConfirm(t *testing.T) {
 	if code := ts.call(t, "PATCH", base, evidence.RoleOfficer, `{"notice_given":false}`, nil); code != http.StatusOK {
 		t.Fatalf("PATCH notice_given: %d", code)
 	}
-	var cleared noticeView
+	var cleared app.Notice
 	ts.call(t, "GET", base+"/notice", evidence.RoleOfficer, "", &cleared)
 	if cleared.ActivityID != a.ID || cleared.Confirmed || cleared.ConfirmedBy != "" || cleared.ConfirmedAt != nil {
 		t.Errorf("notice after the feed cleared it: %+v", cleared)
@@ -231,7 +232,7 @@ func TestNoticeConfirmWithoutOfficerAccounts(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.createActivity(t, daysAgo(1), "", "000777")
 	path := fmt.Sprintf("/api/v1/activities/%d/notice", a.ID)
-	var v noticeView
+	var v app.Notice
 	if code := ts.call(t, "POST", path, evidence.RoleCustodian, `{"stated":["time","place","officers","party","step"]}`, &v); code != http.StatusOK || !v.Confirmed {
 		t.Errorf("custodian confirms with no officer accounts: %d %+v", code, v)
 	}
@@ -256,7 +257,7 @@ func TestNoticePanel(t *testing.T) {
 	render := func(role evidence.Role, lang string) string {
 		t.Helper()
 		ctx := context.Background()
-		var v noticeView
+		var v app.Notice
 		var u evidence.User
 		err := ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
 			act, err := tx.Activity(ctx, a.ID)
@@ -266,14 +267,14 @@ func TestNoticePanel(t *testing.T) {
 			if u, _, err = tx.UserByName(ctx, "u-"+string(role)); err != nil {
 				return err
 			}
-			v, err = loadNotice(ctx, tx, act)
+			v, err = app.LoadNotice(ctx, tx, act)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := pages["home"].ExecuteTemplate(&buf, "notice-panel", v.In(&page{Lang: lang, User: u})); err != nil {
+		if err := pages["home"].ExecuteTemplate(&buf, "notice-panel", (&page{Lang: lang, User: u}).NoticePanel(v)); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()

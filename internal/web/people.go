@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 
-	"shilu/internal/audit"
-	"shilu/internal/auth"
+	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
@@ -33,8 +30,6 @@ var peopleRoutes = []route{
 	{"POST", "/api/v1/departments", evidence.PermUsersManage, (*Server).createDepartment},
 }
 
-func objUser(name string) string { return "user:" + name }
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	var list []store.Account
 	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
@@ -57,65 +52,15 @@ type newUserBody struct {
 	OfficerNo   string `json:"officer_no"`
 }
 
-// administratorRoles are given by the security administrator (PUT
-// /api/v1/users/{id}/role) or from the CLI, never by the system
-// administrator who makes accounts: otherwise one administrator could make
-// the others and the separation of the three would be void (X-SEC-2).
-var administratorRoles = []evidence.Role{evidence.RoleSysAdmin, evidence.RoleSecAdmin, evidence.RoleAuditor}
-
-func isAdministrator(r evidence.Role) bool {
-	for _, x := range administratorRoles {
-		if r == x {
-			return true
-		}
-	}
-	return false
-}
-
-// createUser makes an account with a random initial password, shown once
-// in the answer and to be changed at first sign-in. Stations get no
-// password: they use tokens.
+// createUser makes an account (app.CreateUser); the initial password is
+// shown once in the answer.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var b newUserBody
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if b.Name == "" || printable(b.Name) != b.Name || strings.TrimSpace(b.Name) != b.Name || !b.Role.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "want a printable name and one of the roles %v", evidence.Roles)
-	}
-	if isAdministrator(b.Role) {
-		return evidence.Errorf(evidence.EForbidden, "administrator roles are given by the security administrator")
-	}
-	var password, hash string
-	if b.Role != evidence.RoleStation {
-		password = auth.RandomPassword()
-		var err error
-		if hash, err = auth.HashPassword(password, s.cfg.Argon2); err != nil {
-			return err
-		}
-	}
-	admin, ctx := userOf(r), r.Context()
-	var a store.Account
-	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		a, err = tx.CreateAccount(ctx, store.NewAccount{Name: b.Name, Role: b.Role, PasswordHash: hash, DepartmentID: b.DepartmentID, MustChange: hash != "",
-			DisplayName: b.DisplayName, OfficerNo: b.OfficerNo})
-		if err != nil {
-			return err
-		}
-		details := map[string]string{"role": string(a.Role), "request_id": requestID(ctx)}
-		if a.DepartmentID != nil {
-			details["department_id"] = strconv.FormatInt(*a.DepartmentID, 10)
-		}
-		if a.DisplayName != "" {
-			details["display_name"] = a.DisplayName
-		}
-		if a.OfficerNo != "" {
-			details["officer_no"] = a.OfficerNo
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "user.create", Object: objUser(a.Name), Outcome: audit.OutcomeOK, Details: details})
-		return err
-	})
+	a, password, err := s.app.CreateUser(r.Context(), actor(r), app.NewUser{Name: b.Name, Role: b.Role, DepartmentID: b.DepartmentID,
+		DisplayName: b.DisplayName, OfficerNo: b.OfficerNo})
 	if err != nil {
 		return err
 	}
@@ -129,15 +74,13 @@ type userChange struct {
 	Disabled      *bool           `json:"disabled"`
 	ResetPassword bool            `json:"reset_password"`
 	ResetTOTP     bool            `json:"reset_totp"`
+	Unlock        bool            `json:"unlock"`
 	DisplayName   *string         `json:"display_name"`
 	OfficerNo     *string         `json:"officer_no"`
 }
 
-// updateUser moves an account to a department, sets the display name and
-// officer number, disables or enables it,
-// or resets a forgotten password (a new initial one, shown once) or a lost
-// second factor. Disabling or resetting the password ends the account's
-// sessions.
+// updateUser changes an account (app.UpdateUser); a reset password is
+// shown once in the answer.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -147,90 +90,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	var dept *int64
-	setDept := len(b.DepartmentID) > 0
-	if setDept && !bytes.Equal(b.DepartmentID, []byte("null")) {
-		if err := json.Unmarshal(b.DepartmentID, &dept); err != nil {
-			return evidence.Errorf(evidence.EInvalid, "department_id: want a number or null")
+	ch := app.UserChange{SetDepartment: len(b.DepartmentID) > 0, Disabled: b.Disabled, DisplayName: b.DisplayName, OfficerNo: b.OfficerNo,
+		ResetPassword: b.ResetPassword, ResetTOTP: b.ResetTOTP, Unlock: b.Unlock}
+	if ch.SetDepartment && !bytes.Equal(b.DepartmentID, []byte("null")) {
+		if err := json.Unmarshal(b.DepartmentID, &ch.DepartmentID); err != nil {
+			return evidence.Errorf(evidence.EInvalid, "err.user.department_id")
 		}
 	}
-	setIdentity := b.DisplayName != nil || b.OfficerNo != nil
-	if !setDept && b.Disabled == nil && !b.ResetPassword && !b.ResetTOTP && !setIdentity {
-		return evidence.Errorf(evidence.EInvalid, "nothing to change: department_id, disabled, reset_password, reset_totp, display_name or officer_no")
-	}
-	admin, ctx := userOf(r), r.Context()
-	if id == admin.ID && (b.Disabled != nil && *b.Disabled) {
-		return evidence.Errorf(evidence.EInvalid, "you cannot disable your own account")
-	}
-	var password, hash string
-	if b.ResetPassword {
-		password = auth.RandomPassword()
-		if hash, err = auth.HashPassword(password, s.cfg.Argon2); err != nil {
-			return err
-		}
-	}
-	var a store.Account
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = tx.Account(ctx, id); err != nil {
-			return err
-		}
-		details := map[string]string{"request_id": requestID(ctx)}
-		if setDept {
-			if err := tx.SetDepartment(ctx, id, dept); err != nil {
-				return err
-			}
-			details["department_id"] = "null"
-			if dept != nil {
-				details["department_id"] = strconv.FormatInt(*dept, 10)
-			}
-		}
-		if setIdentity {
-			display, officer := a.DisplayName, a.OfficerNo
-			if b.DisplayName != nil {
-				display = *b.DisplayName
-				details["display_name"] = display
-			}
-			if b.OfficerNo != nil {
-				officer = *b.OfficerNo
-				details["officer_no"] = officer
-			}
-			if err := tx.SetIdentity(ctx, id, display, officer); err != nil {
-				return err
-			}
-		}
-		if b.Disabled != nil {
-			if err := tx.SetDisabled(ctx, id, *b.Disabled); err != nil {
-				return err
-			}
-			details["disabled"] = strconv.FormatBool(*b.Disabled)
-		}
-		if b.ResetPassword {
-			if !a.HasPassword() {
-				return evidence.Errorf(evidence.EInvalid, "a station has no password; give it a token")
-			}
-			if err := tx.SetPassword(ctx, id, hash, true); err != nil {
-				return err
-			}
-			details["reset_password"] = "true"
-		}
-		if b.ResetTOTP {
-			if err := tx.ResetTOTP(ctx, id); err != nil {
-				return err
-			}
-			details["reset_totp"] = "true"
-		}
-		if b.ResetPassword || b.Disabled != nil && *b.Disabled {
-			if err := tx.EndUserSessions(ctx, id, 0); err != nil {
-				return err
-			}
-		}
-		if a, err = tx.Account(ctx, id); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "user.update", Object: objUser(a.Name), Outcome: audit.OutcomeOK, Details: details})
-		return err
-	})
+	a, password, err := s.app.UpdateUser(r.Context(), actor(r), id, ch)
 	if err != nil {
 		return err
 	}
@@ -241,9 +108,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, ans)
 }
 
-// setRole gives an account a role: the security administrator's decision
-// alone, and never about their own account, so no administrator can widen
-// their own powers (X-SEC-2).
+// setRole gives an account a role (app.SetRole).
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -255,37 +120,15 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if !b.Role.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "role %q: want one of %v", b.Role, evidence.Roles)
-	}
-	admin, ctx := userOf(r), r.Context()
-	if id == admin.ID {
-		return evidence.Errorf(evidence.EForbidden, "no one changes their own role")
-	}
-	var a store.Account
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = tx.Account(ctx, id); err != nil {
-			return err
-		}
-		from := a.Role
-		if err := tx.SetRole(ctx, id, b.Role); err != nil {
-			return err
-		}
-		a.Role = b.Role
-		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "user.role_change", Object: objUser(a.Name), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"from": string(from), "to": string(b.Role), "request_id": requestID(ctx)}})
-		return err
-	})
+	a, err := s.app.SetRole(r.Context(), actor(r), id, b.Role)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// createStationToken makes an API token for a station account, shown
-// once. People sign in instead: a token skips the second factor and the
-// password rules, so only stations get one here.
+// createStationToken makes an API token for a station account, shown once
+// (app.CreateToken).
 func (s *Server) createStationToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -297,29 +140,7 @@ func (s *Server) createStationToken(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if b.Name == "" || printable(b.Name) != b.Name {
-		return evidence.Errorf(evidence.EInvalid, "want a printable name for the token, e.g. the station's")
-	}
-	admin, ctx := userOf(r), r.Context()
-	token, hash := auth.NewToken()
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		a, err := tx.Account(ctx, id)
-		if err != nil {
-			return err
-		}
-		if a.Role != evidence.RoleStation {
-			return evidence.Errorf(evidence.EInvalid, "API tokens are for station accounts; people sign in")
-		}
-		if a.Disabled {
-			return evidence.Errorf(evidence.EInvalid, "the account is disabled")
-		}
-		if err := tx.CreateToken(ctx, a.ID, hash, b.Name); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "token.create", Object: objUser(a.Name), Outcome: audit.OutcomeOK,
-			Details: map[string]string{"label": b.Name, "request_id": requestID(ctx)}})
-		return err
-	})
+	token, err := s.app.CreateToken(r.Context(), actor(r), id, b.Name)
 	if err != nil {
 		return err
 	}
@@ -347,24 +168,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if b.Name == "" || printable(b.Name) != b.Name {
-		return evidence.Errorf(evidence.EInvalid, "want a printable department name")
-	}
-	admin, ctx := userOf(r), r.Context()
-	var d store.Department
-	err := s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if d, err = tx.CreateDepartment(ctx, b.Name, b.ParentID); err != nil {
-			return err
-		}
-		details := map[string]string{"name": d.Name, "request_id": requestID(ctx)}
-		if d.ParentID != nil {
-			details["parent_id"] = strconv.FormatInt(*d.ParentID, 10)
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: admin.Name, Action: "department.create", Object: "department:" + strconv.FormatInt(d.ID, 10),
-			Outcome: audit.OutcomeOK, Details: details})
-		return err
-	})
+	d, err := s.app.CreateDepartment(r.Context(), actor(r), b.Name, b.ParentID)
 	if err != nil {
 		return err
 	}

@@ -185,7 +185,7 @@ func (e *peopleEnv) custody() []string {
 	err := e.db.View(ctx, func(tx *store.Tx) error {
 		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
 			en, err := audit.Decode(data)
-			out = append(out, en.Action+":"+en.Outcome)
+			out = append(out, string(en.Action)+":"+en.Outcome)
 			return err
 		})
 	})

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
@@ -125,42 +125,21 @@ func (s *Server) recordingContent(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
-	details := map[string]string{"remote": r.RemoteAddr, "request_id": requestID(ctx)}
+	who, ctx := actor(r), r.Context()
+	details := map[string]string{"remote": r.RemoteAddr}
 	if rg := r.Header.Get("Range"); rg != "" {
 		details["range"] = printable(rg)
 	}
 	f, err := s.cfg.Blobs.Open(ctx, rec.Digest)
 	if err != nil {
-		s.audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeFailed, Digests: []blob.Digest{rec.Digest}, Details: details})
+		if aerr := s.app.ContentFailed(ctx, who, rec, details); aerr != nil {
+			s.cfg.Logger.Error("custody entry of a failed viewing", "recording", rec.ID, "err", aerr)
+		}
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
 	defer f.Close()
-	var until time.Time
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		var grantID int64
-		g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
-		switch {
-		case err == nil:
-			grantID, until = g.ID, g.Until
-			details["grant"] = strconv.FormatInt(g.ID, 10)
-		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(s.cfg.ViewWithoutApproval, u.Role):
-			details["grant"] = "policy:" + string(u.Role)
-		default:
-			return err
-		}
-		if err := tx.RecordViewing(ctx, grantID, u.ID, rec.ID, rangeLength(r.Header.Get("Range"), rec.Size)); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.content", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK, Digests: []blob.Digest{rec.Digest}, Details: details})
-		return err
-	})
-	if evidence.ErrorCode(err) == evidence.EForbidden {
-		details["reason"] = "no live grant"
-		if aerr := s.audit(ctx, audit.Entry{Actor: u.Name, Action: "access.denied", Object: objRecording(rec.ID), Outcome: audit.OutcomeDenied, Digests: []blob.Digest{rec.Digest}, Details: details}); aerr != nil {
-			return aerr
-		}
-	}
+	until, err := s.app.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: rangeLength(r.Header.Get("Range"), rec.Size),
+		WithoutApproval: s.cfg.ViewWithoutApproval, Details: details})
 	if err != nil {
 		return err
 	}
@@ -219,8 +198,6 @@ func contentType(rec evidence.Recording) string {
 	return "application/octet-stream"
 }
 
-func objRecording(id int64) string { return fmt.Sprintf("recording:%d", id) }
-
 // recordingCustody returns the recording's custody trail: every log entry
 // about it, oldest first, with each entry's index for inclusion proofs.
 func (s *Server) recordingCustody(w http.ResponseWriter, r *http.Request) error {
@@ -230,7 +207,7 @@ func (s *Server) recordingCustody(w http.ResponseWriter, r *http.Request) error 
 	}
 	var entries []audit.Entry
 	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
-		raw, err := tx.AuditTrail(r.Context(), objRecording(rec.ID), 10000)
+		raw, err := tx.AuditTrail(r.Context(), app.ObjRecording(rec.ID), 10000)
 		if err != nil {
 			return err
 		}
@@ -257,9 +234,7 @@ type identityChange struct {
 }
 
 // updateRecording corrects which device and officer a recording is
-// attributed to. The change and its before/after values commit together
-// with a custody entry (R-AUD-1: change of metadata); the original's bytes
-// are untouched.
+// attributed to (app.UpdateRecording).
 func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -269,55 +244,7 @@ func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &c); err != nil {
 		return err
 	}
-	for _, v := range []*string{c.Device, c.Officer} {
-		if v != nil && (len(*v) > 64 || printable(*v) != *v) {
-			return evidence.Errorf(evidence.EInvalid, "device and officer: at most 64 printable characters")
-		}
-	}
-	ctx := r.Context()
-	var rec evidence.Recording
-	err = s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		old, err := tx.Recording(ctx, id)
-		if err != nil {
-			return err
-		}
-		rec = old
-		details := map[string]string{"request_id": requestID(ctx)}
-		if c.Device != nil && *c.Device != old.Device {
-			details["device_before"], details["device"] = old.Device, *c.Device
-			rec.Device = *c.Device
-		}
-		if c.Officer != nil && *c.Officer != old.Officer {
-			details["officer_before"], details["officer"] = old.Officer, *c.Officer
-			rec.Officer = *c.Officer
-		}
-		if len(details) == 1 {
-			return nil // nothing changes, nothing to record
-		}
-		if err := tx.UpdateRecordingIdentity(ctx, id, rec.Device, rec.Officer); err != nil {
-			return err
-		}
-		_, err = tx.Audit(ctx, audit.Entry{Actor: userOf(r).Name, Action: "recording.update", Object: objRecording(id),
-			Outcome: audit.OutcomeOK, Digests: []blob.Digest{old.Digest}, Details: details})
-		if err != nil {
-			return err
-		}
-		// The officer and device decide whose coverage a recording is, and
-		// whom its own findings name.
-		if err := checkRecording(ctx, tx, id); err != nil {
-			return err
-		}
-		acts, err := tx.ActivitiesOfRecording(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, a := range acts {
-			if err := reevaluate(ctx, tx, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	rec, err := s.app.UpdateRecording(r.Context(), actor(r), id, app.RecordingChange{Device: c.Device, Officer: c.Officer})
 	if err != nil {
 		return err
 	}

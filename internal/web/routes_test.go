@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
@@ -67,7 +68,7 @@ func newTestServer(t *testing.T) *testServer {
 					return err
 				}
 				ts.recID = rec.ID
-				if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.ingest", Object: objRecording(rec.ID), Outcome: audit.OutcomeOK}); err != nil {
+				if _, err := tx.Audit(ctx, audit.Entry{Actor: u.Name, Action: "recording.ingest", Object: app.ObjRecording(rec.ID), Outcome: audit.OutcomeOK}); err != nil {
 					return err
 				}
 			}
@@ -222,7 +223,7 @@ func TestLogin(t *testing.T) {
 	ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
 			e, _ := audit.Decode(data)
-			actions = append(actions, e.Action+":"+e.Outcome)
+			actions = append(actions, string(e.Action)+":"+e.Outcome)
 			return nil
 		})
 	})

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"shilu/internal/apierr"
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
@@ -30,6 +31,8 @@ import (
 
 // Config wires the server to its parts; cmd/shilu picks the concrete ones.
 type Config struct {
+	// App runs the use cases; New makes one over DB when it is nil.
+	App      *app.App
 	DB       *store.DB
 	Blobs    blob.Store
 	Ingest   *ingest.Service
@@ -54,6 +57,7 @@ type Config struct {
 // Server serves the routes.
 type Server struct {
 	cfg      Config
+	app      *app.App
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -77,7 +81,10 @@ func New(cfg Config) *Server {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), logins: make(chan struct{}, cfg.LoginSlots)}
+	if cfg.App == nil {
+		cfg.App = app.New(app.Config{DB: cfg.DB, Argon2: cfg.Argon2, Logger: cfg.Logger})
+	}
+	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), logins: make(chan struct{}, cfg.LoginSlots)}
 	s.dummyHash = sync.OnceValue(func() string {
 		h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 		return h
@@ -117,7 +124,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if evidence.ErrorCode(err) == evidence.EForbidden {
 			// Refused attempts on evidence are facts for the log too
 			// (R-ACC-1): who tried what.
-			if aerr := s.audit(ctx, audit.Entry{Actor: u.Name, Action: "access.denied", Object: object(r),
+			if aerr := s.audit(ctx, audit.Entry{Actor: u.Name, Action: evidence.ActionAccessDenied, Object: object(r),
 				Outcome: audit.OutcomeDenied, Details: map[string]string{"route": name, "path": printable(r.URL.Path)}}); aerr != nil {
 				err = aerr
 			}
@@ -232,17 +239,17 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// audit appends one custody entry in its own transaction, for actions that
-// change no other state (reads of evidence, logins).
+// audit appends one custody entry in its own transaction through the
+// application (app.Record), for what changes no other state: refusals,
+// sign-in failures, exports.
 func (s *Server) audit(ctx context.Context, e audit.Entry) error {
-	if e.Details == nil {
-		e.Details = map[string]string{}
-	}
-	e.Details["request_id"] = requestID(ctx)
-	return s.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Audit(ctx, e)
-		return err
-	})
+	who := app.Actor{User: evidence.User{Name: e.Actor}, RequestID: requestID(ctx)}
+	return s.app.Record(ctx, who, e.Action, e.Object, e.Outcome, e.Details, e.Digests...)
+}
+
+// actor is who makes request r, for the use cases.
+func actor(r *http.Request) app.Actor {
+	return app.Actor{User: userOf(r), RequestID: requestID(r.Context())}
 }
 
 var errBadID = evidence.Errorf(evidence.EInvalid, "bad id")

@@ -134,7 +134,7 @@ var uiFuncs = template.FuncMap{
 		return map[string]string{audit.OutcomeOK: "success", audit.OutcomeDenied: "danger", audit.OutcomeFailed: "warning"}[o]
 	},
 	// actionClass groups custody actions for the timeline's colours.
-	"actionClass": func(a string) string { a, _, _ = strings.Cut(a, "."); return a },
+	"actionClass": func(a evidence.Action) string { c, _, _ := strings.Cut(string(a), "."); return c },
 	"userName": func(obj string) string {
 		name, ok := strings.CutPrefix(obj, "user:")
 		if !ok {
@@ -346,11 +346,11 @@ func (p *page) PurposeText(x string) string {
 }
 
 // Action names a custody action; unknown actions show as they are logged.
-func (p *page) Action(a string) string {
-	if m, ok := catalogue[p.Lang]["action."+a]; ok {
+func (p *page) Action(a evidence.Action) string {
+	if m, ok := catalogue[p.Lang]["action."+string(a)]; ok {
 		return m
 	}
-	return a
+	return string(a)
 }
 
 // HasQuery reports whether Path carries a query.

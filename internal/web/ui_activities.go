@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
@@ -89,7 +90,7 @@ type activitiesView struct {
 }
 
 func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
-	q, ctx, p := r.URL.Query(), r.Context(), complianceParams()
+	q, ctx, p := r.URL.Query(), r.Context(), s.app.Params()
 	v := activitiesView{Officer: strings.TrimSpace(q.Get("officer")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to"),
 		Types: evidence.ActivityTypes(), Modes: []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}}
 	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: pageSize}
@@ -136,11 +137,11 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 					return fmt.Errorf("evaluation of activity %d: %w", a.ID, err)
 				}
 			} else {
-				in, err := activityInput(ctx, tx, a, p)
+				in, err := app.ActivityInput(ctx, tx, a, p)
 				if err != nil {
 					return err
 				}
-				rec = evaluate(in, tx.Now(), p).Record()
+				rec = app.Evaluate(in, tx.Now(), p).Record()
 			}
 			v.Rows = append(v.Rows, activityRow{Activity: a, Coverage: rec.Percent(), Recorded: rec.Recorded, Exempt: rec.Exempt, Open: open[a.ID]})
 		}
@@ -166,7 +167,7 @@ type activityPageView struct {
 	Modes     []evidence.WorkMode
 	// Notice is the notice to the party and the preamble checklist
 	// (Art. 8; R-ACT-3, X-ACT-2), shown by the notice-panel partial.
-	Notice noticeView
+	Notice app.Notice
 	// Bookmarks are the key moments marked in the linked recordings
 	// (Art. 10; R-ACT-5), beside the activity's facts.
 	Bookmarks []bookmarkItem
@@ -192,10 +193,10 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, p := r.Context(), complianceParams()
+	ctx, p := r.Context(), s.app.Params()
 	var v activityPageView
 	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		in, err := loadActivityInput(ctx, tx, id, p)
+		in, err := app.LoadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
@@ -206,7 +207,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Rows = mergeFindings(v.Findings, stored)
-		if v.Notice, err = loadNotice(ctx, tx, a); err != nil {
+		if v.Notice, err = app.LoadNotice(ctx, tx, a); err != nil {
 			return err
 		}
 		if v.Bookmarks, err = activityBookmarks(ctx, tx, id); err != nil {
@@ -286,7 +287,7 @@ func (s *Server) findingsCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "findings.export", Outcome: audit.OutcomeOK,
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionFindingsExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "status": v.Status, "rule": v.Rule, "officer": printable(v.Officer), "from": v.From, "to": v.To,
 			"rows": strconv.Itoa(len(v.Findings))}}); err != nil {
 		return err

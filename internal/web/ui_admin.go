@@ -143,7 +143,7 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, role := range evidence.Roles {
-		if !isAdministrator(role) {
+		if !evidence.IsAdministrator(role) {
 			v.NewRoles = append(v.NewRoles, role)
 		}
 	}
@@ -226,4 +226,4 @@ func (s *Server) adminRolesPage(w http.ResponseWriter, r *http.Request) error {
 func (p *page) Perm(x evidence.Permission) string { return p.T(permKey(x)) }
 
 // IsAdminRole reports whether r is one of the three administrators.
-func (p *page) IsAdminRole(r evidence.Role) bool { return isAdministrator(r) }
+func (p *page) IsAdminRole(r evidence.Role) bool { return evidence.IsAdministrator(r) }

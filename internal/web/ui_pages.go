@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/media"
@@ -236,7 +237,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, ctx := userOf(r), r.Context()
 	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest)}
-	v.ClockTolerance = complianceParams().DriftTolerance
+	v.ClockTolerance = s.app.Params().DriftTolerance
 	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
 		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
@@ -257,7 +258,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Bookmarks, err = loadBookmarkPanel(ctx, tx, u, rec); err != nil {
 			return err
 		}
-		raw, err := tx.AuditTrail(ctx, objRecording(rec.ID), 10000)
+		raw, err := tx.AuditTrail(ctx, app.ObjRecording(rec.ID), 10000)
 		if err != nil {
 			return err
 		}
@@ -618,7 +619,7 @@ func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An export leaves the archive's control: it is logged before any byte
 	// is sent, like the PDF exports.
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "register.export", Outcome: audit.OutcomeOK,
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionRegisterExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "from": v.From, "to": v.To, "viewings": strconv.Itoa(len(v.Viewings))}}); err != nil {
 		return err
 	}
@@ -727,7 +728,7 @@ func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
 // first (UTF-8 with a byte order mark for spreadsheet programs).
 func (s *Server) custodyCSV(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: "custody.export", Outcome: audit.OutcomeOK,
+	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionCustodyExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "actor": printable(q.Get("actor")), "object": printable(q.Get("object"))}}); err != nil {
 		return err
 	}

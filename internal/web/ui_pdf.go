@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/report"
@@ -57,7 +58,7 @@ func (s *Server) custodyPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	exported := audit.Entry{Action: "custody.export", Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
+	exported := audit.Entry{Action: evidence.ActionCustodyExport, Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
 	for k, v := range map[string]string{"actor": actor, "object": object, "from": q.Get("from"), "to": q.Get("to")} {
 		if v != "" {
 			exported.Details[k] = v
@@ -92,7 +93,7 @@ func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) err
 		if size, _, err = tx.LogState(ctx); err != nil {
 			return err
 		}
-		raw, err := tx.AuditTrail(ctx, objRecording(rec.ID), pdfMaxEntries+1)
+		raw, err := tx.AuditTrail(ctx, app.ObjRecording(rec.ID), pdfMaxEntries+1)
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	exported := audit.Entry{Action: "custody.export", Object: objRecording(rec.ID),
+	exported := audit.Entry{Action: evidence.ActionCustodyExport, Object: app.ObjRecording(rec.ID),
 		Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
 	return s.writeCustodyPDF(w, r, doc, size, exported, fmt.Sprintf("custody-recording-%d.pdf", rec.ID))
 }
@@ -176,11 +177,7 @@ func (s *Server) pdfFont(w http.ResponseWriter, path string) (font []byte, ok bo
 
 // pdfRow is one entry as the report shows it, in the page's language.
 func pdfRow(p *page, e audit.Entry) report.Row {
-	action := p.Action(e.Action)
-	if action == e.Action && e.Action == "custody.export" && p.Lang != "en" {
-		action = "导出保管链记录"
-	}
-	row := report.Row{Index: e.Index, Time: e.Time, Actor: e.Actor, Action: action, Object: e.Object,
+	row := report.Row{Index: e.Index, Time: e.Time, Actor: e.Actor, Action: p.Action(e.Action), Object: e.Object,
 		Outcome: p.T("outcome." + e.Outcome), Failed: e.Outcome != audit.OutcomeOK}
 	for _, d := range e.Digests {
 		row.Digests = append(row.Digests, d.String())

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/report"
@@ -57,7 +58,7 @@ func TestCustodyPDF(t *testing.T) {
 	needPDFTools(t)
 	ts := newTestServer(t)
 	ctx := context.Background()
-	obj := objRecording(ts.recID)
+	obj := app.ObjRecording(ts.recID)
 	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.Audit(ctx, audit.Entry{Actor: "张警官", Action: "recording.update", Object: obj, Outcome: audit.OutcomeOK,
 			Details: map[string]string{"reason": "更正执法记录仪编号，原登记有误"}})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/evidence"
 )
 
@@ -150,7 +151,7 @@ func TestRevokeGrantFromPage(t *testing.T) {
 	}
 
 	var entry map[string]string
-	for _, e := range ts.custodyOf(t, objRecording(ts.recID)) {
+	for _, e := range ts.custodyOf(t, app.ObjRecording(ts.recID)) {
 		if e.Action == "grant.revoke" {
 			entry = e.Details
 			if e.Actor != "u-custodian" {
@@ -233,7 +234,7 @@ func TestWithdrawRequestFromPage(t *testing.T) {
 		}
 	}
 	found := false
-	for _, e := range ts.custodyOf(t, objRecording(ts.recID)) {
+	for _, e := range ts.custodyOf(t, app.ObjRecording(ts.recID)) {
 		if e.Action == "access.withdraw" {
 			found = e.Actor == "u-officer" && e.Details["request"] == fmt.Sprint(req.ID) && e.Details["purpose"] == "litigation"
 		}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/compliance"
@@ -48,92 +48,6 @@ func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
 		out = append(out, f.Rule+"/"+string(f.Status))
 	}
 	return strings.Join(out, " ")
-}
-
-// R-UPL-1, R-ACT-2 (Art. 7, 13): findings that depend on time appear when
-// the deadline passes, without any request: the evaluator re-runs exactly
-// the activities whose deadline has passed, and those never evaluated.
-func TestEvaluatorFollowsDeadlines(t *testing.T) {
-	ctx := context.Background()
-	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
-	clock := newTestClock(arr.Add(2 * time.Hour))
-	db, _ := storetest.OpenClock(t, clock.now)
-	s := New(Config{DB: db})
-	var recorded, unrecorded, legacy evidence.Activity
-	err := db.Update(ctx, func(tx *store.Tx) error {
-		u, err := tx.CreateUser(ctx, "zhangwei", evidence.RoleOfficer, "")
-		if err != nil {
-			return err
-		}
-		mk := func(officers ...string) (evidence.Activity, error) {
-			return tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityService, Place: evidence.Place{Address: "丰南区某诊所"},
-				Officers: officers, Arrival: arr, End: arr.Add(time.Hour), NoticeGiven: true}, u.ID)
-		}
-		if unrecorded, err = mk("000123"); err != nil {
-			return err
-		}
-		if recorded, err = mk("000124"); err != nil {
-			return err
-		}
-		start, end := arr, arr.Add(time.Hour)
-		r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte("clip")), Size: 1, Filename: "clip.mp4", Kind: evidence.KindVideo,
-			Officer: "000124", RecordedStart: &start, RecordedEnd: &end}, u.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.LinkRecording(ctx, recorded.ID, r.ID, u.ID); err != nil {
-			return err
-		}
-		for _, a := range []evidence.Activity{unrecorded, recorded} {
-			if err := reevaluate(ctx, tx, a.ID); err != nil {
-				return err
-			}
-		}
-		// Stored as if before evaluations were kept.
-		legacy, err = mk("000125")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The device-check findings are Art. 5's and beside the point here.
-	only := func(id int64) string {
-		var keep []string
-		for _, f := range strings.Fields(ruleStates(t, db, id)) {
-			if !strings.HasPrefix(f, compliance.RuleDeviceCheckMissing) {
-				keep = append(keep, f)
-			}
-		}
-		return strings.Join(keep, " ")
-	}
-
-	// The first run evaluates the activity never evaluated and checks the
-	// recording never checked on its own (R-ACT-8).
-	if n, err := s.evaluateDue(ctx); err != nil || n != 2 {
-		t.Fatalf("first run did %d (%v), want the activity never evaluated and the recording never checked", n, err)
-	}
-	if got := only(legacy.ID); got != "" {
-		t.Errorf("before the deadline: %q, want no finding yet (the recordings may still come)", got)
-	}
-	if n, _ := s.evaluateDue(ctx); n != 0 {
-		t.Errorf("second run evaluated %d, want 0", n)
-	}
-	clock.set(time.Date(2026, 11, 27, 0, 0, 1, 0, shanghai)) // past the end of the activity's day
-	if n, err := s.evaluateDue(ctx); err != nil || n != 3 {
-		t.Fatalf("after the deadline evaluated %d (%v), want all 3", n, err)
-	}
-	for _, a := range []evidence.Activity{unrecorded, legacy} {
-		if got := only(a.ID); got != "unrecorded/open" {
-			t.Errorf("activity %d after the deadline: %q, want unrecorded/open", a.ID, got)
-		}
-	}
-	if got := only(recorded.ID); got != "" {
-		t.Errorf("recorded activity after the deadline: %q, want none", got)
-	}
-	clock.add(time.Hour)
-	if n, _ := s.evaluateDue(ctx); n != 0 {
-		t.Errorf("with no deadline left, a run evaluated %d", n)
-	}
 }
 
 // BenchmarkDashboard is the dashboard over 10 000 activities with 100 000
@@ -220,7 +134,7 @@ func BenchmarkDashboard(b *testing.B) {
 	t0 := time.Now()
 	// The activities only: the recordings' own signs play no part in the
 	// dashboard.
-	if n, err := s.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, reevaluate, "evaluate activity"); err != nil || n != nActs {
+	if n, err := s.app.EvaluateActivities(ctx); err != nil || n != nActs {
 		b.Fatalf("evaluated %d (%v), want %d", n, err, nActs)
 	}
 	b.Logf("seeded and evaluated %d activities in %v (%.1f ms each)", nActs, time.Since(t0).Round(time.Millisecond),
@@ -256,7 +170,7 @@ func BenchmarkDashboard(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(200*time.Millisecond), "budget-ratio")
 	})
 	b.Run("FromScratch", func(b *testing.B) {
-		p := complianceParams()
+		p := s.app.Params()
 		for b.Loop() {
 			var evals []compliance.Evaluation
 			var orphans []evidence.Recording
@@ -266,11 +180,11 @@ func BenchmarkDashboard(b *testing.B) {
 					return err
 				}
 				for _, a := range acts {
-					in, err := activityInput(ctx, tx, a, p)
+					in, err := app.ActivityInput(ctx, tx, a, p)
 					if err != nil {
 						return err
 					}
-					evals = append(evals, evaluate(in, tx.Now(), p))
+					evals = append(evals, app.Evaluate(in, tx.Now(), p))
 				}
 				orphans, err = tx.OrphansBetween(ctx, from, to)
 				return err
@@ -327,17 +241,17 @@ func TestSignsOfUnlinkedRecordings(t *testing.T) {
 	if got := remuxed(""); len(got) != 0 {
 		t.Fatalf("before any check: %q", got)
 	}
-	if n, err := ts.evaluateDue(ctx); err != nil || n != 2 { // this one and ts.recID
+	if n, err := ts.app.EvaluateDue(ctx); err != nil || n != 2 { // this one and ts.recID
 		t.Fatalf("evaluator did %d (%v), want the two recordings never checked", n, err)
 	}
-	if n, _ := ts.evaluateDue(ctx); n != 0 {
+	if n, _ := ts.app.EvaluateDue(ctx); n != 0 {
 		t.Errorf("a second run did %d, want nothing", n)
 	}
 	if got := strings.Join(remuxed(""), " "); got != "a0/open/live" {
 		t.Fatalf("after the check: %q, want one open remuxed finding tied to no activity", got)
 	}
 	// The ingest hook checks again, idempotently.
-	RecordingArchived(ts.cfg.DB, slog.Default())(ctx, rec)
+	ts.app.RecordingArchived(ctx, rec)
 	if got := strings.Join(remuxed(""), " "); got != "a0/open/live" {
 		t.Fatalf("after the ingest hook: %q, want the same finding", got)
 	}
@@ -361,66 +275,5 @@ func TestSignsOfUnlinkedRecordings(t *testing.T) {
 	want = fmt.Sprintf("a0/open/live a%d/open/resolved", act.ID)
 	if got := strings.Join(remuxed("resolved=1"), " "); got != want {
 		t.Errorf("after unlinking: %q, want %q", got, want)
-	}
-}
-
-// One activity the rules trip over is logged and skipped; the evaluator
-// goes on with the others and does not loop on it within a run.
-func TestEvaluatorSkipsFailures(t *testing.T) {
-	ts := newTestServer(t)
-	ctx := context.Background()
-	var ids []int64
-	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
-		u, _, err := tx.UserByName(ctx, "u-officer")
-		if err != nil {
-			return err
-		}
-		for i := range 2*evaluatorBatch + 3 {
-			arr := tx.Now().Add(-time.Duration(i+2) * time.Hour)
-			a, err := tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityService, Place: evidence.Place{Address: "某处"},
-				Officers: []string{"000123"}, Arrival: arr, End: arr.Add(time.Hour)}, u.ID)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, a.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poison := ids[evaluatorBatch+1] // in the second batch
-	var tried []int64
-	do := func(ctx context.Context, tx *store.Tx, id int64) error {
-		tried = append(tried, id)
-		if id == poison {
-			return fmt.Errorf("the rules trip over activity %d", id)
-		}
-		return reevaluate(ctx, tx, id)
-	}
-	n, err := ts.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, do, "evaluate activity")
-	if err != nil || n != len(ids)-1 {
-		t.Fatalf("did %d (%v), want all %d but the poisoned one", n, err, len(ids)-1)
-	}
-	// The failing batch was redone one by one: the ids up to the poisoned
-	// one were tried twice (the batch stopped there), no other id more than
-	// once.
-	count := map[int64]int{}
-	for _, id := range tried {
-		count[id]++
-	}
-	for i, id := range ids {
-		want := 1
-		if i >= evaluatorBatch && id <= poison {
-			want = 2
-		}
-		if count[id] != want {
-			t.Errorf("activity %d tried %d times, want %d", id, count[id], want)
-		}
-	}
-	// The next run finds only the poisoned one still due.
-	tried = nil
-	if n, err := ts.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, do, "evaluate activity"); err != nil || n != 0 || !slices.Equal(tried, []int64{poison, poison}) {
-		t.Errorf("second run: did %d (%v), tried %v; want only %d, twice", n, err, tried, poison)
 	}
 }

@@ -1,0 +1,323 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"shilu/internal/compliance"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// checkActivity validates x and normalizes its times to UTC.
+func checkActivity(x *evidence.Activity) error {
+	if err := x.Validate(); err != nil {
+		return err
+	}
+	x.Arrival, x.End = x.Arrival.UTC(), x.End.UTC()
+	if x.ReturnAt != nil {
+		t := x.ReturnAt.UTC()
+		x.ReturnAt = &t
+	}
+	if p := x.Preservation; p != nil {
+		p.ApprovedAt = p.ApprovedAt.UTC()
+		if p.DecidedAt != nil {
+			t := p.DecidedAt.UTC()
+			p.DecidedAt = &t
+		}
+	}
+	if err := firstErr(checkText("address", x.Place.Address, 200), checkText("party", x.Party, 200), checkLine("case_number", x.CaseNumber, 64),
+		checkText("scene", x.Scene, 2000), checkText("violations", x.Violations, 2000), checkText("physical_evidence", x.PhysicalEvidence, 2000)); err != nil {
+		return err
+	}
+	if len(x.Officers) > 50 || len(x.Devices) > 50 {
+		return evidence.Errorf(evidence.EInvalid, "err.activity.too_many")
+	}
+	for _, s := range slices.Concat(x.Officers, x.Devices) {
+		if err := checkLine("officers_devices", s, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateActivity stores an activity fed by an officer or another
+// enforcement system (R-ACT-1).
+func (a *App) CreateActivity(ctx context.Context, who Actor, x evidence.Activity) (evidence.Activity, error) {
+	x.ID = 0
+	if err := checkActivity(&x); err != nil {
+		return x, err
+	}
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if x, err = c.Tx.CreateActivity(ctx, x, who.User.ID); err != nil {
+			return err
+		}
+		c.reevaluate(x.ID)
+		return c.log(evidence.ActionActivityCreate, objActivity(x.ID), map[string]string{"type": string(x.Type), "officers": strings.Join(x.Officers, ","),
+			"arrival": x.Arrival.Format(time.RFC3339), "end": x.End.Format(time.RFC3339)})
+	})
+	return x, err
+}
+
+// UpdateActivity applies patch (a JSON object of the fields to change, one
+// level deep) to activity id and validates the result.
+func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map[string]json.RawMessage) (evidence.Activity, error) {
+	if len(patch) == 0 {
+		return evidence.Activity{}, evidence.Errorf(evidence.EInvalid, "err.nothing_to_change")
+	}
+	raw, err := json.Marshal(patch)
+	if err != nil {
+		return evidence.Activity{}, err
+	}
+	fields := slices.Sorted(func(yield func(string) bool) {
+		for k := range patch {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var x evidence.Activity
+	err = a.update(ctx, who, func(c *change) error {
+		var err error
+		if x, err = c.Activity(ctx, id); err != nil {
+			return err
+		}
+		if err := decodeStrict(raw, &x); err != nil {
+			return err
+		}
+		x.ID = id
+		if err := checkActivity(&x); err != nil {
+			return err
+		}
+		if x, err = c.Tx.UpdateActivity(ctx, x); err != nil {
+			return err
+		}
+		c.reevaluate(id)
+		return c.log(evidence.ActionActivityUpdate, objActivity(id), map[string]string{"fields": strings.Join(fields, ",")})
+	})
+	return x, err
+}
+
+// Link links the recordings a person confirmed to activity id; each new
+// link is an entry in that recording's custody trail. It returns the newly
+// linked ids and all linked now.
+func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int64) (linked, all []int64, err error) {
+	if len(recordingIDs) == 0 || len(recordingIDs) > 500 {
+		return nil, nil, evidence.Errorf(evidence.EInvalid, "err.activity.link_count")
+	}
+	linked = []int64{}
+	err = a.update(ctx, who, func(c *change) error {
+		for _, rid := range recordingIDs {
+			isNew, err := c.LinkRecording(ctx, id, rid, who.User.ID)
+			if err != nil {
+				return err
+			}
+			if !isNew {
+				continue
+			}
+			linked = append(linked, rid)
+			c.recheck(rid)
+			if err := c.log(evidence.ActionActivityLink, objRecording(rid), map[string]string{"activity": itoa(id)}); err != nil {
+				return err
+			}
+		}
+		recs, err := c.ActivityRecordings(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			all = append(all, rec.ID)
+		}
+		c.reevaluate(id)
+		return nil
+	})
+	return linked, all, err
+}
+
+// Unlink undoes a link confirmed by mistake; the recording's custody trail
+// shows both.
+func (a *App) Unlink(ctx context.Context, who Actor, id, recordingID int64) error {
+	return a.update(ctx, who, func(c *change) error {
+		if err := c.UnlinkRecording(ctx, id, recordingID); err != nil {
+			return err
+		}
+		c.recheck(recordingID)
+		c.reevaluate(id)
+		return c.log(evidence.ActionActivityUnlink, objRecording(recordingID), map[string]string{"activity": itoa(id)})
+	})
+}
+
+// AddDeviceCheck records an officer's check of a recorder before activity
+// id (Art. 5; R-DEV-1).
+func (a *App) AddDeviceCheck(ctx context.Context, who Actor, id int64, dc evidence.DeviceCheck) (evidence.DeviceCheck, error) {
+	dc.ActivityID, dc.CheckedAt = id, dc.CheckedAt.UTC()
+	if err := dc.Validate(); err != nil {
+		return dc, err
+	}
+	if err := firstErr(checkLine("device", dc.Device, 64), checkText("note", dc.Note, 1000)); err != nil {
+		return dc, err
+	}
+	err := a.update(ctx, who, func(c *change) error {
+		x, err := c.Activity(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !x.HasOfficer(dc.Officer) {
+			return evidence.Errorf(evidence.EInvalid, "err.activity.not_officer", dc.Officer, id)
+		}
+		if dc, err = c.Tx.AddDeviceCheck(ctx, dc, who.User.ID); err != nil {
+			return err
+		}
+		if err := c.log(evidence.ActionDeviceCheck, objActivity(id), map[string]string{"officer": dc.Officer, "device": dc.Device,
+			"ok": strconv.FormatBool(dc.OK())}); err != nil {
+			return err
+		}
+		return c.reevaluateChecked(id, dc)
+	})
+	return dc, err
+}
+
+// ExplainInterruption records why an officer's recording stopped (Art. 11;
+// R-ACT-6, R-ACT-7). The span must overlap a gap computed now from the
+// linked recordings; the explanation is stored under that gap's start, so
+// explaining it again (say, with the written explanation) replaces it.
+func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it evidence.Interruption) (evidence.Interruption, error) {
+	it.ActivityID, it.ExplainedBy = id, who.User.Name
+	it.Start, it.End = it.Start.UTC(), it.End.UTC()
+	if err := it.Validate(); err != nil {
+		return it, err
+	}
+	if err := firstErr(checkText("note", it.Note, 1000), checkLine("reported_to", it.ReportedTo, 100),
+		checkText("written_explanation", it.WrittenExplanation, 4000)); err != nil {
+		return it, err
+	}
+	err := a.update(ctx, who, func(c *change) error {
+		x, err := c.Activity(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !x.HasOfficer(it.Officer) {
+			return evidence.Errorf(evidence.EInvalid, "err.activity.not_officer", it.Officer, id)
+		}
+		in, err := ActivityInput(ctx, c.Tx, x, a.params)
+		if err != nil {
+			return err
+		}
+		if it.VoiceRecordingID != 0 && !slices.ContainsFunc(in.Recordings, func(r evidence.Recording) bool { return r.ID == it.VoiceRecordingID }) {
+			return evidence.Errorf(evidence.EInvalid, "err.interruption.voice_not_linked", it.VoiceRecordingID, id)
+		}
+		var gap *compliance.Gap
+		for _, g := range compliance.Coverage(x, compliance.SegmentsOf(in.Recordings), a.params.GapTolerance).Gaps() {
+			if g.Officer == it.Officer && g.Start.Before(it.End) && g.End.After(it.Start) {
+				gap = &g
+				break
+			}
+		}
+		if gap == nil {
+			return evidence.Errorf(evidence.EInvalid, "err.interruption.no_gap", it.Officer, it.Start, it.End)
+		}
+		it.Start, it.End = gap.Start.UTC(), gap.End.UTC()
+		if it, err = c.Tx.ExplainInterruption(ctx, it); err != nil {
+			return err
+		}
+		c.reevaluate(id)
+		return c.log(evidence.ActionInterruptionExplain, objActivity(id), map[string]string{"officer": it.Officer, "start": it.Start.Format(time.RFC3339),
+			"end": it.End.Format(time.RFC3339), "cause": string(it.Cause), "complete": strconv.FormatBool(it.Complete())})
+	})
+	return it, err
+}
+
+// SubmitExemption files the work record of an activity that was not
+// recorded (Art. 7; R-ACT-2); it excuses the activity once a leader
+// acknowledges it.
+func (a *App) SubmitExemption(ctx context.Context, who Actor, id int64, category evidence.ExemptionCategory, reason, basis string) (evidence.Exemption, error) {
+	if err := firstErr(checkText("reason", reason, 2000), checkText("basis", basis, 2000)); err != nil {
+		return evidence.Exemption{}, err
+	}
+	var e evidence.Exemption
+	err := a.update(ctx, who, func(c *change) error {
+		if _, err := c.Activity(ctx, id); err != nil {
+			return err
+		}
+		e = evidence.Exemption{ActivityID: id, Category: category, Reason: reason, Basis: basis, SubmittedBy: who.User.Name, SubmittedAt: c.Now()}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		var err error
+		if e, err = c.Tx.SubmitExemption(ctx, e, who.User.ID); err != nil {
+			return err
+		}
+		c.reevaluate(id)
+		return c.log(evidence.ActionExemptionSubmit, objActivity(id), map[string]string{"exemption": itoa(e.ID), "category": string(e.Category)})
+	})
+	return e, err
+}
+
+// AcknowledgeExemption is the leader's acknowledgement of a work record
+// (Art. 7): only a leader of the submitter, never the submitter.
+func (a *App) AcknowledgeExemption(ctx context.Context, who Actor, id int64) (evidence.Exemption, error) {
+	var e evidence.Exemption
+	err := a.update(ctx, who, func(c *change) error {
+		var submitter int64
+		var err error
+		if e, submitter, err = c.Exemption(ctx, id); err != nil {
+			return err
+		}
+		if submitter == who.User.ID {
+			return evidence.Errorf(evidence.EForbidden, "err.exemption.own")
+		}
+		leads, err := c.IsLeaderOf(ctx, who.User.ID, submitter)
+		if err != nil {
+			return err
+		}
+		if !leads {
+			return evidence.Errorf(evidence.EForbidden, "err.exemption.not_leader", e.SubmittedBy, id)
+		}
+		now := c.Now()
+		e.AcknowledgedBy, e.AcknowledgedAt = who.User.Name, &now
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		if e, err = c.Tx.AcknowledgeExemption(ctx, id, who.User.Name); err != nil {
+			return err
+		}
+		c.reevaluate(e.ActivityID)
+		return c.log(evidence.ActionExemptionAcknowledge, objActivity(e.ActivityID), map[string]string{"exemption": itoa(id), "submitted_by": e.SubmittedBy})
+	})
+	return e, err
+}
+
+// AcceptFinding closes finding id on a leader's review; it stays accepted
+// while its rule keeps firing.
+func (a *App) AcceptFinding(ctx context.Context, who Actor, id int64, comment string) (sf store.StoredFinding, err error) {
+	if err := checkText("comment", comment, 1000); err != nil {
+		return sf, err
+	}
+	err = a.update(ctx, who, func(c *change) error {
+		var err error
+		if sf, err = c.Tx.AcceptFinding(ctx, id, who.User.Name); err != nil {
+			return err
+		}
+		obj := objActivity(sf.ActivityID)
+		if sf.ActivityID == 0 && len(sf.RecordingIDs) > 0 {
+			obj = objRecording(sf.RecordingIDs[0])
+		}
+		return c.log(evidence.ActionFindingAccept, obj, map[string]string{"finding": itoa(id), "key": sf.Key, "comment": comment})
+	})
+	return sf, err
+}
+
+// decodeStrict decodes a JSON object into v, refusing unknown fields.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return evidence.Errorf(evidence.EInvalid, "err.json", err.Error())
+	}
+	return nil
+}

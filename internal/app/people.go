@@ -1,0 +1,301 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"shilu/internal/auth"
+	"shilu/internal/evidence"
+	"shilu/internal/store"
+)
+
+// NewUser describes an account to make.
+type NewUser struct {
+	Name         string
+	Role         evidence.Role
+	DepartmentID *int64
+	// DisplayName and OfficerNo identify an officer (R-ACT-3).
+	DisplayName string
+	OfficerNo   string
+	// KeepPassword lets the initial password stand (demo accounts); by
+	// default it must be changed at first sign-in (X-SEC-1).
+	KeepPassword bool
+}
+
+// CreateUser makes an account with a random initial password, returned
+// once. Stations get no password: they use tokens.
+func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Account, string, error) {
+	if nu.Name == "" || strings.TrimSpace(nu.Name) != nu.Name {
+		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.user.name")
+	}
+	if err := firstErr(checkLine("user_name", nu.Name, 64), checkLine("display_name", nu.DisplayName, 64)); err != nil {
+		return store.Account{}, "", err
+	}
+	if !nu.Role.Valid() {
+		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.user.role")
+	}
+	// Administrator roles are given by the security administrator or the
+	// server's operator, never by the system administrator who makes
+	// accounts: otherwise one administrator could make the others and the
+	// separation of the three would be void (X-SEC-2).
+	if who.User.ID != 0 && evidence.IsAdministrator(nu.Role) {
+		return store.Account{}, "", evidence.Errorf(evidence.EForbidden, "err.user.admin_role")
+	}
+	var password, hash string
+	if nu.Role != evidence.RoleStation {
+		password = auth.RandomPassword()
+		var err error
+		if hash, err = auth.HashPassword(password, a.argon2); err != nil {
+			return store.Account{}, "", err
+		}
+	}
+	var acc store.Account
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		acc, err = c.CreateAccount(ctx, store.NewAccount{Name: nu.Name, Role: nu.Role, PasswordHash: hash, DepartmentID: nu.DepartmentID,
+			MustChange: hash != "" && !nu.KeepPassword, DisplayName: nu.DisplayName, OfficerNo: nu.OfficerNo})
+		if err != nil {
+			return err
+		}
+		details := map[string]string{"role": string(acc.Role)}
+		if acc.DepartmentID != nil {
+			details["department_id"] = itoa(*acc.DepartmentID)
+		}
+		identityDetails(details, acc.User)
+		return c.log(evidence.ActionUserCreate, objUser(acc.Name), details)
+	})
+	if err != nil {
+		return store.Account{}, "", err
+	}
+	return acc, password, nil
+}
+
+// identityDetails records the identity fields that are set in a custody
+// entry's details.
+func identityDetails(details map[string]string, u evidence.User) {
+	if u.DisplayName != "" {
+		details["display_name"] = u.DisplayName
+	}
+	if u.OfficerNo != "" {
+		details["officer_no"] = u.OfficerNo
+	}
+}
+
+// UserChange is a change of an account; nil fields stay as they are.
+type UserChange struct {
+	// SetDepartment moves the account to DepartmentID (nil: none).
+	SetDepartment bool
+	DepartmentID  *int64
+	Disabled      *bool
+	DisplayName   *string
+	OfficerNo     *string
+	// ResetPassword gives a new initial password (returned once); ResetTOTP
+	// removes the second factor (a lost phone); Unlock ends a lockout.
+	ResetPassword bool
+	ResetTOTP     bool
+	Unlock        bool
+}
+
+func (ch UserChange) empty() bool {
+	return !ch.SetDepartment && ch.Disabled == nil && ch.DisplayName == nil && ch.OfficerNo == nil && !ch.ResetPassword && !ch.ResetTOTP && !ch.Unlock
+}
+
+// UpdateUser changes account id: department, identity, disabled, or a
+// reset of a forgotten password, a lost second factor or a lockout.
+// Disabling or resetting the password ends the account's sessions. It
+// returns the account and, after a password reset, the new initial
+// password (once).
+func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange) (store.Account, string, error) {
+	if ch.empty() {
+		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.nothing_to_change")
+	}
+	if id == who.User.ID && ch.Disabled != nil && *ch.Disabled {
+		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.user.disable_self")
+	}
+	if ch.DisplayName != nil {
+		if err := checkLine("display_name", *ch.DisplayName, 64); err != nil {
+			return store.Account{}, "", err
+		}
+	}
+	var password, hash string
+	if ch.ResetPassword {
+		password = auth.RandomPassword()
+		var err error
+		if hash, err = auth.HashPassword(password, a.argon2); err != nil {
+			return store.Account{}, "", err
+		}
+	}
+	var acc store.Account
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if acc, err = c.Account(ctx, id); err != nil {
+			return err
+		}
+		details := map[string]string{}
+		if ch.SetDepartment {
+			if err := c.SetDepartment(ctx, id, ch.DepartmentID); err != nil {
+				return err
+			}
+			details["department_id"] = "null"
+			if ch.DepartmentID != nil {
+				details["department_id"] = itoa(*ch.DepartmentID)
+			}
+		}
+		if ch.DisplayName != nil || ch.OfficerNo != nil {
+			display, officer := acc.DisplayName, acc.OfficerNo
+			if ch.DisplayName != nil {
+				display = *ch.DisplayName
+				details["display_name"] = display
+			}
+			if ch.OfficerNo != nil {
+				officer = *ch.OfficerNo
+				details["officer_no"] = officer
+			}
+			if err := c.SetIdentity(ctx, id, display, officer); err != nil {
+				return err
+			}
+		}
+		if ch.Disabled != nil {
+			if err := c.SetDisabled(ctx, id, *ch.Disabled); err != nil {
+				return err
+			}
+			details["disabled"] = strconv.FormatBool(*ch.Disabled)
+		}
+		if ch.ResetPassword {
+			if !acc.HasPassword() {
+				return evidence.Errorf(evidence.EInvalid, "err.user.station_password")
+			}
+			if err := c.SetPassword(ctx, id, hash, true); err != nil {
+				return err
+			}
+			details["reset_password"] = "true"
+		}
+		if ch.ResetTOTP {
+			if err := c.ResetTOTP(ctx, id); err != nil {
+				return err
+			}
+			details["reset_totp"] = "true"
+		}
+		if ch.Unlock {
+			if err := c.Unlock(ctx, id); err != nil {
+				return err
+			}
+			details["unlock"] = "true"
+		}
+		if ch.ResetPassword || ch.Disabled != nil && *ch.Disabled {
+			if err := c.EndUserSessions(ctx, id, 0); err != nil {
+				return err
+			}
+		}
+		if acc, err = c.Account(ctx, id); err != nil {
+			return err
+		}
+		return c.log(evidence.ActionUserUpdate, objUser(acc.Name), details)
+	})
+	if err != nil {
+		return store.Account{}, "", err
+	}
+	return acc, password, nil
+}
+
+// ResetUser is the recovery of last resort, for whoever runs the server
+// (shilu user reset): a new initial password for the account named name,
+// its lockout cleared and its sessions ended, and with totp its second
+// factor removed. It is UpdateUser's reset, found by name.
+func (a *App) ResetUser(ctx context.Context, who Actor, name string, totp bool) (string, error) {
+	var id int64
+	err := a.view(ctx, func(tx *store.Tx) error {
+		acc, err := tx.AccountByName(ctx, name)
+		id = acc.ID
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	_, password, err := a.UpdateUser(ctx, who, id, UserChange{ResetPassword: true, ResetTOTP: totp, Unlock: true})
+	return password, err
+}
+
+// SetRole gives account id a role: the security administrator's decision
+// alone, and never about their own account, so no administrator can widen
+// their own powers (X-SEC-2).
+func (a *App) SetRole(ctx context.Context, who Actor, id int64, role evidence.Role) (store.Account, error) {
+	if !role.Valid() {
+		return store.Account{}, evidence.Errorf(evidence.EInvalid, "err.user.role")
+	}
+	if id == who.User.ID {
+		return store.Account{}, evidence.Errorf(evidence.EForbidden, "err.user.own_role")
+	}
+	var acc store.Account
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if acc, err = c.Account(ctx, id); err != nil {
+			return err
+		}
+		from := acc.Role
+		if err := c.SetRole(ctx, id, role); err != nil {
+			return err
+		}
+		acc.Role = role
+		return c.log(evidence.ActionUserRoleChange, objUser(acc.Name), map[string]string{"from": string(from), "to": string(role)})
+	})
+	return acc, err
+}
+
+// CreateToken makes an API token for account id, returned once. People
+// sign in instead: a token skips the second factor and the password rules,
+// so a person acting in the workbench gives tokens only to stations; the
+// server's operator (System) may give one to any account.
+func (a *App) CreateToken(ctx context.Context, who Actor, id int64, label string) (string, error) {
+	if label == "" {
+		return "", evidence.Errorf(evidence.EInvalid, "err.token.label")
+	}
+	if err := checkLine("token_label", label, 128); err != nil {
+		return "", err
+	}
+	token, hash := auth.NewToken()
+	err := a.update(ctx, who, func(c *change) error {
+		acc, err := c.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if who.User.ID != 0 && acc.Role != evidence.RoleStation {
+			return evidence.Errorf(evidence.EInvalid, "err.token.station_only")
+		}
+		if acc.Disabled {
+			return evidence.Errorf(evidence.EInvalid, "err.user.disabled")
+		}
+		if err := c.CreateToken(ctx, acc.ID, hash, label); err != nil {
+			return err
+		}
+		return c.log(evidence.ActionTokenCreate, objUser(acc.Name), map[string]string{"label": label})
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// CreateDepartment makes a department, under parent if not nil.
+func (a *App) CreateDepartment(ctx context.Context, who Actor, name string, parent *int64) (store.Department, error) {
+	if name == "" || strings.TrimSpace(name) != name {
+		return store.Department{}, evidence.Errorf(evidence.EInvalid, "err.department.name")
+	}
+	if err := checkLine("department_name", name, 64); err != nil {
+		return store.Department{}, err
+	}
+	var d store.Department
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if d, err = c.CreateDepartment(ctx, name, parent); err != nil {
+			return err
+		}
+		details := map[string]string{"name": d.Name}
+		if d.ParentID != nil {
+			details["parent_id"] = itoa(*d.ParentID)
+		}
+		return c.log(evidence.ActionDepartmentCreate, objDepartment(d.ID), details)
+	})
+	return d, err
+}

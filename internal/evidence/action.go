@@ -1,0 +1,73 @@
+package evidence
+
+import "slices"
+
+// Action names a kind of custody-log entry (R-AUD-1): what was done. The
+// text is a dotted verb stored in every entry; its name for people is the
+// catalogue's "action.<text>" (TestActionsNamed).
+type Action string
+
+// The custody actions. Every state change of the archive writes one of
+// these in the same transaction; reads of evidence and refusals do too.
+const (
+	ActionServerStart Action = "server.start"
+
+	ActionRecordingIngest  Action = "recording.ingest"
+	ActionRecordingRead    Action = "recording.read"
+	ActionRecordingContent Action = "recording.content" // playback or download (R-SEC-2)
+	ActionRecordingUpdate  Action = "recording.update"  // a correction of descriptive metadata
+
+	ActionAccessDenied   Action = "access.denied" // a refused attempt (R-ACC-1)
+	ActionAccessRequest  Action = "access.request"
+	ActionAccessApprove  Action = "access.approve"
+	ActionAccessReject   Action = "access.reject"
+	ActionAccessWithdraw Action = "access.withdraw"
+	ActionGrantRevoke    Action = "grant.revoke"
+
+	ActionActivityCreate       Action = "activity.create"
+	ActionActivityUpdate       Action = "activity.update"
+	ActionActivityLink         Action = "activity.link"
+	ActionActivityUnlink       Action = "activity.unlink"
+	ActionActivityNotice       Action = "activity.notice"
+	ActionDeviceCheck          Action = "device.check"
+	ActionInterruptionExplain  Action = "interruption.explain"
+	ActionExemptionSubmit      Action = "exemption.submit"
+	ActionExemptionAcknowledge Action = "exemption.acknowledge"
+	ActionFindingAccept        Action = "finding.accept"
+	ActionBookmarkAdd          Action = "bookmark.add"
+	ActionBookmarkRemove       Action = "bookmark.remove"
+
+	ActionCustodyExport    Action = "custody.export"
+	ActionRegisterExport   Action = "register.export"
+	ActionFindingsExport   Action = "findings.export"
+	ActionComplianceExport Action = "compliance.export"
+
+	ActionUserCreate         Action = "user.create"
+	ActionUserUpdate         Action = "user.update"
+	ActionUserRoleChange     Action = "user.role_change"
+	ActionUserLogin          Action = "user.login"
+	ActionUserLoginFailed    Action = "user.login_failed"
+	ActionUserLockout        Action = "user.lockout"
+	ActionUserLogout         Action = "user.logout"
+	ActionUserPasswordChange Action = "user.password_change"
+	ActionUserTOTPEnable     Action = "user.totp_enable"
+	ActionTokenCreate        Action = "token.create"
+	ActionDepartmentCreate   Action = "department.create"
+)
+
+// Actions lists every custody action, for the catalogue's check and the
+// custody log's filter.
+var Actions = []Action{
+	ActionServerStart,
+	ActionRecordingIngest, ActionRecordingRead, ActionRecordingContent, ActionRecordingUpdate,
+	ActionAccessDenied, ActionAccessRequest, ActionAccessApprove, ActionAccessReject, ActionAccessWithdraw, ActionGrantRevoke,
+	ActionActivityCreate, ActionActivityUpdate, ActionActivityLink, ActionActivityUnlink, ActionActivityNotice,
+	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
+	ActionBookmarkAdd, ActionBookmarkRemove,
+	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
+	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
+	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionTokenCreate, ActionDepartmentCreate,
+}
+
+// Known reports whether a is one of Actions.
+func (a Action) Known() bool { return slices.Contains(Actions, a) }
