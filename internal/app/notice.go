@@ -120,7 +120,7 @@ func LoadNotice(ctx context.Context, tx *store.Tx, a evidence.Activity) (Notice,
 // activity write) may, or the notice could never be confirmed at all. A
 // leader is no exception: they were not there to hear it.
 func MayConfirmNotice(u evidence.User, v Notice) bool {
-	if !u.Role.Can(evidence.PermAccessRequest) {
+	if !u.Role.Can(evidence.PermActivitiesRecord) {
 		return false
 	}
 	mapped := false

@@ -110,17 +110,34 @@ func (u User) Label() string {
 // one permission; Can decides it per role.
 type Permission string
 
-// The permissions. Each route of the server names one.
+// The permissions, each named for what it allows. Each route of the
+// server names one (the route table in internal/web is also the access
+// table); what depends on the data (whose leader, whose recording, which
+// grant) the use cases check on top.
 const (
 	PermRecordingsList Permission = "recordings.list"
 	PermRecordingsRead Permission = "recordings.read"    // metadata
 	PermContentRead    Permission = "recordings.content" // bytes: playback, download (also needs a live grant)
 	PermRecordingsEdit Permission = "recordings.edit"    // correct descriptive metadata
 	PermUpload         Permission = "recordings.upload"
-	PermAuditRead      Permission = "audit.read"
+	// PermBookmark marks key moments inside a recording (Art. 10; one's own
+	// or one granted).
+	PermBookmark Permission = "recordings.bookmark"
+	// PermActivitiesRead reads activities, their coverage, proposals and
+	// findings, and the compliance dashboard (Art. 4-13, R-RPT-1).
+	PermActivitiesRead Permission = "activities.read"
+	// PermActivitiesRecord records the work: creates and corrects
+	// activities, links recordings, files device checks, explains
+	// interruptions, submits exemptions, confirms the notice.
+	PermActivitiesRecord Permission = "activities.record"
+	// PermActivitiesReview is the leader's review of the work of the people
+	// they lead: acknowledging exemptions (Art. 7), accepting findings.
+	PermActivitiesReview Permission = "activities.review"
+	PermAuditRead        Permission = "audit.read"
 	// PermAccessRequest asks to view recordings (Art. 16-17).
 	PermAccessRequest Permission = "access.request"
-	// PermAccessApprove decides the requests of one's department (主管领导).
+	// PermAccessApprove decides the requests of the people one leads
+	// (主管领导).
 	PermAccessApprove Permission = "access.approve"
 	// PermRegisterRead reads the register of viewings (查阅登记).
 	PermRegisterRead Permission = "access.register"
@@ -135,12 +152,19 @@ const (
 	PermAuthenticated Permission = "authenticated"
 )
 
+// readers are the permissions of everyone who handles evidence at work:
+// they see recordings and activities, mark moments and ask to view.
+var readers = []Permission{PermRecordingsList, PermRecordingsRead, PermContentRead, PermBookmark, PermActivitiesRead, PermAccessRequest}
+
+// people are the readers who also record the work on site.
+var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
+
 var rolePerms = map[Role][]Permission{
-	RoleOfficer:   {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermAccessRequest},
-	RoleCustodian: {PermRecordingsList, PermRecordingsRead, PermContentRead, PermUpload, PermRecordingsEdit, PermAuditRead, PermAccessRequest, PermRegisterRead, PermGrantRevoke},
-	RoleLeader:    {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest, PermAccessApprove, PermRegisterRead, PermGrantRevoke},
-	RoleDeptHead:  {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest},
-	RoleLegal:     {PermRecordingsList, PermRecordingsRead, PermContentRead, PermAccessRequest},
+	RoleOfficer:   append(people[:len(people):len(people)], PermUpload),
+	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke),
+	RoleLeader:    append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke),
+	RoleDeptHead:  people,
+	RoleLegal:     readers, // 法制/监督 reviews the work, it does not record it
 	RoleSysAdmin:  {PermUsersManage},
 	RoleSecAdmin:  {PermPolicyManage, PermGrantRevoke},
 	RoleAuditor:   {PermAuditRead},
@@ -148,8 +172,8 @@ var rolePerms = map[Role][]Permission{
 }
 
 // Can reports whether role r holds permission p. Every authenticated user
-// holds PermAuthenticated. Grants (approval before viewing, R-VIEW-1) narrow
-// PermContentRead further once the workbench issue lands.
+// holds PermAuthenticated. A live grant (approval before viewing, R-VIEW-1)
+// is needed on top of PermContentRead.
 func (r Role) Can(p Permission) bool {
 	if p == PermAuthenticated {
 		return r.Valid()

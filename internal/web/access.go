@@ -13,20 +13,6 @@ import (
 	"shilu/internal/store"
 )
 
-// accessRoutes are access requests, grants and the register of viewings
-// (Art. 16-17; R-VIEW-1, R-VIEW-2).
-var accessRoutes = []route{
-	{"POST", "/api/v1/access-requests", evidence.PermAccessRequest, (*Server).createAccessRequest},
-	{"GET", "/api/v1/access-requests", evidence.PermAccessRequest, (*Server).listAccessRequests},
-	{"GET", "/api/v1/access-requests/{id}", evidence.PermAccessRequest, (*Server).getAccessRequest},
-	{"POST", "/api/v1/access-requests/{id}/approve", evidence.PermAccessApprove, (*Server).approveAccessRequest},
-	{"POST", "/api/v1/access-requests/{id}/reject", evidence.PermAccessApprove, (*Server).rejectAccessRequest},
-	{"POST", "/api/v1/access-requests/{id}/withdraw", evidence.PermAccessRequest, (*Server).withdrawAccessRequest},
-	{"GET", "/api/v1/grants", evidence.PermAccessRequest, (*Server).listGrants},
-	{"POST", "/api/v1/grants/{id}/revoke", evidence.PermGrantRevoke, (*Server).revokeGrant},
-	{"GET", "/api/v1/register", evidence.PermRegisterRead, (*Server).register},
-}
-
 func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()

@@ -13,37 +13,6 @@ import (
 	"shilu/internal/store"
 )
 
-// activityRoutes are enforcement activities, their coverage, interruptions,
-// exemptions and device checks, and the findings of compliance (Art. 4-13).
-//
-// Permissions, from the existing table (evidence/user.go):
-//   - reading activities, coverage, proposals, findings and orphans needs
-//     PermRecordingsList: whoever may list recordings may see what they
-//     were recorded for and how completely;
-//   - recording the work itself — creating and correcting activities,
-//     confirming links, device checks, explaining interruptions, submitting
-//     exemptions — needs PermAccessRequest, which every person who records
-//     or handles evidence holds (officers, custodians, leaders, department
-//     heads, legal) and stations and administrators do not;
-//   - acknowledging an exemption (Art. 7: 报告主管领导) and accepting a
-//     finding are the leader's: PermAccessApprove.
-var activityRoutes = []route{
-	{"POST", "/api/v1/activities", evidence.PermAccessRequest, (*Server).createActivity},
-	{"GET", "/api/v1/activities", evidence.PermRecordingsList, (*Server).listActivities},
-	{"GET", "/api/v1/activities/{id}", evidence.PermRecordingsList, (*Server).getActivity},
-	{"PATCH", "/api/v1/activities/{id}", evidence.PermAccessRequest, (*Server).updateActivity},
-	{"GET", "/api/v1/activities/{id}/proposals", evidence.PermRecordingsList, (*Server).activityProposals},
-	{"POST", "/api/v1/activities/{id}/recordings", evidence.PermAccessRequest, (*Server).linkRecordings},
-	{"DELETE", "/api/v1/activities/{id}/recordings/{recording}", evidence.PermAccessRequest, (*Server).unlinkRecording},
-	{"POST", "/api/v1/activities/{id}/device-checks", evidence.PermAccessRequest, (*Server).addDeviceCheck},
-	{"POST", "/api/v1/activities/{id}/interruptions", evidence.PermAccessRequest, (*Server).explainInterruption},
-	{"POST", "/api/v1/activities/{id}/exemptions", evidence.PermAccessRequest, (*Server).submitExemption},
-	{"POST", "/api/v1/exemptions/{id}/acknowledge", evidence.PermAccessApprove, (*Server).acknowledgeExemption},
-	{"GET", "/api/v1/findings", evidence.PermRecordingsList, (*Server).listFindings},
-	{"POST", "/api/v1/findings/{id}/accept", evidence.PermAccessApprove, (*Server).acceptFinding},
-	{"GET", "/api/v1/recordings/orphans", evidence.PermRecordingsList, (*Server).orphanRecordings},
-}
-
 // createActivity stores an activity fed by an officer or another
 // enforcement system (app.CreateActivity).
 func (s *Server) createActivity(w http.ResponseWriter, r *http.Request) error {

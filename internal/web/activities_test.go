@@ -99,6 +99,7 @@ func TestActivityCompliance(t *testing.T) {
 		{"ErrNoPlace", strings.Replace(body, "丰南区某药房", " ", 1), evidence.RoleOfficer, 400},
 		{"ErrUnknownField", strings.Replace(body, `"notice_given"`, `"noticed"`, 1), evidence.RoleOfficer, 400},
 		{"ErrForbiddenStation", body, evidence.RoleStation, 403},
+		{"ErrForbiddenLegal", body, evidence.RoleLegal, 403}, // reviews the work, does not record it
 	} {
 		if code := ts.call(t, "POST", "/api/v1/activities", c.role, c.body, nil); code != c.want {
 			t.Errorf("%s: %d, want %d", c.name, code, c.want)
@@ -126,7 +127,7 @@ func TestActivityCompliance(t *testing.T) {
 	}
 
 	var v activityView
-	ts.call(t, "GET", base, evidence.RoleStation, "", &v)
+	ts.call(t, "GET", base, evidence.RoleLegal, "", &v)
 	if len(v.Coverage.Officers) != 2 || v.Coverage.Officers[0].Percent != 97.8 || v.Coverage.Officers[1].Percent != 100 {
 		t.Errorf("coverage %+v", v.Coverage)
 	}

@@ -10,18 +10,6 @@ import (
 	"shilu/internal/store"
 )
 
-// bookmarkRoutes are the key moments (重点摄录) marked inside recordings
-// (Art. 10; R-ACT-5). Reading them is reading the recording's metadata.
-// Marking and taking back need PermAccessRequest, the permission of the
-// people who record or handle evidence, and on top of it a reason to be
-// touching this recording (bookmarkBasis): the route table cannot express
-// that, so the handlers check it.
-var bookmarkRoutes = []route{
-	{"GET", "/api/v1/recordings/{id}/bookmarks", evidence.PermRecordingsRead, (*Server).listBookmarks},
-	{"POST", "/api/v1/recordings/{id}/bookmarks", evidence.PermAccessRequest, (*Server).addBookmark},
-	{"DELETE", "/api/v1/recordings/{id}/bookmarks/{bookmark}", evidence.PermAccessRequest, (*Server).removeBookmark},
-}
-
 // bookmarkList is the answer of GET /api/v1/recordings/{id}/bookmarks.
 type bookmarkList struct {
 	RecordingID int64               `json:"recording_id"`
@@ -145,7 +133,7 @@ func loadBookmarkPanel(ctx context.Context, tx *store.Tx, u evidence.User, rec e
 			p.DurationMS = max(p.DurationMS, b.End().Milliseconds()*11/10)
 		}
 	}
-	if u.Role.Can(evidence.PermAccessRequest) {
+	if u.Role.Can(evidence.PermBookmark) {
 		if p.CanAdd, err = app.MayBookmark(ctx, tx, u, rec); err != nil {
 			return p, err
 		}

@@ -19,15 +19,6 @@ import (
 	"shilu/internal/store"
 )
 
-// dashboardRoutes are the compliance dashboard: page, CSV and JSON (R-RPT-1).
-// They need PermRecordingsList like the findings they summarize: whoever
-// may list recordings may see how completely the work was recorded.
-var dashboardRoutes = []route{
-	{"GET", "/dashboard", evidence.PermRecordingsList, (*Server).dashboardPage},
-	{"GET", "/dashboard.csv", evidence.PermRecordingsList, (*Server).dashboardCSV},
-	{"GET", "/api/v1/compliance/summary", evidence.PermRecordingsList, (*Server).complianceSummaryAPI},
-}
-
 // Status thresholds of a recording rate or coverage, in percent. Art. 4
 // asks for the whole of every activity, so anything short of full is worth
 // a look (warning); below dangerPercent one activity or minute in five is

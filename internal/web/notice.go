@@ -4,18 +4,8 @@ import (
 	"net/http"
 
 	"shilu/internal/app"
-	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
-
-// noticeRoutes are the notice to the party (Art. 8; R-ACT-3, X-ACT-2).
-// Reading it needs what reading the activity needs; confirming it is
-// recording the work, like the other activity writes (activities.go), and
-// narrowed further to the activity's officers in confirmNotice.
-var noticeRoutes = []route{
-	{"GET", "/api/v1/activities/{id}/notice", evidence.PermRecordingsList, (*Server).getNotice},
-	{"POST", "/api/v1/activities/{id}/notice", evidence.PermAccessRequest, (*Server).confirmNotice},
-}
 
 func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")

@@ -10,26 +10,6 @@ import (
 	"shilu/internal/store"
 )
 
-// peopleRoutes are sign-in, accounts, departments and tokens (X-SEC-1,
-// X-SEC-2). Accounts and departments are the system administrator's;
-// roles are the security administrator's alone (三员分立).
-var peopleRoutes = []route{
-	{"POST", "/api/v1/login", "", (*Server).login},
-	{"POST", "/api/v1/logout", evidence.PermAuthenticated, (*Server).logout},
-	{"GET", "/api/v1/session", evidence.PermAuthenticated, (*Server).session},
-	{"POST", "/api/v1/password", evidence.PermAuthenticated, (*Server).changePassword},
-	{"POST", "/api/v1/totp/setup", evidence.PermAuthenticated, (*Server).totpSetup},
-	{"POST", "/api/v1/totp/enable", evidence.PermAuthenticated, (*Server).totpEnable},
-
-	{"GET", "/api/v1/users", evidence.PermUsersManage, (*Server).listUsers},
-	{"POST", "/api/v1/users", evidence.PermUsersManage, (*Server).createUser},
-	{"PATCH", "/api/v1/users/{id}", evidence.PermUsersManage, (*Server).updateUser},
-	{"PUT", "/api/v1/users/{id}/role", evidence.PermPolicyManage, (*Server).setRole},
-	{"POST", "/api/v1/users/{id}/tokens", evidence.PermUsersManage, (*Server).createStationToken},
-	{"GET", "/api/v1/departments", evidence.PermUsersManage, (*Server).listDepartments},
-	{"POST", "/api/v1/departments", evidence.PermUsersManage, (*Server).createDepartment},
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	var list []store.Account
 	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {

@@ -232,3 +232,21 @@ func TestLogin(t *testing.T) {
 		t.Errorf("custody log %s: want two failed logins and one login", got)
 	}
 }
+
+// TestMenuPerms: the menu offers a page to exactly the roles the route
+// table lets open it.
+func TestMenuPerms(t *testing.T) {
+	perm := map[string]evidence.Permission{}
+	for _, rt := range routes {
+		if rt.method == "GET" {
+			perm[rt.pattern] = rt.perm
+		}
+	}
+	for _, g := range menu {
+		for _, it := range g.Items {
+			if p, ok := perm[it.Href]; !ok || p != it.Perm {
+				t.Errorf("menu item %s needs %q, the route table says %q (present: %v)", it.Href, it.Perm, p, ok)
+			}
+		}
+	}
+}

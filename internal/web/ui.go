@@ -21,32 +21,6 @@ import (
 	"shilu/internal/evidence"
 )
 
-// uiRoutes are the pages of the web workbench. Each page needs the
-// permission of the API route whose data it shows; actions on a page call
-// that API from the browser, so the same checks decide them.
-var uiRoutes = []route{
-	{"GET", "/{$}", "", (*Server).home},
-	{"GET", "/static/{name}", "", (*Server).static},
-	{"GET", "/login", "", (*Server).loginPage},
-	{"GET", "/logout", "", (*Server).logoutPage},
-	{"GET", "/recordings", evidence.PermRecordingsList, (*Server).recordingsPage},
-	{"GET", "/recordings/{id}", evidence.PermRecordingsRead, (*Server).recordingPage},
-	{"GET", "/recordings/{id}/custody.pdf", evidence.PermRecordingsRead, (*Server).recordingCustodyPDF},
-	{"GET", "/upload", evidence.PermUpload, (*Server).uploadPage},
-	{"GET", "/requests", evidence.PermAccessRequest, (*Server).requestsPage},
-	{"GET", "/approvals", evidence.PermAccessApprove, (*Server).approvalsPage},
-	{"GET", "/grants", evidence.PermAccessRequest, (*Server).grantsPage},
-	{"GET", "/grants/all", evidence.PermGrantRevoke, (*Server).grantsAdminPage},
-	{"GET", "/register", evidence.PermRegisterRead, (*Server).registerPage},
-	{"GET", "/register.csv", evidence.PermRegisterRead, (*Server).registerCSV},
-	{"GET", "/custody", evidence.PermAuditRead, (*Server).custodyPage},
-	{"GET", "/custody.csv", evidence.PermAuditRead, (*Server).custodyCSV},
-	{"GET", "/custody.pdf", evidence.PermAuditRead, (*Server).custodyPDF},
-	{"GET", "/admin/users", evidence.PermUsersManage, (*Server).adminUsersPage},
-	{"GET", "/admin/departments", evidence.PermUsersManage, (*Server).adminDepartmentsPage},
-	{"GET", "/admin/roles", evidence.PermPolicyManage, (*Server).adminRolesPage},
-}
-
 //go:embed templates/*.html
 var templateFS embed.FS
 
@@ -236,7 +210,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 // menuItem is one entry of the left menu.
 type menuItem struct {
 	Key, Href string
-	Perm      evidence.Permission
+	// Perm is the page's permission in the route table (TestMenuPerms).
+	Perm evidence.Permission
 }
 
 type menuGroup struct {
@@ -252,9 +227,9 @@ var menu = []menuGroup{
 		{"menu.upload", "/upload", evidence.PermUpload},
 	}},
 	{"menu.activities", "act", []menuItem{
-		{"menu.activity_list", "/activities", evidence.PermRecordingsList},
-		{"menu.findings", "/findings", evidence.PermRecordingsList},
-		{"dashboard.title", "/dashboard", evidence.PermRecordingsList},
+		{"menu.activity_list", "/activities", evidence.PermActivitiesRead},
+		{"menu.findings", "/findings", evidence.PermActivitiesRead},
+		{"dashboard.title", "/dashboard", evidence.PermActivitiesRead},
 	}},
 	{"menu.access", "key", []menuItem{
 		{"menu.my_requests", "/requests", evidence.PermAccessRequest},

@@ -19,17 +19,6 @@ import (
 	"shilu/internal/store"
 )
 
-// activityUIRoutes are the workbench pages of activities and findings. Each
-// needs the permission of the API whose data it shows; what a page changes
-// goes through the JSON API (static/activities.js), so the API's checks
-// decide it.
-var activityUIRoutes = []route{
-	{"GET", "/activities", evidence.PermRecordingsList, (*Server).activitiesPage},
-	{"GET", "/activities/{id}", evidence.PermRecordingsList, (*Server).activityPage},
-	{"GET", "/findings", evidence.PermRecordingsList, (*Server).findingsPage},
-	{"GET", "/findings.csv", evidence.PermRecordingsList, (*Server).findingsCSV},
-}
-
 // findingRow is a finding as the pages show it: the rules' current answer
 // with the stored record's id, status and history where there is one.
 type findingRow struct {
@@ -242,7 +231,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
-		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})
+		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermActivitiesRecord)})
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
 	return s.render(w, http.StatusOK, "activity", pg)
 }

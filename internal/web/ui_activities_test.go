@@ -278,7 +278,7 @@ func TestActivityPages(t *testing.T) {
 	for _, p := range listPaths {
 		for _, role := range evidence.Roles {
 			w := ts.page(t, role, p)
-			if !role.Can(evidence.PermRecordingsList) {
+			if !role.Can(evidence.PermActivitiesRead) {
 				if w.Code != http.StatusForbidden {
 					t.Errorf("%s as %s: %d, want 403", p, role, w.Code)
 				}
@@ -450,8 +450,8 @@ func TestActivityEditForm(t *testing.T) {
 			t.Errorf("activity page lacks %s", want)
 		}
 	}
-	// A station may list, not record work: it sees neither.
-	reader := ts.page(t, evidence.RoleStation, fmt.Sprintf("/activities/%d", act.ID))
+	// Legal staff read the work, they do not record it: they see neither.
+	reader := ts.page(t, evidence.RoleLegal, fmt.Sprintf("/activities/%d", act.ID))
 	if reader.Code != 200 || strings.Contains(reader.Body.String(), `id="activity-form"`) || strings.Contains(reader.Body.String(), `data-action="act-unlink"`) {
 		t.Errorf("a reader: status %d, or the correction dialog or the unlink button shown", reader.Code)
 	}

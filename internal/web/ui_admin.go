@@ -17,6 +17,7 @@ import (
 // adminPerms are the permissions in the order the roles page shows them.
 var adminPerms = []evidence.Permission{
 	evidence.PermRecordingsList, evidence.PermRecordingsRead, evidence.PermContentRead, evidence.PermUpload, evidence.PermRecordingsEdit,
+	evidence.PermBookmark, evidence.PermActivitiesRead, evidence.PermActivitiesRecord, evidence.PermActivitiesReview,
 	evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead, evidence.PermGrantRevoke,
 	evidence.PermAuditRead, evidence.PermUsersManage, evidence.PermPolicyManage,
 }

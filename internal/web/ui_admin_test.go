@@ -25,7 +25,7 @@ func TestAdminPagesAccess(t *testing.T) {
 	ts := newTestServer(t)
 	for path, perm := range adminPages {
 		found := false
-		for _, rt := range uiRoutes {
+		for _, rt := range routes {
 			if rt.pattern == path {
 				found = true
 				if rt.perm != perm {
