@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -33,17 +35,32 @@ import (
 // Config wires the application to its parts.
 type Config struct {
 	DB *store.DB
-	// Argon2 sets the cost of the password hashes the use cases make.
-	Argon2 auth.Params
+	// Argon2 sets the cost of the password hashes the use cases make and
+	// check; LoginSlots bounds concurrent password checks, each of which
+	// holds Argon2.Memory KiB.
+	Argon2     auth.Params
+	LoginSlots int
+	// SessionTTL is the lifetime of a session, however busy (X-SEC-1).
+	SessionTTL time.Duration
+	// Policy is the sign-in policy; zero fields take auth.DefaultPolicy's.
+	Policy auth.Policy
 	Logger *slog.Logger
 }
 
 // App runs the use cases.
 type App struct {
-	db     *store.DB
-	argon2 auth.Params
-	params compliance.Params
-	log    *slog.Logger
+	db         *store.DB
+	argon2     auth.Params
+	params     compliance.Params
+	policy     auth.Policy
+	sessionTTL time.Duration
+	logins     chan struct{}
+	// dummyHash is checked against for unknown names, so that a failed
+	// sign-in takes as long whether or not the name exists. It is made on
+	// first use: hashing holds 64 MiB, which a server that only ingests
+	// should never pay.
+	dummyHash func() string
+	log       *slog.Logger
 }
 
 // New returns the application over cfg.
@@ -54,8 +71,22 @@ func New(cfg Config) *App {
 	if cfg.Argon2 == (auth.Params{}) {
 		cfg.Argon2 = auth.DefaultParams
 	}
-	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), log: cfg.Logger}
+	if cfg.LoginSlots <= 0 {
+		cfg.LoginSlots = 2
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: cfg.Policy.WithDefaults(),
+		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
+		dummyHash: sync.OnceValue(func() string {
+			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
+			return h
+		})}
 }
+
+// Policy is the sign-in policy in force.
+func (a *App) Policy() auth.Policy { return a.policy }
 
 // Params are the thresholds the compliance rules run with.
 func (a *App) Params() compliance.Params { return a.params }
@@ -215,3 +246,19 @@ func firstErr(errs ...error) error {
 
 // itoa formats an id for custody details.
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// printable makes an untrusted string fit for the custody log: valid UTF-8,
+// control characters replaced, at most 128 bytes.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+	for len(s) > 128 {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,15 +38,12 @@ type Config struct {
 	Verifier note.Verifier // the custody log's checkpoint key
 	Origin   string        // the custody log's origin line
 	Logger   *slog.Logger
-	// Argon2 sets the password hashing cost; LoginSlots bounds concurrent
-	// password checks, each of which holds Argon2.Memory KiB.
+	// Argon2, LoginSlots, SessionTTL and Policy configure the application
+	// New makes when App is nil (app.Config).
 	Argon2     auth.Params
 	LoginSlots int
-	// SessionTTL is the lifetime of a session made by /api/v1/login, however
-	// busy (X-SEC-1).
 	SessionTTL time.Duration
-	// Policy is the sign-in policy; zero fields take auth.DefaultPolicy's.
-	Policy auth.Policy
+	Policy     auth.Policy
 	// ViewWithoutApproval lists the roles that may play and download
 	// without a grant (Art. 16 policy). The default, none, follows the
 	// regulation: nobody views without the leader's approval.
@@ -62,12 +58,6 @@ type Server struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	logins   chan struct{}
-	// dummyHash is checked against for unknown names, so that a failed
-	// sign-in takes as long whether or not the name exists. It is made on
-	// first use: hashing holds 64 MiB, which a server that only ingests
-	// should never pay.
-	dummyHash func() string
 }
 
 // New returns a server for cfg.
@@ -75,20 +65,10 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.LoginSlots <= 0 {
-		cfg.LoginSlots = 2
-	}
-	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = 8 * time.Hour
-	}
 	if cfg.App == nil {
-		cfg.App = app.New(app.Config{DB: cfg.DB, Argon2: cfg.Argon2, Logger: cfg.Logger})
+		cfg.App = app.New(app.Config{DB: cfg.DB, Argon2: cfg.Argon2, LoginSlots: cfg.LoginSlots, SessionTTL: cfg.SessionTTL, Policy: cfg.Policy, Logger: cfg.Logger})
 	}
-	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), logins: make(chan struct{}, cfg.LoginSlots)}
-	s.dummyHash = sync.OnceValue(func() string {
-		h, _ := auth.HashPassword("no one's password", cfg.Argon2)
-		return h
-	})
+	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shilu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shilu_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

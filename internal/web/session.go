@@ -46,7 +46,7 @@ var totpSetupRoutes = map[string]bool{
 }
 
 // policy returns the sign-in policy with its defaults.
-func (s *Server) policy() auth.Policy { return s.cfg.Policy.WithDefaults() }
+func (s *Server) policy() auth.Policy { return s.app.Policy() }
 
 // credential is what a request presented: a session's token (from the
 // cookie or as a bearer token) or a station's API token.
