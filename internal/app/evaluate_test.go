@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,18 +14,6 @@ import (
 	"shilu/internal/store"
 	"shilu/internal/store/storetest"
 )
-
-// testClock is a store clock that tests move by hand.
-type testClock struct{ us atomic.Int64 }
-
-func newTestClock(t time.Time) *testClock {
-	c := &testClock{}
-	c.set(t)
-	return c
-}
-func (c *testClock) set(t time.Time)     { c.us.Store(t.UnixMicro()) }
-func (c *testClock) now() time.Time      { return time.UnixMicro(c.us.Load()).UTC() }
-func (c *testClock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
 	t.Helper()
@@ -52,8 +39,8 @@ func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
 func TestEvaluatorFollowsDeadlines(t *testing.T) {
 	ctx := context.Background()
 	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, evidence.Zone)
-	clock := newTestClock(arr.Add(2 * time.Hour))
-	db, _ := storetest.OpenClock(t, clock.now)
+	clock := storetest.NewClock(arr.Add(2 * time.Hour))
+	db, _ := storetest.OpenClock(t, clock.Now)
 	s := New(Config{DB: db})
 	var recorded, unrecorded, legacy evidence.Activity
 	err := db.Update(ctx, func(tx *store.Tx) error {
@@ -114,7 +101,7 @@ func TestEvaluatorFollowsDeadlines(t *testing.T) {
 	if n, _ := s.EvaluateDue(ctx); n != 0 {
 		t.Errorf("second run evaluated %d, want 0", n)
 	}
-	clock.set(time.Date(2026, 11, 27, 0, 0, 1, 0, evidence.Zone)) // past the end of the activity's day
+	clock.Set(time.Date(2026, 11, 27, 0, 0, 1, 0, evidence.Zone)) // past the end of the activity's day
 	if n, err := s.EvaluateDue(ctx); err != nil || n != 3 {
 		t.Fatalf("after the deadline evaluated %d (%v), want all 3", n, err)
 	}
@@ -126,7 +113,7 @@ func TestEvaluatorFollowsDeadlines(t *testing.T) {
 	if got := only(recorded.ID); got != "" {
 		t.Errorf("recorded activity after the deadline: %q, want none", got)
 	}
-	clock.add(time.Hour)
+	clock.Add(time.Hour)
 	if n, _ := s.EvaluateDue(ctx); n != 0 {
 		t.Errorf("with no deadline left, a run evaluated %d", n)
 	}

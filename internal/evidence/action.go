@@ -71,3 +71,26 @@ var Actions = []Action{
 
 // Known reports whether a is one of Actions.
 func (a Action) Known() bool { return slices.Contains(Actions, a) }
+
+// ExportActions are the custody-log actions that hand data out of the
+// archive, which the compliance dashboard counts as exports (R-RPT-1). Each is written
+// before the first byte leaves, with the exporter as actor:
+//   - custody.export: the custody log as CSV or PDF, a recording's custody
+//     trail as PDF;
+//   - register.export: the register of viewings as CSV;
+//   - compliance.export: the compliance dashboard as CSV;
+//   - findings.export: the list of findings as CSV.
+//
+// recording.content is not one, although it hands out a recording's bytes
+// (playing and downloading are the same request): every content request is
+// entered in the register and counted under views, and counting it here as
+// well would count one handing-out twice. Access requests, grants, sign-ins
+// and changes hand nothing out.
+var ExportActions = []Action{
+	ActionCustodyExport,
+	ActionRegisterExport,
+	ActionComplianceExport,
+	ActionFindingsExport,
+	// R-EXP-1: the evidence package written to disc joins here under its
+	// action when it exists.
+}

@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/blob"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/api"
+	"shilu/internal/web/ui"
 )
 
 // call sends a JSON request as role and decodes a 2xx answer into out.
@@ -126,7 +129,7 @@ func TestActivityCompliance(t *testing.T) {
 		t.Fatalf("link: %d", code)
 	}
 
-	var v activityView
+	var v app.ActivityView
 	ts.call(t, "GET", base, evidence.RoleLegal, "", &v)
 	if len(v.Coverage.Officers) != 2 || v.Coverage.Officers[0].Percent != 97.8 || v.Coverage.Officers[1].Percent != 100 {
 		t.Errorf("coverage %+v", v.Coverage)
@@ -220,7 +223,7 @@ func TestActivityCompliance(t *testing.T) {
 		t.Errorf("orphans %+v", orphans)
 	}
 	// The list of recordings narrows to them, and marks them, too.
-	var recs recordingList
+	var recs api.RecordingList
 	ts.call(t, "GET", "/api/v1/recordings?orphan=1&officer=000123", evidence.RoleOfficer, "", &recs)
 	if len(recs.Recordings) != 1 || recs.Recordings[0].ID != orphan || recs.Recordings[0].Links != 0 {
 		t.Errorf("recordings?orphan=1: %+v", recs.Recordings)
@@ -235,7 +238,7 @@ func TestActivityCompliance(t *testing.T) {
 		t.Errorf("orphan=yes: %d, want 400", code)
 	}
 	if body := ts.page(t, evidence.RoleOfficer, "/recordings?orphan=1&officer=000123").Body.String(); !strings.Contains(body, fmt.Sprintf(`href="/recordings/%d"`, orphan)) ||
-		strings.Count(body, `href="/recordings/`) != 1 || !strings.Contains(body, msg("zh", "list.orphan")+"</span>") {
+		strings.Count(body, `href="/recordings/`) != 1 || !strings.Contains(body, ui.Msg("zh", "list.orphan")+"</span>") {
 		t.Errorf("the recordings page with orphan=1 does not list exactly the orphan, marked")
 	}
 
@@ -339,7 +342,7 @@ func TestExemptionAndTooFewOfficers(t *testing.T) {
 	if got := strings.Join(l.rules(), " "); strings.Contains(got, "unrecorded") || !strings.Contains(got, "too_few_officers") {
 		t.Errorf("findings after the acknowledgement: %s", got)
 	}
-	var v activityView
+	var v app.ActivityView
 	ts.call(t, "GET", fmt.Sprintf("/api/v1/activities/%d", act.ID), evidence.RoleOfficer, "", &v)
 	if !v.Exempt || len(v.Exemptions) != 1 || v.Coverage.Recorded {
 		t.Errorf("activity view: exempt=%v exemptions=%+v", v.Exempt, v.Exemptions)

@@ -12,11 +12,6 @@ import (
 	"shilu/internal/store"
 )
 
-func userOf(r *http.Request) evidence.User {
-	u, _ := auth.UserFrom(r.Context())
-	return u
-}
-
 type loginRequest struct {
 	Name     string `json:"name"`
 	Password string `json:"password"`

@@ -18,6 +18,8 @@ import (
 	"shilu/internal/evidence"
 	"shilu/internal/media"
 	"shilu/internal/store"
+	"shilu/internal/web/api"
+	"shilu/internal/web/ui"
 )
 
 // bookmarkEnv is a test server with one 8-second recording of officer
@@ -193,7 +195,7 @@ func TestBookmarkAdd(t *testing.T) {
 	}
 	// Reading is reading the recording's metadata: the station may.
 	code, out := env.send(t, "GET", env.path(""), "u-station", "")
-	var list bookmarkList
+	var list api.BookmarkList
 	json.Unmarshal([]byte(out), &list)
 	if code != http.StatusOK || len(list.Bookmarks) != 2 || list.DurationMS != 8000 {
 		t.Errorf("list as station: %d %+v", code, list)
@@ -286,7 +288,7 @@ func TestBookmarkRemove(t *testing.T) {
 			}
 		})
 	}
-	var list bookmarkList
+	var list api.BookmarkList
 	_, out := env.send(t, "GET", env.path(""), "lihua", "")
 	json.Unmarshal([]byte(out), &list)
 	if len(list.Bookmarks) != 0 {
@@ -336,7 +338,7 @@ func TestBookmarkPanel(t *testing.T) {
 				t.Errorf("%d remove buttons for the author of one of two bookmarks, want 1", n)
 			}
 			// The custody timeline names the action and what was marked.
-			if !strings.Contains(body, msg(c.lang, "action.bookmark.add")) || !strings.Contains(body, "0:02–0:04 · "+c.violation+" · 无证经营") {
+			if !strings.Contains(body, ui.Msg(c.lang, "action.bookmark.add")) || !strings.Contains(body, "0:02–0:04 · "+c.violation+" · 无证经营") {
 				t.Error("custody timeline lacks the bookmark entry with its moment, kind and label")
 			}
 			if strings.Contains(body, "style=") {
@@ -373,7 +375,7 @@ func TestActivityBookmarks(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("activity page: %d", code)
 		}
-		for _, want := range []string{`id="activity-bookmarks"`, fmt.Sprintf(`href="/recordings/%d#t=6.5"`, env.rec.ID), "药品无批号", msg(lang, "bm.kind.physical_evidence"), "0:06", "bookmarks.css"} {
+		for _, want := range []string{`id="activity-bookmarks"`, fmt.Sprintf(`href="/recordings/%d#t=6.5"`, env.rec.ID), "药品无批号", ui.Msg(lang, "bm.kind.physical_evidence"), "0:06", "bookmarks.css"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s activity page lacks %q", lang, want)
 			}

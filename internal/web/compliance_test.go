@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,18 +18,6 @@ import (
 	"shilu/internal/store"
 	"shilu/internal/store/storetest"
 )
-
-// testClock is a store clock that tests move by hand.
-type testClock struct{ us atomic.Int64 }
-
-func newTestClock(t time.Time) *testClock {
-	c := &testClock{}
-	c.set(t)
-	return c
-}
-func (c *testClock) set(t time.Time)     { c.us.Store(t.UnixMicro()) }
-func (c *testClock) now() time.Time      { return time.UnixMicro(c.us.Load()).UTC() }
-func (c *testClock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
 	t.Helper()
@@ -61,9 +48,9 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Skip("set SHILU_BENCH=1 (make bench): seeding 100 000 recordings takes a while")
 	}
 	ctx := context.Background()
-	start := time.Date(2026, 1, 1, 9, 0, 0, 0, shanghai)
-	clock := newTestClock(start)
-	db, _ := storetest.OpenClock(b, clock.now)
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, evidence.Zone)
+	clock := storetest.NewClock(start)
+	db, _ := storetest.OpenClock(b, clock.Now)
 	s := New(Config{DB: db})
 	const nActs, perAct, nOfficers, nOrphans = 10_000, 10, 200, 5_000
 	var leaderToken string
@@ -98,9 +85,9 @@ func BenchmarkDashboard(b *testing.B) {
 			}
 			// Uploaded three hours after the arrival, now and then the
 			// next day (late).
-			clock.set(arr.Add(3 * time.Hour))
+			clock.Set(arr.Add(3 * time.Hour))
 			if i%17 == 0 {
-				clock.set(arr.Add(30 * time.Hour))
+				clock.Set(arr.Add(30 * time.Hour))
 			}
 			for j := range perAct {
 				o := o1
@@ -130,7 +117,7 @@ func BenchmarkDashboard(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock.set(start.AddDate(1, 0, 0))
+	clock.Set(start.AddDate(1, 0, 0))
 	t0 := time.Now()
 	// The activities only: the recordings' own signs play no part in the
 	// dashboard.
@@ -144,7 +131,7 @@ func BenchmarkDashboard(b *testing.B) {
 	// Page is what a leader waits for: GET /dashboard by officer over the
 	// year, rows, cards, charts and all, rendered.
 	b.Run("Page", func(b *testing.B) {
-		url := fmt.Sprintf("/dashboard?by=officer&from=%s&to=%s", from.In(shanghai).Format("2006-01-02"), to.In(shanghai).AddDate(0, 0, -1).Format("2006-01-02"))
+		url := fmt.Sprintf("/dashboard?by=officer&from=%s&to=%s", from.In(evidence.Zone).Format("2006-01-02"), to.In(evidence.Zone).AddDate(0, 0, -1).Format("2006-01-02"))
 		for b.Loop() {
 			req := httptest.NewRequest("GET", url, nil)
 			req.Header.Set("Authorization", "Bearer "+leaderToken)
@@ -160,7 +147,7 @@ func BenchmarkDashboard(b *testing.B) {
 		var rows []compliance.SummaryRow
 		for b.Loop() {
 			var err error
-			if rows, err = s.complianceSummary(ctx, from, to, compliance.ByOfficer); err != nil {
+			if rows, err = s.app.ComplianceSummary(ctx, from, to, compliance.ByOfficer); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -204,7 +191,7 @@ func BenchmarkDashboard(b *testing.B) {
 func TestSignsOfUnlinkedRecordings(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
-	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, evidence.Zone)
 	start, end := arr, arr.Add(time.Hour)
 	var rec evidence.Recording
 	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {

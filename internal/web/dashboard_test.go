@@ -6,10 +6,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,10 +20,10 @@ import (
 	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/blob/disk"
-	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 	"shilu/internal/store/storetest"
+	"shilu/internal/web/ui"
 )
 
 // dashboardScenario builds three activities and an orphan:
@@ -134,7 +132,7 @@ func dashboardScenario(t *testing.T, ts *testServer) {
 	}
 }
 
-// row is a dashboardRow's counts as the page, the CSV and the JSON show
+// row is a ui.DashboardRow's counts as the page, the CSV and the JSON show
 // them: the JSON field names with the figures as text; rates without a
 // base are "".
 type row map[string]string
@@ -245,7 +243,7 @@ func tableRows(t *testing.T, body string) (map[string]row, row) {
 	return rows, tot
 }
 
-func jsonRow(r dashboardRow) row {
+func jsonRow(r ui.DashboardRow) row {
 	pct := func(v float64, ok bool) string {
 		if !ok {
 			return ""
@@ -365,8 +363,8 @@ func TestDashboardFigures(t *testing.T) {
 		var got struct {
 			From, To time.Time
 			By       string
-			Rows     []dashboardRow
-			Totals   dashboardRow
+			Rows     []ui.DashboardRow
+			Totals   ui.DashboardRow
 		}
 		if code := ts.call(t, "GET", "/api/v1/compliance/summary", evidence.RoleLegal, "", &got); code != 200 {
 			t.Fatalf("status %d", code)
@@ -414,29 +412,29 @@ func TestDashboardFigures(t *testing.T) {
 			}
 			// R-RPT-1: the first export is an export of u-leader's, who has
 			// no officer number, in the second: a row of their own.
-			if len(recs) != 1+len(wantByOfficer)+i+1 || recs[0][0] != c.keyHead || len(recs[0]) != 2+len(dashColumns) {
+			if len(recs) != 1+len(wantByOfficer)+i+1 || recs[0][0] != c.keyHead || len(recs[0]) != 2+len(ui.Columns()) {
 				t.Fatalf("%s: %d records, heading %v", c.lang, len(recs), recs[0])
 			}
-			for i, col := range dashColumns {
-				if h := recs[0][2+i]; !strings.HasPrefix(h, msg(c.lang, col.key)) {
-					t.Errorf("%s: heading %q of %s", c.lang, h, col.name)
+			for i, col := range ui.Columns() {
+				if h := recs[0][2+i]; !strings.HasPrefix(h, ui.Msg(c.lang, col.Key)) {
+					t.Errorf("%s: heading %q of %s", c.lang, h, col.Name)
 				}
 			}
 			got := map[string]row{}
 			for _, rec := range recs[1:] {
 				r := row{}
-				for i, col := range dashColumns {
-					r[col.name] = rec[2+i]
+				for i, col := range ui.Columns() {
+					r[col.Name] = rec[2+i]
 				}
 				got[rec[0]] = delayed(r)
 				if rec[0] == "000123" && rec[1] != "张伟" {
 					t.Errorf("%s: name of 000123 %q", c.lang, rec[1])
 				}
 			}
-			wantRows := map[string]row{msg(c.lang, "dashboard.no_officer"): wantByOfficer[""], "000123": wantByOfficer["000123"],
+			wantRows := map[string]row{ui.Msg(c.lang, "dashboard.no_officer"): wantByOfficer[""], "000123": wantByOfficer["000123"],
 				"000124": wantByOfficer["000124"], "000125": wantByOfficer["000125"], c.total: wantOfficerTotals}
 			if i == 1 {
-				wantRows[msg(c.lang, "dashboard.account", "u-leader")] = want(0, 0, 0, "", "", 0, 0, 0, 0, 0, 0, 0).withUse(0, 0, 1)
+				wantRows[ui.Msg(c.lang, "dashboard.account", "u-leader")] = want(0, 0, 0, "", "", 0, 0, 0, 0, 0, 0, 0).withUse(0, 0, 1)
 				wantRows[c.total] = wantOfficerTotals.withUse(0, 0, 1)
 			}
 			if diff := cmp.Diff(wantRows, got); diff != "" {
@@ -514,7 +512,7 @@ func TestDashboardRenders(t *testing.T) {
 			if strings.Contains(body, " style=") {
 				t.Errorf("%s %s: inline style", l, by)
 			}
-			for _, s := range []string{msg(l, "dashboard.title"), msg(l, "dashboard.col_"+by), `<option value="` + by + `" selected>`, msg(l, "dashboard.empty"),
+			for _, s := range []string{ui.Msg(l, "dashboard.title"), ui.Msg(l, "dashboard.col_"+by), `<option value="` + by + `" selected>`, ui.Msg(l, "dashboard.empty"),
 				`value="2026-01-01"`, `value="2026-01-31"`, "dashboard.css"} {
 				if !strings.Contains(body, s) {
 					t.Errorf("%s %s: page lacks %q", l, by, s)
@@ -524,7 +522,7 @@ func TestDashboardRenders(t *testing.T) {
 	}
 	// The default is the last 30 days up to today, by officer.
 	body := ts.page(t, evidence.RoleOfficer, "/dashboard").Body.String()
-	today := time.Now().In(shanghai)
+	today := time.Now().In(evidence.Zone)
 	for _, s := range []string{`value="` + today.Format("2006-01-02") + `"`, `value="` + today.AddDate(0, 0, -30).Format("2006-01-02") + `"`, `<option value="officer" selected>`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("default page lacks %s", s)
@@ -556,64 +554,14 @@ func TestDashboardBadParameters(t *testing.T) {
 	}
 }
 
-// R-RPT-1: totals are recomputed from the counts, never averaged; rates
-// without a base are 0 and are not judged.
-func TestTotalsAndStatus(t *testing.T) {
-	rows := []dashboardRow{
-		{SummaryRow: compliance.SummaryRow{Key: "a", Activities: 1, Recorded: 0, RecordingRate: 0, CoveredMS: 0, RequiredMS: 0}, Views: 2, ViewSeconds: 61, Exports: 1},
-		{SummaryRow: compliance.SummaryRow{Key: "b", Activities: 99, Recorded: 98, Exempted: 1, RecordingRate: 100, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1},
-			Views: 1, ViewSeconds: 5},
-	}
-	got := totals(rows)
-	want := dashboardRow{SummaryRow: compliance.SummaryRow{Activities: 100, Recorded: 98, Exempted: 1, RecordingRate: 99, CoveredMS: 900, RequiredMS: 1000, Coverage: 90, Orphans: 2, Findings: 3, OpenFindings: 1},
-		Views: 3, ViewSeconds: 66, Exports: 1}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("totals (-want +got):\n%s", diff)
-	}
-	if z := totals(nil); z != (dashboardRow{}) {
-		t.Errorf("totals of nothing: %+v", z)
-	}
-	if p := compliance.Rate(2, 3); p != 66.7 {
-		t.Errorf("Rate(2, 3) = %v", p)
-	}
-	for _, c := range []struct {
-		v       float64
-		defined bool
-		want    string
-	}{{100, true, "success"}, {99.9, true, "warning"}, {80, true, "warning"}, {79.9, true, "danger"}, {0, true, "danger"}, {0, false, ""}} {
-		if got := percentStatus(c.v, c.defined); got != c.want {
-			t.Errorf("percentStatus(%v, %v) = %q, want %q", c.v, c.defined, got, c.want)
-		}
-	}
-}
-
-// The trend keeps every day, ISO week or month of the period, across a
-// year end, keyed as compliance.Summary keys them.
-func TestPeriods(t *testing.T) {
-	from := time.Date(2026, 12, 28, 0, 0, 0, 0, shanghai)
-	to := time.Date(2027, 1, 5, 0, 0, 0, 0, shanghai)
-	for _, c := range []struct {
-		by   compliance.GroupBy
-		want []string
-	}{
-		{compliance.ByDay, []string{"2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"}},
-		{compliance.ByWeek, []string{"2026-W53", "2027-W01"}},
-		{compliance.ByMonth, []string{"2026-12", "2027-01"}},
-	} {
-		if diff := cmp.Diff(c.want, periods(c.by, from.UTC(), to.UTC())); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", c.by, diff)
-		}
-	}
-}
-
 // newUsageServer is a test server over a store whose clock the test sets,
 // so that viewings and exports happen on chosen local days: one user and
 // token per role, the recording ts.recID with content, and custodians
 // viewing without approval, as the policy may allow.
-func newUsageServer(t *testing.T, clock *testClock) *testServer {
+func newUsageServer(t *testing.T, clock *storetest.Clock) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	db, verifier := storetest.OpenClock(t, clock.now)
+	db, verifier := storetest.OpenClock(t, clock.Now)
 	blobs, err := disk.Open(filepath.Join(t.TempDir(), "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -673,10 +621,10 @@ func newUsageServer(t *testing.T, clock *testClock) *testServer {
 //   - u-leader on 10 Nov: a change whose details mention custody.export
 //     and a failed custody export (neither counts);
 //   - activities: 000123 on 9 Nov, 000124 (no account) on 10 Nov.
-func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
+func usageScenario(t *testing.T, ts *testServer, clock *storetest.Clock) {
 	t.Helper()
 	ctx := context.Background()
-	local := func(day, h, m, s int) time.Time { return time.Date(2026, 11, day, h, m, s, 0, shanghai) }
+	local := func(day, h, m, s int) time.Time { return time.Date(2026, 11, day, h, m, s, 0, evidence.Zone) }
 	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		depts := map[string]int64{}
 		for _, name := range []string{"稽查科", "法制科"} {
@@ -725,7 +673,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
 	content := fmt.Sprintf("/api/v1/recordings/%d/content", ts.recID)
 	at := func(when time.Time, role evidence.Role, path string, code int) {
 		t.Helper()
-		clock.set(when)
+		clock.Set(when)
 		if w := ts.page(t, role, path); w.Code != code {
 			t.Fatalf("%s %s at %v: %d, want %d\n%s", role, path, when, w.Code, code, w.Body.String())
 		}
@@ -742,7 +690,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
 	at(local(10, 14, 0, 0), evidence.RoleOfficer, content, http.StatusOK)
 	// Two entries that are no exports: one whose details hold the bytes
 	// the store's search looks for, and a failed export.
-	clock.set(local(10, 14, 30, 0))
+	clock.Set(local(10, 14, 30, 0))
 	err = ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Audit(ctx, audit.Entry{Actor: "u-leader", Action: "recording.update", Object: app.ObjRecording(ts.recID), Outcome: audit.OutcomeOK,
 			Details: map[string]string{"action": "custody.export"}}); err != nil {
@@ -758,7 +706,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
 	at(local(11, 23, 59, 0), evidence.RoleAuditor, "/custody.csv", http.StatusOK)
 	at(local(12, 7, 30, 0), evidence.RoleOfficer, content, http.StatusOK)
 
-	clock.set(local(12, 9, 0, 0))
+	clock.Set(local(12, 9, 0, 0))
 	for _, a := range []struct {
 		officer string
 		day     int
@@ -772,7 +720,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *testClock) {
 	}
 	// What the test itself reads and exports from here on happens after
 	// the period.
-	clock.set(local(20, 9, 0, 0))
+	clock.Set(local(20, 9, 0, 0))
 }
 
 // use picks the activities, views and exports of a row.
@@ -790,7 +738,7 @@ func useRow(activities, views, seconds, exports int) row {
 // outside the local period are not counted, refused ones never; a group
 // that only viewed or exported has a row of its own; the totals add up.
 func TestDashboardViewsAndExports(t *testing.T) {
-	clock := newTestClock(time.Date(2026, 11, 5, 8, 0, 0, 0, shanghai))
+	clock := storetest.NewClock(time.Date(2026, 11, 5, 8, 0, 0, 0, evidence.Zone))
 	ts := newUsageServer(t, clock)
 	usageScenario(t, ts, clock)
 	const period = "from=2026-11-08&to=2026-11-11"
@@ -846,8 +794,8 @@ func TestDashboardViewsAndExports(t *testing.T) {
 		})
 		t.Run("JSON/"+c.by, func(t *testing.T) {
 			var got struct {
-				Rows   []dashboardRow
-				Totals dashboardRow
+				Rows   []ui.DashboardRow
+				Totals ui.DashboardRow
 			}
 			q := "/api/v1/compliance/summary?by=" + c.by + "&from=2026-11-08T00:00:00%2B08:00&to=2026-11-12T00:00:00%2B08:00"
 			if code := ts.call(t, "GET", q, evidence.RoleLegal, "", &got); code != http.StatusOK {
@@ -902,16 +850,16 @@ func TestDashboardViewsAndExports(t *testing.T) {
 			if c.by == "officer" {
 				skip = 2 // and the name
 			}
-			for i, col := range dashColumns {
-				if col.name == "view_seconds" && recs[0][skip+i] != msg(c.lang, "dashboard.view_time")+msg(c.lang, "dashboard.in_seconds") {
+			for i, col := range ui.Columns() {
+				if col.Name == "view_seconds" && recs[0][skip+i] != ui.Msg(c.lang, "dashboard.view_time")+ui.Msg(c.lang, "dashboard.in_seconds") {
 					t.Errorf("%s: heading %q", c.lang, recs[0][skip+i])
 				}
 			}
 			got := map[string]row{}
 			for _, rec := range recs[1:] {
 				r := row{}
-				for i, col := range dashColumns {
-					r[col.name] = rec[skip+i]
+				for i, col := range ui.Columns() {
+					r[col.Name] = rec[skip+i]
 				}
 				got[rec[0]] = use(r)
 			}
@@ -946,131 +894,4 @@ func mapRows(rows map[string]row, f func(row) row) map[string]row {
 		out[k] = f(r)
 	}
 	return out
-}
-
-// BenchmarkUsageStats is the cost of the dashboard's views and exports over
-// a year with 100 000 custody entries (1 000 of them exports) and 20 000
-// viewings by 200 people. Decode, the baseline in the same run, decodes
-// every entry of the log in Go as the custody page does; ratio is Store's
-// time per op over Decode's.
-func BenchmarkUsageStats(b *testing.B) {
-	if os.Getenv("SHILU_BENCH") == "" {
-		b.Skip("set SHILU_BENCH=1 (make bench): seeding 100 000 custody entries takes a while")
-	}
-	ctx := context.Background()
-	start := time.Date(2026, 1, 1, 9, 0, 0, 0, shanghai)
-	clock := newTestClock(start)
-	db, _ := storetest.OpenClock(b, clock.now)
-	s := New(Config{DB: db})
-	const nEntries, nViewings, nUsers, nRecs, batch = 100_000, 20_000, 200, 1_000, 5_000
-	var users, recs []int64
-	err := db.Update(ctx, func(tx *store.Tx) error {
-		for i := range nUsers {
-			a, err := tx.CreateAccount(ctx, store.NewAccount{Name: fmt.Sprintf("user%03d", i), Role: evidence.RoleOfficer, OfficerNo: fmt.Sprintf("%06d", i)})
-			if err != nil {
-				return err
-			}
-			users = append(users, a.ID)
-		}
-		for i := range nRecs {
-			r, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte(fmt.Sprint(i))), Size: 1, Filename: "clip.mp4", Kind: evidence.KindVideo}, users[0])
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	// A transaction's entries and viewings share its time, and viewings of
-	// one user and recording within evidence.ViewingGap are one: each
-	// viewing of a batch is of another user and recording pair.
-	t0 := time.Now()
-	step := 365 * 24 * time.Hour / nEntries
-	for i := 0; i < nEntries; i += batch {
-		clock.set(start.Add(time.Duration(i) * step))
-		err := db.Update(ctx, func(tx *store.Tx) error {
-			for j := i; j < i+batch; j++ {
-				recID := recs[j/(nEntries/nViewings)%nRecs]
-				action, details := evidence.ActionRecordingContent, map[string]string{"remote": "10.0.0.1:5555", "request_id": "0123456789abcdef", "grant": "42"}
-				if j%100 == 0 {
-					action, details = exportActions[j/100%len(exportActions)], map[string]string{"format": "csv", "from": "2026-01-01", "to": "2026-01-31"}
-				}
-				if _, err := tx.Audit(ctx, audit.Entry{Actor: fmt.Sprintf("user%03d", j%nUsers), Action: action, Object: app.ObjRecording(recID), Outcome: audit.OutcomeOK,
-					Digests: []blob.Digest{blob.Sum([]byte("clip"))}, Details: details}); err != nil {
-					return err
-				}
-				if j%(nEntries/nViewings) == 0 {
-					if err := tx.RecordViewing(ctx, 0, users[j%nUsers], recID, 1<<20); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.Logf("seeded %d custody entries and %d viewings in %v", nEntries, nViewings, time.Since(t0).Round(time.Millisecond))
-	from, to := start, start.AddDate(1, 0, 0)
-
-	// Each query once, to see where the time goes.
-	for _, q := range []struct {
-		name string
-		fn   func(tx *store.Tx) error
-	}{
-		{"actions", func(tx *store.Tx) error { _, err := tx.ActionStats(ctx, exportActions, from, to); return err }},
-		{"viewings", func(tx *store.Tx) error { _, err := tx.ViewingStats(ctx, from, to); return err }},
-		// The scan alone: no entry matches.
-		{"actions-none", func(tx *store.Tx) error {
-			_, err := tx.ActionStats(ctx, []evidence.Action{"no.such"}, from, to)
-			return err
-		}},
-	} {
-		t1 := time.Now()
-		if err := db.View(ctx, q.fn); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("%s: %v", q.name, time.Since(t1))
-	}
-	var store_, decode time.Duration
-	b.Run("Store", func(b *testing.B) {
-		var use map[string]usage
-		for b.Loop() {
-			var err error
-			if use, _, err = s.usageStats(ctx, from, to, compliance.ByOfficer); err != nil {
-				b.Fatal(err)
-			}
-		}
-		var views, exports int
-		for _, u := range use {
-			views, exports = views+u.views, exports+u.exports
-		}
-		if views != nViewings || exports != nEntries/100 {
-			b.Fatalf("%d views and %d exports, want %d and %d", views, exports, nViewings, nEntries/100)
-		}
-		store_ = b.Elapsed() / time.Duration(b.N)
-	})
-	b.Run("Decode", func(b *testing.B) {
-		for b.Loop() {
-			n := 0
-			err := db.View(ctx, func(tx *store.Tx) error {
-				return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
-					e, err := audit.Decode(data)
-					if err == nil && slices.Contains(exportActions, e.Action) {
-						n++
-					}
-					return err
-				})
-			})
-			if err != nil || n != nEntries/100 {
-				b.Fatalf("%d exports (%v)", n, err)
-			}
-		}
-		decode = b.Elapsed() / time.Duration(b.N)
-		b.ReportMetric(float64(store_)/float64(decode), "ratio")
-	})
 }

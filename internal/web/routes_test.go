@@ -20,6 +20,7 @@ import (
 	"shilu/internal/media"
 	"shilu/internal/store"
 	"shilu/internal/store/storetest"
+	"shilu/internal/web/ui"
 )
 
 // testServer is a server over a real SQLite store and disk blob store, with
@@ -142,7 +143,7 @@ func (ts *testServer) do(method, path, token string) *httptest.ResponseRecorder 
 // cannot fetch a recording's content; the auditor reads the log only.
 func TestRouteAccess(t *testing.T) {
 	ts := newTestServer(t)
-	for _, rt := range routes {
+	for _, rt := range ts.routes() {
 		path := ts.fill(rt.pattern)
 		t.Run(rt.method+" "+rt.pattern, func(t *testing.T) {
 			if rt.perm != "" {
@@ -171,8 +172,9 @@ func TestRouteAccess(t *testing.T) {
 
 // Every API route is described in the OpenAPI file.
 func TestOpenAPICoversRoutes(t *testing.T) {
-	doc := string(openAPIDoc)
-	for _, rt := range routes {
+	ts := newTestServer(t)
+	doc := ts.do("GET", "/api/v1/openapi.yaml", "").Body.String()
+	for _, rt := range ts.routes() {
 		if !strings.HasPrefix(rt.pattern, "/api/") {
 			continue // workbench pages and operational endpoints are not the API
 		}
@@ -237,16 +239,14 @@ func TestLogin(t *testing.T) {
 // table lets open it.
 func TestMenuPerms(t *testing.T) {
 	perm := map[string]evidence.Permission{}
-	for _, rt := range routes {
+	for _, rt := range New(Config{}).routes() {
 		if rt.method == "GET" {
 			perm[rt.pattern] = rt.perm
 		}
 	}
-	for _, g := range menu {
-		for _, it := range g.Items {
-			if p, ok := perm[it.Href]; !ok || p != it.Perm {
-				t.Errorf("menu item %s needs %q, the route table says %q (present: %v)", it.Href, it.Perm, p, ok)
-			}
+	for href, p := range ui.MenuPages() {
+		if got, ok := perm[href]; !ok || got != p {
+			t.Errorf("menu item %s needs %q, the route table says %q (present: %v)", href, p, got, ok)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -26,6 +25,9 @@ import (
 	"shilu/internal/evidence"
 	"shilu/internal/ingest"
 	"shilu/internal/store"
+	"shilu/internal/web/api"
+	"shilu/internal/web/httpx"
+	"shilu/internal/web/ui"
 )
 
 // Config wires the server to its parts; cmd/shilu picks the concrete ones.
@@ -54,6 +56,8 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	app      *app.App
+	api      *api.Handler
+	ui       *ui.Handler
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -68,14 +72,17 @@ func New(cfg Config) *Server {
 	if cfg.App == nil {
 		cfg.App = app.New(app.Config{DB: cfg.DB, Argon2: cfg.Argon2, LoginSlots: cfg.LoginSlots, SessionTTL: cfg.SessionTTL, Policy: cfg.Policy, Logger: cfg.Logger})
 	}
-	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry(),
+		api: &api.Handler{App: cfg.App, DB: cfg.DB, Blobs: cfg.Blobs, Verifier: cfg.Verifier, Origin: cfg.Origin, Logger: cfg.Logger,
+			ViewWithoutApproval: cfg.ViewWithoutApproval},
+		ui: &ui.Handler{App: cfg.App, DB: cfg.DB, Verifier: cfg.Verifier, Origin: cfg.Origin, Logger: cfg.Logger, ViewWithoutApproval: cfg.ViewWithoutApproval}}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shilu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shilu_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Ingest != nil {
 		s.registry.MustRegister(prometheuscollector.New(cfg.Ingest.Metrics()))
 	}
-	for _, rt := range routes {
+	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
 	return s
@@ -84,9 +91,7 @@ func New(cfg Config) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-type requestIDKey struct{}
-
-func requestID(ctx context.Context) string { id, _ := ctx.Value(requestIDKey{}).(string); return id }
+func requestID(ctx context.Context) string { return httpx.RequestID(ctx) }
 
 // wrap is the one place where every request is identified, authenticated,
 // authorized, timed and, on failure, answered.
@@ -98,7 +103,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		rand.Read(b)
 		rid := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", rid)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, rid)
+		ctx := httpx.WithRequestID(r.Context(), rid)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		u, err := s.authorize(ctx, r, rt.perm)
 		if evidence.ErrorCode(err) == evidence.EForbidden {
@@ -113,7 +118,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if rt.perm != "" {
 				ctx = auth.WithUser(ctx, u)
 			}
-			err = rt.handler(s, sw, r.WithContext(ctx))
+			err = rt.handler(sw, r.WithContext(ctx))
 		}
 		if err != nil {
 			s.fail(sw, r, err, rid)
@@ -159,8 +164,15 @@ func (s *Server) fail(w *statusWriter, r *http.Request, err error, rid string) {
 	if w.wrote {
 		return // the body has started; nothing more can be said
 	}
-	if s.failPage(w, r, err, rid) {
-		return // a workbench page: sign-in redirect or an error page (ui.go)
+	if ui.IsPage(r) {
+		// The menu of the error page needs the user, whom wrap puts in the
+		// context only when authorization succeeded.
+		if u, aerr := s.authenticate(r.Context(), r); aerr == nil {
+			r = r.WithContext(auth.WithUser(r.Context(), u))
+		}
+		if s.ui.ErrorPage(w, r, err, rid) {
+			return // a sign-in redirect or an error page
+		}
 	}
 	if evidence.ErrorCode(err) == evidence.EUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="shilu"`)
@@ -189,14 +201,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (tusd sets
 // read deadlines through it).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func writeJSON(w http.ResponseWriter, code int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error { _, _, err := tx.LogState(r.Context()); return err })
@@ -227,30 +231,6 @@ func (s *Server) audit(ctx context.Context, e audit.Entry) error {
 	return s.app.Record(ctx, who, e.Action, e.Object, e.Outcome, e.Details, e.Digests...)
 }
 
-// actor is who makes request r, for the use cases.
-func actor(r *http.Request) app.Actor {
-	return app.Actor{User: userOf(r), RequestID: requestID(r.Context())}
-}
-
-var errBadID = evidence.Errorf(evidence.EInvalid, "bad id")
-
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errBadID
-	}
-	return id, nil
-}
-
-//go:embed openapi.yaml
-var openAPIDoc []byte
-
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
-	_, err := w.Write(openAPIDoc)
-	return err
-}
-
 // object names what a request concerns in custody entries.
 func object(r *http.Request) string {
 	if id := r.PathValue("id"); id != "" && strings.HasPrefix(r.URL.Path, "/api/v1/recordings/") {
@@ -258,3 +238,22 @@ func object(r *http.Request) string {
 	}
 	return ""
 }
+
+// home sends a signed-in user to their first page and anyone else to
+// sign in.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	return s.ui.Home(w, r.WithContext(auth.WithUser(r.Context(), u)))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) error { return httpx.JSON(w, code, v) }
+
+func decodeJSON(r *http.Request, v any) error { return httpx.DecodeJSON(r, v) }
+
+func userOf(r *http.Request) evidence.User { return httpx.User(r) }
+
+func actor(r *http.Request) app.Actor { return httpx.Actor(r) }

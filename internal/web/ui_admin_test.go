@@ -3,14 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
-	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/ui"
 )
 
 var adminPages = map[string]evidence.Permission{
@@ -25,7 +24,7 @@ func TestAdminPagesAccess(t *testing.T) {
 	ts := newTestServer(t)
 	for path, perm := range adminPages {
 		found := false
-		for _, rt := range routes {
+		for _, rt := range ts.routes() {
 			if rt.pattern == path {
 				found = true
 				if rt.perm != perm {
@@ -64,7 +63,7 @@ func TestAdminMenu(t *testing.T) {
 	}
 	for _, role := range evidence.Roles {
 		var got []string
-		for _, g := range menuFor(role) {
+		for _, g := range ui.MenuFor(role) {
 			if g.Key != "menu.system" {
 				continue
 			}
@@ -164,7 +163,7 @@ func TestAdminPagesContent(t *testing.T) {
 	}
 	var wantYes int
 	for _, role := range evidence.Roles {
-		for _, p := range adminPerms {
+		for _, p := range ui.AdminPerms {
 			if role.Can(p) {
 				wantYes++
 			}
@@ -178,39 +177,5 @@ func TestAdminPagesContent(t *testing.T) {
 	self = self[:strings.Index(self, "</tr>")]
 	if strings.Contains(self, "role-edit") {
 		t.Error("the security administrator may edit their own role")
-	}
-}
-
-// Every key the administration code and pages use exists in both locales.
-func TestAdminCatalogue(t *testing.T) {
-	need := []string{"menu.system", "menu.users", "menu.departments", "menu.roles"}
-	for _, p := range adminPerms {
-		need = append(need, permKey(p))
-	}
-	src, err := os.ReadFile("ui_admin.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, call := range regexp.MustCompile(`newPage\(w, r,[^)]*\)`).FindAllString(string(src), -1) {
-		for _, m := range regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`).FindAllStringSubmatch(call, -1) {
-			need = append(need, m[1])
-		}
-	}
-	for _, k := range need {
-		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l][k]; !ok {
-				t.Errorf("%s lacks %q", l, k)
-			}
-		}
-	}
-	// Every permission a role holds is described on the roles page.
-	for _, role := range evidence.Roles {
-		for _, p := range []evidence.Permission{evidence.PermRecordingsList, evidence.PermRecordingsRead, evidence.PermContentRead, evidence.PermRecordingsEdit,
-			evidence.PermUpload, evidence.PermAuditRead, evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead,
-			evidence.PermGrantRevoke, evidence.PermUsersManage, evidence.PermPolicyManage} {
-			if role.Can(p) && !slices.Contains(adminPerms, p) {
-				t.Errorf("%s is not in the roles page's table", p)
-			}
-		}
 	}
 }

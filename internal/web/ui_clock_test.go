@@ -12,34 +12,6 @@ import (
 	"shilu/internal/store"
 )
 
-// R-DEV-2: the offset reads as a signed duration in words, in both locales.
-func TestClockOffsetText(t *testing.T) {
-	d := func(x time.Duration) *time.Duration { return &x }
-	tests := []struct {
-		name   string
-		offset *time.Duration
-		zh, en string
-	}{
-		{"Ahead", d(90 * time.Second), "快 1 分 30 秒", "ahead 1 min 30 s"},
-		{"Behind", d(-12 * time.Second), "慢 12 秒", "behind 12 s"},
-		{"BehindRounded", d(-12*time.Second - 600*time.Millisecond), "慢 13 秒", "behind 13 s"},
-		{"SubSecond", d(400 * time.Millisecond), "快 400 毫秒", "ahead 400 ms"},
-		{"Days", d(400*24*time.Hour + 3*time.Hour + 5*time.Second), "快 400 天 3 小时 5 秒", "ahead 400 d 3 h 5 s"},
-		{"InStep", d(0), "无偏差", "in step"},
-		{"NotMeasured", nil, "未测量", "Not measured"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := (&page{Lang: "zh"}).ClockOffset(tt.offset); got != tt.zh {
-				t.Errorf("zh %q, want %q", got, tt.zh)
-			}
-			if got := (&page{Lang: "en"}).ClockOffset(tt.offset); got != tt.en {
-				t.Errorf("en %q, want %q", got, tt.en)
-			}
-		})
-	}
-}
-
 // R-DEV-2: a recording's page shows the device clock offset, when it was
 // measured (Asia/Shanghai) and the start on the server's clock; beyond the
 // tolerance as a warning; "未测量" when there was no measurement.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,18 +119,5 @@ func TestCustodyPDF(t *testing.T) {
 	}
 	if e := exports[2]; e.Actor != "u-leader" || e.Object != obj {
 		t.Errorf("recording export entry %+v", e)
-	}
-}
-
-// Without the font the answer is 503 naming the Debian package, and
-// nothing is rendered.
-func TestCustodyPDFNoFont(t *testing.T) {
-	ts := newTestServer(t)
-	w := httptest.NewRecorder()
-	if _, ok, err := ts.pdfFont(w, filepath.Join(t.TempDir(), "none.ttc")); ok || err != nil {
-		t.Errorf("no font: ok=%v err=%v", ok, err)
-	}
-	if w.Code != 503 || !strings.Contains(w.Body.String(), "fonts-wqy-microhei") {
-		t.Errorf("no font: %d %s", w.Code, w.Body.String())
 	}
 }

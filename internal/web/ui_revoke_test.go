@@ -10,6 +10,7 @@ import (
 
 	"shilu/internal/app"
 	"shilu/internal/evidence"
+	"shilu/internal/web/ui"
 )
 
 // grantOf returns the live grant the test server gave role's user.
@@ -40,7 +41,7 @@ func TestGrantsAdminPage(t *testing.T) {
 	ts := newTestServer(t)
 	for _, role := range evidence.Roles {
 		inMenu := false
-		for _, g := range menuFor(role) {
+		for _, g := range ui.MenuFor(role) {
 			for _, it := range g.Items {
 				if it.Href == "/grants/all" {
 					inMenu = g.Key == "menu.access"

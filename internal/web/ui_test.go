@@ -2,13 +2,9 @@ package web
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +13,7 @@ import (
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/ui"
 )
 
 // page fetches a workbench page as role with a bearer token.
@@ -37,7 +34,7 @@ func (ts *testServer) page(t *testing.T, role evidence.Role, path string, hdr ..
 // Every page renders for every role that may open it, and in both locales.
 func TestPagesRender(t *testing.T) {
 	ts := newTestServer(t)
-	for _, rt := range routes {
+	for _, rt := range ts.routes() {
 		// The test server holds no activity: TestActivityPages renders
 		// an activity's page.
 		if rt.perm == "" || rt.method != "GET" || strings.HasPrefix(rt.pattern, "/api/") || rt.pattern == "/activities/{id}" ||
@@ -56,7 +53,7 @@ func TestPagesRender(t *testing.T) {
 					t.Errorf("%s %s as %s: status %d\n%s", l, path, role, w.Code, body)
 					continue
 				}
-				if !strings.Contains(body, `id="main"`) || !strings.Contains(body, msg(l, "role."+string(role))) {
+				if !strings.Contains(body, `id="main"`) || !strings.Contains(body, ui.Msg(l, "role."+string(role))) {
 					t.Errorf("%s %s as %s: no layout or role name", l, path, role)
 				}
 				if strings.Contains(body, "<no value>") || regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<`).MatchString(body) {
@@ -87,7 +84,7 @@ func TestMenuShowsPermittedItems(t *testing.T) {
 	ts := newTestServer(t)
 	for _, role := range evidence.Roles {
 		t.Run(string(role), func(t *testing.T) {
-			m := menuFor(role)
+			m := ui.MenuFor(role)
 			if len(m) == 0 {
 				t.Fatalf("no menu for %s", role)
 			}
@@ -98,7 +95,7 @@ func TestMenuShowsPermittedItems(t *testing.T) {
 			}
 			body := w.Body.String()
 			nav := body[strings.Index(body, "<nav>"):strings.Index(body, "</nav>")]
-			for _, g := range menu {
+			for _, g := range ui.Menu() {
 				for _, it := range g.Items {
 					shown := strings.Contains(nav, `href="`+it.Href+`"`)
 					if shown != role.Can(it.Perm) {
@@ -175,10 +172,10 @@ func TestPageErrors(t *testing.T) {
 		t.Errorf("anonymous client: %d", w.Code)
 	}
 	w = ts.page(t, evidence.RoleOfficer, "/register", "Accept", "text/html")
-	if w.Code != http.StatusForbidden || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") || !strings.Contains(w.Body.String(), msg("zh", "error.forbidden")) {
+	if w.Code != http.StatusForbidden || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") || !strings.Contains(w.Body.String(), ui.Msg("zh", "error.forbidden")) {
 		t.Errorf("forbidden page: %d %s", w.Code, w.Header().Get("Content-Type"))
 	}
-	if w := ts.page(t, evidence.RoleOfficer, "/recordings/999"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), msg("zh", "error.not_found")) {
+	if w := ts.page(t, evidence.RoleOfficer, "/recordings/999"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), ui.Msg("zh", "error.not_found")) {
 		t.Errorf("missing recording: %d", w.Code)
 	}
 	if w := ts.page(t, evidence.RoleOfficer, "/api/v1/recordings/999"); !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
@@ -204,110 +201,6 @@ func TestRegisterCSV(t *testing.T) {
 	}
 	if body := ts.page(t, evidence.RoleCustodian, "/register").Body.String(); !strings.Contains(body, "u-legal") {
 		t.Error("register page lacks the viewing")
-	}
-}
-
-// Both locales have the same keys, and every key that the templates, the
-// scripts and the code use exists.
-func TestCatalogueComplete(t *testing.T) {
-	for _, pair := range [][2]string{{"zh", "en"}, {"en", "zh"}} {
-		for k, v := range catalogue[pair[0]] {
-			if _, ok := catalogue[pair[1]][k]; !ok {
-				t.Errorf("%s has %q, %s does not", pair[0], k, pair[1])
-			}
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s %q is empty", pair[0], k)
-			}
-		}
-	}
-	need := map[string]bool{}
-	tmplKey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
-	fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, _ := templateFS.ReadFile(p)
-		for _, m := range tmplKey.FindAllStringSubmatch(string(b), -1) {
-			need[m[1]] = true
-		}
-		return nil
-	})
-	scripts, _ := fs.Glob(staticFS, "static/*.js")
-	for _, f := range scripts {
-		js, _ := staticFS.ReadFile(f)
-		for _, m := range regexp.MustCompile(`\bt\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
-			need["js."+m[1]] = true
-		}
-		for _, m := range regexp.MustCompile(`\bset\('([a-z_]+)'`).FindAllStringSubmatch(string(js), -1) {
-			need["js."+m[1]] = true
-		}
-	}
-	// Breadcrumbs are catalogue keys given to newPage.
-	sources, _ := filepath.Glob("ui*.go")
-	for _, f := range sources {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, call := range regexp.MustCompile(`newPage\(w, r,[^)]*\)`).FindAllString(string(src), -1) {
-			for _, m := range regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`).FindAllStringSubmatch(call, -1) {
-				need[m[1]] = true
-			}
-		}
-	}
-	for _, g := range menu {
-		need[g.Key] = true
-		for _, it := range g.Items {
-			need[it.Key] = true
-		}
-	}
-	for _, r := range evidence.Roles {
-		need["role."+string(r)] = true
-	}
-	for _, p := range purposes {
-		need["purpose."+string(p)] = true
-	}
-	for _, k := range []evidence.Kind{evidence.KindVideo, evidence.KindAudio, evidence.KindPhoto, evidence.KindUnknown} {
-		need["kind."+string(k)] = true
-	}
-	for _, s := range []evidence.RequestStatus{evidence.RequestPending, evidence.RequestApproved, evidence.RequestRejected, evidence.RequestWithdrawn} {
-		need["status."+string(s)] = true
-	}
-	for _, o := range []string{"ok", "denied", "failed"} {
-		need["outcome."+o] = true
-	}
-	for _, k := range []string{"error.title", "error.forbidden", "error.forbidden_hint", "error.not_found", "error.invalid", "error.internal", "grants.expired", "grants.left_days",
-		"grants.left_hours", "grants.left_minutes", "register.duration_s", "register.last"} {
-		need[k] = true
-	}
-	if len(need) < 100 {
-		t.Fatalf("found only %d keys in use: is the key pattern out of date?", len(need))
-	}
-	var missing []string
-	for k := range need {
-		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l][k]; !ok {
-				missing = append(missing, l+":"+k)
-			}
-		}
-	}
-	slices.Sort(missing)
-	if len(missing) > 0 {
-		t.Errorf("missing from the catalogue: %v", missing)
-	}
-}
-
-// Static files are served with checksummed URLs.
-func TestStatic(t *testing.T) {
-	ts := newTestServer(t)
-	for name, a := range assets {
-		w := ts.page(t, "", a.url)
-		if w.Code != http.StatusOK || w.Body.Len() != len(a.body) || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
-			t.Errorf("%s: %d %d", name, w.Code, w.Body.Len())
-		}
-	}
-	if w := ts.page(t, "", "/static/nothing.js"); w.Code != http.StatusNotFound {
-		t.Errorf("missing file: %d", w.Code)
 	}
 }
 
@@ -347,22 +240,9 @@ func TestRecordingPageTimelineSigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := ts.page(t, evidence.RoleStation, "/recordings/"+strconv.FormatInt(id, 10)).Body.String()
-	for _, want := range []string{msg("zh", "rec.splices_n", 3), msg("zh", "rec.stalled_n", 7)} {
+	for _, want := range []string{ui.Msg("zh", "rec.splices_n", 3), ui.Msg("zh", "rec.stalled_n", 7)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("recording page lacks %q", want)
-		}
-	}
-}
-
-// TestActionsNamed: every custody action has a name in both locales, so
-// the custody log, timelines and PDFs never show a raw action (R-AUD-1).
-// That the code writes only these actions is app.TestActionsKnown's.
-func TestActionsNamed(t *testing.T) {
-	for _, a := range evidence.Actions {
-		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l]["action."+string(a)]; !ok {
-				t.Errorf("action %s has no %s name", a, l)
-			}
 		}
 	}
 }

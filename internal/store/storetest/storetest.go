@@ -4,6 +4,7 @@ package storetest
 import (
 	"context"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,3 +56,22 @@ func SecretBox(t testing.TB) *secret.Box {
 	}
 	return box
 }
+
+// Clock is a store clock that tests move by hand (OpenClock(t, c.Now)).
+type Clock struct{ us atomic.Int64 }
+
+// NewClock returns a Clock showing t.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.Set(t)
+	return c
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.us.Store(t.UnixMicro()) }
+
+// Now is the clock's time, in UTC.
+func (c *Clock) Now() time.Time { return time.UnixMicro(c.us.Load()).UTC() }
+
+// Add moves the clock on by d.
+func (c *Clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"encoding/json"
@@ -17,6 +17,7 @@ import (
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // findingRow is a finding as the pages show it: the rules' current answer
@@ -78,11 +79,11 @@ type activitiesView struct {
 	Pager
 }
 
-func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
-	q, ctx, p := r.URL.Query(), r.Context(), s.app.Params()
+func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
+	q, ctx, p := r.URL.Query(), r.Context(), h.App.Params()
 	v := activitiesView{Officer: strings.TrimSpace(q.Get("officer")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to"),
 		Types: evidence.ActivityTypes(), Modes: []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}}
-	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: pageSize}
+	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: PageSize}
 	page, offset := pageOf(r)
 	f.Offset = offset
 	if f.Type != "" && !f.Type.Valid() {
@@ -93,7 +94,7 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.From, f.To = from, to
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		acts, err := tx.Activities(ctx, f)
 		if err != nil {
 			return err
@@ -141,14 +142,14 @@ func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := newPage(w, r, "/activities", "menu.activities", "menu.activity_list")
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
-	return s.render(w, http.StatusOK, "activities", pg)
+	return h.render(w, http.StatusOK, "activities", pg)
 }
 
 // activityPageView is the data of an activity's page.
 type activityPageView struct {
-	activityView
+	app.ActivityView
 	Timeline  template.HTML
-	Proposals []proposalView // not linked yet
+	Proposals []app.ProposalView // not linked yet
 	Rows      []findingRow
 	Names     map[int64]string
 	Script    activityScript
@@ -165,9 +166,9 @@ type activityPageView struct {
 // activityScript is what static/activities.js needs about the activity, in
 // a JSON block (the CSP allows no inline script).
 type activityScript struct {
-	ID            int64              `json:"id"`
-	Interruptions []interruptionView `json:"interruptions"`
-	Recordings    []scriptRecording  `json:"recordings"`
+	ID            int64                  `json:"id"`
+	Interruptions []app.InterruptionView `json:"interruptions"`
+	Recordings    []scriptRecording      `json:"recordings"`
 }
 
 type scriptRecording struct {
@@ -177,20 +178,20 @@ type scriptRecording struct {
 	Start   *time.Time `json:"start,omitempty"`
 }
 
-func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	ctx, p := r.Context(), s.app.Params()
+	ctx, p := r.Context(), h.App.Params()
 	var v activityPageView
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		in, err := app.LoadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
 		a := in.Activity
-		v.activityView = newActivityView(in, tx.Now(), p)
+		v.ActivityView = app.NewActivityView(in, tx.Now(), p)
 		stored, err := tx.Findings(ctx, store.FindingFilter{ActivityID: id})
 		if err != nil {
 			return err
@@ -213,7 +214,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, pr := range compliance.Propose(a, cands) {
 			if !slices.ContainsFunc(in.Recordings, func(x evidence.Recording) bool { return x.ID == pr.RecordingID }) {
-				v.Proposals = append(v.Proposals, proposalView{Proposal: pr, Recording: byID[pr.RecordingID]})
+				v.Proposals = append(v.Proposals, app.ProposalView{Proposal: pr, Recording: byID[pr.RecordingID]})
 			}
 		}
 		return nil
@@ -231,9 +232,9 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
-		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermActivitiesRecord)})
+		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: httpx.User(r).Role.Can(evidence.PermActivitiesRecord)})
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
-	return s.render(w, http.StatusOK, "activity", pg)
+	return h.render(w, http.StatusOK, "activity", pg)
 }
 
 // findingsView is the data of the findings list.
@@ -254,14 +255,14 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.
-func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.findings(r, pageSize)
+func (h *Handler) FindingsPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.findings(r, PageSize)
 	if err != nil {
 		return err
 	}
 	pg := newPage(w, r, "/findings", "menu.activities", "menu.findings")
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
-	return s.render(w, http.StatusOK, "findings", pg)
+	return h.render(w, http.StatusOK, "findings", pg)
 }
 
 // findingsCSVLimit caps a findings export; the filters narrow it.
@@ -271,18 +272,18 @@ const findingsCSVLimit = 20000
 // them, as CSV (R-ACC-1, R-RPT-1: the list a review meeting works from).
 // An export hands data out, so it is a custody entry, written before the
 // first byte.
-func (s *Server) findingsCSV(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.findings(r, findingsCSVLimit)
+func (h *Handler) FindingsCSV(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.findings(r, findingsCSVLimit)
 	if err != nil {
 		return err
 	}
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionFindingsExport, Outcome: audit.OutcomeOK,
-		Details: map[string]string{"format": "csv", "status": v.Status, "rule": v.Rule, "officer": printable(v.Officer), "from": v.From, "to": v.To,
+	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionFindingsExport, Outcome: audit.OutcomeOK,
+		Details: map[string]string{"format": "csv", "status": v.Status, "rule": v.Rule, "officer": app.Printable(v.Officer), "from": v.From, "to": v.To,
 			"rows": strconv.Itoa(len(v.Findings))}}); err != nil {
 		return err
 	}
 	p := newPage(w, r, "/findings")
-	cw := csvAttachment(w, "findings.csv")
+	cw := httpx.CSV(w, "findings.csv")
 	cw.Write([]string{p.T("act.finding_id"), p.T("act.rule"), p.T("act.article"), p.T("act.officer"), p.T("act.activity"), p.T("act.recordings"),
 		p.T("act.evidence"), p.T("act.status"), p.T("act.first_seen"), p.T("act.accepted_by")})
 	for _, f := range v.Findings {
@@ -303,7 +304,7 @@ func (s *Server) findingsCSV(w http.ResponseWriter, r *http.Request) error {
 
 // findings reads the findings list's filters and up to limit findings of
 // the page asked (?page=).
-func (s *Server) findings(r *http.Request, limit int) (findingsView, error) {
+func (h *Handler) findings(r *http.Request, limit int) (findingsView, error) {
 	q, ctx := r.URL.Query(), r.Context()
 	v := findingsView{Status: q.Get("status"), Rule: q.Get("rule"), Officer: strings.TrimSpace(q.Get("officer")), From: q.Get("from"), To: q.Get("to"), Rules: findingRules}
 	f := store.FindingFilter{Status: evidence.FindingStatus(v.Status), Rule: v.Rule, Officer: v.Officer}
@@ -322,7 +323,7 @@ func (s *Server) findings(r *http.Request, limit int) (findingsView, error) {
 	f.From, f.To = from, to
 	page, offset := pageOf(r)
 	f.Limit, f.Offset = limit, offset
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if v.Findings, err = tx.Findings(ctx, f); err != nil {
 			return err
@@ -500,7 +501,7 @@ func timeTicks(start, end time.Time, maxTicks int) ([]time.Time, time.Duration) 
 // carrying data-officer, data-start and data-end (RFC 3339, UTC) and
 // data-index (its place in gaps) for the explain dialog. All text is
 // escaped; the result is safe to put into a page as it is.
-func coverageTimeline(rep compliance.CoverageReport, gaps []interruptionView, names map[int64]string, l timelineLabels) template.HTML {
+func coverageTimeline(rep compliance.CoverageReport, gaps []app.InterruptionView, names map[int64]string, l timelineLabels) template.HTML {
 	esc := template.HTMLEscapeString
 	window := rep.End.Sub(rep.Start)
 	x := func(t time.Time) float64 {
@@ -540,7 +541,7 @@ func coverageTimeline(rep compliance.CoverageReport, gaps []interruptionView, na
 	// Gaps by officer, so that each row finds its own.
 	type indexed struct {
 		i int
-		g interruptionView
+		g app.InterruptionView
 	}
 	byOfficer := map[string][]indexed{}
 	for i, g := range gaps {

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // The 系统管理 pages: accounts and departments (system administrator) and
@@ -14,8 +15,8 @@ import (
 // API it shows and whose actions it calls, so the three administrators
 // stay separated in the workbench as in the API (X-SEC-2).
 
-// adminPerms are the permissions in the order the roles page shows them.
-var adminPerms = []evidence.Permission{
+// AdminPerms are the permissions in the order the roles page shows them.
+var AdminPerms = []evidence.Permission{
 	evidence.PermRecordingsList, evidence.PermRecordingsRead, evidence.PermContentRead, evidence.PermUpload, evidence.PermRecordingsEdit,
 	evidence.PermBookmark, evidence.PermActivitiesRead, evidence.PermActivitiesRecord, evidence.PermActivitiesReview,
 	evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead, evidence.PermGrantRevoke,
@@ -89,10 +90,10 @@ type userRow struct {
 }
 
 // adminData loads accounts and departments.
-func (s *Server) adminData(r *http.Request) ([]store.Account, []deptRow, error) {
+func (h *Handler) adminData(r *http.Request) ([]store.Account, []deptRow, error) {
 	var users []store.Account
 	var depts []store.Department
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		if users, err = tx.Accounts(r.Context()); err != nil {
 			return err
@@ -108,7 +109,7 @@ func userRows(r *http.Request, users []store.Account, depts []deptRow) []userRow
 	for _, d := range depts {
 		names[d.ID] = d.Name
 	}
-	me := userOf(r)
+	me := httpx.User(r)
 	var out []userRow
 	for _, a := range users {
 		row := userRow{Account: a, Station: a.Role == evidence.RoleStation, Self: a.ID == me.ID}
@@ -130,7 +131,7 @@ type usersView struct {
 	NewRoles         []evidence.Role // those the system administrator may give
 }
 
-func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) AdminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := usersView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Dept: q.Get("dept"), Roles: evidence.Roles}
 	if v.Role != "" && !evidence.Role(v.Role).Valid() {
@@ -148,7 +149,7 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
 			v.NewRoles = append(v.NewRoles, role)
 		}
 	}
-	users, depts, err := s.adminData(r)
+	users, depts, err := h.adminData(r)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newPage(w, r, "/admin/users", "menu.system", "menu.users")
 	p.Data = v
-	return s.render(w, http.StatusOK, "admin_users", p)
+	return h.render(w, http.StatusOK, "admin_users", p)
 }
 
 // deptsView is the data of the departments page.
@@ -174,8 +175,8 @@ type deptsView struct {
 	Depts []deptRow
 }
 
-func (s *Server) adminDepartmentsPage(w http.ResponseWriter, r *http.Request) error {
-	users, depts, err := s.adminData(r)
+func (h *Handler) AdminDepartmentsPage(w http.ResponseWriter, r *http.Request) error {
+	users, depts, err := h.adminData(r)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (s *Server) adminDepartmentsPage(w http.ResponseWriter, r *http.Request) er
 	}
 	p := newPage(w, r, "/admin/departments", "menu.system", "menu.departments")
 	p.Data = deptsView{Depts: depts}
-	return s.render(w, http.StatusOK, "admin_departments", p)
+	return h.render(w, http.StatusOK, "admin_departments", p)
 }
 
 // rolesView is the data of the roles page: accounts with their roles and
@@ -202,13 +203,13 @@ type rolesView struct {
 	Perms      []evidence.Permission
 }
 
-func (s *Server) adminRolesPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Perms: adminPerms}
+	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Perms: AdminPerms}
 	if v.Role != "" && !evidence.Role(v.Role).Valid() {
 		return evidence.Errorf(evidence.EInvalid, "role: want one of %v", evidence.Roles)
 	}
-	users, depts, err := s.adminData(r)
+	users, depts, err := h.adminData(r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +221,7 @@ func (s *Server) adminRolesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newPage(w, r, "/admin/roles", "menu.system", "menu.roles")
 	p.Data = v
-	return s.render(w, http.StatusOK, "admin_roles", p)
+	return h.render(w, http.StatusOK, "admin_roles", p)
 }
 
 // Perm is a permission's description in the page's language.

@@ -1,9 +1,8 @@
-package web
+package api
 
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -11,66 +10,54 @@ import (
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // createActivity stores an activity fed by an officer or another
 // enforcement system (app.CreateActivity).
-func (s *Server) createActivity(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CreateActivity(w http.ResponseWriter, r *http.Request) error {
 	var a evidence.Activity
-	if err := decodeJSON(r, &a); err != nil {
+	if err := httpx.DecodeJSON(r, &a); err != nil {
 		return err
 	}
-	a, err := s.app.CreateActivity(r.Context(), actor(r), a)
+	a, err := h.App.CreateActivity(r.Context(), httpx.Actor(r), a)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, a)
+	return httpx.JSON(w, http.StatusCreated, a)
 }
 
 // updateActivity applies the fields present in the body to the stored
 // activity (app.UpdateActivity).
-func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) UpdateActivity(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var patch map[string]json.RawMessage
-	if err := decodeJSON(r, &patch); err != nil {
+	if err := httpx.DecodeJSON(r, &patch); err != nil {
 		return err
 	}
-	a, err := s.app.UpdateActivity(r.Context(), actor(r), id, patch)
+	a, err := h.App.UpdateActivity(r.Context(), httpx.Actor(r), id, patch)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, a)
-}
-
-func parseTimes(q url.Values, dst map[string]*time.Time) error {
-	for key, p := range dst {
-		if v := q.Get(key); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return evidence.Errorf(evidence.EInvalid, "%s: want an RFC 3339 time such as 2026-11-26T09:30:00+08:00", key)
-			}
-			*p = t.UTC()
-		}
-	}
-	return nil
+	return httpx.JSON(w, http.StatusOK, a)
 }
 
 // listActivities lists activities by ?officer=, ?type=, and ?from= / ?to=
 // on the arrival, latest first.
-func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.ActivityFilter{Officer: q.Get("officer"), Type: evidence.ActivityType(q.Get("type"))}
 	if f.Type != "" && !f.Type.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "type: want one of %v", evidence.ActivityTypes())
 	}
-	if err := parseTimes(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
+	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
 		return err
 	}
 	var list []evidence.Activity
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		list, err = tx.Activities(r.Context(), f)
 		return err
@@ -78,121 +65,43 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"activities": list})
-}
-
-// recordingUpload is one linked recording's export status (Art. 13).
-type recordingUpload struct {
-	RecordingID int64 `json:"recording_id"`
-	compliance.Upload
-}
-
-// interruptionView is a computed gap with the explanation that covers it,
-// if any (Art. 11; R-ACT-6).
-type interruptionView struct {
-	compliance.Gap
-	Status      evidence.FindingStatus `json:"status"`
-	Explanation *evidence.Interruption `json:"explanation,omitempty"`
-}
-
-// activityView is GET /api/v1/activities/{id}: the activity with
-// everything the rules see and what they conclude, evaluated now.
-type activityView struct {
-	Activity      evidence.Activity         `json:"activity"`
-	Recordings    []evidence.Recording      `json:"recordings"`
-	Coverage      compliance.CoverageReport `json:"coverage"`
-	Due           time.Time                 `json:"due"`
-	Uploads       []recordingUpload         `json:"uploads"`
-	Interruptions []interruptionView        `json:"interruptions"`
-	Explanations  []evidence.Interruption   `json:"explanations"`
-	Exemptions    []evidence.Exemption      `json:"exemptions"`
-	Exempt        bool                      `json:"exempt"`
-	DeviceChecks  []evidence.DeviceCheck    `json:"device_checks"`
-	Findings      []evidence.Finding        `json:"findings"`
-}
-
-func newActivityView(in compliance.ActivityInput, now time.Time, p compliance.Params) activityView {
-	ev := app.Evaluate(in, now, p)
-	v := activityView{Activity: in.Activity, Recordings: in.Recordings, Coverage: ev.Coverage, Due: ev.Due.UTC(), Uploads: []recordingUpload{},
-		Interruptions: []interruptionView{}, Explanations: in.Interruptions, Exemptions: in.Exemptions, Exempt: ev.Exempt,
-		DeviceChecks: in.DeviceChecks, Findings: ev.Findings}
-	if v.Findings == nil {
-		v.Findings = []evidence.Finding{}
-	}
-	for _, r := range in.Recordings {
-		u := ev.Uploads[r.ID]
-		u.Due = u.Due.UTC()
-		v.Uploads = append(v.Uploads, recordingUpload{RecordingID: r.ID, Upload: u})
-	}
-	for _, g := range ev.Coverage.Gaps() {
-		iv := interruptionView{Gap: g, Status: evidence.FindingOpen}
-		if it := explanationOf(g, in.Interruptions); it != nil {
-			iv.Explanation = it
-			if it.Complete() {
-				iv.Status = evidence.FindingExplained
-			}
-		}
-		v.Interruptions = append(v.Interruptions, iv)
-	}
-	return v
-}
-
-// explanationOf returns the explanation by the gap's officer that overlaps
-// the gap, a complete one first.
-func explanationOf(g compliance.Gap, its []evidence.Interruption) *evidence.Interruption {
-	var found *evidence.Interruption
-	for i, it := range its {
-		if it.Officer == g.Officer && it.Start.Before(g.End) && it.End.After(g.Start) {
-			if it.Complete() {
-				return &its[i]
-			}
-			if found == nil {
-				found = &its[i]
-			}
-		}
-	}
-	return found
+	return httpx.JSON(w, http.StatusOK, map[string]any{"activities": list})
 }
 
 // getActivity shows an activity with its coverage (R-ACT-4), the export
 // status of each linked recording (R-UPL-1), the interruptions and their
 // explanations (R-ACT-6), exemptions (R-ACT-2) and device checks (R-DEV-1).
-func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) GetActivity(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	ctx, p := r.Context(), s.app.Params()
-	var v activityView
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	ctx, p := r.Context(), h.App.Params()
+	var v app.ActivityView
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		in, err := app.LoadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
-		v = newActivityView(in, tx.Now(), p)
+		v = app.NewActivityView(in, tx.Now(), p)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-type proposalView struct {
-	compliance.Proposal
-	Recording evidence.Recording `json:"recording"`
+	return httpx.JSON(w, http.StatusOK, v)
 }
 
 // activityProposals suggests recordings to link, best first (Art. 4, 9);
 // nothing is linked until someone confirms.
-func (s *Server) activityProposals(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) ActivityProposals(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	out := []proposalView{}
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	out := []app.ProposalView{}
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		a, err := tx.Activity(ctx, id)
 		if err != nil {
 			return err
@@ -206,14 +115,14 @@ func (s *Server) activityProposals(w http.ResponseWriter, r *http.Request) error
 			byID[c.ID] = c
 		}
 		for _, p := range compliance.Propose(a, cands) {
-			out = append(out, proposalView{Proposal: p, Recording: byID[p.RecordingID]})
+			out = append(out, app.ProposalView{Proposal: p, Recording: byID[p.RecordingID]})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"proposals": out})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"proposals": out})
 }
 
 type linkBody struct {
@@ -221,33 +130,33 @@ type linkBody struct {
 }
 
 // linkRecordings links the recordings a person confirmed (app.Link).
-func (s *Server) linkRecordings(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) LinkRecordings(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b linkBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	linked, all, err := s.app.Link(r.Context(), actor(r), id, b.RecordingIDs)
+	linked, all, err := h.App.Link(r.Context(), httpx.Actor(r), id, b.RecordingIDs)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"activity_id": id, "linked": linked, "recording_ids": all})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"activity_id": id, "linked": linked, "recording_ids": all})
 }
 
 // unlinkRecording undoes a link confirmed by mistake (app.Unlink).
-func (s *Server) unlinkRecording(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) UnlinkRecording(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	rid, err := pathID(r, "recording")
+	rid, err := httpx.PathID(r, "recording")
 	if err != nil {
 		return err
 	}
-	if err := s.app.Unlink(r.Context(), actor(r), id, rid); err != nil {
+	if err := h.App.Unlink(r.Context(), httpx.Actor(r), id, rid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -266,21 +175,21 @@ type deviceCheckBody struct {
 
 // addDeviceCheck records an officer's check of a recorder before the
 // activity (app.AddDeviceCheck).
-func (s *Server) addDeviceCheck(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) AddDeviceCheck(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b deviceCheckBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	c, err := s.app.AddDeviceCheck(r.Context(), actor(r), id, evidence.DeviceCheck{Officer: b.Officer, Device: b.Device, BatteryOK: b.BatteryOK,
+	c, err := h.App.AddDeviceCheck(r.Context(), httpx.Actor(r), id, evidence.DeviceCheck{Officer: b.Officer, Device: b.Device, BatteryOK: b.BatteryOK,
 		StorageOK: b.StorageOK, ClockOK: b.ClockOK, CheckedAt: b.CheckedAt, Note: b.Note})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, c)
+	return httpx.JSON(w, http.StatusCreated, c)
 }
 
 type interruptionBody struct {
@@ -299,22 +208,22 @@ type interruptionBody struct {
 
 // explainInterruption records why an officer's recording stopped
 // (app.ExplainInterruption).
-func (s *Server) explainInterruption(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) ExplainInterruption(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b interruptionBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	it, err := s.app.ExplainInterruption(r.Context(), actor(r), id, evidence.Interruption{Officer: b.Officer, Start: b.Start, End: b.End,
+	it, err := h.App.ExplainInterruption(r.Context(), httpx.Actor(r), id, evidence.Interruption{Officer: b.Officer, Start: b.Start, End: b.End,
 		Cause: b.Cause, Note: b.Note, VoiceRecordingID: b.VoiceRecordingID, VoicePoint: time.Duration(b.VoicePointMS) * time.Millisecond,
 		CouldNotContinue: b.CouldNotContinue, ReportedTo: b.ReportedTo, ReportedAt: b.ReportedAt, WrittenExplanation: b.WrittenExplanation})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, it)
+	return httpx.JSON(w, http.StatusCreated, it)
 }
 
 type exemptionBody struct {
@@ -325,41 +234,41 @@ type exemptionBody struct {
 
 // submitExemption files the work record of an activity that was not
 // recorded (app.SubmitExemption).
-func (s *Server) submitExemption(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) SubmitExemption(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b exemptionBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	e, err := s.app.SubmitExemption(r.Context(), actor(r), id, b.Category, b.Reason, b.Basis)
+	e, err := h.App.SubmitExemption(r.Context(), httpx.Actor(r), id, b.Category, b.Reason, b.Basis)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, e)
+	return httpx.JSON(w, http.StatusCreated, e)
 }
 
 // acknowledgeExemption is the leader's acknowledgement of a work record
 // (app.AcknowledgeExemption).
-func (s *Server) acknowledgeExemption(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) AcknowledgeExemption(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	e, err := s.app.AcknowledgeExemption(r.Context(), actor(r), id)
+	e, err := h.App.AcknowledgeExemption(r.Context(), httpx.Actor(r), id)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, e)
+	return httpx.JSON(w, http.StatusOK, e)
 }
 
 // listFindings lists the stored findings (kept up to date by reevaluate
 // and RunEvaluator) of the activities that arrived in [?from, ?to)
 // (default: the last 90 days), narrowed by ?status=, ?officer=, ?rule=,
 // ?activity=; ?resolved=1 includes findings whose rule no longer fires.
-func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ListFindings(w http.ResponseWriter, r *http.Request) error {
 	q, ctx := r.URL.Query(), r.Context()
 	f := store.FindingFilter{Status: evidence.FindingStatus(q.Get("status")), Officer: q.Get("officer"), Rule: q.Get("rule"), Resolved: q.Get("resolved") == "1"}
 	switch f.Status {
@@ -374,11 +283,11 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.ActivityID = id
 	}
-	if err := parseTimes(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
+	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
 		return err
 	}
 	var list []store.StoredFinding
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		// One activity's findings are listed whenever it was; a range
 		// defaults to the last 90 days.
 		if f.From.IsZero() && f.ActivityID == 0 {
@@ -399,7 +308,7 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"findings": list})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"findings": list})
 }
 
 type acceptBody struct {
@@ -407,28 +316,28 @@ type acceptBody struct {
 }
 
 // acceptFinding closes a finding on a leader's review (app.AcceptFinding).
-func (s *Server) acceptFinding(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) AcceptFinding(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b acceptBody
 	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &b); err != nil {
+		if err := httpx.DecodeJSON(r, &b); err != nil {
 			return err
 		}
 	}
-	sf, err := s.app.AcceptFinding(r.Context(), actor(r), id, b.Comment)
+	sf, err := h.App.AcceptFinding(r.Context(), httpx.Actor(r), id, b.Comment)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, sf)
+	return httpx.JSON(w, http.StatusOK, sf)
 }
 
 // orphanRecordings lists recordings tied to no activity (Art. 4: recorders
 // are for work only; R-USE-1), with a finding for each; ?officer= narrows,
 // ?limit= caps (default 500).
-func (s *Server) orphanRecordings(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) OrphanRecordings(w http.ResponseWriter, r *http.Request) error {
 	q, ctx := r.URL.Query(), r.Context()
 	limit := 500
 	if v := q.Get("limit"); v != "" {
@@ -440,7 +349,7 @@ func (s *Server) orphanRecordings(w http.ResponseWriter, r *http.Request) error 
 	}
 	var recs []evidence.Recording
 	var linked map[int64]bool
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if recs, err = tx.OrphanRecordings(ctx, q.Get("officer"), limit); err != nil {
 			return err
@@ -455,5 +364,5 @@ func (s *Server) orphanRecordings(w http.ResponseWriter, r *http.Request) error 
 	if fs == nil {
 		fs = []evidence.Finding{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"recordings": recs, "findings": fs})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"recordings": recs, "findings": fs})
 }

@@ -1,8 +1,7 @@
-package web
+package ui
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -18,10 +17,11 @@ import (
 	"shilu/internal/evidence"
 	"shilu/internal/media"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
-// pageSize is how many rows a list page shows.
-const pageSize = 20
+// PageSize is how many rows a list page shows.
+const PageSize = 20
 
 // recordingNames returns the file names of the recordings, for lists that
 // name recordings by id; unknown ids are left out.
@@ -51,7 +51,7 @@ func requestRecordings(list []evidence.AccessRequest) []int64 {
 	return ids
 }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(w, r, "", "login.title")
 	next := r.URL.Query().Get("next")
 	// Only local paths: the sign-in page must not send anyone elsewhere.
@@ -59,11 +59,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 		next = "/"
 	}
 	p.Data = map[string]string{"Next": next}
-	return s.render(w, http.StatusOK, "login", p)
+	return h.render(w, http.StatusOK, "login", p)
 }
 
-func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "logout", newPage(w, r, "", "logout.title"))
+func (h *Handler) LogoutPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, http.StatusOK, "logout", newPage(w, r, "", "logout.title"))
 }
 
 // recordingsView is the data of the recordings list.
@@ -99,14 +99,14 @@ func pageOf(r *http.Request) (page, offset int) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 0 && n < 1<<20 {
 		page = n
 	}
-	return page, (page - 1) * pageSize
+	return page, (page - 1) * PageSize
 }
 
 // newPager is the paging of page (1-based) of a list of total rows, shown
 // rows of them on this page; the links keep the search's keys.
 func newPager(r *http.Request, keys []string, page, total, shown int) Pager {
-	pg := Pager{Total: total, Page: page, Pages: max(1, (total+pageSize-1)/pageSize)}
-	offset := (page - 1) * pageSize
+	pg := Pager{Total: total, Page: page, Pages: max(1, (total+PageSize-1)/PageSize)}
+	offset := (page - 1) * PageSize
 	pg.First, pg.End = min(offset+1, total), min(offset+shown, total)
 	link := func(n int) string {
 		q := url.Values{}
@@ -160,10 +160,10 @@ func parseDays(from, to string) (start, end time.Time, err error) {
 	return
 }
 
-func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to")}
-	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: pageSize}
+	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: PageSize}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
 	}
@@ -175,7 +175,7 @@ func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	var page, total int
 	page, f.Offset = pageOf(r)
 	var list []evidence.Recording
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		list, total, err = tx.Recordings(r.Context(), f)
 		return err
@@ -189,7 +189,7 @@ func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) error {
 	v.Pager = newPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, page, total, len(list))
 	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
 	p.Data = v
-	return s.render(w, http.StatusOK, "recordings", p)
+	return h.render(w, http.StatusOK, "recordings", p)
 }
 
 // recordingDuration is the recording's length from its probed facts, or
@@ -230,26 +230,26 @@ type trailItem struct {
 	Last  time.Time
 }
 
-func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.recording(r)
+func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
+	u, ctx := httpx.User(r), r.Context()
 	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest)}
-	v.ClockTolerance = s.app.Params().DriftTolerance
+	v.ClockTolerance = h.App.Params().DriftTolerance
 	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
 		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
 	}
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		if u.Role.Can(evidence.PermContentRead) {
 			g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
 			switch {
 			case err == nil:
 				v.CanPlay, v.Until = true, g.Until
 			case evidence.ErrorCode(err) == evidence.EForbidden || evidence.ErrorCode(err) == evidence.ENotFound:
-				v.CanPlay = slices.Contains(s.cfg.ViewWithoutApproval, u.Role)
+				v.CanPlay = slices.Contains(h.ViewWithoutApproval, u.Role)
 			default:
 				return err
 			}
@@ -282,12 +282,12 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) error {
 	slices.Reverse(v.Trail) // newest first
 	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
 	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
-	return s.render(w, http.StatusOK, "recording", p)
+	return h.render(w, http.StatusOK, "recording", p)
 }
 
-func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) UploadPage(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(w, r, "/upload", "menu.recordings", "menu.upload")
-	return s.render(w, http.StatusOK, "upload", p)
+	return h.render(w, http.StatusOK, "upload", p)
 }
 
 // requestsView is the data of the requests and approvals pages.
@@ -303,13 +303,13 @@ type requestsView struct {
 	DefaultBeg string
 }
 
-func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) error {
-	u, ctx := userOf(r), r.Context()
+func (h *Handler) RequestsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
 	v := requestsView{}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("recording"), 10, 64); err == nil && id > 0 {
 		v.Recording = id
 	}
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if v.Requests, err = tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID}); err != nil {
 			return err
@@ -324,19 +324,19 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) error {
 	v.DefaultBeg, v.DefaultEnd = now.Format("2006-01-02T15:04"), now.AddDate(0, 0, 7).Format("2006-01-02T15:04")
 	p := newPage(w, r, "/requests", "menu.access", "menu.my_requests")
 	p.Data, p.Scripts = v, []string{"revoke.js"}
-	return s.render(w, http.StatusOK, "requests", p)
+	return h.render(w, http.StatusOK, "requests", p)
 }
 
 // approvalsPage lists the requests of the leader's people: pending ones
 // first to decide, then the decided ones (?status=all).
-func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
-	u, ctx := userOf(r), r.Context()
+func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
 	v := requestsView{Pending: r.URL.Query().Get("status") != "all"}
 	f := store.AccessRequestFilter{}
 	if v.Pending {
 		f.Status = evidence.RequestPending
 	}
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		list, err := tx.AccessRequests(ctx, f)
 		if err != nil {
 			return err
@@ -364,7 +364,7 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newPage(w, r, "/approvals", "menu.access", "menu.approvals")
 	p.Data, p.Scripts, p.Styles = v, []string{"activities.js"}, []string{"activities.css"}
-	return s.render(w, http.StatusOK, "approvals", p)
+	return h.render(w, http.StatusOK, "approvals", p)
 }
 
 // pendingExemption is an exemption awaiting acknowledgement, with its
@@ -409,10 +409,10 @@ type grantsView struct {
 	Names      map[int64]string
 }
 
-func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
-	u, ctx := userOf(r), r.Context()
+func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
 	var v grantsView
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		list, err := tx.Grants(ctx, u.ID)
 		if err != nil {
 			return err
@@ -434,7 +434,7 @@ func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newPage(w, r, "/grants", "menu.access", "menu.grants")
 	p.Data = v
-	return s.render(w, http.StatusOK, "grants", p)
+	return h.render(w, http.StatusOK, "grants", p)
 }
 
 // grantAdminRow is one grant of the grants overview with what its request
@@ -466,7 +466,7 @@ type grantsAdminView struct {
 // revoke too and decide nothing. It shows what GET /api/v1/grants shows
 // them, all grants, and by default those still in force (?state=ended,
 // ?state=all), searchable by grantee, recording and purpose.
-func (s *Server) grantsAdminPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := grantsAdminView{Grantee: strings.TrimSpace(q.Get("grantee")), Recording: strings.TrimSpace(q.Get("recording")), Purpose: q.Get("purpose"), State: q.Get("state")}
 	if v.State != "ended" && v.State != "all" {
@@ -482,7 +482,7 @@ func (s *Server) grantsAdminPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, offset := pageOf(r)
 	ctx := r.Context()
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		grants, err := tx.Grants(ctx, 0)
 		if err != nil {
 			return err
@@ -533,7 +533,7 @@ func (s *Server) grantsAdminPage(w http.ResponseWriter, r *http.Request) error {
 			rows = append(rows, row)
 		}
 		total := len(rows)
-		v.Rows = rows[min(offset, total):min(offset+pageSize, total)]
+		v.Rows = rows[min(offset, total):min(offset+PageSize, total)]
 		v.Pager = newPager(r, []string{"grantee", "recording", "purpose", "state"}, page, total, len(v.Rows))
 		var ids []int64
 		for _, row := range v.Rows {
@@ -547,7 +547,7 @@ func (s *Server) grantsAdminPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newPage(w, r, "/grants/all", "menu.access", "rv.menu")
 	p.Data, p.Scripts = v, []string{"revoke.js"}
-	return s.render(w, http.StatusOK, "grants_all", p)
+	return h.render(w, http.StatusOK, "grants_all", p)
 }
 
 // registerView is the data of the register of viewings.
@@ -578,14 +578,14 @@ func registerPeriod(r *http.Request) (from, to time.Time, fs, ts string, err err
 	return from.UTC(), to.AddDate(0, 0, 1).UTC(), fs, ts, nil
 }
 
-func (s *Server) viewings(r *http.Request) (registerView, error) {
+func (h *Handler) viewings(r *http.Request) (registerView, error) {
 	from, to, fs, ts, err := registerPeriod(r)
 	v := registerView{From: fs, To: ts}
 	if err != nil {
 		return v, err
 	}
 	v.CSV = "/register.csv?" + url.Values{"from": {fs}, "to": {ts}}.Encode()
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		if v.Viewings, err = tx.Register(r.Context(), from, to); err != nil {
 			return err
@@ -600,31 +600,31 @@ func (s *Server) viewings(r *http.Request) (registerView, error) {
 	return v, err
 }
 
-func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewings(r)
+func (h *Handler) RegisterPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.viewings(r)
 	if err != nil {
 		return err
 	}
 	p := newPage(w, r, "/register", "menu.access", "menu.register")
 	p.Data = v
-	return s.render(w, http.StatusOK, "register", p)
+	return h.render(w, http.StatusOK, "register", p)
 }
 
 // registerCSV exports the register as CSV (UTF-8 with a byte order mark,
 // which spreadsheet programs need to read Chinese text).
-func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewings(r)
+func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.viewings(r)
 	if err != nil {
 		return err
 	}
 	// An export leaves the archive's control: it is logged before any byte
 	// is sent, like the PDF exports.
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionRegisterExport, Outcome: audit.OutcomeOK,
+	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionRegisterExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "from": v.From, "to": v.To, "viewings": strconv.Itoa(len(v.Viewings))}}); err != nil {
 		return err
 	}
 	p := newPage(w, r, "/register")
-	cw := csvAttachment(w, fmt.Sprintf("register-%s-%s.csv", v.From, v.To))
+	cw := httpx.CSV(w, fmt.Sprintf("register-%s-%s.csv", v.From, v.To))
 	cw.Write([]string{p.T("register.viewer"), p.T("register.recording"), p.T("register.purpose"), p.T("register.reason"), p.T("register.approver"),
 		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes")})
 	for _, x := range v.Viewings {
@@ -637,16 +637,6 @@ func (s *Server) registerCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvAttachment starts a CSV download named filename: UTF-8 with a BOM, so
-// that Excel on Chinese Windows reads it as UTF-8, and never cached.
-func csvAttachment(w http.ResponseWriter, filename string) *csv.Writer {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\uFEFF"))
-	return csv.NewWriter(w)
 }
 
 // csvSafe keeps a spreadsheet from reading user text as a formula.
@@ -672,10 +662,10 @@ const custodyShown = 200
 
 // custodyEntries calls fn with each entry of the log that matches r's
 // filters, oldest first.
-func (s *Server) custodyEntries(r *http.Request, fn func(audit.Entry) error) (size uint64, err error) {
+func (h *Handler) custodyEntries(r *http.Request, fn func(audit.Entry) error) (size uint64, err error) {
 	ctx := r.Context()
 	actor, object := r.URL.Query().Get("actor"), r.URL.Query().Get("object")
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		if size, _, err = tx.LogState(ctx); err != nil {
 			return err
 		}
@@ -693,9 +683,9 @@ func (s *Server) custodyEntries(r *http.Request, fn func(audit.Entry) error) (si
 	return size, err
 }
 
-func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CustodyPage(w http.ResponseWriter, r *http.Request) error {
 	v := custodyView{Actor: r.URL.Query().Get("actor"), Object: r.URL.Query().Get("object")}
-	size, err := s.custodyEntries(r, func(e audit.Entry) error {
+	size, err := h.custodyEntries(r, func(e audit.Entry) error {
 		v.Matched++
 		if len(v.Entries) == custodyShown {
 			v.Entries = v.Entries[1:]
@@ -721,21 +711,21 @@ func (s *Server) custodyPage(w http.ResponseWriter, r *http.Request) error {
 	slices.Reverse(v.Entries)
 	p := newPage(w, r, "/custody", "menu.logs", "menu.custody")
 	p.Data = v
-	return s.render(w, http.StatusOK, "custody", p)
+	return h.render(w, http.StatusOK, "custody", p)
 }
 
 // custodyCSV exports the matching entries with their details, oldest
 // first (UTF-8 with a byte order mark for spreadsheet programs).
-func (s *Server) custodyCSV(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionCustodyExport, Outcome: audit.OutcomeOK,
-		Details: map[string]string{"format": "csv", "actor": printable(q.Get("actor")), "object": printable(q.Get("object"))}}); err != nil {
+	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionCustodyExport, Outcome: audit.OutcomeOK,
+		Details: map[string]string{"format": "csv", "actor": app.Printable(q.Get("actor")), "object": app.Printable(q.Get("object"))}}); err != nil {
 		return err
 	}
 	p := newPage(w, r, "/custody")
-	cw := csvAttachment(w, "custody-log.csv")
+	cw := httpx.CSV(w, "custody-log.csv")
 	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
-	_, err := s.custodyEntries(r, func(e audit.Entry) error {
+	_, err := h.custodyEntries(r, func(e audit.Entry) error {
 		keys := slices.Sorted(maps.Keys(e.Details))
 		var details []string
 		for _, k := range keys {

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"shilu/internal/audit"
-	"shilu/internal/auth"
 	"shilu/internal/evidence"
+	"shilu/internal/web/httpx"
 )
 
 //go:embed templates/*.html
@@ -176,7 +176,7 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) Static(w http.ResponseWriter, r *http.Request) error {
 	a, ok := assets[r.PathValue("name")]
 	if !ok {
 		return evidence.Errorf(evidence.ENotFound, "no such file")
@@ -193,55 +193,49 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 
 // home sends the user to the first page their role may use; a role with
 // no workbench page would get a page that says so.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.authenticate(r.Context(), r)
-	if err != nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return nil
-	}
-	if m := menuFor(u.Role); len(m) > 0 {
+func (h *Handler) Home(w http.ResponseWriter, r *http.Request) error {
+	if m := MenuFor(httpx.User(r).Role); len(m) > 0 {
 		http.Redirect(w, r, startPage(m), http.StatusSeeOther)
 		return nil
 	}
-	r = r.WithContext(auth.WithUser(r.Context(), u))
-	return s.render(w, http.StatusOK, "home", newPage(w, r, "", "home.title"))
+	return h.render(w, http.StatusOK, "home", newPage(w, r, "", "home.title"))
 }
 
-// menuItem is one entry of the left menu.
-type menuItem struct {
+// MenuItem is one entry of the left menu.
+type MenuItem struct {
 	Key, Href string
 	// Perm is the page's permission in the route table (TestMenuPerms).
 	Perm evidence.Permission
 }
 
-type menuGroup struct {
+type MenuGroup struct {
 	Key, Icon string
-	Items     []menuItem
+	Items     []MenuItem
 }
 
 // menu is the whole left menu, grouped by business area; a user sees the
 // items their role may use.
-var menu = []menuGroup{
-	{"menu.recordings", "rec", []menuItem{
+var menu = []MenuGroup{
+	{"menu.recordings", "rec", []MenuItem{
 		{"menu.recording_list", "/recordings", evidence.PermRecordingsList},
 		{"menu.upload", "/upload", evidence.PermUpload},
 	}},
-	{"menu.activities", "act", []menuItem{
+	{"menu.activities", "act", []MenuItem{
 		{"menu.activity_list", "/activities", evidence.PermActivitiesRead},
 		{"menu.findings", "/findings", evidence.PermActivitiesRead},
 		{"dashboard.title", "/dashboard", evidence.PermActivitiesRead},
 	}},
-	{"menu.access", "key", []menuItem{
+	{"menu.access", "key", []MenuItem{
 		{"menu.my_requests", "/requests", evidence.PermAccessRequest},
 		{"menu.approvals", "/approvals", evidence.PermAccessApprove},
 		{"menu.grants", "/grants", evidence.PermAccessRequest},
 		{"rv.menu", "/grants/all", evidence.PermGrantRevoke},
 		{"menu.register", "/register", evidence.PermRegisterRead},
 	}},
-	{"menu.logs", "log", []menuItem{
+	{"menu.logs", "log", []MenuItem{
 		{"menu.custody", "/custody", evidence.PermAuditRead},
 	}},
-	{"menu.system", "sys", []menuItem{
+	{"menu.system", "sys", []MenuItem{
 		{"menu.users", "/admin/users", evidence.PermUsersManage},
 		{"menu.departments", "/admin/departments", evidence.PermUsersManage},
 		{"menu.roles", "/admin/roles", evidence.PermPolicyManage},
@@ -251,7 +245,7 @@ var menu = []menuGroup{
 // startPage is the first item of a menu, passing over 授权管理: ending a
 // grant early is an occasional task, not the work a role signs in for (the
 // security administrator, whose menu begins with it, starts at 角色管理).
-func startPage(m []menuGroup) string {
+func startPage(m []MenuGroup) string {
 	for _, g := range m {
 		for _, it := range g.Items {
 			if it.Href != "/grants/all" {
@@ -262,17 +256,17 @@ func startPage(m []menuGroup) string {
 	return m[0].Items[0].Href
 }
 
-func menuFor(role evidence.Role) []menuGroup {
-	var out []menuGroup
+func MenuFor(role evidence.Role) []MenuGroup {
+	var out []MenuGroup
 	for _, g := range menu {
-		var items []menuItem
+		var items []MenuItem
 		for _, it := range g.Items {
 			if role.Can(it.Perm) {
 				items = append(items, it)
 			}
 		}
 		if len(items) > 0 {
-			out = append(out, menuGroup{g.Key, g.Icon, items})
+			out = append(out, MenuGroup{g.Key, g.Icon, items})
 		}
 	}
 	return out
@@ -283,7 +277,7 @@ func menuFor(role evidence.Role) []menuGroup {
 type page struct {
 	Lang   string
 	User   evidence.User
-	Menu   []menuGroup
+	Menu   []MenuGroup
 	Active string   // href of the current menu item
 	Crumbs []string // catalogue keys, or literal text prefixed with "="
 	Title  string
@@ -392,10 +386,10 @@ func lang(w http.ResponseWriter, r *http.Request) string {
 
 // newPage starts the data of a page.
 func newPage(w http.ResponseWriter, r *http.Request, active string, crumbs ...string) *page {
-	u := userOf(r)
+	u := httpx.User(r)
 	p := &page{Lang: lang(w, r), User: u, Active: active, Crumbs: crumbs, now: time.Now()}
 	if u.Role != "" {
-		p.Menu = menuFor(u.Role)
+		p.Menu = MenuFor(u.Role)
 	}
 	q := r.URL.Query()
 	q.Del("lang")
@@ -411,7 +405,7 @@ func newPage(w http.ResponseWriter, r *http.Request, active string, crumbs ...st
 
 // render writes a page; it renders into a buffer first so that a template
 // error still becomes a proper error answer.
-func (s *Server) render(w http.ResponseWriter, code int, name string, p *page) error {
+func (h *Handler) render(w http.ResponseWriter, code int, name string, p *page) error {
 	t, ok := pages[name]
 	if !ok {
 		return fmt.Errorf("web: no page template %q", name)
@@ -420,33 +414,30 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, p *page) e
 	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(code)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// isPage reports whether r is for a workbench page rather than the API or
+// IsPage reports whether r is for a workbench page rather than the API or
 // the operational endpoints.
-func isPage(r *http.Request) bool {
+func IsPage(r *http.Request) bool {
 	_, p, _ := strings.Cut(r.Pattern, " ")
 	return p != "" && !strings.HasPrefix(p, "/api/") && p != "/healthz" && p != "/metrics" && !strings.HasPrefix(p, "/static/")
 }
 
-// failPage answers a page request that failed: a browser that is not
+// ErrorPage answers a page request that failed: a browser that is not
 // signed in goes to the sign-in page and comes back; other errors get a
 // page in the workbench's frame. It reports false when the error is left
 // to the API's answer.
-func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid string) bool {
-	if !isPage(r) {
-		return false
-	}
+func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, err error, rid string) bool {
 	code := evidence.ErrorCode(err)
 	if code == evidence.EUnauthorized || code == evidence.EPasswordChange {
 		// Clients that are not browsers (tests, scripts) get the plain 401.
@@ -465,11 +456,6 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid
 	case evidence.EInvalid:
 		status, key = http.StatusBadRequest, "error.invalid"
 	}
-	// The menu needs the user, whom wrap puts in the context only when
-	// authorization succeeded.
-	if u, aerr := s.authenticate(r.Context(), r); aerr == nil {
-		r = r.WithContext(auth.WithUser(r.Context(), u))
-	}
 	p := newPage(w, r, "", "error.title")
 	// Only a bad request's message helps the user (it names the field);
 	// the others are said in the user's language.
@@ -481,8 +467,26 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid
 		detail = p.T("error.forbidden_hint", p.Role(p.User.Role))
 	}
 	p.Data = map[string]any{"Key": key, "Detail": detail, "RequestID": rid, "Status": status}
-	if rerr := s.render(w, status, "error", p); rerr != nil {
-		s.cfg.Logger.Error("render error page", "request_id", rid, "err", rerr)
+	if rerr := h.render(w, status, "error", p); rerr != nil {
+		h.Logger.Error("render error page", "request_id", rid, "err", rerr)
 	}
 	return true
 }
+
+// MenuPages maps each page of the menu to the permission it is offered
+// for, which must be the page's in the route table (web.TestMenuPerms).
+func MenuPages() map[string]evidence.Permission {
+	out := map[string]evidence.Permission{}
+	for _, g := range menu {
+		for _, it := range g.Items {
+			out[it.Href] = it.Perm
+		}
+	}
+	return out
+}
+
+// Menu is the whole menu, every item with its permission.
+func Menu() []MenuGroup { return menu }
+
+// Msg is the catalogue's text of key in lang, filled with args.
+func Msg(lang, key string, args ...any) string { return msg(lang, key, args...) }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -8,11 +8,12 @@ import (
 	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	var list []store.Account
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		list, err = tx.Accounts(r.Context())
 		return err
@@ -20,7 +21,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"users": list})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"users": list})
 }
 
 type newUserBody struct {
@@ -34,17 +35,17 @@ type newUserBody struct {
 
 // createUser makes an account (app.CreateUser); the initial password is
 // shown once in the answer.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	var b newUserBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	a, password, err := s.app.CreateUser(r.Context(), actor(r), app.NewUser{Name: b.Name, Role: b.Role, DepartmentID: b.DepartmentID,
+	a, password, err := h.App.CreateUser(r.Context(), httpx.Actor(r), app.NewUser{Name: b.Name, Role: b.Role, DepartmentID: b.DepartmentID,
 		DisplayName: b.DisplayName, OfficerNo: b.OfficerNo})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"user": a, "initial_password": password})
+	return httpx.JSON(w, http.StatusCreated, map[string]any{"user": a, "initial_password": password})
 }
 
 // userChange is a PATCH of an account. DepartmentID is raw so that null
@@ -61,13 +62,13 @@ type userChange struct {
 
 // updateUser changes an account (app.UpdateUser); a reset password is
 // shown once in the answer.
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b userChange
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
 	ch := app.UserChange{SetDepartment: len(b.DepartmentID) > 0, Disabled: b.Disabled, DisplayName: b.DisplayName, OfficerNo: b.OfficerNo,
@@ -77,7 +78,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 			return evidence.Errorf(evidence.EInvalid, "err.user.department_id")
 		}
 	}
-	a, password, err := s.app.UpdateUser(r.Context(), actor(r), id, ch)
+	a, password, err := h.App.UpdateUser(r.Context(), httpx.Actor(r), id, ch)
 	if err != nil {
 		return err
 	}
@@ -85,51 +86,51 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if password != "" {
 		ans["initial_password"] = password
 	}
-	return writeJSON(w, http.StatusOK, ans)
+	return httpx.JSON(w, http.StatusOK, ans)
 }
 
 // setRole gives an account a role (app.SetRole).
-func (s *Server) setRole(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) SetRole(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b struct {
 		Role evidence.Role `json:"role"`
 	}
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	a, err := s.app.SetRole(r.Context(), actor(r), id, b.Role)
+	a, err := h.App.SetRole(r.Context(), httpx.Actor(r), id, b.Role)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, a)
+	return httpx.JSON(w, http.StatusOK, a)
 }
 
 // createStationToken makes an API token for a station account, shown once
 // (app.CreateToken).
-func (s *Server) createStationToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) CreateStationToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b struct {
 		Name string `json:"name"`
 	}
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	token, err := s.app.CreateToken(r.Context(), actor(r), id, b.Name)
+	token, err := h.App.CreateToken(r.Context(), httpx.Actor(r), id, b.Name)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]string{"token": token, "name": b.Name})
+	return httpx.JSON(w, http.StatusCreated, map[string]string{"token": token, "name": b.Name})
 }
 
-func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ListDepartments(w http.ResponseWriter, r *http.Request) error {
 	var list []store.Department
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		list, err = tx.Departments(r.Context())
 		return err
@@ -137,20 +138,20 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"departments": list})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"departments": list})
 }
 
-func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CreateDepartment(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		Name     string `json:"name"`
 		ParentID *int64 `json:"parent_id"`
 	}
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	d, err := s.app.CreateDepartment(r.Context(), actor(r), b.Name, b.ParentID)
+	d, err := h.App.CreateDepartment(r.Context(), httpx.Actor(r), b.Name, b.ParentID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, d)
+	return httpx.JSON(w, http.StatusCreated, d)
 }

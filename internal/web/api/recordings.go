@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"fmt"
@@ -16,10 +16,11 @@ import (
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
-// recordingList is the answer of GET /api/v1/recordings.
-type recordingList struct {
+// RecordingList is the answer of GET /api/v1/recordings.
+type RecordingList struct {
 	Recordings []evidence.Recording `json:"recordings"`
 	Total      int                  `json:"total"`
 	Limit      int                  `json:"limit"`
@@ -76,13 +77,13 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 	return f, nil
 }
 
-func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ListRecordings(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	var out recordingList
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	var out RecordingList
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		out.Recordings, out.Total, err = tx.Recordings(r.Context(), f)
 		return err
 	})
@@ -90,28 +91,28 @@ func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out.Limit, out.Offset = f.Limit, f.Offset
-	return writeJSON(w, http.StatusOK, out)
+	return httpx.JSON(w, http.StatusOK, out)
 }
 
-func (s *Server) recording(r *http.Request) (evidence.Recording, error) {
-	id, err := pathID(r, "id")
+func (h *Handler) recording(r *http.Request) (evidence.Recording, error) {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return evidence.Recording{}, err
 	}
 	var rec evidence.Recording
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		rec, err = tx.Recording(r.Context(), id)
 		return err
 	})
 	return rec, err
 }
 
-func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.recording(r)
+func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rec)
+	return httpx.JSON(w, http.StatusOK, rec)
 }
 
 // recordingContent serves the original bytes, with range requests for
@@ -120,26 +121,26 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) error {
 // policy lets the caller's role view without approval, is registered in the
 // register of viewings and is in the custody log before the first byte
 // leaves (R-AUD-1, R-SEC-2); if that cannot be written, nothing is served.
-func (s *Server) recordingContent(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.recording(r)
+func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
 	if err != nil {
 		return err
 	}
-	who, ctx := actor(r), r.Context()
+	who, ctx := httpx.Actor(r), r.Context()
 	details := map[string]string{"remote": r.RemoteAddr}
 	if rg := r.Header.Get("Range"); rg != "" {
-		details["range"] = printable(rg)
+		details["range"] = app.Printable(rg)
 	}
-	f, err := s.cfg.Blobs.Open(ctx, rec.Digest)
+	f, err := h.Blobs.Open(ctx, rec.Digest)
 	if err != nil {
-		if aerr := s.app.ContentFailed(ctx, who, rec, details); aerr != nil {
-			s.cfg.Logger.Error("custody entry of a failed viewing", "recording", rec.ID, "err", aerr)
+		if aerr := h.App.ContentFailed(ctx, who, rec, details); aerr != nil {
+			h.Logger.Error("custody entry of a failed viewing", "recording", rec.ID, "err", aerr)
 		}
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
 	defer f.Close()
-	until, err := s.app.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: rangeLength(r.Header.Get("Range"), rec.Size),
-		WithoutApproval: s.cfg.ViewWithoutApproval, Details: details})
+	until, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: rangeLength(r.Header.Get("Range"), rec.Size),
+		WithoutApproval: h.ViewWithoutApproval, Details: details})
 	if err != nil {
 		return err
 	}
@@ -200,13 +201,13 @@ func contentType(rec evidence.Recording) string {
 
 // recordingCustody returns the recording's custody trail: every log entry
 // about it, oldest first, with each entry's index for inclusion proofs.
-func (s *Server) recordingCustody(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.recording(r)
+func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
 	if err != nil {
 		return err
 	}
 	var entries []audit.Entry
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		raw, err := tx.AuditTrail(r.Context(), app.ObjRecording(rec.ID), 10000)
 		if err != nil {
 			return err
@@ -223,7 +224,7 @@ func (s *Server) recordingCustody(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"recording_id": rec.ID, "entries": entries})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"recording_id": rec.ID, "entries": entries})
 }
 
 // identityChange is the body of PATCH /api/v1/recordings/{id}; absent fields
@@ -235,18 +236,18 @@ type identityChange struct {
 
 // updateRecording corrects which device and officer a recording is
 // attributed to (app.UpdateRecording).
-func (s *Server) updateRecording(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) UpdateRecording(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var c identityChange
-	if err := decodeJSON(r, &c); err != nil {
+	if err := httpx.DecodeJSON(r, &c); err != nil {
 		return err
 	}
-	rec, err := s.app.UpdateRecording(r.Context(), actor(r), id, app.RecordingChange{Device: c.Device, Officer: c.Officer})
+	rec, err := h.App.UpdateRecording(r.Context(), httpx.Actor(r), id, app.RecordingChange{Device: c.Device, Officer: c.Officer})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rec)
+	return httpx.JSON(w, http.StatusOK, rec)
 }

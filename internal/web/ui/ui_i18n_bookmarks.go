@@ -1,4 +1,4 @@
-package web
+package ui
 
 // Messages of the key moments (重点摄录) on a recording's and an activity's
 // page (Art. 10; R-ACT-5). The Chinese kind names are those of

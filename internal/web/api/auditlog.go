@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -7,13 +7,14 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // auditCheckpoint returns the latest signed checkpoint and the key that
 // verifies it.
-func (s *Server) auditCheckpoint(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) AuditCheckpoint(w http.ResponseWriter, r *http.Request) error {
 	var cp audit.Checkpoint
-	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		size, _, err := tx.LogState(r.Context())
 		if err != nil {
 			return err
@@ -27,7 +28,7 @@ func (s *Server) auditCheckpoint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"size": cp.Size, "root": cp.Root, "note": cp.Note, "key": s.cfg.Verifier.Name()})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"size": cp.Size, "root": cp.Root, "note": cp.Note, "key": h.Verifier.Name()})
 }
 
 // auditEntryAnswer carries one entry with its inclusion proof against the
@@ -41,13 +42,13 @@ type auditEntryAnswer struct {
 	Proof      [][]byte    `json:"proof"`
 }
 
-func (s *Server) auditEntry(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) AuditEntry(w http.ResponseWriter, r *http.Request) error {
 	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 63)
 	if err != nil {
 		return evidence.Errorf(evidence.EInvalid, "bad index")
 	}
 	var a auditEntryAnswer
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		ctx := r.Context()
 		latest, _, err := tx.LogState(ctx)
 		if err != nil {
@@ -79,5 +80,5 @@ func (s *Server) auditEntry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, a)
+	return httpx.JSON(w, http.StatusOK, a)
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 // Messages of officer identity (R-ACT-3) on the accounts page and of the
 // notice to the party (Art. 8, X-ACT-2) on the activity page.

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"shilu/internal/evidence"
 	"shilu/internal/report"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // The custody log as PDF (R-AUD-1, X-AUD-1): the same entries as the CSV
@@ -30,12 +31,12 @@ const pdfMaxEntries = 5000
 
 // pdfFontPath is where the Chinese font is looked for (Debian
 // fonts-wqy-microhei).
-func (s *Server) pdfFontPath() string { return report.DefaultFontPath }
+func (h *Handler) pdfFontPath() string { return report.DefaultFontPath }
 
 // custodyPDF exports the custody log as PDF, with the filters of
 // /custody.csv (?actor=, ?object=) and a time range (?from=, ?to=, dates
 // in Asia/Shanghai, both inclusive).
-func (s *Server) custodyPDF(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CustodyPDF(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	actor, object := q.Get("actor"), q.Get("object")
 	from, to, err := pdfRange(q.Get("from"), q.Get("to"))
@@ -45,7 +46,7 @@ func (s *Server) custodyPDF(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(w, r, "/custody")
 	doc := report.CustodyLog{Title: "保管链记录"}
 	doc.Scope = []report.Field{{Label: "操作人", Value: orAll(actor)}, {Label: "对象", Value: orAll(object)}, {Label: "时间范围", Value: rangeText(q.Get("from"), q.Get("to"))}}
-	size, err := s.custodyEntries(r, func(e audit.Entry) error {
+	size, err := h.custodyEntries(r, func(e audit.Entry) error {
 		if !from.IsZero() && e.Time.Before(from) || !to.IsZero() && !e.Time.Before(to) {
 			return nil
 		}
@@ -69,12 +70,12 @@ func (s *Server) custodyPDF(w http.ResponseWriter, r *http.Request) error {
 			exported.Object = object // the export shows in the recording's trail
 		}
 	}
-	return s.writeCustodyPDF(w, r, doc, size, exported, "custody-log.pdf")
+	return h.writeCustodyPDF(w, r, doc, size, exported, "custody-log.pdf")
 }
 
 // recordingCustodyPDF exports one recording's custody trail as PDF.
-func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.recording(r)
+func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) err
 		{Label: "大小", Value: fmt.Sprintf("%d 字节", rec.Size)},
 	}
 	var size uint64
-	err = s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		ctx := r.Context()
 		var err error
 		if size, _, err = tx.LogState(ctx); err != nil {
@@ -112,7 +113,7 @@ func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) err
 	}
 	exported := audit.Entry{Action: evidence.ActionCustodyExport, Object: app.ObjRecording(rec.ID),
 		Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
-	return s.writeCustodyPDF(w, r, doc, size, exported, fmt.Sprintf("custody-recording-%d.pdf", rec.ID))
+	return h.writeCustodyPDF(w, r, doc, size, exported, fmt.Sprintf("custody-recording-%d.pdf", rec.ID))
 }
 
 // writeCustodyPDF completes doc with the checkpoint of the log's size when
@@ -120,15 +121,15 @@ func (s *Server) recordingCustodyPDF(w http.ResponseWriter, r *http.Request) err
 // the PDF in that transaction (a failed rendering records nothing), then
 // writes it. Without the font the answer is 503 naming the package, never
 // a PDF with missing glyphs.
-func (s *Server) writeCustodyPDF(w http.ResponseWriter, r *http.Request, doc report.CustodyLog, size uint64, exported audit.Entry, filename string) error {
-	font, ok, err := s.pdfFont(w, s.pdfFontPath())
+func (h *Handler) writeCustodyPDF(w http.ResponseWriter, r *http.Request, doc report.CustodyLog, size uint64, exported audit.Entry, filename string) error {
+	font, ok, err := h.pdfFont(w, h.pdfFontPath())
 	if !ok {
 		return err
 	}
-	u := userOf(r)
-	doc.KeyName, doc.Size, doc.GeneratedBy, doc.Zone = s.cfg.Verifier.Name(), size, u.Name, shanghai
+	u := httpx.User(r)
+	doc.KeyName, doc.Size, doc.GeneratedBy, doc.Zone = h.Verifier.Name(), size, u.Name, shanghai
 	var out *report.CustodyPDF
-	err = s.cfg.DB.Update(r.Context(), func(tx *store.Tx) error {
+	err = h.DB.Update(r.Context(), func(tx *store.Tx) error {
 		ctx := r.Context()
 		if size > 0 {
 			cp, err := tx.Checkpoint(ctx, size)
@@ -153,7 +154,7 @@ func (s *Server) writeCustodyPDF(w http.ResponseWriter, r *http.Request, doc rep
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
 	w.Header().Set("Cache-Control", "no-store")
 	if err := out.Output(w); err != nil {
-		s.cfg.Logger.Error("pdf export: write", "err", err, "user", u.Name)
+		h.Logger.Error("pdf export: write", "err", err, "user", u.Name)
 	}
 	return nil
 }
@@ -161,10 +162,10 @@ func (s *Server) writeCustodyPDF(w http.ResponseWriter, r *http.Request, doc rep
 // pdfFont loads the font at path. When it is missing, pdfFont answers 503
 // with a message naming the Debian package and reports !ok with a nil
 // error: the answer is given.
-func (s *Server) pdfFont(w http.ResponseWriter, path string) (font []byte, ok bool, err error) {
+func (h *Handler) pdfFont(w http.ResponseWriter, path string) (font []byte, ok bool, err error) {
 	font, err = report.LoadFont(path)
 	if errors.Is(err, report.ErrNoFont) {
-		s.cfg.Logger.Error("pdf export unavailable", "err", err)
+		h.Logger.Error("pdf export unavailable", "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)

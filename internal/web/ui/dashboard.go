@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"context"
@@ -12,11 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/chart"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
 
 // Status thresholds of a recording rate or coverage, in percent. Art. 4
@@ -61,27 +63,27 @@ func perPerson(by compliance.GroupBy) bool {
 	return by == compliance.ByOfficer || by == compliance.ByDepartment
 }
 
-// dashboardRow is one line of the dashboard: the activity figures of
+// DashboardRow is one line of the dashboard: the activity figures of
 // compliance.Summary and what people did with the archive in the group —
 // the viewings of the register and the exports of the custody log
 // (R-RPT-1). These are not activity data, so they are kept here rather
 // than in compliance.Summary, which reads evaluations only.
-type dashboardRow struct {
+type DashboardRow struct {
 	compliance.SummaryRow
 	// Views counts the viewings (查阅登记) that started in the period;
 	// ViewSeconds adds up their durations, each rounded to the second as
 	// the register's CSV shows it, so the two agree.
 	Views       int   `json:"views"`
 	ViewSeconds int64 `json:"view_seconds"`
-	// Exports counts the custody entries of exportActions in the period.
+	// Exports counts the custody entries of evidence.ExportActions in the period.
 	Exports int `json:"exports"`
 }
 
 // totals adds rows up: counts are summed and the percentages computed
 // again from the sums, because an average of percentages would weigh a
 // group of one activity like a group of a hundred.
-func totals(rows []dashboardRow) dashboardRow {
-	var t dashboardRow
+func totals(rows []DashboardRow) DashboardRow {
+	var t DashboardRow
 	for _, r := range rows {
 		t.Views += r.Views
 		t.ViewSeconds += r.ViewSeconds
@@ -106,29 +108,6 @@ func totals(rows []dashboardRow) dashboardRow {
 	return t
 }
 
-// exportActions are the custody-log actions that hand data out of the
-// archive, which the dashboard counts as exports (R-RPT-1). Each is written
-// before the first byte leaves, with the exporter as actor:
-//   - custody.export: the custody log as CSV or PDF, a recording's custody
-//     trail as PDF;
-//   - register.export: the register of viewings as CSV;
-//   - compliance.export: this dashboard as CSV;
-//   - findings.export: the list of findings as CSV.
-//
-// recording.content is not one, although it hands out a recording's bytes
-// (playing and downloading are the same request): every content request is
-// entered in the register and counted under views, and counting it here as
-// well would count one handing-out twice. Access requests, grants, sign-ins
-// and changes hand nothing out.
-var exportActions = []evidence.Action{
-	evidence.ActionCustodyExport,
-	evidence.ActionRegisterExport,
-	evidence.ActionComplianceExport,
-	evidence.ActionFindingsExport,
-	// R-EXP-1: the evidence package written to disc joins here under its
-	// action when it exists.
-}
-
 // usage is what people did with the archive in one group of the dashboard.
 type usage struct {
 	views, exports int
@@ -150,11 +129,11 @@ func accountKey(name string) string { return "@" + name }
 // or month of the viewing's start or of the export. Each viewing and export
 // lands in exactly one group, so the groups add up to the period's whole
 // whatever the grouping. labels names the accountKey groups.
-func (s *Server) usageStats(ctx context.Context, from, to time.Time, by compliance.GroupBy) (use map[string]usage, labels map[string]string, err error) {
+func (h *Handler) usageStats(ctx context.Context, from, to time.Time, by compliance.GroupBy) (use map[string]usage, labels map[string]string, err error) {
 	var users []store.StatUser
 	var views []store.ViewingStat
 	var exports []store.ActionStat
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if users, err = tx.StatUsers(ctx); err != nil {
 			return err
@@ -162,7 +141,7 @@ func (s *Server) usageStats(ctx context.Context, from, to time.Time, by complian
 		if views, err = tx.ViewingStats(ctx, from, to); err != nil {
 			return err
 		}
-		exports, err = tx.ActionStats(ctx, exportActions, from, to)
+		exports, err = tx.ActionStats(ctx, evidence.ExportActions, from, to)
 		return err
 	})
 	if err != nil {
@@ -214,31 +193,31 @@ func (s *Server) usageStats(ctx context.Context, from, to time.Time, by complian
 // withUsage joins the activity rows and the usage of the same grouping: a
 // group that only viewed or exported (a custodian, a day without
 // activities) becomes a row with no activities. Rows stay sorted by key.
-func withUsage(rows []compliance.SummaryRow, use map[string]usage) []dashboardRow {
-	out := make([]dashboardRow, 0, len(rows)+len(use))
+func withUsage(rows []compliance.SummaryRow, use map[string]usage) []DashboardRow {
+	out := make([]DashboardRow, 0, len(rows)+len(use))
 	seen := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		seen[r.Key] = true
 		u := use[r.Key]
-		out = append(out, dashboardRow{SummaryRow: r, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
+		out = append(out, DashboardRow{SummaryRow: r, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
 	}
 	for k, u := range use {
 		if !seen[k] {
-			out = append(out, dashboardRow{SummaryRow: compliance.SummaryRow{Key: k}, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
+			out = append(out, DashboardRow{SummaryRow: compliance.SummaryRow{Key: k}, Views: u.views, ViewSeconds: u.seconds, Exports: u.exports})
 		}
 	}
-	slices.SortFunc(out, func(x, y dashboardRow) int { return strings.Compare(x.Key, y.Key) })
+	slices.SortFunc(out, func(x, y DashboardRow) int { return strings.Compare(x.Key, y.Key) })
 	return out
 }
 
 // dashboardRows are the dashboard's rows of d for [from, to) grouped by
 // by, and the labels of the accountKey groups.
-func (s *Server) dashboardRows(ctx context.Context, d complianceData, from, to time.Time, by compliance.GroupBy) ([]dashboardRow, map[string]string, error) {
-	use, labels, err := s.usageStats(ctx, from, to, by)
+func (h *Handler) dashboardRows(ctx context.Context, d app.ComplianceData, from, to time.Time, by compliance.GroupBy) ([]DashboardRow, map[string]string, error) {
+	use, labels, err := h.usageStats(ctx, from, to, by)
 	if err != nil {
 		return nil, nil, err
 	}
-	return withUsage(d.summary(by), use), labels, nil
+	return withUsage(d.Summary(by), use), labels, nil
 }
 
 // dashboardQuery is what the page and the CSV were asked for.
@@ -270,29 +249,29 @@ func parseDashboardQuery(r *http.Request) (dashboardQuery, error) {
 // names for showing officer numbers.
 type dashboardData struct {
 	dashboardQuery
-	Rows   []dashboardRow
-	Totals dashboardRow
+	Rows   []DashboardRow
+	Totals DashboardRow
 	// Overall counts each activity once whatever the grouping; it equals
 	// Totals for the period groupings.
-	Overall  dashboardRow
+	Overall  DashboardRow
 	Officers map[string]store.Officer
 	// Accounts names the groups of accounts without an officer number, by
 	// officer (accountKey).
 	Accounts map[string]string
 }
 
-func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
+func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 	q, err := parseDashboardQuery(r)
 	d := dashboardData{dashboardQuery: q}
 	if err != nil {
 		return d, err
 	}
 	ctx := r.Context()
-	data, err := s.loadCompliance(ctx, q.From, q.To)
+	data, err := h.App.LoadCompliance(ctx, q.From, q.To)
 	if err != nil {
 		return d, err
 	}
-	if d.Rows, d.Accounts, err = s.dashboardRows(ctx, data, q.From, q.To, q.By); err != nil {
+	if d.Rows, d.Accounts, err = h.dashboardRows(ctx, data, q.From, q.To, q.By); err != nil {
 		return d, err
 	}
 	d.Totals, d.Overall = totals(d.Rows), totals(d.Rows)
@@ -300,8 +279,8 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		// An activity of two officers is two rows' worth by officer; the
 		// summary cards count it once, from a period grouping. Views and
 		// exports are in one group each, so their totals are already whole.
-		byMonth := data.summary(compliance.ByMonth)
-		months := make([]dashboardRow, len(byMonth))
+		byMonth := data.Summary(compliance.ByMonth)
+		months := make([]DashboardRow, len(byMonth))
 		for i, r := range byMonth {
 			months[i].SummaryRow = r
 		}
@@ -309,7 +288,7 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		d.Overall.Views, d.Overall.ViewSeconds, d.Overall.Exports = d.Totals.Views, d.Totals.ViewSeconds, d.Totals.Exports
 	}
 	if q.By == compliance.ByOfficer {
-		err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+		err = h.DB.View(ctx, func(tx *store.Tx) error {
 			d.Officers, err = tx.OfficerDirectory(ctx)
 			return err
 		})
@@ -318,40 +297,40 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 }
 
 // dashColumn is one figure column of the table and the CSV; name is the
-// JSON field of dashboardRow, which the table's cells carry as data-col.
+// JSON field of DashboardRow, which the table's cells carry as data-col.
 type dashColumn struct {
 	name, key string
-	value     func(dashboardRow) float64
+	value     func(DashboardRow) float64
 	pct       bool // a percentage, with a status colour
-	defined   func(dashboardRow) bool
+	defined   func(DashboardRow) bool
 	// seconds: a duration in seconds, shown as h:mm:ss; the CSV keeps the
 	// seconds, which a spreadsheet can add up.
 	seconds bool
 }
 
-func intCol(f func(dashboardRow) int) func(dashboardRow) float64 {
-	return func(r dashboardRow) float64 { return float64(f(r)) }
+func intCol(f func(DashboardRow) int) func(DashboardRow) float64 {
+	return func(r DashboardRow) float64 { return float64(f(r)) }
 }
 
 var dashColumns = []dashColumn{
-	{name: "activities", key: "dashboard.activities", value: intCol(func(r dashboardRow) int { return r.Activities })},
-	{name: "recorded", key: "dashboard.recorded", value: intCol(func(r dashboardRow) int { return r.Recorded })},
-	{name: "exempted", key: "dashboard.exempted", value: intCol(func(r dashboardRow) int { return r.Exempted })},
-	{name: "recording_rate", key: "dashboard.recording_rate", pct: true, value: func(r dashboardRow) float64 { return r.RecordingRate },
-		defined: func(r dashboardRow) bool { return r.Activities > 0 }},
-	{name: "coverage", key: "dashboard.coverage", pct: true, value: func(r dashboardRow) float64 { return r.Coverage },
-		defined: func(r dashboardRow) bool { return r.RequiredMS > 0 }},
-	{name: "interruptions", key: "dashboard.interruptions", value: intCol(func(r dashboardRow) int { return r.Interruptions })},
-	{name: "explained", key: "dashboard.explained", value: intCol(func(r dashboardRow) int { return r.Explained })},
-	{name: "recordings", key: "dashboard.recordings", value: intCol(func(r dashboardRow) int { return r.Recordings })},
-	{name: "late_uploads", key: "dashboard.late_uploads", value: intCol(func(r dashboardRow) int { return r.LateUploads })},
-	{name: "avg_upload_delay", key: "dashboard.avg_upload_delay", seconds: true, value: func(r dashboardRow) float64 { return float64(r.AvgUploadDelayMS / 1000) }},
-	{name: "orphans", key: "dashboard.orphans", value: intCol(func(r dashboardRow) int { return r.Orphans })},
-	{name: "findings", key: "dashboard.findings", value: intCol(func(r dashboardRow) int { return r.Findings })},
-	{name: "open_findings", key: "dashboard.open_findings", value: intCol(func(r dashboardRow) int { return r.OpenFindings })},
-	{name: "views", key: "dashboard.views", value: intCol(func(r dashboardRow) int { return r.Views })},
-	{name: "view_seconds", key: "dashboard.view_time", seconds: true, value: func(r dashboardRow) float64 { return float64(r.ViewSeconds) }},
-	{name: "exports", key: "dashboard.exports", value: intCol(func(r dashboardRow) int { return r.Exports })},
+	{name: "activities", key: "dashboard.activities", value: intCol(func(r DashboardRow) int { return r.Activities })},
+	{name: "recorded", key: "dashboard.recorded", value: intCol(func(r DashboardRow) int { return r.Recorded })},
+	{name: "exempted", key: "dashboard.exempted", value: intCol(func(r DashboardRow) int { return r.Exempted })},
+	{name: "recording_rate", key: "dashboard.recording_rate", pct: true, value: func(r DashboardRow) float64 { return r.RecordingRate },
+		defined: func(r DashboardRow) bool { return r.Activities > 0 }},
+	{name: "coverage", key: "dashboard.coverage", pct: true, value: func(r DashboardRow) float64 { return r.Coverage },
+		defined: func(r DashboardRow) bool { return r.RequiredMS > 0 }},
+	{name: "interruptions", key: "dashboard.interruptions", value: intCol(func(r DashboardRow) int { return r.Interruptions })},
+	{name: "explained", key: "dashboard.explained", value: intCol(func(r DashboardRow) int { return r.Explained })},
+	{name: "recordings", key: "dashboard.recordings", value: intCol(func(r DashboardRow) int { return r.Recordings })},
+	{name: "late_uploads", key: "dashboard.late_uploads", value: intCol(func(r DashboardRow) int { return r.LateUploads })},
+	{name: "avg_upload_delay", key: "dashboard.avg_upload_delay", seconds: true, value: func(r DashboardRow) float64 { return float64(r.AvgUploadDelayMS / 1000) }},
+	{name: "orphans", key: "dashboard.orphans", value: intCol(func(r DashboardRow) int { return r.Orphans })},
+	{name: "findings", key: "dashboard.findings", value: intCol(func(r DashboardRow) int { return r.Findings })},
+	{name: "open_findings", key: "dashboard.open_findings", value: intCol(func(r DashboardRow) int { return r.OpenFindings })},
+	{name: "views", key: "dashboard.views", value: intCol(func(r DashboardRow) int { return r.Views })},
+	{name: "view_seconds", key: "dashboard.view_time", seconds: true, value: func(r DashboardRow) float64 { return float64(r.ViewSeconds) }},
+	{name: "exports", key: "dashboard.exports", value: intCol(func(r DashboardRow) int { return r.Exports })},
 }
 
 // clockText shows seconds as h:mm:ss.
@@ -367,7 +346,7 @@ type dashCell struct {
 	Status string // tag colour of a percentage
 }
 
-func cells(r dashboardRow) []dashCell {
+func cells(r DashboardRow) []dashCell {
 	out := make([]dashCell, 0, len(dashColumns))
 	for _, c := range dashColumns {
 		v := c.value(r)
@@ -447,8 +426,8 @@ func groupLabel(p *page, by compliance.GroupBy, key string) string {
 
 func keyHead(by compliance.GroupBy) string { return "dashboard.col_" + string(by) }
 
-func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.dashboardData(r)
+func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.dashboardData(r)
 	if err != nil {
 		return err
 	}
@@ -489,7 +468,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Charts = dashCharts(p, d)
 	p.Data = v
-	return s.render(w, http.StatusOK, "dashboard", p)
+	return h.render(w, http.StatusOK, "dashboard", p)
 }
 
 // dashCharts draws the rate and coverage per group (columns over time for
@@ -503,7 +482,7 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 		}
 		return l
 	}
-	byKey := map[string]dashboardRow{}
+	byKey := map[string]DashboardRow{}
 	for _, r := range d.Rows {
 		byKey[r.Key] = r
 	}
@@ -585,19 +564,19 @@ func periods(by compliance.GroupBy, from, to time.Time) []string {
 // dashboardCSV exports the table: a row per group and the totals, headings
 // in the page's language, UTF-8 with a byte order mark (Excel on Chinese
 // Windows reads it as GBK otherwise).
-func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.dashboardData(r)
+func (h *Handler) DashboardCSV(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.dashboardData(r)
 	if err != nil {
 		return err
 	}
 	// Compliance figures per officer leave the archive with the file: the
 	// export is a custody entry, written before any byte is sent.
-	if err := s.audit(r.Context(), audit.Entry{Actor: userOf(r).Name, Action: evidence.ActionComplianceExport, Outcome: audit.OutcomeOK,
+	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionComplianceExport, Outcome: audit.OutcomeOK,
 		Details: map[string]string{"format": "csv", "from": d.FromDay, "to": d.ToDay, "by": string(d.By), "rows": strconv.Itoa(len(d.Rows))}}); err != nil {
 		return err
 	}
 	p := newPage(w, r, "/dashboard")
-	cw := csvAttachment(w, fmt.Sprintf("compliance-%s-%s-%s.csv", d.By, d.FromDay, d.ToDay))
+	cw := httpx.CSV(w, fmt.Sprintf("compliance-%s-%s-%s.csv", d.By, d.FromDay, d.ToDay))
 	head := []string{p.T(keyHead(d.By))}
 	if d.By == compliance.ByOfficer {
 		head = append(head, p.T("dashboard.col_name"))
@@ -613,7 +592,7 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		head = append(head, h)
 	}
 	cw.Write(head)
-	line := func(key, name string, r dashboardRow) {
+	line := func(key, name string, r DashboardRow) {
 		rec := []string{csvSafe(key)}
 		if d.By == compliance.ByOfficer {
 			rec = append(rec, csvSafe(name))
@@ -639,7 +618,7 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 // activities that arrived in [?from, ?to) (RFC 3339; default the 30 local
 // days up to today) grouped by ?by=, with the viewings and exports of the
 // same period, and their totals.
-func (s *Server) complianceSummaryAPI(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) ComplianceSummaryAPI(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	by, err := parseGroupBy(q.Get("by"))
 	if err != nil {
@@ -648,19 +627,32 @@ func (s *Server) complianceSummaryAPI(w http.ResponseWriter, r *http.Request) er
 	now := time.Now().In(shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shanghai)
 	from, to := today.AddDate(0, 0, -30).UTC(), today.AddDate(0, 0, 1).UTC()
-	if err := parseTimes(q, map[string]*time.Time{"from": &from, "to": &to}); err != nil {
+	if err := httpx.Times(q, map[string]*time.Time{"from": &from, "to": &to}); err != nil {
 		return err
 	}
 	if !from.Before(to) {
 		return evidence.Errorf(evidence.EInvalid, "to: want a time after from")
 	}
-	data, err := s.loadCompliance(r.Context(), from, to)
+	data, err := h.App.LoadCompliance(r.Context(), from, to)
 	if err != nil {
 		return err
 	}
-	rows, _, err := s.dashboardRows(r.Context(), data, from, to, by)
+	rows, _, err := h.dashboardRows(r.Context(), data, from, to, by)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "by": by, "rows": rows, "totals": totals(rows)})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "by": by, "rows": rows, "totals": totals(rows)})
+}
+
+// Column names a column of the dashboard's table and CSV, with the
+// catalogue key of its heading.
+type Column struct{ Name, Key string }
+
+// Columns are the dashboard's columns in order.
+func Columns() []Column {
+	out := make([]Column, len(dashColumns))
+	for i, c := range dashColumns {
+		out[i] = Column{c.name, c.key}
+	}
+	return out
 }

@@ -1,9 +1,7 @@
-package web
+package api
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -11,16 +9,8 @@ import (
 	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/web/httpx"
 )
-
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return evidence.Errorf(evidence.EInvalid, "malformed JSON body: %v", err)
-	}
-	return nil
-}
 
 type accessRequestBody struct {
 	RecordingIDs []int64 `json:"recording_ids"`
@@ -36,26 +26,26 @@ type accessRequestBody struct {
 }
 
 // createAccessRequest files a request to view recordings (app.RequestAccess).
-func (s *Server) createAccessRequest(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) CreateAccessRequest(w http.ResponseWriter, r *http.Request) error {
 	var b accessRequestBody
-	if err := decodeJSON(r, &b); err != nil {
+	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	req, err := s.app.RequestAccess(r.Context(), actor(r), app.AccessAsk{RecordingIDs: b.RecordingIDs, ActivityID: b.ActivityID,
+	req, err := h.App.RequestAccess(r.Context(), httpx.Actor(r), app.AccessAsk{RecordingIDs: b.RecordingIDs, ActivityID: b.ActivityID,
 		CaseNumber: b.CaseNumber, Purpose: b.Purpose, Reason: b.Reason, From: b.From, Until: b.Until})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, req)
+	return httpx.JSON(w, http.StatusCreated, req)
 }
 
 // listAccessRequests shows the caller's own requests, and to leaders and
 // custodians also those they decide or register (?status=pending narrows).
-func (s *Server) listAccessRequests(w http.ResponseWriter, r *http.Request) error {
-	u, ctx := userOf(r), r.Context()
+func (h *Handler) ListAccessRequests(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
 	f := store.AccessRequestFilter{Status: evidence.RequestStatus(r.URL.Query().Get("status"))}
 	var out []evidence.AccessRequest
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		if !u.Role.Can(evidence.PermAccessApprove) && !u.Role.Can(evidence.PermRegisterRead) || r.URL.Query().Get("mine") == "1" {
 			f.RequesterID = u.ID
 		}
@@ -65,7 +55,7 @@ func (s *Server) listAccessRequests(w http.ResponseWriter, r *http.Request) erro
 		}
 		out = []evidence.AccessRequest{}
 		for _, req := range list {
-			if ok, err := s.maySeeRequest(ctx, tx, u, req); err != nil {
+			if ok, err := h.maySeeRequest(ctx, tx, u, req); err != nil {
 				return err
 			} else if ok {
 				out = append(out, req)
@@ -76,12 +66,12 @@ func (s *Server) listAccessRequests(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"access_requests": out})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"access_requests": out})
 }
 
 // maySeeRequest: the requester, the custodian who keeps the register, and
 // the leaders of the requester.
-func (s *Server) maySeeRequest(ctx context.Context, tx *store.Tx, u evidence.User, req evidence.AccessRequest) (bool, error) {
+func (h *Handler) maySeeRequest(ctx context.Context, tx *store.Tx, u evidence.User, req evidence.AccessRequest) (bool, error) {
 	if req.RequesterID == u.ID || u.Role.Can(evidence.PermRegisterRead) && u.Role == evidence.RoleCustodian {
 		return true, nil
 	}
@@ -91,18 +81,18 @@ func (s *Server) maySeeRequest(ctx context.Context, tx *store.Tx, u evidence.Use
 	return false, nil
 }
 
-func (s *Server) getAccessRequest(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) GetAccessRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	u, ctx := userOf(r), r.Context()
+	u, ctx := httpx.User(r), r.Context()
 	var req evidence.AccessRequest
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		if req, err = tx.AccessRequest(ctx, id); err != nil {
 			return err
 		}
-		if ok, err := s.maySeeRequest(ctx, tx, u, req); err != nil || !ok {
+		if ok, err := h.maySeeRequest(ctx, tx, u, req); err != nil || !ok {
 			return errorOr(err, evidence.Errorf(evidence.ENotFound, "access request %d not found", id))
 		}
 		return nil
@@ -110,7 +100,7 @@ func (s *Server) getAccessRequest(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, req)
+	return httpx.JSON(w, http.StatusOK, req)
 }
 
 func errorOr(err, otherwise error) error {
@@ -124,53 +114,53 @@ type decisionBody struct {
 	Comment string `json:"comment"`
 }
 
-func (s *Server) approveAccessRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.decide(w, r, true)
+func (h *Handler) ApproveAccessRequest(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, true)
 }
 
-func (s *Server) rejectAccessRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.decide(w, r, false)
+func (h *Handler) RejectAccessRequest(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, false)
 }
 
 // decide records the leader's decision (app.Decide).
-func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
-	id, err := pathID(r, "id")
+func (h *Handler) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b decisionBody
 	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &b); err != nil {
+		if err := httpx.DecodeJSON(r, &b); err != nil {
 			return err
 		}
 	}
-	req, err := s.app.Decide(r.Context(), actor(r), id, approve, b.Comment)
+	req, err := h.App.Decide(r.Context(), httpx.Actor(r), id, approve, b.Comment)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, req)
+	return httpx.JSON(w, http.StatusOK, req)
 }
 
 // withdrawAccessRequest takes back one's own undecided request
 // (app.Withdraw).
-func (s *Server) withdrawAccessRequest(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) WithdrawAccessRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	req, err := s.app.Withdraw(r.Context(), actor(r), id)
+	req, err := h.App.Withdraw(r.Context(), httpx.Actor(r), id)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, req)
+	return httpx.JSON(w, http.StatusOK, req)
 }
 
 // listGrants shows the caller's grants; custodians, leaders and the
 // security administrator (who may revoke) see all.
-func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) error {
-	u, ctx := userOf(r), r.Context()
+func (h *Handler) ListGrants(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
 	var list []evidence.Grant
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		grantee := u.ID
 		if u.Role.Can(evidence.PermGrantRevoke) && r.URL.Query().Get("mine") != "1" {
 			grantee = 0
@@ -188,7 +178,7 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"grants": list})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"grants": list})
 }
 
 type revokeBody struct {
@@ -196,31 +186,31 @@ type revokeBody struct {
 }
 
 // revokeGrant ends a grant at once, with a reason (app.RevokeGrant).
-func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (h *Handler) RevokeGrant(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b revokeBody
 	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &b); err != nil {
+		if err := httpx.DecodeJSON(r, &b); err != nil {
 			return err
 		}
 	}
-	g, err := s.app.RevokeGrant(r.Context(), actor(r), id, b.Reason)
+	g, err := h.App.RevokeGrant(r.Context(), httpx.Actor(r), id, b.Reason)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, g)
+	return httpx.JSON(w, http.StatusOK, g)
 }
 
 // register is the custodian's register of viewings (查阅登记): viewer,
 // purpose, reason, approver, time and duration, for ?from=&to= (RFC 3339;
 // default the last 30 days).
-func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) Register(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var list []evidence.Viewing
-	err := s.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		to, from := tx.Now().Add(time.Second), tx.Now().AddDate(0, 0, -30)
 		for _, p := range []struct {
 			key string
@@ -241,5 +231,5 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"viewings": list})
+	return httpx.JSON(w, http.StatusOK, map[string]any{"viewings": list})
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 // The texts of the compliance dashboard (R-RPT-1).
 func init() {

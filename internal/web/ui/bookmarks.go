@@ -1,89 +1,13 @@
-package web
+package ui
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 
 	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
-
-// bookmarkList is the answer of GET /api/v1/recordings/{id}/bookmarks.
-type bookmarkList struct {
-	RecordingID int64               `json:"recording_id"`
-	DurationMS  int64               `json:"duration_ms"` // 0 when unknown
-	Bookmarks   []evidence.Bookmark `json:"bookmarks"`
-}
-
-func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var out bookmarkList
-	err = s.cfg.DB.View(ctx, func(tx *store.Tx) error {
-		rec, err := tx.Recording(ctx, id)
-		if err != nil {
-			return err
-		}
-		out.RecordingID, out.DurationMS = rec.ID, app.MediaDuration(rec).Milliseconds()
-		out.Bookmarks, err = tx.Bookmarks(ctx, rec.ID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, out)
-}
-
-// bookmarkBody is the body of POST /api/v1/recordings/{id}/bookmarks.
-type bookmarkBody struct {
-	OffsetMS *int64                `json:"offset_ms"`
-	EndMS    *int64                `json:"end_ms"`
-	Kind     evidence.BookmarkKind `json:"kind"`
-	Label    string                `json:"label"`
-}
-
-// addBookmark marks a moment (app.AddBookmark).
-func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body bookmarkBody
-	if err := decodeJSON(r, &body); err != nil {
-		return err
-	}
-	if body.OffsetMS == nil {
-		return evidence.Errorf(evidence.EInvalid, "err.bookmark.offset")
-	}
-	b, err := s.app.AddBookmark(r.Context(), actor(r), evidence.Bookmark{RecordingID: id, OffsetMS: *body.OffsetMS, EndMS: body.EndMS,
-		Kind: body.Kind, Label: body.Label})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, b)
-}
-
-// removeBookmark takes a bookmark back (app.RemoveBookmark).
-func (s *Server) removeBookmark(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	bid, err := pathID(r, "bookmark")
-	if err != nil {
-		return err
-	}
-	b, err := s.app.RemoveBookmark(r.Context(), actor(r), id, bid)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, b)
-}
 
 // bookmarkPanel is the bookmark strip and list under a recording's player.
 type bookmarkPanel struct {

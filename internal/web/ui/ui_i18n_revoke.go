@@ -1,4 +1,4 @@
-package web
+package ui
 
 // Messages of withdrawing an access request (我的申请) and of the grants
 // overview where grants are revoked (授权管理), Art. 16-17; R-VIEW-1.
