@@ -48,9 +48,9 @@ $(GOLANGCI_LINT):
 	  GOBIN=$$tmp $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) && \
 	  mv $$tmp/golangci-lint $@ && rmdir $$tmp || { rm -rf $$tmp; exit 1; }
 
-# The whole suite: vet, unit/contract/end-to-end tests with the race
+# The whole suite: vet, lint, unit/contract/end-to-end tests with the race
 # detector, and a short run of every fuzz target.
-test: vet test/tusjs/node_modules
+test: vet lint test/tusjs/node_modules
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 
