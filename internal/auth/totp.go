@@ -47,7 +47,7 @@ func TOTPCode(secret string, step int64) (string, error) {
 		return "", fmt.Errorf("auth: bad TOTP secret: %w", err)
 	}
 	mac := hmac.New(sha1.New, key)
-	binary.Write(mac, binary.BigEndian, step)
+	mac.Write(binary.BigEndian.AppendUint64(nil, uint64(step))) // the counter as 8 bytes, big-endian (RFC 4226 §5.1)
 	sum := mac.Sum(nil)
 	// Dynamic truncation (RFC 4226 §5.3).
 	off := sum[len(sum)-1] & 0x0f

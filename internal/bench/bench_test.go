@@ -36,7 +36,7 @@ func bigFile(b *testing.B, path string, size int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // on the failure paths only; closed and checked at the end
 	buf := make([]uint64, 1<<17)
 	x := uint64(0x9E3779B97F4A7C15)
 	bytesBuf := make([]byte, 8*len(buf))
@@ -59,6 +59,18 @@ func bigFile(b *testing.B, path string, size int64) {
 	// Written back now, not in the background during the first runs.
 	if err := f.Sync(); err != nil {
 		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// remove deletes a benchmark's multi-gigabyte file or directory, and says
+// so if it cannot: the next runs would find the disk full.
+func remove(b *testing.B, path string) {
+	b.Helper()
+	if err := os.RemoveAll(path); err != nil {
+		b.Error(err)
 	}
 }
 
@@ -105,7 +117,9 @@ func upload(b *testing.B, cmd *exec.Cmd, url, token, file string, size int64, su
 	if token != "" && res.RecordingID == 0 {
 		b.Fatalf("shilu answered without a recording id: %d %s", res.Status, res.Body)
 	}
-	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		b.Fatalf("%s: %v", cmd.Path, err)
+	}
 	if err := cmd.Wait(); err != nil {
 		b.Fatalf("%s: %v", cmd.Path, err)
 	}
@@ -124,7 +138,7 @@ func (s servers) runShilu(b *testing.B, file string, size int64, sum [32]byte) r
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer os.RemoveAll(data)
+	defer remove(b, data)
 	if o, err := exec.Command(s.shilu, "user", "add", "--data", data, "--name", "bench", "--role", "station").CombinedOutput(); err != nil {
 		b.Fatalf("user add: %v %s", err, o)
 	}
@@ -142,7 +156,7 @@ func (s servers) runTusd(b *testing.B, file string, size int64, sum [32]byte) ru
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer os.RemoveAll(data)
+	defer remove(b, data)
 	cmd := exec.Command(s.tusd, data, "127.0.0.1:0")
 	url := start(b, cmd, "tusd serving ")
 	return upload(b, cmd, url, "", file, size, sum)
@@ -180,7 +194,9 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	rounds := 5
 	if v := os.Getenv("SHILU_BENCH_ROUNDS"); v != "" {
-		fmt.Sscan(v, &rounds)
+		if _, err := fmt.Sscan(v, &rounds); err != nil {
+			b.Fatalf("SHILU_BENCH_ROUNDS=%q: %v", v, err)
+		}
 	}
 	b.ResetTimer()
 	var sh, td []run
@@ -199,7 +215,7 @@ func BenchmarkIngest(b *testing.B) {
 	tdTP := float64(size) / median(td, func(r run) float64 { return r.seconds }) / 1e6
 	shCPU := median(sh, func(r run) float64 { return r.cpu }) / gibs
 	tdCPU := median(td, func(r run) float64 { return r.cpu }) / gibs
-	os.Remove(file)
+	remove(b, file)
 
 	file4 := filepath.Join(work, "4gib.bin")
 	bigFile(b, file4, 4*gib)
@@ -208,7 +224,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	big := s.runShilu(b, file4, 4*gib, sum4)
-	os.Remove(file4)
+	remove(b, file4)
 
 	fmt.Printf("shilu_ingest_MBps=%.0f tusd_durable_MBps=%.0f\n", shTP, tdTP)
 	fmt.Printf("shilu_cpu_s_per_GiB=%.2f tusd_cpu_s_per_GiB=%.2f\n", shCPU, tdCPU)

@@ -111,11 +111,11 @@ func ptrDur(d time.Duration) *time.Duration { return &d }
 func ingestEntry(t *testing.T, f *fixture, id int64) audit.Entry {
 	t.Helper()
 	var trail [][]byte
-	f.db.View(context.Background(), func(tx *store.Tx) error {
+	check(t, f.db.View(context.Background(), func(tx *store.Tx) error {
 		var err error
 		trail, err = tx.AuditTrail(context.Background(), fmt.Sprintf("recording:%d", id), 10)
 		return err
-	})
+	}))
 	for _, b := range trail {
 		if e, err := audit.Decode(b); err == nil && e.Action == "recording.ingest" {
 			return e

@@ -303,7 +303,7 @@ func (s *Service) storeBlob(ctx context.Context, d blob.Digest, path string, siz
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	return s.blobs.Put(ctx, d, f, size)
 }
 

@@ -75,23 +75,36 @@ func (f *fixture) addUser(t *testing.T, name string) {
 	}
 }
 
+// check stops the test at a failed setup step.
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func writeRandom(t *testing.T, n int) (string, []byte) {
 	t.Helper()
 	b := make([]byte, n)
 	rand.Read(b)
 	p := filepath.Join(t.TempDir(), "f.bin")
-	os.WriteFile(p, b, 0o644)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return p, b
 }
 
 func (f *fixture) recordings(t *testing.T) []evidence.Recording {
 	t.Helper()
 	var list []evidence.Recording
-	f.db.View(context.Background(), func(tx *store.Tx) error {
+	err := f.db.View(context.Background(), func(tx *store.Tx) error {
 		var err error
 		list, _, err = tx.Recordings(context.Background(), evidence.RecordingFilter{})
 		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return list
 }
 
@@ -114,13 +127,14 @@ func TestUploadIsArchived(t *testing.T) {
 	if len(recs) != 1 || recs[0].Digest != d || recs[0].Uploader != "station-01" || recs[0].Filename != "f.bin" {
 		t.Fatalf("recordings = %+v", recs)
 	}
-	f.db.View(context.Background(), func(tx *store.Tx) error {
-		trail, err := tx.AuditTrail(context.Background(), fmt.Sprintf("recording:%d", res.RecordingID), 10)
-		if err != nil || len(trail) != 1 || !bytes.Contains(trail[0], []byte(`"recording.ingest"`)) || !bytes.Contains(trail[0], []byte(d.String())) {
-			t.Errorf("custody trail %q, %v", trail, err)
-		}
-		return nil
+	var trail [][]byte
+	err = f.db.View(context.Background(), func(tx *store.Tx) (err error) {
+		trail, err = tx.AuditTrail(context.Background(), fmt.Sprintf("recording:%d", res.RecordingID), 10)
+		return err
 	})
+	if err != nil || len(trail) != 1 || !bytes.Contains(trail[0], []byte(`"recording.ingest"`)) || !bytes.Contains(trail[0], []byte(d.String())) {
+		t.Errorf("custody trail %q, %v", trail, err)
+	}
 }
 
 // patch sends one PATCH of body at offset, with an optional checksum.
@@ -172,14 +186,15 @@ func TestHashStateRecovery(t *testing.T) {
 		damage func(t *testing.T, sidecar string, older []byte)
 	}{
 		{"Intact", func(*testing.T, string, []byte) {}},
-		{"Missing", func(t *testing.T, p string, _ []byte) { os.Remove(p) }},
+		{"Missing", func(t *testing.T, p string, _ []byte) { check(t, os.Remove(p)) }},
 		{"Torn", func(t *testing.T, p string, _ []byte) {
-			b, _ := os.ReadFile(p)
-			os.WriteFile(p, b[:len(b)/2], 0o600)
+			b, err := os.ReadFile(p)
+			check(t, err)
+			check(t, os.WriteFile(p, b[:len(b)/2], 0o600))
 		}},
-		{"Behind", func(t *testing.T, p string, older []byte) { os.WriteFile(p, older, 0o600) }},
+		{"Behind", func(t *testing.T, p string, older []byte) { check(t, os.WriteFile(p, older, 0o600)) }},
 		{"Garbage", func(t *testing.T, p string, _ []byte) {
-			os.WriteFile(p, []byte("SHILUHS1\x00\x00\x00\x00\x00\x00\x00\x01nonsense"), 0o600)
+			check(t, os.WriteFile(p, []byte("SHILUHS1\x00\x00\x00\x00\x00\x00\x00\x01nonsense"), 0o600))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,9 +277,10 @@ func TestRecoverStrandedUpload(t *testing.T) {
 			}
 			f.addUser(t, "station-01")
 			if via == "Recover" {
-				f.svc.Recover(context.Background())
+				check(t, f.svc.Recover(context.Background()))
 			} else {
-				f.svc.Sweep(context.Background(), time.Now().Add(recoverAfter+time.Second))
+				_, err := f.svc.Sweep(context.Background(), time.Now().Add(recoverAfter+time.Second))
+				check(t, err)
 			}
 			if recs := f.recordings(t); len(recs) != 1 || recs[0].Digest != blob.Sum(data) {
 				t.Fatalf("after %s: %+v", via, recs)
@@ -283,7 +299,7 @@ func TestSweepExpiresAbandonedUploads(t *testing.T) {
 	fresh := create(t, f.url, 100, "")
 	uploads := filepath.Join(f.dir, "uploads")
 	past := time.Now().Add(-2 * time.Hour)
-	os.Chtimes(filepath.Join(uploads, filepath.Base(old)), past, past)
+	check(t, os.Chtimes(filepath.Join(uploads, filepath.Base(old)), past, past))
 	n, err := f.svc.Sweep(context.Background(), time.Now())
 	if err != nil || n != 1 {
 		t.Fatalf("Sweep removed %d, err %v; want 1", n, err)

@@ -131,7 +131,7 @@ var checksumAlgorithms = map[string]func() hash.Hash{"sha1": sha1.New, "sha256":
 // the hash costs no wall time on a machine with a spare core. The chunk is
 // fsynced, then the hash state is saved, before tusd acknowledges the new
 // offset.
-func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (written int64, err error) {
 	h, _, err := u.s.hashAt(u.id, offset)
 	if err != nil {
 		return 0, fmt.Errorf("ingest: resume hash of %s: %w", u.id, err)
@@ -145,7 +145,13 @@ func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	// Bytes are acknowledged only if their file also closes cleanly: some
+	// file systems report a failed write back only at close.
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("ingest: close %s: %w", u.id, cerr)
+		}
+	}()
 
 	toHash := make(chan *[]byte, 2)
 	free := make(chan *[]byte, 3)
@@ -275,7 +281,7 @@ func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, bool, error) 
 	if err != nil {
 		return nil, false, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	bp := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(bp)
 	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, from, offset-from), *bp); err != nil {
@@ -345,7 +351,9 @@ func (f *chunkFile) WriteAt(p []byte, off int64) (int, error) {
 			if !errors.Is(err, syscall.EINVAL) {
 				return n, err
 			}
-			f.direct.Close() // accepted at open but not for writing
+			// Accepted at open but not for writing: nothing went through
+			// this descriptor, so its close cannot lose data.
+			f.direct.Close() //nolint:errcheck // see above
 			f.direct = nil
 		}
 	}
@@ -354,10 +362,11 @@ func (f *chunkFile) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func (f *chunkFile) Close() error {
+	var derr error
 	if f.direct != nil {
-		f.direct.Close()
+		derr = f.direct.Close()
 	}
-	return f.buffered.Close()
+	return errors.Join(derr, f.buffered.Close())
 }
 
 // alignedBuf returns n bytes starting on a page boundary, as O_DIRECT
@@ -376,7 +385,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("ingest: sync %s: %w", dir, err)
 	}
-	defer d.Close()
+	defer d.Close() //nolint:errcheck // read-only handle: Sync's error is the one that counts
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("ingest: sync %s: %w", dir, err)
 	}

@@ -26,13 +26,13 @@ func TestChunkFileWritesExactBytes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "upload")
-			os.WriteFile(path, nil, 0o644)
+			check(t, os.WriteFile(path, nil, 0o644))
 			f, err := openChunkFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !tc.direct && f.direct != nil {
-				f.direct.Close()
+				check(t, f.direct.Close())
 				f.direct = nil
 			}
 			buf := alignedBuf(len(want))
@@ -46,7 +46,7 @@ func TestChunkFileWritesExactBytes(t *testing.T) {
 				}
 				off += n
 			}
-			f.Close()
+			check(t, f.Close())
 			got, _ := os.ReadFile(path)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("file differs from what was written (%d vs %d bytes)", len(got), len(want))

@@ -62,7 +62,7 @@ func (p Prober) Probe(ctx context.Context, path string) (Facts, error) {
 	if err != nil {
 		return unknown, fmt.Errorf("media: probe: %w", err)
 	}
-	defer file.Close()
+	defer file.Close() //nolint:errcheck // read-only: closing cannot lose data
 	st, err := file.Stat()
 	if err != nil {
 		return unknown, fmt.Errorf("media: probe: %w", err)

@@ -145,7 +145,7 @@ func checkAgreesWithFFprobe(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer file.Close()
+	defer file.Close() //nolint:errcheck // read-only: closing cannot lose data
 	st, err := file.Stat()
 	if err != nil {
 		t.Fatal(err)

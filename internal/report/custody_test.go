@@ -77,7 +77,9 @@ func TestRenderCustody(t *testing.T) {
 		t.Fatal(err)
 	}
 	if dir := os.Getenv("SHILU_REPORT_OUT"); dir != "" {
-		os.WriteFile(filepath.Join(dir, "custody.pdf"), out.Bytes(), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "custody.pdf"), out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	text := pdfText(t, out.Bytes())
 	// pdftotext drops the spaces between Chinese characters.

@@ -78,21 +78,26 @@ func TestExtractTTCSynthetic(t *testing.T) {
 	// Layout: TTC header (12 + 2×4), font 0 (a header with no tables),
 	// font 1's directory (12 + 3×16), then the table data, unaligned.
 	var ttc bytes.Buffer
+	put := func(v any) {
+		if err := binary.Write(&ttc, be, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ttc.WriteString("ttcf")
-	binary.Write(&ttc, be, uint32(0x00010000))
-	binary.Write(&ttc, be, uint32(2))
-	binary.Write(&ttc, be, uint32(20))
-	binary.Write(&ttc, be, uint32(32))
-	binary.Write(&ttc, be, []uint32{0x00010000, 0, 0}) // font 0: no tables
-	binary.Write(&ttc, be, uint32(0x00010000))
-	binary.Write(&ttc, be, []uint16{3, 32, 1, 16})
+	put(uint32(0x00010000))
+	put(uint32(2))
+	put(uint32(20))
+	put(uint32(32))
+	put([]uint32{0x00010000, 0, 0}) // font 0: no tables
+	put(uint32(0x00010000))
+	put([]uint16{3, 32, 1, 16})
 	off := uint32(32 + 12 + 3*16)
 	var data bytes.Buffer
 	for _, tag := range []string{"cmap", "head", "name"} {
 		ttc.WriteString(tag)
-		binary.Write(&ttc, be, checksum(tables[tag]))
-		binary.Write(&ttc, be, off+uint32(data.Len()))
-		binary.Write(&ttc, be, uint32(len(tables[tag])))
+		put(checksum(tables[tag]))
+		put(off + uint32(data.Len()))
+		put(uint32(len(tables[tag])))
 		data.Write(tables[tag])
 		data.WriteByte(0xEE) // misalign the next table
 	}

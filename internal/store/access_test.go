@@ -68,7 +68,7 @@ func TestGrantsAndRegister(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.View(ctx, func(tx *Tx) error {
+	check(t, db.View(ctx, func(tx *Tx) error {
 		reg, err := tx.Register(ctx, now.Add(-time.Hour), now.Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ func TestGrantsAndRegister(t *testing.T) {
 			t.Errorf("register = %+v", reg)
 		}
 		return nil
-	})
+	}))
 	clock = now.Add(time.Hour)
 	if err := live(recA.ID); evidence.ErrorCode(err) != evidence.EForbidden {
 		t.Errorf("grant live at its end: %v", err)

@@ -128,7 +128,7 @@ func TestActivities(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db.View(ctx, func(tx *Tx) error {
+			check(t, db.View(ctx, func(tx *Tx) error {
 				list, err := tx.Activities(ctx, tt.filter)
 				if err != nil {
 					t.Fatal(err)
@@ -149,10 +149,10 @@ func TestActivities(t *testing.T) {
 					t.Errorf("count %d (%v), want %d", n, err, len(all))
 				}
 				return nil
-			})
+			}))
 		})
 	}
-	db.View(ctx, func(tx *Tx) error {
+	check(t, db.View(ctx, func(tx *Tx) error {
 		a, err := tx.Activity(ctx, second.ID)
 		if err != nil || a.Place.Lat == nil || *a.Place.Lat != lat || a.ReturnAt == nil || a.WorkMode != evidence.WorkRemote {
 			t.Errorf("second activity %+v, %v", a, err)
@@ -161,7 +161,7 @@ func TestActivities(t *testing.T) {
 			t.Errorf("missing activity: %v", err)
 		}
 		return nil
-	})
+	}))
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }

@@ -37,6 +37,9 @@ func TestActionIndexUsed(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		if p := strings.Join(plan, "; "); !strings.Contains(p, "audit_entries_action") {
 			t.Errorf("query plan %q does not use audit_entries_action", p)
 		}

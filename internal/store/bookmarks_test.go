@@ -115,7 +115,7 @@ func TestBookmarks(t *testing.T) {
 			t.Errorf("activity after removal (-want +got):\n%s", diff)
 		}
 		var kept evidence.Bookmark
-		db.View(ctx, func(tx *Tx) (err error) { kept, err = tx.Bookmark(ctx, span.ID); return err })
+		check(t, db.View(ctx, func(tx *Tx) (err error) { kept, err = tx.Bookmark(ctx, span.ID); return err }))
 		if kept.RemovedAt == nil || kept.RemovedBy != "lihua" {
 			t.Errorf("the removed row is gone or lacks who removed it: %+v", kept)
 		}
@@ -150,7 +150,7 @@ func TestBookmarks(t *testing.T) {
 	})
 	t.Run("OtherRecording", func(t *testing.T) {
 		var got []evidence.Bookmark
-		db.View(ctx, func(tx *Tx) (err error) { got, err = tx.Bookmarks(ctx, other.ID); return err })
+		check(t, db.View(ctx, func(tx *Tx) (err error) { got, err = tx.Bookmarks(ctx, other.ID); return err }))
 		if diff := cmp.Diff([]int64{elsewhere.ID}, ids(got)); diff != "" {
 			t.Errorf("other recording's bookmarks (-want +got):\n%s", diff)
 		}

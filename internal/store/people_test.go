@@ -131,7 +131,9 @@ func TestLoginFailures(t *testing.T) {
 		if _, err := tx.CreateAccount(ctx, NewAccount{Name: "zhangwei", Role: evidence.RoleOfficer}); evidence.ErrorCode(err) != evidence.EConflict {
 			t.Errorf("second account with the name: err = %v, want conflict", err)
 		}
-		tx.RecordLoginFailure(ctx, a.ID, 5, 15*time.Minute)
+		if _, err := tx.RecordLoginFailure(ctx, a.ID, 5, 15*time.Minute); err != nil {
+			return err
+		}
 		if err := tx.RecordLoginSuccess(ctx, a.ID); err != nil {
 			return err
 		}

@@ -52,12 +52,12 @@ func TestRecordingClockRoundTrip(t *testing.T) {
 			}
 			var byID, byDigest evidence.Recording
 			var list []evidence.Recording
-			db.View(ctx, func(tx *Tx) error {
+			check(t, db.View(ctx, func(tx *Tx) error {
 				byID, _ = tx.Recording(ctx, created.ID)
 				byDigest, _ = tx.RecordingByDigest(ctx, in.Digest)
 				list, _, _ = tx.Recordings(ctx, evidence.RecordingFilter{Digest: in.Digest})
 				return nil
-			})
+			}))
 			if len(list) != 1 {
 				t.Fatalf("listed %d recordings, want 1", len(list))
 			}

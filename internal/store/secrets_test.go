@@ -91,7 +91,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 		t.Fatalf("TOTPSecret = %q, %v; want the secret", got, err)
 	}
 	var a Account
-	db.View(ctx, func(tx *Tx) (err error) { a, err = tx.Account(ctx, alice); return err })
+	check(t, db.View(ctx, func(tx *Tx) (err error) { a, err = tx.Account(ctx, alice); return err }))
 	if j, _ := json.Marshal(a); bytes.Contains(j, []byte(totpPlain)) || bytes.Contains(j, []byte(stored)) {
 		t.Errorf("account JSON carries the secret: %s", j)
 	}
@@ -108,11 +108,11 @@ func TestTOTPSecretSealed(t *testing.T) {
 			t.Errorf("error repeats the secret: %v", err)
 		}
 	})
-	db.Close()
+	closeDB(t, db)
 
 	t.Run("ErrOtherKey", func(t *testing.T) {
 		other := openAt(t, path, newBox(t))
-		defer other.Close()
+		defer closeDB(t, other)
 		if _, err := totpSecret(other, alice); !errors.Is(err, secret.ErrUnreadable) {
 			t.Fatalf("TOTPSecret with another key: %v, want ErrUnreadable", err)
 		}
@@ -123,7 +123,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 	})
 	t.Run("ErrNoKey", func(t *testing.T) {
 		none := openAt(t, path, nil)
-		defer none.Close()
+		defer closeDB(t, none)
 		if _, err := totpSecret(none, alice); !errors.Is(err, secret.ErrUnreadable) {
 			t.Fatalf("TOTPSecret without a key: %v, want ErrUnreadable", err)
 		}
@@ -134,7 +134,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 	})
 	t.Run("OKSameKeyAgain", func(t *testing.T) {
 		again := openAt(t, path, box)
-		defer again.Close()
+		defer closeDB(t, again)
 		if got, err := totpSecret(again, alice); err != nil || got != totpPlain {
 			t.Fatalf("TOTPSecret after reopening: %q, %v", got, err)
 		}
@@ -160,7 +160,7 @@ func TestPlaintextTOTPSealedAtOpen(t *testing.T) {
 	// removes the plaintext.
 	addPerson(t, db, "carol")
 	addPerson(t, db, "dave")
-	db.Close()
+	closeDB(t, db)
 	if !fileContains(t, dir, totpPlain) {
 		t.Fatal("the plaintext secret is not in the file to begin with; the test proves nothing")
 	}
@@ -181,13 +181,13 @@ func TestPlaintextTOTPSealedAtOpen(t *testing.T) {
 	if fileContains(t, dir, totpPlain) {
 		t.Error("the plaintext secret is still in the database files after sealing, store open")
 	}
-	db.Close()
+	closeDB(t, db)
 	if fileContains(t, dir, totpPlain) {
 		t.Error("the plaintext secret is still in the database files after sealing, store closed")
 	}
 
 	db = openAt(t, path, box)
-	defer db.Close()
+	defer closeDB(t, db)
 	if got := rawTOTP(t, db, alice); got != stored {
 		t.Errorf("a second open resealed the secret: %q, was %q", got, stored)
 	}

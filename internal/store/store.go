@@ -73,18 +73,15 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("store: open %s: %w", path, err), w.Close())
 	}
 	r.SetMaxOpenConns(4)
 	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
 	if err := db.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.sealPlaintextTOTP(ctx); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
 }
@@ -184,13 +181,23 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	}
 	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets}
 	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
-		return err
+		return rollback(sqlTx, err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// rollback ends a transaction that failed with err and returns err, joined
+// with the rollback's own error if that failed too: a writer connection left
+// inside a transaction would fail every write after it. ErrTxDone means the
+// driver already rolled back (the context ended) and is not news.
+func rollback(sqlTx *sql.Tx, err error) error {
+	if rerr := sqlTx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+		return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
+	}
+	return err
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) error {

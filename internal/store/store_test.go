@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,8 +30,25 @@ func openTest(t *testing.T) (*DB, note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { closeDB(t, db) })
 	return db, verifier
+}
+
+// check stops the test at a failed step.
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closeDB closes db, failing the test if that fails: closing checkpoints
+// the WAL, and some tests look at the files afterwards.
+func closeDB(t *testing.T, db *DB) {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
 }
 
 func TestMigrationsAreIdempotent(t *testing.T) {
@@ -40,7 +58,7 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
-		db.Close()
+		closeDB(t, db)
 	}
 }
 
@@ -79,8 +97,9 @@ func TestRecordings(t *testing.T) {
 		if evidence.ErrorCode(err) != evidence.EConflict {
 			t.Fatalf("err = %v, want conflict", err)
 		}
-		if id := err.(*evidence.Error).Details["recording_id"]; id != first.ID {
-			t.Errorf("conflict names %v, want %d", id, first.ID)
+		var e *evidence.Error
+		if !errors.As(err, &e) || e.Details["recording_id"] != first.ID {
+			t.Errorf("conflict %v does not name recording %d", err, first.ID)
 		}
 	})
 
@@ -98,7 +117,7 @@ func TestRecordings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db.View(ctx, func(tx *Tx) error {
+			check(t, db.View(ctx, func(tx *Tx) error {
 				list, total, err := tx.Recordings(ctx, tt.f)
 				if err != nil {
 					t.Fatal(err)
@@ -107,7 +126,7 @@ func TestRecordings(t *testing.T) {
 					t.Errorf("got %d recordings (total %d), want %d", len(list), total, tt.want)
 				}
 				return nil
-			})
+			}))
 		})
 	}
 
@@ -142,10 +161,10 @@ func TestAuditThroughStore(t *testing.T) {
 		}
 		return errRollback
 	})
-	if err != errRollback {
+	if !errors.Is(err, errRollback) {
 		t.Fatalf("err = %v", err)
 	}
-	db.View(ctx, func(tx *Tx) error {
+	check(t, db.View(ctx, func(tx *Tx) error {
 		size, _, err := tx.LogState(ctx)
 		if err != nil || size != 20 {
 			t.Fatalf("log size %d, err %v; want 20 (the rolled-back entry gone)", size, err)
@@ -169,5 +188,5 @@ func TestAuditThroughStore(t *testing.T) {
 			t.Errorf("trail of user:uc: %d entries, err %v", len(trail), err)
 		}
 		return nil
-	})
+	}))
 }

@@ -53,7 +53,7 @@ func BenchmarkUpload(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer f.Close()
+			defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 			ctx := context.Background()
 			var baseline time.Duration
 
@@ -165,8 +165,11 @@ func benchFile(b *testing.B, size int64) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // on the failure path only; closed and checked below
 	if _, err := io.CopyN(f, rand.NewChaCha8([32]byte{1}), size); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
 	return p

@@ -69,7 +69,7 @@ func newTusServer(t testing.TB, o serverOpts) *tusServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = http.StripPrefix(uploadsPath, tusd)
+	h := http.StripPrefix(uploadsPath, tusd)
 	if o.relativeLocation {
 		h = relativeLocation(h)
 	}
@@ -106,7 +106,7 @@ func (s *tusServer) contents(t testing.TB, uploadURL string) (data []byte, info 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.(io.Closer).Close()
+	defer r.(io.Closer).Close() //nolint:errcheck // read-only: closing cannot lose data
 	if data, err = io.ReadAll(r); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func requireToken(next http.Handler) http.Handler {
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	io.WriteString(w, `{"error":{"code":"`+code+`","message":"`+msg+`"}}`)
+	io.WriteString(w, `{"error":{"code":"`+code+`","message":"`+msg+`"}}`) //nolint:errcheck // to a test's client, which checks what it got
 }
 
 func relativeLocation(next http.Handler) http.Handler {
@@ -258,7 +258,7 @@ func verifyChecksum(next http.Handler) http.Handler {
 		got := sha256.Sum256(body)
 		if algo != "sha256" || sum != base64.StdEncoding.EncodeToString(got[:]) {
 			w.WriteHeader(460)
-			io.WriteString(w, "ERR_CHECKSUM_MISMATCH: checksum mismatch\n")
+			io.WriteString(w, "ERR_CHECKSUM_MISMATCH: checksum mismatch\n") //nolint:errcheck // to a test's client, which checks what it got
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -277,7 +277,7 @@ func failFirst(n int, status int, body string) func(http.Handler) http.Handler {
 				}
 				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(status)
-				io.WriteString(w, body)
+				io.WriteString(w, body) //nolint:errcheck // to a test's client, which checks what it got
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -288,6 +288,8 @@ func failFirst(n int, status int, body string) func(http.Handler) http.Handler {
 // cutProxy forwards TCP to a backend and, once, resets the client's
 // connection after it has sent cutAfter bytes of a PATCH request, like a
 // flaky uplink. The backend gets exactly the bytes forwarded, then EOF.
+// Its connections break on purpose, so the errors of copying to and
+// closing them are expected and ignored.
 type cutProxy struct {
 	addr     string
 	cutAfter int64
@@ -295,6 +297,7 @@ type cutProxy struct {
 	forward  atomic.Int64 // bytes of the cut PATCH forwarded
 }
 
+//nolint:errcheck // connections are cut on purpose (see cutProxy)
 func newCutProxy(t testing.TB, backend string, cutAfter int64) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -338,6 +341,7 @@ func newCutProxy(t testing.TB, backend string, cutAfter int64) *cutProxy {
 	return p
 }
 
+//nolint:errcheck // connections are cut on purpose (see cutProxy)
 func (p *cutProxy) pipe(client, backend net.Conn) {
 	defer backend.(*net.TCPConn).CloseWrite()
 	buf := make([]byte, 32<<10)
@@ -384,7 +388,7 @@ func randomFile(t testing.TB, dir string, size int64) (string, []byte) {
 	t.Helper()
 	seed := [32]byte{byte(size), byte(size >> 8), byte(size >> 16)}
 	data := make([]byte, size)
-	rand.NewChaCha8(seed).Read(data)
+	rand.NewChaCha8(seed).Read(data) //nolint:errcheck // ChaCha8.Read always returns len(p), nil
 	p := filepath.Join(dir, "rec-"+time.Now().Format("150405.000000000")+".mp4")
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func (st *stateStore) save(url string) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	defer os.Remove(tmp.Name()) //nolint:errcheck // a failed save's temp file; a no-op after the rename
 	_, err = tmp.Write(b)
 	if err == nil {
 		err = tmp.Sync()

@@ -167,7 +167,7 @@ func (c *Client) Upload(ctx context.Context, u Upload, progress func(done, total
 	if err != nil {
 		return Result{}, fmt.Errorf("tusclient: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return Result{}, fmt.Errorf("tusclient: %w", err)
@@ -221,7 +221,7 @@ func HashFile(ctx context.Context, path string, progress func(done, total int64)
 	if err != nil {
 		return sum, 0, fmt.Errorf("tusclient: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return sum, 0, fmt.Errorf("tusclient: %w", err)

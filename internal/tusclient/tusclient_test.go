@@ -312,7 +312,7 @@ func TestUploadFinalAnswerLost(t *testing.T) {
 			}
 			next.ServeHTTP(httptest.NewRecorder(), r)
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				conn.Close()
+				conn.Close() //nolint:errcheck // dropping the answer is the point
 			}
 		})
 	}
@@ -627,7 +627,9 @@ func TestUploadHostileServer(t *testing.T) {
 				mu.Lock()
 				requests++
 				mu.Unlock()
-				io.Copy(io.Discard, r.Body)
+				if _, err := io.Copy(io.Discard, r.Body); err != nil {
+					t.Errorf("reading the request: %v", err)
+				}
 				var f func(http.ResponseWriter)
 				switch r.Method {
 				case http.MethodPost:

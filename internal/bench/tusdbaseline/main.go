@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -50,8 +51,7 @@ func (u syncUpload) FinishUpload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	return f.Sync()
+	return errors.Join(f.Sync(), f.Close())
 }
 
 func main() {
@@ -76,9 +76,15 @@ func main() {
 	}
 	fmt.Printf("tusd serving http://%s\n", ln.Addr())
 	srv := &http.Server{Handler: http.StripPrefix("/api/v1/uploads/", h)}
-	go srv.Serve(ln)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			panic(err)
+		}
+	}()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
-	srv.Close()
+	if err := srv.Close(); err != nil {
+		panic(err)
+	}
 }

@@ -32,7 +32,11 @@ func Run(t *testing.T, s blob.Store) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
-		defer r.Close()
+		t.Cleanup(func() {
+			if err := r.Close(); err != nil { // part of the contract too
+				t.Errorf("Close: %v", err)
+			}
+		})
 		got, err := io.ReadAll(r)
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("read back %d bytes, err %v: not the stored bytes", len(got), err)

@@ -58,26 +58,10 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader, size int64)
 		return fmt.Errorf("disk: put %v: %w", d, err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, make([]byte, 1<<20))
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("disk: put %v: %w", d, err)
-	}
-	if size >= 0 && n != size {
-		f.Close()
-		return fmt.Errorf("disk: put %v: got %d bytes, want %d: %w", d, n, size, blob.ErrCorrupt)
-	}
-	if got := blob.Digest(h.Sum(nil)); got != d {
-		f.Close()
-		return fmt.Errorf("disk: put %v: bytes hash to %v: %w", d, got, blob.ErrCorrupt)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("disk: put %v: %w", d, err)
-	}
-	if err := f.Close(); err != nil {
+	defer os.Remove(tmp) //nolint:errcheck // a failed put's temp file (List skips it); a no-op once renamed
+	// One Close, checked: a write the kernel reports only at close must not
+	// become a blob. Joined, the close error never hides ErrCorrupt.
+	if err := errors.Join(writeVerified(ctx, f, d, r, size), f.Close()); err != nil {
 		return fmt.Errorf("disk: put %v: %w", d, err)
 	}
 	if err := os.Chmod(tmp, 0o444); err != nil {
@@ -87,6 +71,23 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader, size int64)
 		return fmt.Errorf("disk: put %v: %w", d, err)
 	}
 	return syncDir(dir)
+}
+
+// writeVerified copies r to f, hashing on the way, and fsyncs f only if the
+// bytes are the size (when size >= 0) and digest d promised.
+func writeVerified(ctx context.Context, f *os.File, d blob.Digest, r io.Reader, size int64) error {
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, make([]byte, 1<<20))
+	if err != nil {
+		return err
+	}
+	if size >= 0 && n != size {
+		return fmt.Errorf("got %d bytes, want %d: %w", n, size, blob.ErrCorrupt)
+	}
+	if got := blob.Digest(h.Sum(nil)); got != d {
+		return fmt.Errorf("bytes hash to %v: %w", got, blob.ErrCorrupt)
+	}
+	return f.Sync()
 }
 
 // Adopt implements blob.Adopter with a hard link, so a multi-gigabyte upload
@@ -147,7 +148,7 @@ func (s *Store) Verify(ctx context.Context, d blob.Digest) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	h := sha256.New()
 	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("disk: verify %v: %w", d, err)
@@ -184,7 +185,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("disk: sync %s: %w", dir, err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only handle: Sync's error is the one that counts
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("disk: sync %s: %w", dir, err)
 	}

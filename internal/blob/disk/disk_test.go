@@ -37,10 +37,20 @@ func TestReadOnlyAndVerifyFindsFlippedByte(t *testing.T) {
 	if fi.Mode().Perm()&0o222 != 0 {
 		t.Errorf("blob mode %v is writable", fi.Mode())
 	}
-	os.Chmod(s.Path(d), 0o644)
-	f, _ := os.OpenFile(s.Path(d), os.O_RDWR, 0)
-	f.WriteAt([]byte{'X'}, 100)
-	f.Close()
+	// Tamper as someone with write access to the disk would.
+	if err := os.Chmod(s.Path(d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path(d), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte{'X'}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Verify(ctx, d); !errors.Is(err, blob.ErrCorrupt) {
 		t.Fatalf("Verify after flip: err = %v, want ErrCorrupt", err)
 	}
@@ -52,7 +62,9 @@ func TestAdopt(t *testing.T) {
 	s, _ := Open(filepath.Join(dir, "blobs"))
 	src := filepath.Join(dir, "upload.bin")
 	data := []byte("uploaded bytes")
-	os.WriteFile(src, data, 0o644)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := blob.Sum(data)
 	if err := s.Adopt(ctx, d, src, int64(len(data))+1); !errors.Is(err, blob.ErrCorrupt) {
 		t.Fatalf("Adopt with wrong size: err = %v, want ErrCorrupt", err)
@@ -63,7 +75,9 @@ func TestAdopt(t *testing.T) {
 	if err := s.Adopt(ctx, d, src, int64(len(data))); err != nil {
 		t.Fatalf("Adopt again: %v", err)
 	}
-	os.Remove(src) // the upload's owner cleans up; the blob stays
+	if err := os.Remove(src); err != nil { // the upload's owner cleans up; the blob stays
+		t.Fatal(err)
+	}
 	if err := s.Verify(ctx, d); err != nil {
 		t.Fatalf("Verify after the upload file is gone: %v", err)
 	}

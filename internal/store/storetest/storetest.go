@@ -42,7 +42,11 @@ func OpenClock(t testing.TB, clock func() time.Time) (*store.DB, note.Verifier) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	return db, verifier
 }
 
