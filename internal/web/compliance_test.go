@@ -19,24 +19,6 @@ import (
 	"shilu/internal/store/storetest"
 )
 
-func ruleStates(t *testing.T, db *store.DB, activityID int64) string {
-	t.Helper()
-	var list []store.StoredFinding
-	err := db.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		list, err = tx.Findings(context.Background(), store.FindingFilter{ActivityID: activityID})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range list {
-		out = append(out, f.Rule+"/"+string(f.Status))
-	}
-	return strings.Join(out, " ")
-}
-
 // BenchmarkDashboard is the dashboard over 10 000 activities with 100 000
 // recordings (issue 4: under 200 ms): Page is the whole page as a leader
 // gets it; Stored is the query alone, reading the kept evaluations,

@@ -254,6 +254,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) error { return httpx.JSON
 
 func decodeJSON(r *http.Request, v any) error { return httpx.DecodeJSON(r, v) }
 
-func userOf(r *http.Request) evidence.User { return httpx.User(r) }
-
 func actor(r *http.Request) app.Actor { return httpx.Actor(r) }

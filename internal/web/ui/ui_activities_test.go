@@ -253,9 +253,3 @@ func (n svgNode) find(cls string) []svgNode {
 	}
 	return out
 }
-
-var (
-	gapRect     = regexp.MustCompile(`<rect class="gap (gap-open|gap-explained)"[^>]*data-officer="([^"]*)" data-start="([^"]*)"`)
-	missingKey  = regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<|<no value>`)
-	findingRowR = regexp.MustCompile(`<tr data-id="(\d+)" data-rule="coverage_gap" data-status="([a-z]+)"`)
-)
