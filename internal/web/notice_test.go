@@ -14,6 +14,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 )
 
@@ -105,7 +106,7 @@ func TestNoticeText(t *testing.T) {
 	// catalogue test cannot see in the template.
 	for _, k := range preambleKeys {
 		for _, lang := range []string{"zh", "en"} {
-			if _, ok := catalogue[lang]["notice.item."+k]; !ok {
+			if _, ok := locale.New(lang).Lookup("notice.item." + k); !ok {
 				t.Errorf("%s lacks notice.item.%s", lang, k)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 )
 
@@ -367,7 +368,7 @@ func (p *page) ActMode(m evidence.WorkMode) string {
 
 // ActRule names a compliance rule; an unknown one shows as it is stored.
 func (p *page) ActRule(rule string) string {
-	if m, ok := catalogue[p.Lang]["act.rule."+rule]; ok {
+	if m, ok := locale.New(p.Lang).Lookup("act.rule." + rule); ok {
 		return m
 	}
 	return rule

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 )
 
@@ -198,7 +199,7 @@ func TestAdminCatalogue(t *testing.T) {
 	}
 	for _, k := range need {
 		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l][k]; !ok {
+			if _, ok := locale.New(l).Lookup(k); !ok {
 				t.Errorf("%s lacks %q", l, k)
 			}
 		}
