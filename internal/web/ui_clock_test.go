@@ -20,11 +20,11 @@ func TestClockOffsetText(t *testing.T) {
 		offset *time.Duration
 		zh, en string
 	}{
-		{"Ahead", d(90 * time.Second), "快 1 分 30 秒", "ahead 1 min 30 s"},
-		{"Behind", d(-12 * time.Second), "慢 12 秒", "behind 12 s"},
-		{"BehindRounded", d(-12*time.Second - 600*time.Millisecond), "慢 13 秒", "behind 13 s"},
-		{"SubSecond", d(400 * time.Millisecond), "快 400 毫秒", "ahead 400 ms"},
-		{"Days", d(400*24*time.Hour + 3*time.Hour + 5*time.Second), "快 400 天 3 小时 5 秒", "ahead 400 d 3 h 5 s"},
+		{"Ahead", d(90 * time.Second), "快 1分30秒", "ahead 1 min 30 s"},
+		{"Behind", d(-12 * time.Second), "慢 12秒", "behind 12 s"},
+		{"BehindRounded", d(-12*time.Second - 600*time.Millisecond), "慢 13秒", "behind 13 s"},
+		{"SubSecond", d(400 * time.Millisecond), "快 400毫秒", "ahead 400 ms"},
+		{"Days", d(400*24*time.Hour + 3*time.Hour + 5*time.Second), "快 400天3小时5秒", "ahead 400 d 3 h 5 s"},
 		{"InStep", d(0), "无偏差", "in step"},
 		{"NotMeasured", nil, "未测量", "Not measured"},
 	}
@@ -75,9 +75,9 @@ func TestRecordingPageClock(t *testing.T) {
 		name, rec, lang string
 		want, not       []string
 	}{
-		{"FastWarns", "fast", "zh", []string{"设备时钟偏差", `<span class="tag tag-warning">快 1 分 30 秒</span>`, "超出允许偏差 1 分", "测量于 2026-11-26 18:00:00", "按服务器时间校正：2026-11-26 10:00:00"}, []string{"未测量"}},
+		{"FastWarns", "fast", "zh", []string{"设备时钟偏差", `<span class="tag tag-warning">快 1分30秒</span>`, "超出允许偏差 1分", "测量于 2026-11-26 18:00:00", "按服务器时间校正：2026-11-26 10:00:00"}, []string{"未测量"}},
 		{"FastWarnsEnglish", "fast", "en", []string{"Device clock offset", "ahead 1 min 30 s", "beyond the 1 min tolerance", "on the server&#39;s clock: 2026-11-26 10:00:00"}, nil},
-		{"SlowWithinTolerance", "slow", "zh", []string{`<span class="mono">慢 12 秒</span>`, "按服务器时间校正：2026-11-26 10:01:42"}, []string{"tag-warning\">慢", "超出允许偏差"}},
+		{"SlowWithinTolerance", "slow", "zh", []string{`<span class="mono">慢 12秒</span>`, "按服务器时间校正：2026-11-26 10:01:42"}, []string{"tag-warning\">慢", "超出允许偏差"}},
 		{"NotMeasured", "unmeasured", "zh", []string{"设备时钟偏差", "未测量"}, []string{"按服务器时间校正", "测量于"}},
 	}
 	for _, tt := range tests {
