@@ -174,7 +174,7 @@ func TestEndToEnd(t *testing.T) {
 		wrong := sha256.Sum256([]byte("something else"))
 		_, err := c.Upload(context.Background(), tusclient.Upload{Path: f, Size: 3 << 20, SHA256: wrong}, nil)
 		var se *tusclient.StatusError
-		if !errors.As(err, &se) || se.Status != 460 || !strings.Contains(se.Error(), "does not match") {
+		if !errors.As(err, &se) || se.Status != 460 || se.Code() != "checksum_mismatch" || !strings.Contains(string(se.Body), `"key":"err.upload.sha256_mismatch"`) {
 			t.Fatalf("upload with a wrong digest: err = %v, want 460 naming the mismatch", err)
 		}
 		var l recordingList

@@ -73,6 +73,16 @@ func (p *Printer) Msg(m evidence.Message) string {
 	return p.T(m.Key, m.Args...)
 }
 
+// Error writes the message of err for its reader: the application error's
+// own, or for any other error the generic one, since its text is for the
+// log and not for users.
+func (p *Printer) Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	return p.Msg(evidence.ErrorMessage(err))
+}
+
 func (p *Printer) args(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {

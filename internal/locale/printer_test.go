@@ -1,6 +1,8 @@
 package locale
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -133,4 +135,29 @@ func FuzzNegotiate(f *testing.F) {
 			t.Errorf("%q gave %q", h, l)
 		}
 	})
+}
+
+// An application error reads in the reader's language, names inside it
+// translated too; any other error reads as the generic message, never as
+// its own text.
+func TestError(t *testing.T) {
+	tooLong := fmt.Errorf("store: %w", evidence.Errorf(evidence.EInvalid, "err.text_too_long", evidence.Msg("field.display_name"), 64))
+	for _, tc := range []struct {
+		name   string
+		err    error
+		zh, en string
+	}{
+		{"Application", tooLong, "姓名最多 64 个字", "Name: at most 64 characters"},
+		{"Internal", errors.New("store: disk on fire"), New(Chinese).T("err.internal"), New(English).T("err.internal")},
+		{"Nil", nil, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := New(Chinese).Error(tc.err); got != tc.zh {
+				t.Errorf("zh-CN %q, want %q", got, tc.zh)
+			}
+			if got := New(English).Error(tc.err); got != tc.en {
+				t.Errorf("en %q, want %q", got, tc.en)
+			}
+		})
+	}
 }

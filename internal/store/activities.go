@@ -49,7 +49,7 @@ func (tx *Tx) UpdateActivity(ctx context.Context, a evidence.Activity) (evidence
 		return a, fmt.Errorf("store: update activity %d: %w", a.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return a, evidence.Errorf(evidence.ENotFound, "activity %d not found", a.ID)
+		return a, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", a.ID)
 	}
 	for _, q := range []string{`DELETE FROM activity_officers WHERE activity_id = ?`, `DELETE FROM activity_devices WHERE activity_id = ?`} {
 		if err := tx.exec(ctx, q, a.ID); err != nil {
@@ -173,7 +173,7 @@ func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error)
 		return evidence.Activity{}, err
 	}
 	if len(list) == 0 {
-		return evidence.Activity{}, evidence.Errorf(evidence.ENotFound, "activity %d not found", id)
+		return evidence.Activity{}, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", id)
 	}
 	return list[0], nil
 }
@@ -258,7 +258,7 @@ func (tx *Tx) UnlinkRecording(ctx context.Context, activityID, recordingID int64
 		return fmt.Errorf("store: unlink recording %d from activity %d: %w", recordingID, activityID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return evidence.Errorf(evidence.ENotFound, "recording %d is not linked to activity %d", recordingID, activityID)
+		return evidence.Errorf(evidence.ENotFound, "err.activity.not_linked", recordingID, activityID)
 	}
 	return nil
 }
@@ -478,7 +478,7 @@ func scanExemption(scan func(...any) error) (evidence.Exemption, int64, error) {
 func (tx *Tx) Exemption(ctx context.Context, id int64) (evidence.Exemption, int64, error) {
 	e, submitter, err := scanExemption(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+exemptionCols+` FROM exemptions WHERE id = ?`), id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, 0, evidence.Errorf(evidence.ENotFound, "exemption %d not found", id)
+		return e, 0, evidence.Errorf(evidence.ENotFound, "err.exemption.not_found", id)
 	}
 	if err != nil {
 		return e, 0, fmt.Errorf("store: exemption %d: %w", id, err)
@@ -543,7 +543,7 @@ func (tx *Tx) AcknowledgeExemption(ctx context.Context, id int64, by string) (ev
 		if _, _, err := tx.Exemption(ctx, id); err != nil {
 			return evidence.Exemption{}, err
 		}
-		return evidence.Exemption{}, evidence.Errorf(evidence.EConflict, "exemption %d is already acknowledged", id)
+		return evidence.Exemption{}, evidence.Errorf(evidence.EConflict, "err.exemption.acknowledged", id)
 	}
 	e, _, err := tx.Exemption(ctx, id)
 	return e, err
@@ -748,7 +748,7 @@ func (tx *Tx) Finding(ctx context.Context, id int64) (StoredFinding, error) {
 		return StoredFinding{}, err
 	}
 	if len(list) == 0 {
-		return StoredFinding{}, evidence.Errorf(evidence.ENotFound, "finding %d not found", id)
+		return StoredFinding{}, evidence.Errorf(evidence.ENotFound, "err.finding.not_found", id)
 	}
 	return list[0], nil
 }
@@ -765,7 +765,7 @@ func (tx *Tx) AcceptFinding(ctx context.Context, id int64, by string) (StoredFin
 		if _, err := tx.Finding(ctx, id); err != nil {
 			return StoredFinding{}, err
 		}
-		return StoredFinding{}, evidence.Errorf(evidence.EConflict, "finding %d is already accepted", id)
+		return StoredFinding{}, evidence.Errorf(evidence.EConflict, "err.finding.accepted", id)
 	}
 	return tx.Finding(ctx, id)
 }

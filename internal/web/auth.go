@@ -128,7 +128,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if err := s.audit(ctx, audit.Entry{Actor: name, Action: "user.login_failed", Object: "user:" + name, Outcome: audit.OutcomeFailed, Details: details}); err != nil {
 			return err
 		}
-		return &evidence.Error{Code: evidence.EUnauthorized, Message: "a one-time code is required", Details: map[string]any{"totp_required": true}}
+		return &evidence.Error{Code: evidence.EUnauthorized, Msg: evidence.Msg("a one-time code is required"), Details: map[string]any{"totp_required": true}}
 	}
 	token, tokenHash := auth.NewToken()
 	var sess store.Session
@@ -194,7 +194,7 @@ var errTOTPUnreadable = evidence.Errorf(evidence.EUnauthorized, "two-factor sign
 
 // errWrongTOTP keeps totp_required in its details so that a client goes on
 // asking for the code.
-var errWrongTOTP = &evidence.Error{Code: evidence.EUnauthorized, Message: "wrong or already used one-time code", Details: map[string]any{"totp_required": true}}
+var errWrongTOTP = &evidence.Error{Code: evidence.EUnauthorized, Msg: evidence.Msg("wrong or already used one-time code"), Details: map[string]any{"totp_required": true}}
 
 // loginFailed records a failed check of a password or code as action:
 // for a known account it counts towards lockout and, when this failure

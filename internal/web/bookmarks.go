@@ -12,6 +12,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/media"
 	"shilu/internal/store"
 )
@@ -97,7 +98,7 @@ func (s *Server) denyBookmark(r *http.Request, rec evidence.Recording, err error
 	if evidence.ErrorCode(err) != evidence.EForbidden {
 		return err
 	}
-	details := map[string]string{"route": r.Pattern, "reason": evidence.ErrorMessage(err)}
+	details := map[string]string{"route": r.Pattern, "reason": locale.New(locale.Default).Error(err)}
 	if b := r.PathValue("bookmark"); b != "" {
 		details["bookmark"] = printable(b)
 	}

@@ -499,7 +499,7 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, rid
 	detail := ""
 	switch {
 	case code == evidence.EInvalid:
-		detail = evidence.ErrorMessage(err)
+		detail = locale.New(p.Lang).Error(err)
 	case code == evidence.EForbidden && p.User.Role != "":
 		detail = p.T("error.forbidden_hint", p.Role(p.User.Role))
 	}
