@@ -242,7 +242,7 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
-		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})
+		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.Text("act.tl_gap"), Span: pg.Text("act.tl_span"), Clickable: userOf(r).Role.Can(evidence.PermAccessRequest)})
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
 	return s.render(w, http.StatusOK, "activity", pg)
 }
