@@ -237,7 +237,7 @@ func mustInt(t *testing.T, s string) int64 {
 
 var (
 	gapRect     = regexp.MustCompile(`<rect class="gap (gap-open|gap-explained)"[^>]*data-officer="([^"]*)" data-start="([^"]*)"`)
-	missingKey  = regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<|<no value>`)
+	missingKey  = regexp.MustCompile(`>[a-z_]+\.[a-z_.]+<|<no value>|%!`) // a key shown as itself, an unset value, a text filled wrongly
 	findingRowR = regexp.MustCompile(`<tr data-id="(\d+)" data-rule="coverage_gap" data-status="([a-z]+)"`)
 )
 
