@@ -461,14 +461,16 @@ const (
 // R-RPT-1). Rules are pure, so the same inputs yield the same Key; a store
 // upserts on it to keep status and history across re-evaluations.
 type Finding struct {
-	ID           int64         `json:"id,omitempty"`
-	Key          string        `json:"key"`
-	Rule         string        `json:"rule"`
-	Article      string        `json:"article"` // e.g. "Art. 9", "X-ACT-1"
-	Officer      string        `json:"officer,omitempty"`
-	ActivityID   int64         `json:"activity_id,omitempty"`
-	RecordingIDs []int64       `json:"recording_ids,omitempty"`
-	Evidence     string        `json:"evidence"`
-	Status       FindingStatus `json:"status"`
-	Severity     Severity      `json:"severity"`
+	ID           int64   `json:"id,omitempty"`
+	Key          string  `json:"key"`
+	Rule         string  `json:"rule"`
+	Article      string  `json:"article"` // e.g. "Art. 9", "X-ACT-1"
+	Officer      string  `json:"officer,omitempty"`
+	ActivityID   int64   `json:"activity_id,omitempty"`
+	RecordingIDs []int64 `json:"recording_ids,omitempty"`
+	// Evidence says what triggered the finding, as a catalogue message
+	// ("finding.<rule>") rendered in the reader's language.
+	Evidence Message       `json:"evidence"`
+	Status   FindingStatus `json:"status"`
+	Severity Severity      `json:"severity"`
 }

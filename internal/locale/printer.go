@@ -132,13 +132,23 @@ func (p *Printer) Duration(d time.Duration) string {
 }
 
 // TimeLayout is how Time writes a moment: to the minute, which is what a
-// reader of a message needs; pages and reports that need the second have
-// their own.
-const TimeLayout = "2006-01-02 15:04"
+// reader of a message needs, unless the moment has seconds
+// (TimeLayoutSeconds): a 40-second gap from 10:00:05 must not read as
+// 10:00 to 10:00.
+const (
+	TimeLayout        = "2006-01-02 15:04"
+	TimeLayoutSeconds = "2006-01-02 15:04:05"
+)
 
-// Time writes t in the bureau's zone (evidence.Zone) as TimeLayout, the
-// same in every language.
-func (p *Printer) Time(t time.Time) string { return t.In(evidence.Zone).Format(TimeLayout) }
+// Time writes t in the bureau's zone (evidence.Zone), the same in every
+// language.
+func (p *Printer) Time(t time.Time) string {
+	t = t.In(evidence.Zone)
+	if t.Second() != 0 || t.Nanosecond() != 0 {
+		return t.Format(TimeLayoutSeconds)
+	}
+	return t.Format(TimeLayout)
+}
 
 // WithPrefix returns the messages whose keys start with prefix, keyed
 // without it: the "js." messages are the browser scripts' catalogue.

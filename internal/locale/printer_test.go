@@ -51,6 +51,7 @@ func TestMsg(t *testing.T) {
 		{"Nested", evidence.Msg("home.welcome", evidence.Msg("role.leader")), "您好，主管领导", "Hello, Leader"},
 		{"Duration", evidence.Msg("clock.ahead", 90*time.Second), "快 1分30秒", "ahead 1 min 30 s"},
 		{"Time", evidence.Msg("clock.measured_at", at), "测量于 2026-11-26 09:30", "measured 2026-11-26 09:30"},
+		{"TimeWithSeconds", evidence.Msg("clock.measured_at", at.Add(5*time.Second+time.Millisecond)), "测量于 2026-11-26 09:30:05", "measured 2026-11-26 09:30:05"},
 		{"Number", evidence.Msg("list.total", 25), "共 25 条", "25 in total"},
 		{"Zero", evidence.Message{}, "", ""},
 		{"MissingKeyShowsItself", evidence.Msg("no.such.key", 3), "no.such.key", "no.such.key"},

@@ -613,12 +613,16 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 		if f.ActivityID != 0 {
 			act = f.ActivityID
 		}
+		text, err := json.Marshal(f.Evidence)
+		if err != nil {
+			return nil, fmt.Errorf("store: finding %s evidence: %w", f.Key, err)
+		}
 		var stored string
-		err := tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
+		err = tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			err = tx.exec(ctx, `INSERT INTO findings (key, rule, article, officer, activity_id, recording_ids, evidence, status, severity, first_seen, last_seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence, string(f.Status),
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), string(text), string(f.Status),
 				string(f.Severity), micros(tx.now), micros(tx.now))
 		case err == nil:
 			status := f.Status
@@ -626,7 +630,7 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 				status = evidence.FindingStatus(stored)
 			}
 			err = tx.exec(ctx, `UPDATE findings SET rule = ?, article = ?, officer = ?, activity_id = ?, recording_ids = ?, evidence = ?, status = ?,
-				severity = ?, last_seen = ?, resolved_at = NULL WHERE key = ?`, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence,
+				severity = ?, last_seen = ?, resolved_at = NULL WHERE key = ?`, f.Rule, f.Article, f.Officer, act, string(ids), string(text),
 				string(status), string(f.Severity), micros(tx.now), f.Key)
 		}
 		if err != nil {
@@ -724,21 +728,34 @@ func (tx *Tx) scanFindings(ctx context.Context, where string, args ...any) ([]St
 	list := []StoredFinding{}
 	for rows.Next() {
 		var sf StoredFinding
-		var ids, status, severity string
+		var ids, text, status, severity string
 		var first, last int64
 		var resolved, accepted sql.NullInt64
-		if err := rows.Scan(&sf.ID, &sf.Key, &sf.Rule, &sf.Article, &sf.Officer, &sf.ActivityID, &ids, &sf.Evidence, &status, &severity,
+		if err := rows.Scan(&sf.ID, &sf.Key, &sf.Rule, &sf.Article, &sf.Officer, &sf.ActivityID, &ids, &text, &status, &severity,
 			&first, &last, &resolved, &sf.AcceptedBy, &accepted); err != nil {
 			return nil, fmt.Errorf("store: findings: %w", err)
 		}
 		if err := json.Unmarshal([]byte(ids), &sf.RecordingIDs); err != nil {
 			return nil, fmt.Errorf("store: finding %d recording ids: %w", sf.ID, err)
 		}
+		sf.Evidence = findingEvidence(text)
 		sf.Status, sf.Severity = evidence.FindingStatus(status), evidence.Severity(severity)
 		sf.FirstSeen, sf.LastSeen, sf.ResolvedAt, sf.AcceptedAt = fromMicros(first), fromMicros(last), fromNullMicros(resolved), fromNullMicros(accepted)
 		list = append(list, sf)
 	}
 	return list, rows.Err()
+}
+
+// findingEvidence reads a finding's evidence column: the Message as JSON,
+// or, in a row written before findings were messages, English text, kept
+// as a Message whose key is that text so that it shows as it did until
+// the next evaluation rewrites it.
+func findingEvidence(text string) evidence.Message {
+	var m evidence.Message
+	if strings.HasPrefix(text, "{") && json.Unmarshal([]byte(text), &m) == nil && m.Key != "" {
+		return m
+	}
+	return evidence.Message{Key: text}
 }
 
 // Finding returns one finding.

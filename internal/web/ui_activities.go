@@ -306,7 +306,7 @@ func (s *Server) findingsCSV(w http.ResponseWriter, r *http.Request) error {
 			recs[i] = strconv.FormatInt(id, 10)
 		}
 		cw.Write([]string{strconv.FormatInt(f.ID, 10), p.ActRule(f.Rule), f.Article, csvSafe(f.Officer), act, strings.Join(recs, " "),
-			csvSafe(f.Evidence), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
+			csvSafe(p.Msg(f.Evidence)), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
 	}
 	cw.Flush()
 	return cw.Error()
