@@ -38,8 +38,9 @@ func New(lang string) *Printer {
 func (p *Printer) Lang() string { return p.lang.tag }
 
 // T returns the text of key filled with args, which are rendered as by Msg.
+// Every text is a fmt format, with or without args ("100%%" for 100%).
 // A missing key shows as itself, so that a gap is visible rather than
-// blank (and TestAllKeysTranslated fails); a "key" that holds fmt verbs is
+// blank (and TestKeysInCodeExist fails); a "key" that holds fmt verbs is
 // text not yet moved into the catalogue and is formatted as such.
 func (p *Printer) T(key string, args ...any) string {
 	s, ok := p.dict[key]
