@@ -98,7 +98,7 @@ func TestEndToEnd(t *testing.T) {
 	// approver.
 	t.Run("ViewingNeedsApproval", func(t *testing.T) {
 		content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
-		if resp, body := api(t, "GET", content, officer, nil, nil); resp.StatusCode != 403 || !strings.Contains(string(body), "no live grant") {
+		if resp, body := api(t, "GET", content, officer, nil, nil); resp.StatusCode != 403 || !strings.Contains(string(body), `"key":"err.grant.none"`) {
 			t.Fatalf("content without a grant: %d %s", resp.StatusCode, body)
 		}
 		var req evidence.AccessRequest
