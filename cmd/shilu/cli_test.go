@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"shilu/internal/evidence"
 )
 
 // Every subcommand answers --help with its flags and exit status 0; bad
@@ -49,5 +52,29 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	err := run(context.Background(), []string{"user", "add", "--name", "x"}, getenv, &out, &out)
 	if err == nil || errors.Is(err, errUsage) {
 		t.Fatalf("a bad role from the environment: %v", err)
+	}
+}
+
+// The operator reads an application error's message in the environment's
+// language, and any other error as it is.
+func TestDescribeError(t *testing.T) {
+	exists := fmt.Errorf("user add: %w", evidence.Errorf(evidence.EConflict, "err.user.exists", "admin"))
+	for _, tc := range []struct {
+		name string
+		err  error
+		env  map[string]string
+		want string
+	}{
+		{"ChineseByDefault", exists, nil, "用户名“admin”已被使用"},
+		{"English", exists, map[string]string{"LANG": "en_US.UTF-8"}, "User “admin” already exists"},
+		{"LCAllFirst", exists, map[string]string{"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "用户名“admin”已被使用"},
+		{"CLocaleIsChinese", exists, map[string]string{"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "用户名“admin”已被使用"},
+		{"OtherErrorsAsTheyAre", errors.New("open /data/secrets.key: permission denied"), nil, "open /data/secrets.key: permission denied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := describe(tc.err, func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -73,7 +73,7 @@ func TestUploadDeviceClock(t *testing.T) {
 
 		resp, body := api(t, "GET", fmt.Sprintf("%s/recordings/%d", srv.URL, rec.ID), officer, nil, nil)
 		page := string(body)
-		if resp.StatusCode != 200 || !strings.Contains(page, "设备时钟偏差") || !strings.Contains(page, `<span class="tag tag-warning">快 1 分 `) || !strings.Contains(page, "超出允许偏差") {
+		if resp.StatusCode != 200 || !strings.Contains(page, "设备时钟偏差") || !strings.Contains(page, `<span class="tag tag-warning">快 1分`) || !strings.Contains(page, "超出允许偏差") {
 			t.Errorf("recording page (%d) does not warn of the fast clock:\n%s", resp.StatusCode, between(page, `id="clock-offset"`, "</dd>"))
 		}
 		if !strings.Contains(page, "按服务器时间校正：2026-11-26 09:28:4") && !strings.Contains(page, "按服务器时间校正：2026-11-26 09:28:5") {

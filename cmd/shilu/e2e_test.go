@@ -98,7 +98,7 @@ func TestEndToEnd(t *testing.T) {
 	// approver.
 	t.Run("ViewingNeedsApproval", func(t *testing.T) {
 		content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
-		if resp, body := api(t, "GET", content, officer, nil, nil); resp.StatusCode != 403 || !strings.Contains(string(body), "no live grant") {
+		if resp, body := api(t, "GET", content, officer, nil, nil); resp.StatusCode != 403 || !strings.Contains(string(body), `"key":"err.grant.none"`) {
 			t.Fatalf("content without a grant: %d %s", resp.StatusCode, body)
 		}
 		var req evidence.AccessRequest
@@ -174,7 +174,7 @@ func TestEndToEnd(t *testing.T) {
 		wrong := sha256.Sum256([]byte("something else"))
 		_, err := c.Upload(context.Background(), tusclient.Upload{Path: f, Size: 3 << 20, SHA256: wrong}, nil)
 		var se *tusclient.StatusError
-		if !errors.As(err, &se) || se.Status != 460 || !strings.Contains(se.Error(), "does not match") {
+		if !errors.As(err, &se) || se.Status != 460 || se.Code() != "checksum_mismatch" || !strings.Contains(string(se.Body), `"key":"err.upload.sha256_mismatch"`) {
 			t.Fatalf("upload with a wrong digest: err = %v, want 460 naming the mismatch", err)
 		}
 		var l recordingList

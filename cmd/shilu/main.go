@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"shilu/internal/evidence"
+	"shilu/internal/locale"
 )
 
 func main() {
@@ -20,10 +23,32 @@ func main() {
 	if err != nil {
 		var ee exitError
 		if !errors.As(err, &ee) {
-			fmt.Fprintln(os.Stderr, "shilu:", err)
+			fmt.Fprintln(os.Stderr, "shilu:", describe(err, os.Getenv))
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// describe is what the operator reads of err: an application error's
+// message, in the language of the environment (LC_ALL, LC_MESSAGES, LANG:
+// the first that is set, e.g. zh_CN.UTF-8 or en_US.UTF-8; Chinese for
+// others), and any other error's own
+// text, which names the file or step that failed.
+func describe(err error, getenv func(string) string) string {
+	var e *evidence.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	lang := locale.Default
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := getenv(v); s != "" {
+			if l, ok := locale.Match(s); ok {
+				lang = l
+			}
+			break
+		}
+	}
+	return locale.New(lang).Error(err)
 }
 
 // exitError ends the program with a code after the command has already

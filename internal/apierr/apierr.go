@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 )
 
 // Status returns the HTTP status for err's code.
@@ -31,22 +32,29 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// Body is the JSON error answer: {"error": {...}}.
+// Body is the JSON error answer: {"error": {...}}. Key is the message's
+// catalogue key, stable across languages and releases, for clients that
+// act on the kind of error; Message is for people, in the request's
+// language.
 type Body struct {
 	Error struct {
 		Code      evidence.Code  `json:"code"`
+		Key       string         `json:"key"`
 		Message   string         `json:"message"`
 		Details   map[string]any `json:"details,omitempty"`
 		RequestID string         `json:"request_id,omitempty"`
 	} `json:"error"`
 }
 
-// JSON returns the answer body for err. Internal errors show a generic
-// message; the caller logs the real one with the request ID.
-func JSON(err error, requestID string) []byte {
+// JSON returns the answer body for err, its message written by p.
+// Internal errors show a generic message; the caller logs the real one
+// with the request ID.
+func JSON(err error, requestID string, p *locale.Printer) []byte {
 	var b Body
+	m := evidence.ErrorMessage(err)
 	b.Error.Code = evidence.ErrorCode(err)
-	b.Error.Message = evidence.ErrorMessage(err)
+	b.Error.Key = m.Key
+	b.Error.Message = p.Msg(m)
 	b.Error.RequestID = requestID
 	if e, ok := asError(err); ok {
 		b.Error.Details = e.Details
@@ -55,11 +63,14 @@ func JSON(err error, requestID string) []byte {
 	return out
 }
 
-// Write sends err as a JSON answer.
-func Write(w http.ResponseWriter, err error, requestID string) {
+// Write sends err as a JSON answer to r, in r's language
+// (locale.Negotiate).
+func Write(w http.ResponseWriter, r *http.Request, err error, requestID string) {
+	p := locale.New(locale.Negotiate(r))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang())
 	w.WriteHeader(Status(err))
-	w.Write(JSON(err, requestID))
+	w.Write(JSON(err, requestID, p))
 }
 
 func asError(err error) (*evidence.Error, bool) {

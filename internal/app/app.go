@@ -210,14 +210,14 @@ func ObjActivity(id int64) string { return objActivity(id) }
 // log. Limits count characters, not bytes: 800 Chinese characters are 800.
 func checkText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
-		return evidence.Errorf(evidence.EInvalid, "err.text.encoding", evidence.Msg("field."+field))
+		return evidence.Errorf(evidence.EInvalid, "err.text_not_utf8", evidence.Msg("field."+field))
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return evidence.Errorf(evidence.EInvalid, "err.text.too_long", evidence.Msg("field."+field), max, n)
+		return evidence.Errorf(evidence.EInvalid, "err.text_too_long", evidence.Msg("field."+field), max)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return evidence.Errorf(evidence.EInvalid, "err.text.control", evidence.Msg("field."+field))
+			return evidence.Errorf(evidence.EInvalid, "err.text_control", evidence.Msg("field."+field))
 		}
 	}
 	return nil
@@ -229,7 +229,7 @@ func checkLine(field, s string, max int) error {
 		return err
 	}
 	if strings.ContainsAny(s, "\r\n\t") {
-		return evidence.Errorf(evidence.EInvalid, "err.text.one_line", evidence.Msg("field."+field))
+		return evidence.Errorf(evidence.EInvalid, "err.text_one_line", evidence.Msg("field."+field))
 	}
 	return nil
 }

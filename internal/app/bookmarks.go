@@ -146,7 +146,7 @@ func (a *App) RemoveBookmark(ctx context.Context, who Actor, recID, id int64) (e
 			return err
 		}
 		if b.RecordingID != rec.ID {
-			return evidence.Errorf(evidence.ENotFound, "err.bookmark.not_found", id, rec.ID)
+			return evidence.Errorf(evidence.ENotFound, "err.bookmark.not_found", id)
 		}
 		basis, err := bookmarkBasis(ctx, c.Tx, who.User, rec)
 		if err != nil {

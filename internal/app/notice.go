@@ -144,10 +144,10 @@ func parseStated(stated []string) ([]string, error) {
 	out := make([]string, 0, len(stated))
 	for _, k := range stated {
 		if !slices.Contains(PreambleKeys, k) {
-			return nil, evidence.Errorf(evidence.EInvalid, "stated: unknown preamble item %q; want some of %v", k, PreambleKeys)
+			return nil, evidence.Errorf(evidence.EInvalid, "err.notice.item_unknown", k)
 		}
 		if slices.Contains(out, k) {
-			return nil, evidence.Errorf(evidence.EInvalid, "stated: %s given twice", k)
+			return nil, evidence.Errorf(evidence.EInvalid, "err.notice.item_twice", k)
 		}
 		out = append(out, k)
 	}

@@ -78,7 +78,7 @@ func (p Policy) WithDefaults() Policy {
 // user name lacks, or nil when it meets the policy.
 func (p Policy) CheckPassword(name, password string) error {
 	if n := utf8.RuneCountInString(password); n < p.MinLength {
-		return evidence.Errorf(evidence.EInvalid, "the password needs at least %d characters, it has %d", p.MinLength, n)
+		return evidence.Errorf(evidence.EInvalid, "err.password.too_short", p.MinLength, n)
 	}
 	var lower, upper, digit, other int
 	for _, r := range password {
@@ -94,10 +94,10 @@ func (p Policy) CheckPassword(name, password string) error {
 		}
 	}
 	if n := lower + upper + digit + other; n < p.MinClasses {
-		return evidence.Errorf(evidence.EInvalid, "the password needs at least %d of: lower case, upper case, digits, symbols; it has %d", p.MinClasses, n)
+		return evidence.Errorf(evidence.EInvalid, "err.password.classes", p.MinClasses, n)
 	}
 	if name != "" && strings.Contains(strings.ToLower(password), strings.ToLower(name)) {
-		return evidence.Errorf(evidence.EInvalid, "the password must not contain the user name")
+		return evidence.Errorf(evidence.EInvalid, "err.password.contains_name")
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"shilu/internal/evidence"
 )
 
@@ -12,21 +14,22 @@ func TestPolicyCheckPassword(t *testing.T) {
 	p := Policy{}.WithDefaults()
 	tests := []struct {
 		name, user, pw string
-		ok             bool
+		want           evidence.Message // zero: accepted
 	}{
-		{"OK", "zhangwei", "Correct-horse-7", true},
-		{"OKThreeClasses", "zhangwei", "correcthorse7X", true},
-		{"OKChinese", "zhangwei", "执法记录仪保管密码abc1", true},
-		{"ErrShort", "zhangwei", "Sh0rt-pass", false},
-		{"ErrTwoClasses", "zhangwei", "correcthorsebattery7", false},
-		{"ErrContainsName", "zhangwei", "My-ZhangWei-2026", false},
-		{"ErrEmpty", "zhangwei", "", false},
+		{"OK", "zhangwei", "Correct-horse-7", evidence.Message{}},
+		{"OKThreeClasses", "zhangwei", "correcthorse7X", evidence.Message{}},
+		{"OKChinese", "zhangwei", "执法记录仪保管密码abc1", evidence.Message{}},
+		{"ErrShort", "zhangwei", "Sh0rt-pass", evidence.Msg("err.password.too_short", 12, 10)},
+		{"ErrShortInCharacters", "zhangwei", "执法记录仪密码1aB", evidence.Msg("err.password.too_short", 12, 10)},
+		{"ErrTwoClasses", "zhangwei", "correcthorsebattery7", evidence.Msg("err.password.classes", 3, 2)},
+		{"ErrContainsName", "zhangwei", "My-ZhangWei-2026", evidence.Msg("err.password.contains_name")},
+		{"ErrEmpty", "zhangwei", "", evidence.Msg("err.password.too_short", 12, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := p.CheckPassword(tt.user, tt.pw)
-			if (err == nil) != tt.ok {
-				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			if diff := cmp.Diff(tt.want, evidence.ErrorMessage(err)); diff != "" {
+				t.Errorf("err = %v (-want +got):\n%s", err, diff)
 			}
 			if err != nil && evidence.ErrorCode(err) != evidence.EInvalid {
 				t.Errorf("code = %s, want invalid", evidence.ErrorCode(err))

@@ -72,7 +72,7 @@ func DefaultParams(loc *time.Location) Params {
 }
 
 // finding builds a Finding with a Key that identifies it across runs.
-func finding(rule, article string, sev evidence.Severity, activityID int64, officer string, recs []int64, key, text string) evidence.Finding {
+func finding(rule, article string, sev evidence.Severity, activityID int64, officer string, recs []int64, key string, text evidence.Message) evidence.Finding {
 	k := fmt.Sprintf("%s/a%d/%s", rule, activityID, officer)
 	if len(recs) > 0 {
 		k += fmt.Sprintf("/r%d", recs[0])
@@ -86,10 +86,14 @@ func finding(rule, article string, sev evidence.Severity, activityID int64, offi
 	}
 }
 
-// fmtTime writes t in loc for evidence texts, which officers read.
-func fmtTime(t time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
+// list joins messages into one: "电量、存储空间", "battery, storage".
+func list(items []evidence.Message) evidence.Message {
+	if len(items) == 0 {
+		return evidence.Message{}
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	m := items[len(items)-1]
+	for i := len(items) - 2; i >= 0; i-- {
+		m = evidence.Msg("list.comma", items[i], m)
+	}
+	return m
 }

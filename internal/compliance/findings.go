@@ -1,7 +1,6 @@
 package compliance
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -79,22 +78,22 @@ func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 	// X-ACT-1: 医疗保障基金使用监督管理条例 第29条 wants two or more on site.
 	if a.Type == evidence.ActivityInspection && len(a.Officers) < 2 {
 		add(finding(RuleTooFewOfficers, "X-ACT-1", evidence.SeverityWarning, a.ID, "", nil, "",
-			fmt.Sprintf("inspection with %d officer(s) (%s); at least two are expected", len(a.Officers), strings.Join(a.Officers, ", "))))
+			evidence.Msg("finding.too_few_officers", len(a.Officers), strings.Join(a.Officers, ", "))))
 	}
 
 	recorded := len(in.Recordings) > 0
 	switch {
 	case ev.Exempt:
 	case !recorded && now.After(ev.Due):
-		text := fmt.Sprintf("no recording linked by the deadline %s and no acknowledged exemption", fmtTime(ev.Due, p.Location))
+		text := evidence.Msg("finding.unrecorded", ev.Due)
 		if pending != nil {
-			text += fmt.Sprintf("; an exemption (%s) submitted %s awaits the leader", pending.Category, fmtTime(pending.SubmittedAt, p.Location))
+			text = evidence.Msg("finding.unrecorded_pending", ev.Due, evidence.Msg("act.category."+string(pending.Category)), pending.SubmittedAt)
 		}
 		add(finding(RuleUnrecorded, "Art. 7", evidence.SeveritySerious, a.ID, "", nil, "", text))
 	case recorded:
 		for _, g := range ev.Coverage.Gaps() {
 			f := finding(RuleCoverageGap, "Art. 11", evidence.SeverityWarning, a.ID, g.Officer, nil, g.Start.UTC().Format(time.RFC3339),
-				fmt.Sprintf("%s uncovered (%s) from %s to %s", g.Length.Round(time.Second), g.Position, fmtTime(g.Start, p.Location), fmtTime(g.End, p.Location)))
+				evidence.Msg("finding.coverage_gap", g.Length.Round(time.Second), evidence.Msg("act.pos."+string(g.Position)), g.Start, g.End))
 			if explained(g, a.ID, in.Interruptions) {
 				f.Status = evidence.FindingExplained
 			}
@@ -116,12 +115,12 @@ func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 		}
 		if u.State == UploadLate {
 			add(finding(RuleUploadLate, "Art. 13", evidence.SeverityWarning, a.ID, r.Officer, []int64{r.ID}, "",
-				fmt.Sprintf("ingested %s, %s after the deadline %s", fmtTime(ing, p.Location), u.By.Round(time.Minute), fmtTime(ev.Due, p.Location))))
+				evidence.Msg("finding.upload_late", ing, u.By.Round(time.Minute), ev.Due)))
 		}
 	}
 
 	if !a.NoticeGiven && !ev.Exempt {
-		add(finding(RuleNoticeMissing, "Art. 8", evidence.SeverityWarning, a.ID, "", nil, "", "the notice that recording is on was not confirmed"))
+		add(finding(RuleNoticeMissing, "Art. 8", evidence.SeverityWarning, a.ID, "", nil, "", evidence.Msg("finding.notice_missing")))
 	}
 
 	if pr := a.Preservation; pr != nil {
@@ -129,10 +128,10 @@ func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 		switch {
 		case pr.DecidedAt == nil && now.After(due):
 			add(finding(RulePreservationOverdue, "X-ACT-3", evidence.SeveritySerious, a.ID, "", nil, "",
-				fmt.Sprintf("先行登记保存 approved %s by %s; no decision by %s", fmtTime(pr.ApprovedAt, p.Location), pr.ApprovedBy, fmtTime(due, p.Location))))
+				evidence.Msg("finding.preservation_overdue", pr.ApprovedAt, pr.ApprovedBy, due)))
 		case pr.DecidedAt != nil && pr.DecidedAt.After(due):
 			add(finding(RulePreservationOverdue, "X-ACT-3", evidence.SeverityWarning, a.ID, "", nil, "",
-				fmt.Sprintf("decision on 先行登记保存 made %s, %s after the 7-day limit", fmtTime(*pr.DecidedAt, p.Location), pr.DecidedAt.Sub(due).Round(time.Hour))))
+				evidence.Msg("finding.preservation_overdue_late", *pr.DecidedAt, pr.DecidedAt.Sub(due).Round(time.Hour))))
 		}
 	}
 
@@ -149,10 +148,10 @@ func Evaluate(in ActivityInput, now time.Time, p Params) Evaluation {
 		switch {
 		case last == nil:
 			add(finding(RuleDeviceCheckMissing, "Art. 5", evidence.SeverityInfo, a.ID, o, nil, "",
-				fmt.Sprintf("no device check in the %s before the arrival at %s", p.CheckWindow, fmtTime(a.Arrival, p.Location))))
+				evidence.Msg("finding.device_check_missing", p.CheckWindow, a.Arrival)))
 		case !last.OK():
 			add(finding(RuleDeviceCheckFailed, "Art. 5", evidence.SeverityWarning, a.ID, o, nil, "",
-				fmt.Sprintf("device %s checked %s: %s", last.Device, fmtTime(last.CheckedAt, p.Location), failedItems(*last))))
+				evidence.Msg("finding.device_check_failed", last.Device, last.CheckedAt, failedItems(*last))))
 		}
 	}
 	return ev
@@ -170,18 +169,19 @@ func explained(g Gap, activityID int64, its []evidence.Interruption) bool {
 	return false
 }
 
-func failedItems(c evidence.DeviceCheck) string {
-	var bad []string
+// failedItems names the items of Art. 5 that a check found not ready.
+func failedItems(c evidence.DeviceCheck) evidence.Message {
+	var bad []evidence.Message
 	if !c.BatteryOK {
-		bad = append(bad, "battery")
+		bad = append(bad, evidence.Msg("finding.part.battery"))
 	}
 	if !c.StorageOK {
-		bad = append(bad, "storage")
+		bad = append(bad, evidence.Msg("finding.part.storage"))
 	}
 	if !c.ClockOK {
-		bad = append(bad, "clock")
+		bad = append(bad, evidence.Msg("finding.part.clock"))
 	}
-	return strings.Join(bad, ", ") + " not ready"
+	return list(bad)
 }
 
 // Orphans returns a finding for every recording tied to no activity or case
@@ -194,7 +194,7 @@ func Orphans(recs []evidence.Recording, linked map[int64]bool) []evidence.Findin
 			continue
 		}
 		out = append(out, finding(RuleOrphan, "Art. 4", evidence.SeverityInfo, 0, r.Officer, []int64{r.ID}, "",
-			fmt.Sprintf("%s is linked to no activity or case", r.Filename)))
+			evidence.Msg("finding.orphan", r.Filename)))
 	}
 	return out
 }

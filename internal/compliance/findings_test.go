@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -131,9 +132,10 @@ func TestFindings(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 			for _, f := range got {
-				if f.Evidence == "" || f.Article == "" || f.Key == "" || f.ActivityID != 1 {
+				if f.Evidence.Key != "finding."+f.Rule && !strings.HasPrefix(f.Evidence.Key, "finding."+f.Rule+"_") || f.Article == "" || f.Key == "" || f.ActivityID != 1 {
 					t.Errorf("incomplete finding %+v", f)
 				}
+				render(t, f.Evidence)
 			}
 		})
 	}

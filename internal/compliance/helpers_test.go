@@ -2,11 +2,13 @@ package compliance
 
 import (
 	"sort"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 )
 
 func shanghai(t testing.TB) *time.Location {
@@ -45,4 +47,22 @@ func ruleKeys(fs []evidence.Finding) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// render writes m in every language, failing on a text that shows a key
+// or is filled wrongly (the arguments do not fit the verbs); it returns
+// the Chinese.
+func render(t *testing.T, m evidence.Message) string {
+	t.Helper()
+	var zh string
+	for _, l := range locale.Languages() {
+		s := locale.New(l).Msg(m)
+		if s == "" || strings.Contains(s, "%!") || strings.Contains(s, m.Key) {
+			t.Errorf("%s: %v reads %q", l, m, s)
+		}
+		if l == locale.Chinese {
+			zh = s
+		}
+	}
+	return zh
 }

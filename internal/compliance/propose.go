@@ -2,9 +2,7 @@ package compliance
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"shilu/internal/evidence"
@@ -19,13 +17,13 @@ const ProposeSlack = 15 * time.Minute
 // Linking happens only when an officer confirms (Art. 4: every recording
 // has a work purpose, and a person decides which).
 type Proposal struct {
-	RecordingID  int64         `json:"recording_id"`
-	Score        float64       `json:"score"`
-	Reason       string        `json:"reason"`
-	OfficerMatch bool          `json:"officer_match"`
-	DeviceMatch  bool          `json:"device_match"`
-	Overlap      time.Duration `json:"-"`
-	OverlapMS    int64         `json:"overlap_ms"`
+	RecordingID  int64            `json:"recording_id"`
+	Score        float64          `json:"score"`
+	Reason       evidence.Message `json:"reason"`
+	OfficerMatch bool             `json:"officer_match"`
+	DeviceMatch  bool             `json:"device_match"`
+	Overlap      time.Duration    `json:"-"`
+	OverlapMS    int64            `json:"overlap_ms"`
 }
 
 // Propose returns the candidates that plausibly belong to activity a,
@@ -57,14 +55,14 @@ func Propose(a evidence.Activity, candidates []evidence.Recording) []Proposal {
 			continue
 		}
 		p := Proposal{RecordingID: r.ID, OfficerMatch: officer, DeviceMatch: device}
-		var why []string
+		var why []evidence.Message
 		if officer {
 			p.Score += 0.4
-			why = append(why, "officer "+r.Officer)
+			why = append(why, evidence.Msg("proposal.officer", r.Officer))
 		}
 		if device {
 			p.Score += 0.2
-			why = append(why, "device "+r.Device)
+			why = append(why, evidence.Msg("proposal.device", r.Device))
 		}
 		in0, in1 := maxTime(start, a.Arrival), minTime(end, a.End)
 		if in1.After(in0) {
@@ -72,16 +70,16 @@ func Propose(a evidence.Activity, candidates []evidence.Recording) []Proposal {
 		}
 		if l := end.Sub(start); l > 0 {
 			p.Score += 0.4 * float64(p.Overlap) / float64(l)
-			why = append(why, fmt.Sprintf("%s of %s inside the activity", p.Overlap.Round(time.Second), l.Round(time.Second)))
+			why = append(why, evidence.Msg("proposal.overlap", p.Overlap.Round(time.Second), l.Round(time.Second)))
 		} else if !start.Before(a.Arrival) && !start.After(a.End) {
 			p.Score += 0.4
-			why = append(why, "taken during the activity")
+			why = append(why, evidence.Msg("proposal.taken_during"))
 		} else {
-			why = append(why, "taken just outside the activity")
+			why = append(why, evidence.Msg("proposal.taken_outside"))
 		}
 		p.Score = float64(int64(p.Score*1000+0.5)) / 1000
 		p.OverlapMS = p.Overlap.Milliseconds()
-		p.Reason = strings.Join(why, "; ")
+		p.Reason = list(why)
 		out = append(out, p)
 	}
 	slices.SortStableFunc(out, func(x, y Proposal) int {

@@ -37,9 +37,10 @@ func TestPropose(t *testing.T) {
 	var rows []row
 	for _, p := range got {
 		rows = append(rows, row{p.RecordingID, p.Score})
-		if p.Reason == "" {
+		if p.Reason.IsZero() {
 			t.Errorf("proposal %d has no reason", p.RecordingID)
 		}
+		render(t, p.Reason)
 	}
 	want := []row{{1, 1}, {6, 0.8}, {8, 0.8}, {2, 0.6}, {3, 0.2}}
 	if diff := cmp.Diff(want, rows); diff != "" {

@@ -1,7 +1,6 @@
 package compliance
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,7 +98,7 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 		actID = a.ID
 	}
 	ids := []int64{rec.ID}
-	add := func(rule string, sev evidence.Severity, key, text string, recs []int64) {
+	add := func(rule string, sev evidence.Severity, key string, text evidence.Message, recs []int64) {
 		out = append(out, finding(rule, "Art. 11", sev, actID, rec.Officer, recs, key, text))
 	}
 	photo := rec.Kind == evidence.KindPhoto || facts.Kind == evidence.KindPhoto
@@ -113,31 +112,27 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 		from, to := a.Arrival.Add(-p.Slack), a.End.Add(p.Slack)
 		switch {
 		case start.After(a.End.Add(p.Slack)):
-			add(RuleOutsideActivity, evidence.SeveritySerious, "after", fmt.Sprintf("recorded from %s, %s after the activity ended at %s: possible 补录",
-				fmtTime(start, p.Location), start.Sub(a.End).Round(time.Second), fmtTime(a.End, p.Location)), ids)
+			add(RuleOutsideActivity, evidence.SeveritySerious, "after", evidence.Msg("finding.outside_activity_after", start, start.Sub(a.End).Round(time.Second), a.End), ids)
 		case end.Before(from):
-			add(RuleOutsideActivity, evidence.SeverityWarning, "before", fmt.Sprintf("recorded until %s, %s before the arrival at %s",
-				fmtTime(end, p.Location), a.Arrival.Sub(end).Round(time.Second), fmtTime(a.Arrival, p.Location)), ids)
+			add(RuleOutsideActivity, evidence.SeverityWarning, "before", evidence.Msg("finding.outside_activity_before", end, a.Arrival.Sub(end).Round(time.Second), a.Arrival), ids)
 		case start.Before(from) || end.After(to):
-			add(RuleOutsideActivity, evidence.SeverityInfo, "partly", fmt.Sprintf("recorded %s–%s, partly outside the activity %s–%s",
-				fmtTime(start, p.Location), fmtTime(end, p.Location), fmtTime(a.Arrival, p.Location), fmtTime(a.End, p.Location)), ids)
+			add(RuleOutsideActivity, evidence.SeverityInfo, "partly", evidence.Msg("finding.outside_activity_partly", start, end, a.Arrival, a.End), ids)
 		}
 	}
 
 	if tool := remuxTool(facts.Encoder); tool != "" {
-		add(RuleRemuxed, evidence.SeveritySerious, "encoder", fmt.Sprintf("encoder tag %q names %s, a general-purpose tool that rewrites containers", facts.Encoder, tool), ids)
+		add(RuleRemuxed, evidence.SeveritySerious, "encoder", evidence.Msg("finding.remuxed_encoder", facts.Encoder, tool), ids)
 	} else if b := facts.Tags["compatible_brands"]; facts.Tags["major_brand"] == "isom" && facts.Tags["minor_version"] == "512" && isRemuxBrand(b) {
-		add(RuleRemuxed, evidence.SeverityWarning, "brands", fmt.Sprintf("brands isom/512/%s are libavformat's defaults, not a camera's", b), ids)
+		add(RuleRemuxed, evidence.SeverityWarning, "brands", evidence.Msg("finding.remuxed_brands", b), ids)
 	}
 
 	if facts.CreatedAt.IsZero() {
 		if facts.Container != "" && !photo {
-			add(RuleCreationTimeMissing, evidence.SeverityWarning, "", fmt.Sprintf("the %s container holds no creation time; cameras always write one, re-muxing often drops it", facts.Container), ids)
+			add(RuleCreationTimeMissing, evidence.SeverityWarning, "", evidence.Msg("finding.creation_time_missing", facts.Container), ids)
 		}
 	} else if nf, ok := media.ParseName(media.DefaultNamePatterns(), rec.Filename, p.Location); ok {
 		if d := facts.CreatedAt.Sub(nf.Start); abs(d) > p.ClockTolerance && !localAsUTC(d, nf.Start, p) {
-			add(RuleCreationTimeMismatch, evidence.SeverityWarning, "", fmt.Sprintf("container creation time %s differs by %s from the file name time %s",
-				fmtTime(facts.CreatedAt, p.Location), d.Round(time.Second), fmtTime(nf.Start, p.Location)), ids)
+			add(RuleCreationTimeMismatch, evidence.SeverityWarning, "", evidence.Msg("finding.creation_time_mismatch", facts.CreatedAt, abs(d).Round(time.Second), nf.Start), ids)
 		}
 	}
 
@@ -149,42 +144,40 @@ func Signs(rec evidence.Recording, facts media.Facts, a *evidence.Activity, same
 			s, e := maxTime(*rec.RecordedStart, *o.RecordedStart), minTime(*rec.RecordedEnd, *o.RecordedEnd)
 			// One second of overlap is the rounding of file-name times.
 			if e.Sub(s) > time.Second {
-				add(RuleDeviceOverlap, evidence.SeverityWarning, "r"+strconv.FormatInt(o.ID, 10), fmt.Sprintf("device %s also recorded %q for %s of the same time (%s–%s)",
-					rec.Device, o.Filename, e.Sub(s).Round(time.Second), fmtTime(s, p.Location), fmtTime(e, p.Location)), []int64{rec.ID, o.ID})
+				add(RuleDeviceOverlap, evidence.SeverityWarning, "r"+strconv.FormatInt(o.ID, 10), evidence.Msg("finding.device_overlap",
+					rec.Device, o.Filename, e.Sub(s).Round(time.Second), s, e), []int64{rec.ID, o.ID})
 			}
 		}
 	}
 
 	if off := rec.ClockOffset; off != nil && abs(*off) > p.DriftTolerance {
-		device, dir := rec.Device, "ahead of"
-		if device == "" {
-			device = "(unknown)"
+		device := evidence.Msg("finding.part.device_unknown")
+		if rec.Device != "" {
+			device = evidence.Msg("finding.part.device", rec.Device)
 		}
+		key := "finding.clock_drift_ahead"
 		if *off < 0 {
-			dir = "behind"
+			key = "finding.clock_drift_behind"
 		}
-		at := "at docking"
+		at := evidence.Msg("finding.part.at_docking")
 		if rec.ClockMeasuredAt != nil {
-			at = "when docked at " + fmtTime(*rec.ClockMeasuredAt, p.Location)
+			at = evidence.Msg("finding.part.docked_at", *rec.ClockMeasuredAt)
 		}
 		out = append(out, finding(RuleClockDrift, "Art. 5", evidence.SeverityWarning, actID, rec.Officer, ids, "",
-			fmt.Sprintf("the clock of device %s was %s %s the server's %s (tolerance %s); its recording times are corrected by that offset",
-				device, abs(*off).Round(time.Millisecond), dir, at, p.DriftTolerance)))
+			evidence.Msg(key, device, abs(*off).Round(time.Millisecond), at, p.DriftTolerance)))
 	}
 
 	if facts.Splices > 0 {
-		add(RuleSpliced, evidence.SeveritySerious, "", fmt.Sprintf("the edit list joins %d pieces of the media into one presentation; a recorder writes one: parts were cut out, put in or reordered",
-			facts.Splices+1), ids)
+		add(RuleSpliced, evidence.SeveritySerious, "", evidence.Msg("finding.spliced", facts.Splices+1), ids)
 	}
 	if facts.StalledSamples > 0 {
-		add(RuleTimestamps, evidence.SeverityWarning, "", fmt.Sprintf("%d samples decode no later than the sample after them: the timestamps do not increase, as a recorder writes them",
-			facts.StalledSamples), ids)
+		add(RuleTimestamps, evidence.SeverityWarning, "", evidence.Msg("finding.timestamps", facts.StalledSamples), ids)
 	}
 
 	if !photo && facts.Bitrate > 0 && facts.Duration > 0 && rec.Size > 0 {
 		want := float64(facts.Bitrate) / 8 * facts.Duration.Seconds()
 		if r := float64(rec.Size) / want; r < sizeRatioMin || r > sizeRatioMax {
-			add(RuleSizeMismatch, evidence.SeverityWarning, "", fmt.Sprintf("%d bytes, but %s at %d bit/s means about %.0f bytes (ratio %.2f)",
+			add(RuleSizeMismatch, evidence.SeverityWarning, "", evidence.Msg("finding.size_mismatch",
 				rec.Size, facts.Duration.Round(time.Second), facts.Bitrate, want, r), ids)
 		}
 	}

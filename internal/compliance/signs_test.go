@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/media"
 )
 
@@ -97,13 +98,15 @@ func TestSigns(t *testing.T) {
 				article := "Art. 11"
 				if fd.Rule == RuleClockDrift {
 					article = "Art. 5"
-					if fd.Severity != evidence.SeverityWarning || !strings.Contains(fd.Evidence, "DSJ0A12") || !strings.Contains(fd.Evidence, r.ClockOffset.Abs().String()) {
+					text := render(t, fd.Evidence)
+					if fd.Severity != evidence.SeverityWarning || !strings.Contains(text, "DSJ0A12") || !strings.Contains(text, locale.New(locale.Chinese).Duration(r.ClockOffset.Abs())) {
 						t.Errorf("clock drift finding %+v: want a warning naming the device and the offset", fd)
 					}
 				}
-				if fd.Evidence == "" || fd.Article != article || len(fd.RecordingIDs) == 0 || fd.Key == "" {
+				if fd.Evidence.Key != "finding."+fd.Rule && !strings.HasPrefix(fd.Evidence.Key, "finding."+fd.Rule+"_") || fd.Article != article || len(fd.RecordingIDs) == 0 || fd.Key == "" {
 					t.Errorf("incomplete finding %+v", fd)
 				}
+				render(t, fd.Evidence)
 			}
 		})
 	}

@@ -1,6 +1,9 @@
 package evidence
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Purpose is why someone asks to view recordings. Art. 16 covers case work;
 // Art. 17 extends the same rules to litigation, enforcement supervision and
@@ -40,6 +43,15 @@ const (
 // MaxAccessPeriod bounds how long a grant may last.
 const MaxAccessPeriod = 30 * 24 * time.Hour
 
+// The bounds of a request: its reason, in characters (a Chinese reason is
+// as long as it reads, whatever its bytes), and how many recordings it
+// names.
+const (
+	MinReason            = 4
+	MaxReason            = 2000
+	MaxRequestRecordings = 1000
+)
+
 // AccessRequest asks the leader's approval to view recordings (Art. 16).
 type AccessRequest struct {
 	ID           int64         `json:"id"`
@@ -62,17 +74,17 @@ type AccessRequest struct {
 func (r AccessRequest) Validate(now time.Time) error {
 	switch {
 	case !r.Purpose.Valid():
-		return Errorf(EInvalid, "purpose: want case_work, litigation, supervision, case_analysis or other")
-	case len([]rune(r.Reason)) < 4 || len(r.Reason) > 2000:
-		return Errorf(EInvalid, "reason: say why, in 4 to 2000 characters")
-	case len(r.RecordingIDs) == 0 || len(r.RecordingIDs) > 1000:
-		return Errorf(EInvalid, "recording_ids: name 1 to 1000 recordings")
+		return Errorf(EInvalid, "err.access.purpose_unknown", string(r.Purpose))
+	case utf8.RuneCountInString(r.Reason) < MinReason || utf8.RuneCountInString(r.Reason) > MaxReason:
+		return Errorf(EInvalid, "err.access.reason_length", MinReason, MaxReason)
+	case len(r.RecordingIDs) == 0 || len(r.RecordingIDs) > MaxRequestRecordings:
+		return Errorf(EInvalid, "err.access.recordings_count", 1, MaxRequestRecordings)
 	case !r.Until.After(r.From):
-		return Errorf(EInvalid, "until must be after from")
+		return Errorf(EInvalid, "err.access.until_after_from")
 	case r.Until.Before(now):
-		return Errorf(EInvalid, "the period wanted has already ended")
+		return Errorf(EInvalid, "err.access.period_ended")
 	case r.Until.Sub(r.From) > MaxAccessPeriod:
-		return Errorf(EInvalid, "the period wanted is longer than %d days", int(MaxAccessPeriod.Hours()/24))
+		return Errorf(EInvalid, "err.access.period_too_long", int(MaxAccessPeriod.Hours()/24))
 	}
 	return nil
 }
@@ -81,13 +93,13 @@ func (r AccessRequest) Validate(now time.Time) error {
 // not be the requester: nobody approves their own viewing.
 func (r *AccessRequest) Decide(approve bool, by User, comment string, now time.Time) error {
 	if r.Status != RequestPending {
-		return Errorf(EConflict, "request %d is %s, not pending", r.ID, r.Status)
+		return Errorf(EConflict, "err.access.not_pending", r.ID, Msg("status."+string(r.Status)))
 	}
 	if by.ID == r.RequesterID {
-		return Errorf(EForbidden, "nobody decides their own request")
+		return Errorf(EForbidden, "err.access.own_request")
 	}
 	if !approve && len([]rune(comment)) < 2 {
-		return Errorf(EInvalid, "a rejection needs a comment")
+		return Errorf(EInvalid, "err.access.reject_comment")
 	}
 	r.Status = RequestRejected
 	if approve {
@@ -102,10 +114,10 @@ func (r *AccessRequest) Decide(approve bool, by User, comment string, now time.T
 // comment, so that the refusal is on record as the leader's.
 func (r *AccessRequest) Withdraw(by User, now time.Time) error {
 	if by.ID != r.RequesterID {
-		return Errorf(EForbidden, "only the requester withdraws request %d", r.ID)
+		return Errorf(EForbidden, "err.access.withdraw_not_own", r.ID)
 	}
 	if r.Status != RequestPending {
-		return Errorf(EConflict, "request %d is %s, not pending", r.ID, r.Status)
+		return Errorf(EConflict, "err.access.not_pending", r.ID, Msg("status."+string(r.Status)))
 	}
 	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = RequestWithdrawn, by.Name, &now, ""
 	return nil

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,22 +12,26 @@ func TestAccessRequestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
 		mutate func(*AccessRequest)
-		want   Code
+		key    string // of the EInvalid error; "" for none
 	}{
 		{"OK", func(*AccessRequest) {}, ""},
-		{"ErrPurpose", func(r *AccessRequest) { r.Purpose = "curiosity" }, EInvalid},
-		{"ErrNoReason", func(r *AccessRequest) { r.Reason = "看" }, EInvalid},
-		{"ErrNoRecordings", func(r *AccessRequest) { r.RecordingIDs = nil }, EInvalid},
-		{"ErrBackwards", func(r *AccessRequest) { r.Until = r.From }, EInvalid},
-		{"ErrPast", func(r *AccessRequest) { r.From, r.Until = now.Add(-48*time.Hour), now.Add(-time.Hour) }, EInvalid},
-		{"ErrTooLong", func(r *AccessRequest) { r.Until = r.From.Add(MaxAccessPeriod + time.Hour) }, EInvalid},
+		// The reason is counted in characters: 2000 Chinese ones are 6000 bytes.
+		{"OKLongChineseReason", func(r *AccessRequest) { r.Reason = strings.Repeat("查", MaxReason) }, ""},
+		{"ErrReasonTooLong", func(r *AccessRequest) { r.Reason = strings.Repeat("查", MaxReason+1) }, "err.access.reason_length"},
+		{"ErrPurpose", func(r *AccessRequest) { r.Purpose = "curiosity" }, "err.access.purpose_unknown"},
+		{"ErrNoReason", func(r *AccessRequest) { r.Reason = "看" }, "err.access.reason_length"},
+		{"ErrNoRecordings", func(r *AccessRequest) { r.RecordingIDs = nil }, "err.access.recordings_count"},
+		{"ErrBackwards", func(r *AccessRequest) { r.Until = r.From }, "err.access.until_after_from"},
+		{"ErrPast", func(r *AccessRequest) { r.From, r.Until = now.Add(-48*time.Hour), now.Add(-time.Hour) }, "err.access.period_ended"},
+		{"ErrTooLong", func(r *AccessRequest) { r.Until = r.From.Add(MaxAccessPeriod + time.Hour) }, "err.access.period_too_long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := ok
 			tt.mutate(&r)
-			if got := ErrorCode(r.Validate(now)); got != tt.want {
-				t.Errorf("Validate() code = %q, want %q", got, tt.want)
+			err := r.Validate(now)
+			if got := ErrorMessage(err).Key; got != tt.key || tt.key != "" && ErrorCode(err) != EInvalid {
+				t.Errorf("Validate() = %v, want %s %s", err, EInvalid, tt.key)
 			}
 		})
 	}

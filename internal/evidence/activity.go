@@ -155,54 +155,54 @@ func (a Activity) HasOfficer(officer string) bool {
 func (a Activity) Validate() error {
 	switch {
 	case !a.Type.Valid():
-		return Errorf(EInvalid, "unknown activity type %q", a.Type)
+		return Errorf(EInvalid, "err.activity.type_unknown", string(a.Type))
 	case len(a.Officers) == 0:
-		return Errorf(EInvalid, "an activity needs at least one officer")
+		return Errorf(EInvalid, "err.activity.no_officer")
 	case strings.TrimSpace(a.Place.Address) == "":
-		return Errorf(EInvalid, "an activity needs its place (Art. 10)")
+		return Errorf(EInvalid, "err.activity.no_place")
 	case a.Arrival.IsZero() || a.End.IsZero():
-		return Errorf(EInvalid, "an activity needs its arrival and end time")
+		return Errorf(EInvalid, "err.activity.no_times")
 	case !a.End.After(a.Arrival):
-		return Errorf(EInvalid, "the end must be after the arrival")
+		return Errorf(EInvalid, "err.activity.end_before_arrival")
 	case !a.WorkMode.Valid():
-		return Errorf(EInvalid, "unknown work mode %q", a.WorkMode)
+		return Errorf(EInvalid, "err.activity.work_mode_unknown", string(a.WorkMode))
 	}
 	seen := make(map[string]bool, len(a.Officers))
 	for _, o := range a.Officers {
 		if strings.TrimSpace(o) == "" {
-			return Errorf(EInvalid, "empty officer number")
+			return Errorf(EInvalid, "err.activity.officer_empty")
 		}
 		if seen[o] {
-			return Errorf(EInvalid, "officer %s listed twice", o)
+			return Errorf(EInvalid, "err.activity.officer_twice", o)
 		}
 		seen[o] = true
 	}
 	if (a.Place.Lat == nil) != (a.Place.Lon == nil) {
-		return Errorf(EInvalid, "give both latitude and longitude or neither")
+		return Errorf(EInvalid, "err.activity.coordinates_half")
 	}
 	if a.Place.Lat != nil && (*a.Place.Lat < -90 || *a.Place.Lat > 90 || *a.Place.Lon < -180 || *a.Place.Lon > 180) {
-		return Errorf(EInvalid, "coordinates out of range")
+		return Errorf(EInvalid, "err.activity.coordinates_range")
 	}
 	// Art. 13: the return time sets the deadline for work away and in remote
 	// areas, so without it the deadline is unknown. Continuous work may be
 	// stored before the return; its deadline then falls back to the same day.
 	switch {
 	case (a.WorkMode == WorkAway || a.WorkMode == WorkRemote) && a.ReturnAt == nil:
-		return Errorf(EInvalid, "work away or in a remote area needs the time of return (Art. 13)")
+		return Errorf(EInvalid, "err.activity.return_needed")
 	case !a.WorkMode.Deferred() && a.ReturnAt != nil:
-		return Errorf(EInvalid, "a return time applies only to continuous, away or remote work")
+		return Errorf(EInvalid, "err.activity.return_not_applicable")
 	case a.ReturnAt != nil && a.ReturnAt.Before(a.End):
-		return Errorf(EInvalid, "the return cannot be before the end of the activity")
+		return Errorf(EInvalid, "err.activity.return_before_end")
 	}
 	if p := a.Preservation; p != nil {
 		if a.Type != ActivityInvestigation && a.Type != ActivityCoercion && a.Type != ActivityOther {
-			return Errorf(EInvalid, "先行登记保存 belongs to an investigation (Art. 6 (三))")
+			return Errorf(EInvalid, "err.activity.preservation_type")
 		}
 		if strings.TrimSpace(p.ApprovedBy) == "" || p.ApprovedAt.IsZero() {
-			return Errorf(EInvalid, "先行登记保存 needs the approving leader and time (X-ACT-3)")
+			return Errorf(EInvalid, "err.activity.preservation_approval")
 		}
 		if p.DecidedAt != nil && p.DecidedAt.Before(p.ApprovedAt) {
-			return Errorf(EInvalid, "the decision cannot precede the approval")
+			return Errorf(EInvalid, "err.activity.preservation_decided_early")
 		}
 	}
 	return nil
@@ -250,11 +250,11 @@ func (c DeviceCheck) OK() bool { return c.BatteryOK && c.StorageOK && c.ClockOK 
 func (c DeviceCheck) Validate() error {
 	switch {
 	case strings.TrimSpace(c.Officer) == "":
-		return Errorf(EInvalid, "a device check needs the officer")
+		return Errorf(EInvalid, "err.device_check.no_officer")
 	case strings.TrimSpace(c.Device) == "":
-		return Errorf(EInvalid, "a device check needs the device")
+		return Errorf(EInvalid, "err.device_check.no_device")
 	case c.CheckedAt.IsZero():
-		return Errorf(EInvalid, "a device check needs its time")
+		return Errorf(EInvalid, "err.device_check.no_time")
 	}
 	return nil
 }
@@ -339,19 +339,19 @@ func (i *Interruption) UnmarshalJSON(b []byte) error {
 func (i Interruption) Validate() error {
 	switch {
 	case strings.TrimSpace(i.Officer) == "":
-		return Errorf(EInvalid, "an interruption needs the officer")
+		return Errorf(EInvalid, "err.interruption.no_officer")
 	case !i.End.After(i.Start):
-		return Errorf(EInvalid, "an interruption needs a start before its end")
+		return Errorf(EInvalid, "err.interruption.end_before_start")
 	case !i.Cause.Valid():
-		return Errorf(EInvalid, "unknown interruption cause %q", i.Cause)
+		return Errorf(EInvalid, "err.interruption.cause_unknown", string(i.Cause))
 	case i.Cause == CauseOther && strings.TrimSpace(i.Note) == "":
-		return Errorf(EInvalid, "say what the other cause was")
+		return Errorf(EInvalid, "err.interruption.other_cause")
 	case i.VoicePoint < 0:
-		return Errorf(EInvalid, "the voice point cannot be negative")
+		return Errorf(EInvalid, "err.interruption.voice_point_negative")
 	case i.CouldNotContinue && strings.TrimSpace(i.ReportedTo) == "":
-		return Errorf(EInvalid, "recording that could not continue must be reported to the department head (Art. 11)")
+		return Errorf(EInvalid, "err.interruption.not_reported")
 	case !i.CouldNotContinue && i.VoiceRecordingID == 0:
-		return Errorf(EInvalid, "name the resumed recording where the cause is explained by voice (Art. 11)")
+		return Errorf(EInvalid, "err.interruption.no_voice_recording")
 	}
 	return nil
 }
@@ -407,17 +407,17 @@ func (e Exemption) Acknowledged() bool { return e.AcknowledgedAt != nil && e.Ack
 func (e Exemption) Validate() error {
 	switch {
 	case !e.Category.Valid():
-		return Errorf(EInvalid, "unknown exemption category %q", e.Category)
+		return Errorf(EInvalid, "err.exemption.category_unknown", string(e.Category))
 	case strings.TrimSpace(e.Reason) == "":
-		return Errorf(EInvalid, "an exemption needs the reason (Art. 7)")
+		return Errorf(EInvalid, "err.exemption.no_reason")
 	case strings.TrimSpace(e.Basis) == "":
-		return Errorf(EInvalid, "an exemption needs its basis (Art. 7)")
+		return Errorf(EInvalid, "err.exemption.no_basis")
 	case e.SubmittedAt.IsZero():
-		return Errorf(EInvalid, "an exemption needs its submission time")
+		return Errorf(EInvalid, "err.exemption.no_submitted_at")
 	case e.AcknowledgedAt != nil && e.AcknowledgedAt.Before(e.SubmittedAt):
-		return Errorf(EInvalid, "acknowledged before it was submitted")
+		return Errorf(EInvalid, "err.exemption.acknowledged_early")
 	case e.AcknowledgedAt != nil && e.AcknowledgedBy == e.SubmittedBy:
-		return Errorf(EInvalid, "the submitter cannot acknowledge their own exemption")
+		return Errorf(EInvalid, "err.exemption.own")
 	}
 	return nil
 }
@@ -461,14 +461,16 @@ const (
 // R-RPT-1). Rules are pure, so the same inputs yield the same Key; a store
 // upserts on it to keep status and history across re-evaluations.
 type Finding struct {
-	ID           int64         `json:"id,omitempty"`
-	Key          string        `json:"key"`
-	Rule         string        `json:"rule"`
-	Article      string        `json:"article"` // e.g. "Art. 9", "X-ACT-1"
-	Officer      string        `json:"officer,omitempty"`
-	ActivityID   int64         `json:"activity_id,omitempty"`
-	RecordingIDs []int64       `json:"recording_ids,omitempty"`
-	Evidence     string        `json:"evidence"`
-	Status       FindingStatus `json:"status"`
-	Severity     Severity      `json:"severity"`
+	ID           int64   `json:"id,omitempty"`
+	Key          string  `json:"key"`
+	Rule         string  `json:"rule"`
+	Article      string  `json:"article"` // e.g. "Art. 9", "X-ACT-1"
+	Officer      string  `json:"officer,omitempty"`
+	ActivityID   int64   `json:"activity_id,omitempty"`
+	RecordingIDs []int64 `json:"recording_ids,omitempty"`
+	// Evidence says what triggered the finding, as a catalogue message
+	// ("finding.<rule>") rendered in the reader's language.
+	Evidence Message       `json:"evidence"`
+	Status   FindingStatus `json:"status"`
+	Severity Severity      `json:"severity"`
 }

@@ -108,15 +108,15 @@ func (b Bookmark) Validate(duration time.Duration) error {
 	}
 	switch {
 	case !b.Kind.Valid():
-		return Errorf(EInvalid, "kind: want one of scene, violation, physical_evidence, statement, notice, interruption, other")
+		return Errorf(EInvalid, "err.bookmark.kind_unknown", string(b.Kind))
 	case b.OffsetMS < 0:
-		return Errorf(EInvalid, "offset_ms: must not be negative")
+		return Errorf(EInvalid, "err.bookmark.offset_negative")
 	case b.Offset() > limit:
-		return Errorf(EInvalid, "offset_ms: %d is beyond the end of the recording (%d ms)", b.OffsetMS, limit.Milliseconds())
+		return Errorf(EInvalid, "err.bookmark.beyond_end", b.Offset(), limit)
 	case b.EndMS != nil && *b.EndMS <= b.OffsetMS:
-		return Errorf(EInvalid, "end_ms: must be after offset_ms")
+		return Errorf(EInvalid, "err.bookmark.end_before_start")
 	case b.EndMS != nil && b.End() > limit:
-		return Errorf(EInvalid, "end_ms: %d is beyond the end of the recording (%d ms)", *b.EndMS, limit.Milliseconds())
+		return Errorf(EInvalid, "err.bookmark.beyond_end", b.End(), limit)
 	}
 	return ValidateBookmarkLabel(b.Label)
 }
@@ -126,12 +126,16 @@ func (b Bookmark) Validate(duration time.Duration) error {
 // control characters (bidi overrides included) could disguise it there.
 // "" is allowed: the kind says what the moment shows.
 func ValidateBookmarkLabel(s string) error {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxBookmarkLabel {
-		return Errorf(EInvalid, "label: at most %d characters of UTF-8 text", MaxBookmarkLabel)
+	field := Msg("field.bookmark_label")
+	switch {
+	case !utf8.ValidString(s):
+		return Errorf(EInvalid, "err.text_not_utf8", field)
+	case utf8.RuneCountInString(s) > MaxBookmarkLabel:
+		return Errorf(EInvalid, "err.text_too_long", field, MaxBookmarkLabel)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
-			return Errorf(EInvalid, "label: one line of plain text, no control characters")
+			return Errorf(EInvalid, "err.text_one_line", field)
 		}
 	}
 	return nil

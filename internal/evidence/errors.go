@@ -1,9 +1,6 @@
 package evidence
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Code classifies an Error. The web layer maps codes to HTTP statuses in one
 // place.
@@ -25,27 +22,24 @@ const (
 )
 
 // Error is the application error: a code, a message fit to show the user,
-// and optional details (e.g. the id of the recording a conflict names).
+// held as a catalogue key and its arguments (rendered in the reader's
+// language by internal/locale), and optional details (e.g. the id of the
+// recording a conflict names).
 type Error struct {
 	Code    Code
-	Message string
+	Msg     Message
 	Details map[string]any
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+// Error is for logs: the code, the key and its arguments.
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Msg.String() }
 
-// Errorf returns an *Error with the message of catalogue key and its
-// arguments.
+// Errorf returns an *Error with the message key filled with args, e.g.
+// Errorf(EInvalid, "err.text_too_long", Msg("field.party"), 500). The
+// key's texts are in internal/locale/translations; a name inside the
+// message is itself a Message, so that it is translated too.
 func Errorf(code Code, key string, args ...any) *Error {
-	return &Error{Code: code, Message: render(key, args)}
-}
-
-// render is a placeholder until the message catalogue renders keys.
-func render(key string, args []any) string {
-	if len(args) == 0 {
-		return key
-	}
-	return fmt.Sprintf(key, args...)
+	return &Error{Code: code, Msg: Msg(key, args...)}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal
@@ -61,12 +55,16 @@ func ErrorCode(err error) Code {
 	return EInternal
 }
 
-// ErrorMessage returns the user-facing message of err's *Error, or a generic
-// one for internal errors, whose text must not reach users.
-func ErrorMessage(err error) string {
+// ErrorMessage returns the message of err's *Error, for any other non-nil
+// error the generic "err.internal" (whose text must not reach users), and
+// the zero Message for nil.
+func ErrorMessage(err error) Message {
+	if err == nil {
+		return Message{}
+	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return e.Msg
 	}
-	return "internal error"
+	return Msg("err.internal")
 }

@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -50,5 +52,23 @@ func TestMessageJSONRefusesUntyped(t *testing.T) {
 	var m Message
 	if err := json.Unmarshal([]byte(`{"key":"k","args":[{}]}`), &m); err == nil {
 		t.Error("an argument with no type was accepted")
+	}
+}
+
+// An Error says in logs what it is (code, key, arguments); its Message is
+// for people, and any other error gets the generic one.
+func TestErrorMessage(t *testing.T) {
+	err := fmt.Errorf("store: create user: %w", Errorf(EConflict, "err.user.exists", "zhangwei"))
+	if got, want := err.Error(), "store: create user: conflict: err.user.exists[zhangwei]"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if diff := cmp.Diff(Msg("err.user.exists", "zhangwei"), ErrorMessage(err)); diff != "" {
+		t.Errorf("ErrorMessage (-want +got):\n%s", diff)
+	}
+	if got := ErrorMessage(errors.New("disk on fire")); got.Key != "err.internal" || len(got.Args) != 0 {
+		t.Errorf("ErrorMessage of an internal error = %v", got)
+	}
+	if got := ErrorMessage(nil); !got.IsZero() {
+		t.Errorf("ErrorMessage(nil) = %v", got)
 	}
 }

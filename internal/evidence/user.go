@@ -68,15 +68,18 @@ const (
 // notice, reports and the custody log. "" is allowed: the account name
 // stands in.
 func ValidateDisplayName(s string) error {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxDisplayName {
-		return Errorf(EInvalid, "display_name: at most %d characters of UTF-8 text", MaxDisplayName)
-	}
-	if strings.TrimSpace(s) != s {
-		return Errorf(EInvalid, "display_name: no leading or trailing spaces")
+	field := Msg("field.display_name")
+	switch {
+	case !utf8.ValidString(s):
+		return Errorf(EInvalid, "err.text_not_utf8", field)
+	case utf8.RuneCountInString(s) > MaxDisplayName:
+		return Errorf(EInvalid, "err.text_too_long", field, MaxDisplayName)
+	case strings.TrimSpace(s) != s:
+		return Errorf(EInvalid, "err.text_spaces", field)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return Errorf(EInvalid, "display_name: one line of plain text")
+			return Errorf(EInvalid, "err.text_one_line", field)
 		}
 	}
 	return nil
@@ -86,12 +89,12 @@ func ValidateDisplayName(s string) error {
 // most MaxOfficerNo. Numbers come from device file names and other systems
 // (e.g. 000123, FN-0042), so nothing stricter is assumed. "" means none.
 func ValidateOfficerNo(s string) error {
-	if len(s) > MaxOfficerNo {
-		return Errorf(EInvalid, "officer_no: at most %d characters", MaxOfficerNo)
+	if utf8.RuneCountInString(s) > MaxOfficerNo {
+		return Errorf(EInvalid, "err.text_too_long", Msg("field.officer_no"), MaxOfficerNo)
 	}
 	for _, r := range s {
 		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-') {
-			return Errorf(EInvalid, "officer_no: letters, digits and '-' only")
+			return Errorf(EInvalid, "err.officer_no_chars")
 		}
 	}
 	return nil

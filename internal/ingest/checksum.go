@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"shilu/internal/apierr"
+	"shilu/internal/evidence"
 )
 
 // withChecksum adds the tus checksum extension, which tusd v2 does not
@@ -22,7 +25,7 @@ func withChecksum(next http.Handler) http.Handler {
 			b, err := base64.StdEncoding.DecodeString(sum)
 			if !ok || err != nil || len(b) != newHash().Size() {
 				w.Header().Set("Tus-Resumable", "1.0.0")
-				http.Error(w, "Upload-Checksum: unsupported algorithm or malformed checksum", http.StatusBadRequest)
+				apierr.Write(w, r, evidence.Errorf(evidence.EInvalid, "err.upload.checksum_header"), "")
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), chunkChecksumKey{}, &chunkChecksum{newHash: newHash, sum: b}))

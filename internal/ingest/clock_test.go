@@ -158,7 +158,7 @@ func TestBadClockMetadataRefused(t *testing.T) {
 			if !errors.As(err, &se) || se.Status != 400 {
 				t.Fatalf("upload: %v, want 400", err)
 			}
-			if !strings.Contains(string(se.Body), "metadata") || !strings.Contains(string(se.Body), tt.key) {
+			if !strings.Contains(string(se.Body), `"key":"err.upload.`) || !strings.Contains(string(se.Body), tt.key) {
 				t.Errorf("answer %s does not name %s", se.Body, tt.key)
 			}
 			if n := len(f.recordings(t)); n != 0 {

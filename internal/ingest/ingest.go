@@ -25,6 +25,7 @@ import (
 	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/media"
 	"shilu/internal/store"
 )
@@ -111,8 +112,20 @@ func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
 }
 
 // Handler serves the tus protocol with the checksum extension, relative to
-// BasePath (mount it with http.StripPrefix).
-func (s *Service) Handler() http.Handler { return withChecksum(s.tus) }
+// BasePath (mount it with http.StripPrefix). Errors are answered in the
+// request's language (locale.Negotiate).
+func (s *Service) Handler() http.Handler { return withLanguage(withChecksum(s.tus)) }
+
+// langKey carries the language of a request to the tus hooks and the
+// store's WriteChunk: tusd hands both a context that keeps the request's
+// values, but not the request.
+type langKey struct{}
+
+func withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, locale.Negotiate(r))))
+	})
+}
 
 // Metrics returns tusd's counters for the Prometheus endpoint.
 func (s *Service) Metrics() handler.Metrics { return s.tus.Metrics }
@@ -121,14 +134,14 @@ func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handl
 	var no handler.FileInfoChanges
 	u, ok := auth.UserFrom(hook.Context)
 	if !ok {
-		return handler.HTTPResponse{}, no, tusError(evidence.Errorf(evidence.EUnauthorized, "sign in first"))
+		return handler.HTTPResponse{}, no, tusError(hook.Context, evidence.Errorf(evidence.EUnauthorized, "err.auth.sign_in"))
 	}
 	if hook.Upload.SizeIsDeferred {
-		return handler.HTTPResponse{}, no, tusError(evidence.Errorf(evidence.EInvalid, "Upload-Length is required"))
+		return handler.HTTPResponse{}, no, tusError(hook.Context, evidence.Errorf(evidence.EInvalid, "err.upload.length_required"))
 	}
 	md, err := ParseMetadata(hook.Upload.MetaData)
 	if err != nil {
-		return handler.HTTPResponse{}, no, tusError(err)
+		return handler.HTTPResponse{}, no, tusError(hook.Context, err)
 	}
 	// R-DEV-2: the server's clock is read here, at creation, because
 	// sent_at is the station's clock at this moment; the bytes may take
@@ -136,7 +149,7 @@ func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handl
 	now := s.cfg.Clock().UTC()
 	clock, measured, err := md.MeasureClock(now)
 	if err != nil {
-		return handler.HTTPResponse{}, no, tusError(err)
+		return handler.HTTPResponse{}, no, tusError(hook.Context, err)
 	}
 	meta := handler.MetaData{}
 	for k, v := range hook.Upload.MetaData {
@@ -184,17 +197,21 @@ func (s *Service) preFinish(hook handler.HookEvent) (handler.HTTPResponse, error
 		if evidence.ErrorCode(err) == evidence.EInternal {
 			s.cfg.Logger.Error("ingest failed", "upload", hook.Upload.ID, "err", err)
 		}
-		return handler.HTTPResponse{}, tusError(err)
+		return handler.HTTPResponse{}, tusError(hook.Context, err)
 	}
 	return handler.HTTPResponse{Header: handler.HTTPHeader{RecordingIDHeader: strconv.FormatInt(rec.ID, 10)}}, nil
 }
 
 // tusError turns an application error into tusd's, with the JSON body the
-// rest of the API answers with.
-func tusError(err error) error {
-	e := handler.NewError(strings.ToUpper("ERR_"+string(evidence.ErrorCode(err))), evidence.ErrorMessage(err), apierr.Status(err))
-	e.HTTPResponse.Body = string(apierr.JSON(err, ""))
+// rest of the API answers with, in the language of the request that ctx
+// belongs to.
+func tusError(ctx context.Context, err error) error {
+	lang, _ := ctx.Value(langKey{}).(string)
+	p := locale.New(lang)
+	e := handler.NewError(strings.ToUpper("ERR_"+string(evidence.ErrorCode(err))), p.Error(err), apierr.Status(err))
+	e.HTTPResponse.Body = string(apierr.JSON(err, "", p))
 	e.HTTPResponse.Header["Content-Type"] = "application/json; charset=utf-8"
+	e.HTTPResponse.Header["Content-Language"] = p.Lang()
 	return e
 }
 
@@ -220,7 +237,7 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 	}
 	if md.SHA256 != nil && *md.SHA256 != d {
 		return rec, &evidence.Error{Code: evidence.EChecksum,
-			Message: fmt.Sprintf("declared sha256 %s does not match the received bytes (%s); nothing was stored", md.SHA256.Hex(), d.Hex()),
+			Msg:     evidence.Msg("err.upload.sha256_mismatch", md.SHA256.Hex(), d.Hex()),
 			Details: map[string]any{"declared": md.SHA256.Hex(), "computed": d.Hex()}}
 	}
 	var existing evidence.Recording
@@ -230,7 +247,7 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 		return err
 	}); err == nil {
 		return existing, &evidence.Error{Code: evidence.EConflict,
-			Message: fmt.Sprintf("identical content is already archived as recording %d", existing.ID),
+			Msg:     evidence.Msg("err.recording.duplicate", existing.ID),
 			Details: map[string]any{"recording_id": existing.ID}}
 	}
 

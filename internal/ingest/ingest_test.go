@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -356,5 +358,77 @@ func TestUploadBelongsToItsCreator(t *testing.T) {
 		if resp.StatusCode != c.want {
 			t.Errorf("%s by %s: %d, want %d", c.method, c.user, resp.StatusCode, c.want)
 		}
+	}
+}
+
+// Refusals are answered as the rest of the API answers, in the request's
+// language (Accept-Language, the lang cookie; Chinese by default), with
+// the message's key beside the code: at creation (a tus hook), for a
+// malformed Upload-Checksum (before tusd) and for a chunk that does not
+// match it (in WriteChunk).
+func TestErrorsInTheRequestsLanguage(t *testing.T) {
+	f := newFixture(t, "station-01")
+	f.addUser(t, "station-01")
+	data := []byte("some bytes")
+	url := create(t, f.url, len(data), "")
+	sum := sha1.Sum(data)
+	sum[0] ^= 1
+	badSum := "sha1 " + base64.StdEncoding.EncodeToString(sum[:])
+	for _, c := range []struct {
+		name   string
+		req    func() *http.Request
+		lang   func(*http.Request)
+		status int
+		key    string
+		text   string
+	}{
+		{"CreateChinese", createBadSHA(f.url), func(*http.Request) {}, 400, "err.upload.sha256_format", "元数据 sha256 须为 64 位十六进制数字"},
+		{"CreateEnglish", createBadSHA(f.url), acceptEnglish, 400, "err.upload.sha256_format", "Metadata sha256: want 64 hex digits"},
+		{"CreateEnglishCookie", createBadSHA(f.url), func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "lang", Value: "en"}) }, 400, "err.upload.sha256_format", "Metadata sha256"},
+		{"ChecksumHeaderEnglish", patchWith(url, data, "crc32 AAAA"), acceptEnglish, 400, "err.upload.checksum_header", "unsupported algorithm"},
+		{"ChunkMismatchChinese", patchWith(url, data, badSum), func(*http.Request) {}, 460, "err.upload.chunk_checksum", "不符"},
+		{"ChunkMismatchEnglish", patchWith(url, data, badSum), acceptEnglish, 460, "err.upload.chunk_checksum", "do not match"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := c.req()
+			c.lang(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b struct {
+				Error struct{ Code, Key, Message string }
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+				t.Fatalf("status %d, body not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != c.status || b.Error.Key != c.key || !strings.Contains(b.Error.Message, c.text) {
+				t.Errorf("status %d, %+v; want %d, %s, %q", resp.StatusCode, b.Error, c.status, c.key, c.text)
+			}
+		})
+	}
+}
+
+func acceptEnglish(r *http.Request) { r.Header.Set("Accept-Language", "en-US,en;q=0.9") }
+
+func createBadSHA(base string) func() *http.Request {
+	return func() *http.Request {
+		req, _ := http.NewRequest("POST", base, nil)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Length", "10")
+		req.Header.Set("Upload-Metadata", "sha256 "+base64.StdEncoding.EncodeToString([]byte("not-hex")))
+		return req
+	}
+}
+
+func patchWith(url string, body []byte, checksum string) func() *http.Request {
+	return func() *http.Request {
+		req, _ := http.NewRequest("PATCH", url, bytes.NewReader(body))
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req.Header.Set("Upload-Offset", "0")
+		req.Header.Set("Upload-Checksum", checksum)
+		return req
 	}
 }

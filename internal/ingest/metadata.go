@@ -63,6 +63,9 @@ const MaxClockOffset = 10 * 365 * 24 * time.Hour
 
 const maxNameBytes = 255
 
+// maxIdentity bounds the device and officer declared, in characters.
+const maxIdentity = 64
+
 // ParseMetadataHeader parses an Upload-Metadata header value as tusd does
 // and then validates it with ParseMetadata.
 func ParseMetadataHeader(header string) (Metadata, error) {
@@ -78,7 +81,7 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 	if s, ok := m[metaSHA256]; ok && s != "" {
 		d, err := blob.ParseDigest(s)
 		if err != nil {
-			return md, evidence.Errorf(evidence.EInvalid, "metadata sha256: want 64 hex digits")
+			return md, evidence.Errorf(evidence.EInvalid, "err.upload.sha256_format")
 		}
 		md.SHA256 = &d
 	}
@@ -87,8 +90,8 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 		dst *string
 	}{{metaDevice, &md.Device}, {metaOfficer, &md.Officer}} {
 		v := m[f.key]
-		if len(v) > 64 || !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-			return md, evidence.Errorf(evidence.EInvalid, "metadata %s: at most 64 printable characters", f.key)
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxIdentity || strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_text", f.key, maxIdentity)
 		}
 		*f.dst = strings.TrimSpace(v)
 	}
@@ -102,12 +105,12 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 		}
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return md, evidence.Errorf(evidence.EInvalid, "metadata %s: want an RFC 3339 time with its zone, such as 2026-11-26T10:00:00+08:00", f.key)
+			return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_time", f.key)
 		}
 		*f.dst = &t
 	}
 	if (md.DeviceTime == nil) != (md.StationTime == nil) {
-		return md, evidence.Errorf(evidence.EInvalid, "metadata %s and %s: give both (the two clocks read at the same moment) or neither", metaDeviceTime, metaStationTime)
+		return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_clock_pair", metaDeviceTime, metaStationTime)
 	}
 	return md, nil
 }
@@ -145,16 +148,16 @@ func (md Metadata) MeasureClock(now time.Time) (m ClockMeasurement, ok bool, err
 	if md.SentAt != nil {
 		stationErr = md.SentAt.Sub(now)
 		if !believable(stationErr) {
-			return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: the station's clock is more than 10 years off the server's", metaSentAt)
+			return m, false, evidence.Errorf(evidence.EInvalid, "err.upload.station_clock_off", metaSentAt)
 		}
 	}
 	m.At = md.StationTime.Add(-stationErr).UTC().Truncate(time.Microsecond)
 	if !believable(m.At.Sub(now)) {
-		return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: more than 10 years from the server's time", metaStationTime)
+		return m, false, evidence.Errorf(evidence.EInvalid, "err.upload.meta_time_far", metaStationTime)
 	}
 	m.Offset = md.DeviceTime.Sub(m.At).Round(time.Millisecond)
 	if !believable(m.Offset) {
-		return m, false, evidence.Errorf(evidence.EInvalid, "metadata %s: more than 10 years off the server's clock", metaDeviceTime)
+		return m, false, evidence.Errorf(evidence.EInvalid, "err.upload.meta_time_far", metaDeviceTime)
 	}
 	return m, true, nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"shilu/internal/auth"
 	"shilu/internal/blob"
+	"shilu/internal/evidence"
 )
 
 // hashingStore wraps tusd's filestore so that every byte is hashed as it is
@@ -214,7 +215,7 @@ func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 		if rerr != nil {
 			return 0, rerr
 		}
-		return 0, handler.NewError("ERR_CHECKSUM_MISMATCH", "the chunk's bytes do not match its Upload-Checksum", 460)
+		return 0, tusError(ctx, evidence.Errorf(evidence.EChecksum, "err.upload.chunk_checksum"))
 	}
 	// Keep whatever arrived before a broken connection: the client resumes
 	// from the offset we acknowledge, and every acknowledged byte is durable.

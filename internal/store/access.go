@@ -97,7 +97,7 @@ func (tx *Tx) AccessRequest(ctx context.Context, id int64) (evidence.AccessReque
 		return evidence.AccessRequest{}, err
 	}
 	if len(list) == 0 {
-		return evidence.AccessRequest{}, evidence.Errorf(evidence.ENotFound, "access request %d not found", id)
+		return evidence.AccessRequest{}, evidence.Errorf(evidence.ENotFound, "err.access.not_found", id)
 	}
 	return list[0], nil
 }
@@ -133,7 +133,7 @@ func (tx *Tx) DecideAccessRequest(ctx context.Context, r evidence.AccessRequest,
 		return r, fmt.Errorf("store: decide access request %d: %w", r.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return r, evidence.Errorf(evidence.EConflict, "request %d was decided meanwhile", r.ID)
+		return r, evidence.Errorf(evidence.EConflict, "err.access.decided_meanwhile", r.ID)
 	}
 	if r.Status == evidence.RequestApproved {
 		// The grant runs for the period asked, but never starts before the
@@ -193,7 +193,7 @@ func (tx *Tx) Grant(ctx context.Context, id int64) (evidence.Grant, error) {
 		return evidence.Grant{}, err
 	}
 	if len(list) == 0 {
-		return evidence.Grant{}, evidence.Errorf(evidence.ENotFound, "grant %d not found", id)
+		return evidence.Grant{}, evidence.Errorf(evidence.ENotFound, "err.grant.not_found", id)
 	}
 	return list[0], nil
 }
@@ -216,7 +216,7 @@ func (tx *Tx) LiveGrant(ctx context.Context, userID, recordingID int64) (evidenc
 		return evidence.Grant{}, err
 	}
 	if len(list) == 0 {
-		return evidence.Grant{}, evidence.Errorf(evidence.EForbidden, "no live grant to view recording %d: request access and have it approved first", recordingID)
+		return evidence.Grant{}, evidence.Errorf(evidence.EForbidden, "err.grant.none", recordingID)
 	}
 	return list[0], nil
 }
@@ -231,7 +231,7 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 		if _, err := tx.Grant(ctx, id); err != nil {
 			return evidence.Grant{}, err
 		}
-		return evidence.Grant{}, evidence.Errorf(evidence.EConflict, "grant %d is already revoked", id)
+		return evidence.Grant{}, evidence.Errorf(evidence.EConflict, "err.grant.revoked", id)
 	}
 	return tx.Grant(ctx, id)
 }

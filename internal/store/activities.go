@@ -49,7 +49,7 @@ func (tx *Tx) UpdateActivity(ctx context.Context, a evidence.Activity) (evidence
 		return a, fmt.Errorf("store: update activity %d: %w", a.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return a, evidence.Errorf(evidence.ENotFound, "activity %d not found", a.ID)
+		return a, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", a.ID)
 	}
 	for _, q := range []string{`DELETE FROM activity_officers WHERE activity_id = ?`, `DELETE FROM activity_devices WHERE activity_id = ?`} {
 		if err := tx.exec(ctx, q, a.ID); err != nil {
@@ -173,7 +173,7 @@ func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error)
 		return evidence.Activity{}, err
 	}
 	if len(list) == 0 {
-		return evidence.Activity{}, evidence.Errorf(evidence.ENotFound, "activity %d not found", id)
+		return evidence.Activity{}, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", id)
 	}
 	return list[0], nil
 }
@@ -258,7 +258,7 @@ func (tx *Tx) UnlinkRecording(ctx context.Context, activityID, recordingID int64
 		return fmt.Errorf("store: unlink recording %d from activity %d: %w", recordingID, activityID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return evidence.Errorf(evidence.ENotFound, "recording %d is not linked to activity %d", recordingID, activityID)
+		return evidence.Errorf(evidence.ENotFound, "err.activity.not_linked", recordingID, activityID)
 	}
 	return nil
 }
@@ -478,7 +478,7 @@ func scanExemption(scan func(...any) error) (evidence.Exemption, int64, error) {
 func (tx *Tx) Exemption(ctx context.Context, id int64) (evidence.Exemption, int64, error) {
 	e, submitter, err := scanExemption(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+exemptionCols+` FROM exemptions WHERE id = ?`), id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, 0, evidence.Errorf(evidence.ENotFound, "exemption %d not found", id)
+		return e, 0, evidence.Errorf(evidence.ENotFound, "err.exemption.not_found", id)
 	}
 	if err != nil {
 		return e, 0, fmt.Errorf("store: exemption %d: %w", id, err)
@@ -543,7 +543,7 @@ func (tx *Tx) AcknowledgeExemption(ctx context.Context, id int64, by string) (ev
 		if _, _, err := tx.Exemption(ctx, id); err != nil {
 			return evidence.Exemption{}, err
 		}
-		return evidence.Exemption{}, evidence.Errorf(evidence.EConflict, "exemption %d is already acknowledged", id)
+		return evidence.Exemption{}, evidence.Errorf(evidence.EConflict, "err.exemption.acknowledged", id)
 	}
 	e, _, err := tx.Exemption(ctx, id)
 	return e, err
@@ -613,12 +613,16 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 		if f.ActivityID != 0 {
 			act = f.ActivityID
 		}
+		text, err := json.Marshal(f.Evidence)
+		if err != nil {
+			return nil, fmt.Errorf("store: finding %s evidence: %w", f.Key, err)
+		}
 		var stored string
-		err := tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
+		err = tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			err = tx.exec(ctx, `INSERT INTO findings (key, rule, article, officer, activity_id, recording_ids, evidence, status, severity, first_seen, last_seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence, string(f.Status),
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), string(text), string(f.Status),
 				string(f.Severity), micros(tx.now), micros(tx.now))
 		case err == nil:
 			status := f.Status
@@ -626,7 +630,7 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 				status = evidence.FindingStatus(stored)
 			}
 			err = tx.exec(ctx, `UPDATE findings SET rule = ?, article = ?, officer = ?, activity_id = ?, recording_ids = ?, evidence = ?, status = ?,
-				severity = ?, last_seen = ?, resolved_at = NULL WHERE key = ?`, f.Rule, f.Article, f.Officer, act, string(ids), f.Evidence,
+				severity = ?, last_seen = ?, resolved_at = NULL WHERE key = ?`, f.Rule, f.Article, f.Officer, act, string(ids), string(text),
 				string(status), string(f.Severity), micros(tx.now), f.Key)
 		}
 		if err != nil {
@@ -724,21 +728,34 @@ func (tx *Tx) scanFindings(ctx context.Context, where string, args ...any) ([]St
 	list := []StoredFinding{}
 	for rows.Next() {
 		var sf StoredFinding
-		var ids, status, severity string
+		var ids, text, status, severity string
 		var first, last int64
 		var resolved, accepted sql.NullInt64
-		if err := rows.Scan(&sf.ID, &sf.Key, &sf.Rule, &sf.Article, &sf.Officer, &sf.ActivityID, &ids, &sf.Evidence, &status, &severity,
+		if err := rows.Scan(&sf.ID, &sf.Key, &sf.Rule, &sf.Article, &sf.Officer, &sf.ActivityID, &ids, &text, &status, &severity,
 			&first, &last, &resolved, &sf.AcceptedBy, &accepted); err != nil {
 			return nil, fmt.Errorf("store: findings: %w", err)
 		}
 		if err := json.Unmarshal([]byte(ids), &sf.RecordingIDs); err != nil {
 			return nil, fmt.Errorf("store: finding %d recording ids: %w", sf.ID, err)
 		}
+		sf.Evidence = findingEvidence(text)
 		sf.Status, sf.Severity = evidence.FindingStatus(status), evidence.Severity(severity)
 		sf.FirstSeen, sf.LastSeen, sf.ResolvedAt, sf.AcceptedAt = fromMicros(first), fromMicros(last), fromNullMicros(resolved), fromNullMicros(accepted)
 		list = append(list, sf)
 	}
 	return list, rows.Err()
+}
+
+// findingEvidence reads a finding's evidence column: the Message as JSON,
+// or, in a row written before findings were messages, English text, kept
+// as a Message whose key is that text so that it shows as it did until
+// the next evaluation rewrites it.
+func findingEvidence(text string) evidence.Message {
+	var m evidence.Message
+	if strings.HasPrefix(text, "{") && json.Unmarshal([]byte(text), &m) == nil && m.Key != "" {
+		return m
+	}
+	return evidence.Message{Key: text}
 }
 
 // Finding returns one finding.
@@ -748,7 +765,7 @@ func (tx *Tx) Finding(ctx context.Context, id int64) (StoredFinding, error) {
 		return StoredFinding{}, err
 	}
 	if len(list) == 0 {
-		return StoredFinding{}, evidence.Errorf(evidence.ENotFound, "finding %d not found", id)
+		return StoredFinding{}, evidence.Errorf(evidence.ENotFound, "err.finding.not_found", id)
 	}
 	return list[0], nil
 }
@@ -765,7 +782,7 @@ func (tx *Tx) AcceptFinding(ctx context.Context, id int64, by string) (StoredFin
 		if _, err := tx.Finding(ctx, id); err != nil {
 			return StoredFinding{}, err
 		}
-		return StoredFinding{}, evidence.Errorf(evidence.EConflict, "finding %d is already accepted", id)
+		return StoredFinding{}, evidence.Errorf(evidence.EConflict, "err.finding.accepted", id)
 	}
 	return tx.Finding(ctx, id)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -329,9 +330,9 @@ func TestSyncFindings(t *testing.T) {
 	db, _ := openTest(t)
 	f := newActivityFixture(t, db)
 	gap := evidence.Finding{Key: "coverage_gap/a1/000123/x", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID,
-		Evidence: "40s uncovered", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
+		Evidence: evidence.Msg("finding.coverage_gap", 40*time.Second, evidence.Msg("act.pos.inner"), f.act.Arrival, f.act.Arrival.Add(40*time.Second)), Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
 	few := evidence.Finding{Key: "too_few_officers/a1/", Rule: "too_few_officers", Article: "X-ACT-1", ActivityID: f.act.ID,
-		RecordingIDs: []int64{f.recs["mine"].ID}, Evidence: "one officer", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
+		RecordingIDs: []int64{f.recs["mine"].ID}, Evidence: evidence.Msg("finding.too_few_officers", 1, "000123"), Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
 	explained := gap
 	explained.Status = evidence.FindingExplained
 	type want struct {
@@ -428,6 +429,44 @@ func TestProposalUsesCorrectedTimes(t *testing.T) {
 		}
 		if !slices.ContainsFunc(cands, func(c evidence.Recording) bool { return c.ID == r.ID }) {
 			t.Errorf("the fast camera's recording is not a candidate")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A finding's evidence is kept as a Message with its argument types, so a
+// stored finding reads as richly as a fresh one; a row written before
+// findings were messages (English text) reads as that text.
+func TestFindingEvidenceStored(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	f := newActivityFixture(t, db)
+	m := evidence.Msg("finding.coverage_gap", 172*time.Second, evidence.Msg("act.pos.inner"), f.act.Arrival.UTC(), f.act.Arrival.Add(172*time.Second).UTC())
+	fd := evidence.Finding{Key: "coverage_gap/a1/000123/x", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID,
+		Evidence: m, Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
+	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.SyncFindings(ctx, f.act.ID, []evidence.Finding{fd}); err != nil {
+			return err
+		}
+		list, err := tx.Findings(ctx, FindingFilter{})
+		if err != nil || len(list) != 1 {
+			return fmt.Errorf("findings %v, %v", list, err)
+		}
+		if diff := cmp.Diff(m, list[0].Evidence); diff != "" {
+			t.Errorf("evidence read back (-want +got):\n%s", diff)
+		}
+		if err := tx.exec(ctx, `UPDATE findings SET evidence = ? WHERE id = ?`, "2m52s uncovered (inner)", list[0].ID); err != nil {
+			return err
+		}
+		list, err = tx.Findings(ctx, FindingFilter{})
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(evidence.Message{Key: "2m52s uncovered (inner)"}, list[0].Evidence); diff != "" {
+			t.Errorf("legacy evidence read back (-want +got):\n%s", diff)
 		}
 		return nil
 	})

@@ -82,7 +82,7 @@ func (tx *Tx) bookmarks(ctx context.Context, what, join, where string, args ...a
 func (tx *Tx) Bookmark(ctx context.Context, id int64) (evidence.Bookmark, error) {
 	b, err := scanBookmark(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+bookmarkCols+bookmarkFrom+` WHERE b.id = ?`), id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return b, evidence.Errorf(evidence.ENotFound, "bookmark %d not found", id)
+		return b, evidence.Errorf(evidence.ENotFound, "err.bookmark.not_found", id)
 	}
 	if err != nil {
 		return b, fmt.Errorf("store: bookmark %d: %w", id, err)
@@ -118,7 +118,7 @@ func (tx *Tx) RemoveBookmark(ctx context.Context, id, byID int64) (evidence.Book
 		if _, err := tx.Bookmark(ctx, id); err != nil {
 			return evidence.Bookmark{}, err
 		}
-		return evidence.Bookmark{}, evidence.Errorf(evidence.EConflict, "bookmark %d is already removed", id)
+		return evidence.Bookmark{}, evidence.Errorf(evidence.EConflict, "err.bookmark.removed", id)
 	}
 	return tx.Bookmark(ctx, id)
 }

@@ -61,14 +61,14 @@ func TestEvaluations(t *testing.T) {
 		}
 
 		if err := tx.SyncFindings(ctx, f.act.ID, []evidence.Finding{
-			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
-			{Key: "k2", Rule: "notice_missing", Article: "Art. 8", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
+			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: evidence.Msg("e"), Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
+			{Key: "k2", Rule: "notice_missing", Article: "Art. 8", ActivityID: f.act.ID, Evidence: evidence.Msg("e"), Status: evidence.FindingOpen, Severity: evidence.SeverityWarning},
 		}); err != nil {
 			return err
 		}
 		// k2 no longer fires: resolved, so no longer counted.
 		if err := tx.SyncFindings(ctx, f.act.ID, []evidence.Finding{
-			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: "e", Status: evidence.FindingExplained, Severity: evidence.SeverityWarning},
+			{Key: "k1", Rule: "coverage_gap", Article: "Art. 11", Officer: "000123", ActivityID: f.act.ID, Evidence: evidence.Msg("e"), Status: evidence.FindingExplained, Severity: evidence.SeverityWarning},
 		}); err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func TestFindingsPaged(t *testing.T) {
 	err := db.Update(ctx, func(tx *Tx) error {
 		var fs []evidence.Finding
 		for _, k := range []string{"a", "b", "c"} {
-			fs = append(fs, evidence.Finding{Key: k, Rule: "coverage_gap", Article: "Art. 11", ActivityID: f.act.ID, Evidence: k,
+			fs = append(fs, evidence.Finding{Key: k, Rule: "coverage_gap", Article: "Art. 11", ActivityID: f.act.ID, Evidence: evidence.Msg(k),
 				Status: evidence.FindingOpen, Severity: evidence.SeverityWarning})
 		}
 		if err := tx.SyncFindings(ctx, f.act.ID, fs); err != nil {

@@ -33,7 +33,7 @@ func (tx *Tx) Notice(ctx context.Context, id int64) (Notice, error) {
 	err := tx.get(ctx, []any{&n.Given, &n.ConfirmedBy, &at, &stated},
 		`SELECT notice_given, notice_confirmed_by, notice_confirmed_at, preamble FROM activities WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return n, evidence.Errorf(evidence.ENotFound, "activity %d not found", id)
+		return n, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", id)
 	}
 	if err != nil {
 		return n, fmt.Errorf("store: notice of activity %d: %w", id, err)
@@ -68,7 +68,7 @@ func (tx *Tx) ConfirmNotice(ctx context.Context, id int64, by string, stated []s
 	if n, err := res.RowsAffected(); err != nil {
 		return Notice{}, fmt.Errorf("store: confirm notice of activity %d: %w", id, err)
 	} else if n == 0 {
-		return Notice{}, evidence.Errorf(evidence.ENotFound, "activity %d not found", id)
+		return Notice{}, evidence.Errorf(evidence.ENotFound, "err.activity.not_found", id)
 	}
 	return tx.Notice(ctx, id)
 }

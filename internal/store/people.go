@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/evidence"
@@ -25,7 +26,7 @@ type Department struct {
 func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) (Department, error) {
 	d := Department{Name: name, ParentID: parent, CreatedAt: tx.now}
 	if name == "" {
-		return d, evidence.Errorf(evidence.EInvalid, "a department needs a name")
+		return d, evidence.Errorf(evidence.EInvalid, "err.department.no_name")
 	}
 	if parent != nil {
 		if _, err := tx.Department(ctx, *parent); err != nil {
@@ -35,7 +36,7 @@ func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) 
 	err := tx.get(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
 		name, nullInt(parent), micros(tx.now))
 	if isUniqueViolation(err) {
-		return d, evidence.Errorf(evidence.EConflict, "department %q already exists there", name)
+		return d, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
 	}
 	if err != nil {
 		return d, fmt.Errorf("store: create department %s: %w", name, err)
@@ -50,7 +51,7 @@ func (tx *Tx) Department(ctx context.Context, id int64) (Department, error) {
 	var created int64
 	err := tx.get(ctx, []any{&d.Name, &parent, &created}, `SELECT name, parent_id, created_at FROM departments WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, evidence.Errorf(evidence.ENotFound, "no department %d", id)
+		return d, evidence.Errorf(evidence.ENotFound, "err.department.not_found", id)
 	}
 	if err != nil {
 		return d, fmt.Errorf("store: department %d: %w", id, err)
@@ -126,7 +127,7 @@ func (tx *Tx) userDepartment(ctx context.Context, userID int64) (*int64, error) 
 	var d sql.NullInt64
 	err := tx.get(ctx, []any{&d}, `SELECT department_id FROM users WHERE id = ?`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+		return nil, evidence.Errorf(evidence.ENotFound, "err.user.not_found", userID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: department of user %d: %w", userID, err)
@@ -197,7 +198,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 	a := Account{User: evidence.User{Name: n.Name, DisplayName: n.DisplayName, OfficerNo: n.OfficerNo, Role: n.Role, CreatedAt: tx.now},
 		DepartmentID: n.DepartmentID, MustChange: n.MustChange, PasswordHash: n.PasswordHash}
 	if n.Name == "" || !n.Role.Valid() {
-		return a, evidence.Errorf(evidence.EInvalid, "a user needs a name and one of the roles %v", evidence.Roles)
+		return a, evidence.Errorf(evidence.EInvalid, "err.user.name_and_role", roleList())
 	}
 	if err := validateIdentity(n.DisplayName, n.OfficerNo); err != nil {
 		return a, err
@@ -223,7 +224,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed,
 		n.DisplayName, nullString(n.OfficerNo))
 	if isUniqueViolation(err) {
-		return a, evidence.Errorf(evidence.EConflict, "user %q already exists", n.Name)
+		return a, evidence.Errorf(evidence.EConflict, "err.user.exists", n.Name)
 	}
 	if err != nil {
 		return a, fmt.Errorf("store: create user %s: %w", n.Name, err)
@@ -251,7 +252,7 @@ func scanAccount(scan func(...any) error) (Account, error) {
 func (tx *Tx) Account(ctx context.Context, id int64) (Account, error) {
 	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountCols+` FROM users WHERE id = ?`), id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, evidence.Errorf(evidence.ENotFound, "no user %d", id)
+		return a, evidence.Errorf(evidence.ENotFound, "err.user.not_found", id)
 	}
 	if err != nil {
 		return a, fmt.Errorf("store: user %d: %w", id, err)
@@ -263,7 +264,7 @@ func (tx *Tx) Account(ctx context.Context, id int64) (Account, error) {
 func (tx *Tx) AccountByName(ctx context.Context, name string) (Account, error) {
 	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountCols+` FROM users WHERE name = ?`), name).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, evidence.Errorf(evidence.ENotFound, "no user %q", name)
+		return a, evidence.Errorf(evidence.ENotFound, "err.user.not_found_name", name)
 	}
 	if err != nil {
 		return a, fmt.Errorf("store: user %s: %w", name, err)
@@ -319,14 +320,14 @@ func (tx *Tx) SetIdentity(ctx context.Context, userID int64, displayName, office
 	}
 	err := tx.updateUser(ctx, userID, `display_name = ?, officer_no = ?`, displayName, nullString(officerNo))
 	if isUniqueViolation(err) {
-		return evidence.Errorf(evidence.EConflict, "officer number %s belongs to another account", officerNo)
+		return evidence.Errorf(evidence.EConflict, "err.user.officer_no_taken", officerNo)
 	}
 	return err
 }
 
 // errStationOfficer refuses an officer number on a collection station's
 // account: the number would make the station an officer of activities.
-var errStationOfficer = evidence.Errorf(evidence.EInvalid, "a station account carries no officer number")
+var errStationOfficer = evidence.Errorf(evidence.EInvalid, "err.user.station_officer_no")
 
 func validateIdentity(displayName, officerNo string) error {
 	if err := evidence.ValidateDisplayName(displayName); err != nil {
@@ -347,7 +348,7 @@ func (tx *Tx) checkOfficerNoFree(ctx context.Context, officerNo string, except i
 		return fmt.Errorf("store: officer number %s: %w", officerNo, err)
 	}
 	if n > 0 {
-		return evidence.Errorf(evidence.EConflict, "officer number %s belongs to another account", officerNo)
+		return evidence.Errorf(evidence.EConflict, "err.user.officer_no_taken", officerNo)
 	}
 	return nil
 }
@@ -407,10 +408,19 @@ func (tx *Tx) SetDisabled(ctx context.Context, userID int64, disabled bool) erro
 	return tx.updateUser(ctx, userID, `disabled = ?`, disabled)
 }
 
+// roleList names the roles as the API and the CLI take them.
+func roleList() string {
+	names := make([]string, len(evidence.Roles))
+	for i, r := range evidence.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
 // SetRole changes a user's role.
 func (tx *Tx) SetRole(ctx context.Context, userID int64, role evidence.Role) error {
 	if !role.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "role %q: want one of %v", role, evidence.Roles)
+		return evidence.Errorf(evidence.EInvalid, "err.user.role_unknown", string(role), roleList())
 	}
 	return tx.updateUser(ctx, userID, `role = ?`, string(role))
 }
@@ -462,7 +472,7 @@ func (tx *Tx) SetTOTPSecret(ctx context.Context, userID int64, totpSecret string
 		return err
 	}
 	if a.TOTPEnabled {
-		return evidence.Errorf(evidence.EConflict, "two-factor sign-in is already enabled")
+		return evidence.Errorf(evidence.EConflict, "err.totp.enabled")
 	}
 	return tx.updateUser(ctx, userID, `totp_secret = ?, totp_last_step = 0`, tx.secrets.Seal([]byte(totpSecret), totpAD(userID)))
 }
@@ -477,13 +487,13 @@ func (tx *Tx) TOTPSecret(ctx context.Context, userID int64) (string, error) {
 	var stored string
 	err := tx.get(ctx, []any{&stored}, `SELECT totp_secret FROM users WHERE id = ?`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+		return "", evidence.Errorf(evidence.ENotFound, "err.user.not_found", userID)
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: totp secret of user %d: %w", userID, err)
 	}
 	if stored == "" {
-		return "", evidence.Errorf(evidence.ENotFound, "user %d has no TOTP secret", userID)
+		return "", evidence.Errorf(evidence.ENotFound, "err.totp.none", userID)
 	}
 	if tx.secrets == nil {
 		return "", fmt.Errorf("store: totp secret of user %d: %w", userID, errNoSecretsKey)
@@ -661,7 +671,7 @@ func (tx *Tx) updateUser(ctx context.Context, userID int64, set string, args ...
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("store: update user %d: %w", userID, err)
 	} else if n == 0 {
-		return evidence.Errorf(evidence.ENotFound, "no user %d", userID)
+		return evidence.Errorf(evidence.ENotFound, "err.user.not_found", userID)
 	}
 	return nil
 }
@@ -700,21 +710,21 @@ func (tx *Tx) SessionByToken(ctx context.Context, tokenHash []byte, idle time.Du
 	err := tx.get(ctx, []any{&s.ID, &s.UserID, &created, &seen, &exp, &ended},
 		`SELECT id, user_id, created_at, last_seen, expires_at, ended_at FROM sessions WHERE hash = ?`, tokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "err.auth.session_invalid")
 	}
 	if err != nil {
 		return s, Account{}, fmt.Errorf("store: session: %w", err)
 	}
 	s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(exp)
 	if ended.Valid || !tx.now.Before(s.ExpiresAt) || idle > 0 && tx.now.Sub(s.LastSeen) >= idle {
-		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "err.auth.session_invalid")
 	}
 	a, err := tx.Account(ctx, s.UserID)
 	if err != nil {
 		return s, a, err
 	}
 	if a.Disabled {
-		return s, a, evidence.Errorf(evidence.EUnauthorized, "invalid or expired session")
+		return s, a, evidence.Errorf(evidence.EUnauthorized, "err.auth.session_invalid")
 	}
 	return s, a, nil
 }

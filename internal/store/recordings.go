@@ -27,7 +27,7 @@ func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploade
 		d := r.ClockOffset.Truncate(time.Millisecond)
 		r.ClockOffset, offsetMS = &d, d.Milliseconds()
 		if r.ClockMeasuredAt == nil {
-			return r, evidence.Errorf(evidence.EInvalid, "a clock offset needs the time it was measured")
+			return r, evidence.Errorf(evidence.EInvalid, "err.recording.offset_unmeasured")
 		}
 	}
 	if r.ClockMeasuredAt != nil {
@@ -51,7 +51,7 @@ func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploade
 func duplicate(existing evidence.Recording) error {
 	return &evidence.Error{
 		Code:    evidence.EConflict,
-		Message: fmt.Sprintf("identical content is already archived as recording %d", existing.ID),
+		Msg:     evidence.Msg("err.recording.duplicate", existing.ID),
 		Details: map[string]any{"recording_id": existing.ID},
 	}
 }
@@ -101,7 +101,7 @@ func (tx *Tx) recording(ctx context.Context, what, where string, arg any) (evide
 	row := tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+recordingCols+` FROM recordings r JOIN users u ON u.id = r.uploader_id WHERE `+where), arg)
 	r, err := scanRecording(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, evidence.Errorf(evidence.ENotFound, "recording %s not found", what)
+		return r, evidence.Errorf(evidence.ENotFound, "err.recording.not_found", what)
 	}
 	if err != nil {
 		return r, fmt.Errorf("store: recording %s: %w", what, err)
@@ -210,7 +210,7 @@ func (tx *Tx) UpdateRecordingIdentity(ctx context.Context, id int64, device, off
 		return fmt.Errorf("store: update recording %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return evidence.Errorf(evidence.ENotFound, "recording %d not found", id)
+		return evidence.Errorf(evidence.ENotFound, "err.recording.not_found", fmt.Sprint(id))
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func scanUser(scan func(...any) error) (evidence.User, string, error) {
 func (tx *Tx) UserByName(ctx context.Context, name string) (evidence.User, string, error) {
 	u, hash, err := scanUser(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+userCols+` FROM users WHERE name = ?`), name).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, "", evidence.Errorf(evidence.ENotFound, "no user %q", name)
+		return u, "", evidence.Errorf(evidence.ENotFound, "err.user.not_found_name", name)
 	}
 	if err != nil {
 		return u, "", fmt.Errorf("store: user %s: %w", name, err)
@@ -55,7 +55,7 @@ func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User,
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`), tokenHash, micros(tx.now)).Scan)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Disabled) {
-		return u, evidence.Errorf(evidence.EUnauthorized, "invalid token")
+		return u, evidence.Errorf(evidence.EUnauthorized, "err.auth.token_invalid")
 	}
 	if err != nil {
 		return u, fmt.Errorf("store: user by token: %w", err)

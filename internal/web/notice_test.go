@@ -14,8 +14,8 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
-	"shilu/internal/web/ui"
 )
 
 // setIdentity gives the test account of role a display name and officer
@@ -106,7 +106,7 @@ func TestNoticeText(t *testing.T) {
 	// catalogue test cannot see in the template.
 	for _, k := range app.PreambleKeys {
 		for _, lang := range []string{"zh", "en"} {
-			if m := ui.Msg(lang, "notice.item."+k); m == "notice.item."+k {
+			if _, ok := locale.New(lang).Lookup("notice.item." + k); !ok {
 				t.Errorf("%s lacks notice.item.%s", lang, k)
 			}
 		}

@@ -214,7 +214,7 @@ func TestLockout(t *testing.T) {
 	e := newPeopleEnv(t)
 	e.addUser("zhangwei", evidence.RoleOfficer, goodPassword, false)
 	for i := 1; i <= 5; i++ {
-		if a, _ := e.login("zhangwei", "wrong", ""); a.code != http.StatusUnauthorized || !strings.Contains(a.body, "wrong name or password") {
+		if a, _ := e.login("zhangwei", "wrong", ""); a.code != http.StatusUnauthorized || !strings.Contains(a.body, `"key":"err.login.wrong"`) {
 			t.Fatalf("failure %d: %d %s", i, a.code, a.body)
 		}
 	}

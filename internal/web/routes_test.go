@@ -199,7 +199,7 @@ func TestLogin(t *testing.T) {
 		return w
 	}
 	for _, c := range []struct{ name, user, pw string }{{"ErrWrongPassword", "u-officer", "wrong"}, {"ErrUnknownUser", "nobody", "x"}} {
-		if w := login(c.user, c.pw); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "wrong name or password") {
+		if w := login(c.user, c.pw); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), `"key":"err.login.wrong"`) {
 			t.Errorf("%s: %d %s", c.name, w.Code, w.Body.String())
 		}
 	}

@@ -177,7 +177,7 @@ func (s *Server) fail(w *statusWriter, r *http.Request, err error, rid string) {
 	if evidence.ErrorCode(err) == evidence.EUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="shilu"`)
 	}
-	apierr.Write(w, err, rid)
+	apierr.Write(w, r, err, rid)
 }
 
 type statusWriter struct {

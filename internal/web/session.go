@@ -81,7 +81,7 @@ type caller struct {
 func (s *Server) resolve(ctx context.Context, r *http.Request) (caller, error) {
 	cred, ok := credentialOf(r)
 	if !ok {
-		return caller{}, evidence.Errorf(evidence.EUnauthorized, "sign in, or send a bearer token")
+		return caller{}, evidence.Errorf(evidence.EUnauthorized, "err.auth.credentials")
 	}
 	c := caller{cred: cred}
 	idle := s.policy().IdleTimeout
@@ -125,16 +125,16 @@ func (s *Server) admit(c caller, r *http.Request) error {
 		// Bearer requests need no CSRF token: a browser never adds an
 		// Authorization header on its own, but it does send cookies.
 		if c.cred.byCookie && !auth.CheckCSRF(c.cred.token, r.Header.Get(csrfHeader)) {
-			return evidence.Errorf(evidence.EForbidden, "missing or wrong %s header", csrfHeader)
+			return evidence.Errorf(evidence.EForbidden, "err.auth.csrf", csrfHeader)
 		}
 	}
 	p := s.policy()
 	a := c.account
 	if (a.MustChange || p.PasswordExpired(a.PasswordChangedAt, c.now)) && !passwordChangeRoutes[r.Pattern] {
-		return &evidence.Error{Code: evidence.EPasswordChange, Message: "change your password first (POST /api/v1/password)"}
+		return &evidence.Error{Code: evidence.EPasswordChange, Msg: evidence.Msg("err.auth.password_change")}
 	}
 	if p.RequiresTOTP(a.Role) && !a.TOTPEnabled && !totpSetupRoutes[r.Pattern] {
-		return &evidence.Error{Code: evidence.EForbidden, Message: "set up two-factor sign-in first (POST /api/v1/totp/setup)",
+		return &evidence.Error{Code: evidence.EForbidden, Msg: evidence.Msg("err.auth.totp_setup"),
 			Details: map[string]any{"totp_setup_required": true}}
 	}
 	return nil

@@ -47,9 +47,9 @@ func TestRecordingPageClock(t *testing.T) {
 		name, rec, lang string
 		want, not       []string
 	}{
-		{"FastWarns", "fast", "zh", []string{"设备时钟偏差", `<span class="tag tag-warning">快 1 分 30 秒</span>`, "超出允许偏差 1 分", "测量于 2026-11-26 18:00:00", "按服务器时间校正：2026-11-26 10:00:00"}, []string{"未测量"}},
+		{"FastWarns", "fast", "zh", []string{"设备时钟偏差", `<span class="tag tag-warning">快 1分30秒</span>`, "超出允许偏差 1分", "测量于 2026-11-26 18:00:00", "按服务器时间校正：2026-11-26 10:00:00"}, []string{"未测量"}},
 		{"FastWarnsEnglish", "fast", "en", []string{"Device clock offset", "ahead 1 min 30 s", "beyond the 1 min tolerance", "on the server&#39;s clock: 2026-11-26 10:00:00"}, nil},
-		{"SlowWithinTolerance", "slow", "zh", []string{`<span class="mono">慢 12 秒</span>`, "按服务器时间校正：2026-11-26 10:01:42"}, []string{"tag-warning\">慢", "超出允许偏差"}},
+		{"SlowWithinTolerance", "slow", "zh", []string{`<span class="mono">慢 12秒</span>`, "按服务器时间校正：2026-11-26 10:01:42"}, []string{"tag-warning\">慢", "超出允许偏差"}},
 		{"NotMeasured", "unmeasured", "zh", []string{"设备时钟偏差", "未测量"}, []string{"按服务器时间校正", "测量于"}},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/web/httpx"
 )
 
@@ -316,7 +317,7 @@ func (p *page) PurposeText(x string) string {
 
 // Action names a custody action; unknown actions show as they are logged.
 func (p *page) Action(a evidence.Action) string {
-	if m, ok := catalogue[p.Lang]["action."+string(a)]; ok {
+	if m, ok := locale.New(p.Lang).Lookup("action." + string(a)); ok {
 		return m
 	}
 	return string(a)
@@ -371,17 +372,14 @@ func (p *page) Left(t time.Time) string {
 // Messages are the catalogue entries the browser scripts need.
 func (p *page) Messages() map[string]string { return jsMessages(p.Lang) }
 
-// lang picks the locale: ?lang= (remembered in a cookie), the cookie, or
-// Simplified Chinese.
+// lang picks the page's language (locale.Negotiate); a choice made with
+// ?lang= is remembered in a cookie.
 func lang(w http.ResponseWriter, r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	if l, ok := locale.Match(r.URL.Query().Get("lang")); ok {
+		http.SetCookie(w, &http.Cookie{Name: locale.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
 		return l
 	}
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == "en" || c.Value == "zh") {
-		return c.Value
-	}
-	return "zh"
+	return locale.Negotiate(r)
 }
 
 // newPage starts the data of a page.
@@ -462,7 +460,7 @@ func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, err error, r
 	detail := ""
 	switch {
 	case code == evidence.EInvalid:
-		detail = evidence.ErrorMessage(err)
+		detail = locale.New(p.Lang).Error(err)
 	case code == evidence.EForbidden && p.User.Role != "":
 		detail = p.T("error.forbidden_hint", p.Role(p.User.Role))
 	}

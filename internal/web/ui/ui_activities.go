@@ -16,6 +16,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 	"shilu/internal/web/httpx"
 )
@@ -232,7 +233,7 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
-		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.T("act.tl_gap"), Span: pg.T("act.tl_span"), Clickable: httpx.User(r).Role.Can(evidence.PermActivitiesRecord)})
+		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.Text("act.tl_gap"), Span: pg.Text("act.tl_span"), Clickable: httpx.User(r).Role.Can(evidence.PermActivitiesRecord)})
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
 	return h.render(w, http.StatusOK, "activity", pg)
 }
@@ -296,7 +297,7 @@ func (h *Handler) FindingsCSV(w http.ResponseWriter, r *http.Request) error {
 			recs[i] = strconv.FormatInt(id, 10)
 		}
 		cw.Write([]string{strconv.FormatInt(f.ID, 10), p.ActRule(f.Rule), f.Article, csvSafe(f.Officer), act, strings.Join(recs, " "),
-			csvSafe(f.Evidence), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
+			csvSafe(p.Msg(f.Evidence)), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -358,7 +359,7 @@ func (p *page) ActMode(m evidence.WorkMode) string {
 
 // ActRule names a compliance rule; an unknown one shows as it is stored.
 func (p *page) ActRule(rule string) string {
-	if m, ok := catalogue[p.Lang]["act.rule."+rule]; ok {
+	if m, ok := locale.New(p.Lang).Lookup("act.rule." + rule); ok {
 		return m
 	}
 	return rule

@@ -8,6 +8,7 @@ import (
 	"shilu/internal/app"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,7 +200,7 @@ func TestFindingRulesNamed(t *testing.T) {
 			t.Errorf("rule %s is not in findingRules", m[1])
 		}
 		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l]["act.rule."+m[1]]; !ok {
+			if _, ok := locale.New(l).Lookup("act.rule." + m[1]); !ok {
 				t.Errorf("no %s name for rule %s", l, m[1])
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"slices"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestAdminCatalogue(t *testing.T) {
 	}
 	for _, k := range need {
 		for _, l := range []string{"zh", "en"} {
-			if _, ok := catalogue[l][k]; !ok {
+			if _, ok := locale.New(l).Lookup(k); !ok {
 				t.Errorf("%s lacks %q", l, k)
 			}
 		}
