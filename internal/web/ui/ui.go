@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -488,3 +489,58 @@ func Menu() []MenuGroup { return menu }
 
 // Msg is the catalogue's text of key in lang, filled with args.
 func Msg(lang, key string, args ...any) string { return msg(lang, key, args...) }
+
+// Actor names who acted in a custody entry: the server itself, the demo
+// seeding and the operator's command line in words, people by their
+// account name.
+func (p *page) Actor(name string) string {
+	switch {
+	case name == "system" || name == "demo":
+		return p.T("actor." + name)
+	case name == "cli" || strings.HasPrefix(name, "cli:"):
+		return p.T("actor.cli", strings.TrimPrefix(strings.TrimPrefix(name, "cli"), ":"))
+	}
+	return name
+}
+
+// Object names what a custody entry concerns in words: "activity:3" is
+// 执法活动 3. Kinds without a name show as logged.
+func (p *page) Object(obj string) string {
+	kind, id, ok := strings.Cut(obj, ":")
+	if !ok {
+		return obj
+	}
+	if m, ok := locale.New(p.Lang).Lookup("object." + kind); ok {
+		return fmt.Sprintf(m, id)
+	}
+	return obj
+}
+
+// Article writes the article a rule rests on: "Art. 11" reads 第十一条 in
+// Chinese and "Art. 11" in English; codes of other sources (X-ACT-1) stay.
+func (p *page) Article(a string) string {
+	n, err := strconv.Atoi(strings.TrimPrefix(a, "Art. "))
+	if err != nil || !strings.HasPrefix(a, "Art. ") || p.Lang == locale.English {
+		return a
+	}
+	return "第" + chineseNumber(n) + "条"
+}
+
+// chineseNumber writes 1 to 99 in Chinese numerals (十一, 二十), the way
+// articles are numbered; other numbers in digits.
+func chineseNumber(n int) string {
+	digits := []string{"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
+	switch {
+	case n >= 1 && n < 10:
+		return digits[n]
+	case n == 10:
+		return "十"
+	case n > 10 && n < 20:
+		return "十" + digits[n%10]
+	case n >= 20 && n < 100 && n%10 == 0:
+		return digits[n/10] + "十"
+	case n > 20 && n < 100:
+		return digits[n/10] + "十" + digits[n%10]
+	}
+	return strconv.Itoa(n)
+}
