@@ -1,9 +1,3 @@
-//go:build rolewalk
-
-// The role walk is built only with -tags rolewalk (make rolewalk) until
-// the workbench passes it: it is issue 8's acceptance test, and its
-// failure lists what is left to translate and to fit at 1366×768.
-
 package main
 
 import (

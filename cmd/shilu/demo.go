@@ -68,7 +68,6 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	}
 	deptOf := map[evidence.Role]*int64{evidence.RoleOfficer: &section.ID, evidence.RoleLeader: &section.ID, evidence.RoleDeptHead: &section.ID,
 		evidence.RoleCustodian: &bureau.ID, evidence.RoleLegal: &bureau.ID}
-	fmt.Fprintf(&list, "  %-12s %-10s %-6s %-7s %s\n", "name", "role", "person", "number", "password")
 	for _, acc := range accounts {
 		u, pw, err := a.app.CreateUser(ctx, who, app.NewUser{Name: acc.name, Role: acc.role, DepartmentID: deptOf[acc.role],
 			DisplayName: acc.display, OfficerNo: acc.number, KeepPassword: true})
@@ -83,11 +82,11 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 			fmt.Fprintf(&list, "  %-12s %-10s API token %s\n", acc.name, acc.role, stationToken)
 			continue
 		}
-		fmt.Fprintf(&list, "  %-12s %-10s %-6s %-7s %s\n", acc.name, acc.role, acc.display, acc.number, pw)
+		fmt.Fprintf(&list, "  %-12s %-10s %-6s %-7s password %s\n", acc.name, acc.role, acc.display, acc.number, pw)
 	}
 	// Administrators (三员) enrol a second factor at their first sign-in
-	// (X-SEC-1): the page shows a QR code and the secret for an
-	// authenticator app (any RFC 6238 app, e.g. on a phone).
+	// (X-SEC-1): the page shows the secret for an authenticator app (any
+	// RFC 6238 app, e.g. on a phone).
 	list.WriteString("  The administrators (admin, secadmin, chenjing) set up a TOTP authenticator app at their first sign-in.\n")
 	if err := os.WriteFile(filepath.Join(a.dir, "demo-accounts.txt"), []byte(list.String()), 0o600); err != nil {
 		return err
