@@ -54,7 +54,7 @@ func TestCreateUserAdministratorRoles(t *testing.T) {
 	}
 }
 
-// One reset, whoever asks: the CLI's user reset and the workbench's are the
+// X-SEC-1: one reset, whoever asks: the CLI's user reset and the workbench's are the
 // same use case, with the same errors.
 func TestResetUser(t *testing.T) {
 	a, db := newTestApp(t)
@@ -88,7 +88,7 @@ func TestResetUser(t *testing.T) {
 	}
 }
 
-// Every custody action the use cases write is one of evidence.Actions
+// R-AUD-1: every custody action the use cases write is one of evidence.Actions
 // (entry refuses others), and every one of those has a name
 // (web's TestActionsNamed).
 func TestUnknownActionRefused(t *testing.T) {
