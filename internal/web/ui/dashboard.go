@@ -431,7 +431,7 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/dashboard", "menu.activities", "dashboard.title")
+	p := h.newPage(w, r, "/dashboard", "menu.activities", "dashboard.title")
 	p.Styles = []string{"dashboard.css"}
 	v := dashboardView{From: d.FromDay, To: d.ToDay, By: string(d.By), PerPerson: perPerson(d.By), KeyHead: p.T(keyHead(d.By)), Names: d.By == compliance.ByOfficer,
 		Span:    1 + len(dashColumns),
@@ -575,7 +575,7 @@ func (h *Handler) DashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		Details: map[string]string{"format": "csv", "from": d.FromDay, "to": d.ToDay, "by": string(d.By), "rows": strconv.Itoa(len(d.Rows))}}); err != nil {
 		return err
 	}
-	p := newPage(w, r, "/dashboard")
+	p := h.newPage(w, r, "/dashboard")
 	cw := httpx.CSV(w, fmt.Sprintf("compliance-%s-%s-%s.csv", d.By, d.FromDay, d.ToDay))
 	head := []string{p.T(keyHead(d.By))}
 	if d.By == compliance.ByOfficer {

@@ -200,7 +200,7 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, startPage(m), http.StatusSeeOther)
 		return nil
 	}
-	return h.render(w, http.StatusOK, "home", newPage(w, r, "", "home.title"))
+	return h.render(w, http.StatusOK, "home", h.newPage(w, r, "", "home.title"))
 }
 
 // MenuItem is one entry of the left menu.
@@ -289,6 +289,9 @@ type page struct {
 	// app.js (which exposes window.Shilu to them) and app.css.
 	Scripts, Styles []string
 	now             time.Time
+	// people finds accounts by sign-in name and officer number, loaded
+	// the first time a page shows a person (people.go).
+	people func() *directory
 }
 
 // T looks a message up in the page's locale; args fill %s-style verbs.
@@ -384,9 +387,10 @@ func lang(w http.ResponseWriter, r *http.Request) string {
 }
 
 // newPage starts the data of a page.
-func newPage(w http.ResponseWriter, r *http.Request, active string, crumbs ...string) *page {
+func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, active string, crumbs ...string) *page {
 	u := httpx.User(r)
 	p := &page{Lang: lang(w, r), User: u, Active: active, Crumbs: crumbs, now: time.Now()}
+	p.people = h.directory(r.Context())
 	if u.Role != "" {
 		p.Menu = MenuFor(u.Role)
 	}
@@ -455,7 +459,7 @@ func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, err error, r
 	case evidence.EInvalid:
 		status, key = http.StatusBadRequest, "error.invalid"
 	}
-	p := newPage(w, r, "", "error.title")
+	p := h.newPage(w, r, "", "error.title")
 	// Only a bad request's message helps the user (it names the field);
 	// the others are said in the user's language.
 	detail := ""

@@ -141,7 +141,7 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg := newPage(w, r, "/activities", "menu.activities", "menu.activity_list")
+	pg := h.newPage(w, r, "/activities", "menu.activities", "menu.activity_list")
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "activities", pg)
 }
@@ -223,7 +223,7 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg := newPage(w, r, "/activities", "menu.activities", "menu.activity_list", "="+fmt.Sprintf("#%d", id))
+	pg := h.newPage(w, r, "/activities", "menu.activities", "menu.activity_list", "="+fmt.Sprintf("#%d", id))
 	v.Names = map[int64]string{}
 	v.Script = activityScript{ID: id, Interruptions: v.Interruptions, Recordings: []scriptRecording{}}
 	for _, rec := range v.Recordings {
@@ -261,7 +261,7 @@ func (h *Handler) FindingsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg := newPage(w, r, "/findings", "menu.activities", "menu.findings")
+	pg := h.newPage(w, r, "/findings", "menu.activities", "menu.findings")
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "findings", pg)
 }
@@ -283,7 +283,7 @@ func (h *Handler) FindingsCSV(w http.ResponseWriter, r *http.Request) error {
 			"rows": strconv.Itoa(len(v.Findings))}}); err != nil {
 		return err
 	}
-	p := newPage(w, r, "/findings")
+	p := h.newPage(w, r, "/findings")
 	cw := httpx.CSV(w, "findings.csv")
 	cw.Write([]string{p.T("act.finding_id"), p.T("act.rule"), p.T("act.article"), p.T("act.officer"), p.T("act.activity"), p.T("act.recordings"),
 		p.T("act.evidence"), p.T("act.status"), p.T("act.first_seen"), p.T("act.accepted_by")})

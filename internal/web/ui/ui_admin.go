@@ -165,7 +165,7 @@ func (h *Handler) AdminUsersPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Users = append(v.Users, u)
 	}
-	p := newPage(w, r, "/admin/users", "menu.system", "menu.users")
+	p := h.newPage(w, r, "/admin/users", "menu.system", "menu.users")
 	p.Data = v
 	return h.render(w, http.StatusOK, "admin_users", p)
 }
@@ -189,7 +189,7 @@ func (h *Handler) AdminDepartmentsPage(w http.ResponseWriter, r *http.Request) e
 	for i := range depts {
 		depts[i].Users = count[depts[i].ID]
 	}
-	p := newPage(w, r, "/admin/departments", "menu.system", "menu.departments")
+	p := h.newPage(w, r, "/admin/departments", "menu.system", "menu.departments")
 	p.Data = deptsView{Depts: depts}
 	return h.render(w, http.StatusOK, "admin_departments", p)
 }
@@ -219,7 +219,7 @@ func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Users = append(v.Users, u)
 	}
-	p := newPage(w, r, "/admin/roles", "menu.system", "menu.roles")
+	p := h.newPage(w, r, "/admin/roles", "menu.system", "menu.roles")
 	p.Data = v
 	return h.render(w, http.StatusOK, "admin_roles", p)
 }

@@ -52,7 +52,7 @@ func requestRecordings(list []evidence.AccessRequest) []int64 {
 }
 
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) error {
-	p := newPage(w, r, "", "login.title")
+	p := h.newPage(w, r, "", "login.title")
 	next := r.URL.Query().Get("next")
 	// Only local paths: the sign-in page must not send anyone elsewhere.
 	if u, err := url.Parse(next); err != nil || next == "" || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
@@ -63,7 +63,7 @@ func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) LogoutPage(w http.ResponseWriter, r *http.Request) error {
-	return h.render(w, http.StatusOK, "logout", newPage(w, r, "", "logout.title"))
+	return h.render(w, http.StatusOK, "logout", h.newPage(w, r, "", "logout.title"))
 }
 
 // recordingsView is the data of the recordings list.
@@ -187,7 +187,7 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 		v.Recordings = append(v.Recordings, recordingRow{rec, recordingDuration(rec)})
 	}
 	v.Pager = newPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, page, total, len(list))
-	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
+	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
 	p.Data = v
 	return h.render(w, http.StatusOK, "recordings", p)
 }
@@ -280,13 +280,13 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	slices.Reverse(v.Trail) // newest first
-	p := newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
+	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
 	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
 	return h.render(w, http.StatusOK, "recording", p)
 }
 
 func (h *Handler) UploadPage(w http.ResponseWriter, r *http.Request) error {
-	p := newPage(w, r, "/upload", "menu.recordings", "menu.upload")
+	p := h.newPage(w, r, "/upload", "menu.recordings", "menu.upload")
 	return h.render(w, http.StatusOK, "upload", p)
 }
 
@@ -322,7 +322,7 @@ func (h *Handler) RequestsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := time.Now().In(shanghai)
 	v.DefaultBeg, v.DefaultEnd = now.Format("2006-01-02T15:04"), now.AddDate(0, 0, 7).Format("2006-01-02T15:04")
-	p := newPage(w, r, "/requests", "menu.access", "menu.my_requests")
+	p := h.newPage(w, r, "/requests", "menu.access", "menu.my_requests")
 	p.Data, p.Scripts = v, []string{"revoke.js"}
 	return h.render(w, http.StatusOK, "requests", p)
 }
@@ -362,7 +362,7 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/approvals", "menu.access", "menu.approvals")
+	p := h.newPage(w, r, "/approvals", "menu.access", "menu.approvals")
 	p.Data, p.Scripts, p.Styles = v, []string{"activities.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "approvals", p)
 }
@@ -432,7 +432,7 @@ func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/grants", "menu.access", "menu.grants")
+	p := h.newPage(w, r, "/grants", "menu.access", "menu.grants")
 	p.Data = v
 	return h.render(w, http.StatusOK, "grants", p)
 }
@@ -545,7 +545,7 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/grants/all", "menu.access", "rv.menu")
+	p := h.newPage(w, r, "/grants/all", "menu.access", "rv.menu")
 	p.Data, p.Scripts = v, []string{"revoke.js"}
 	return h.render(w, http.StatusOK, "grants_all", p)
 }
@@ -605,7 +605,7 @@ func (h *Handler) RegisterPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/register", "menu.access", "menu.register")
+	p := h.newPage(w, r, "/register", "menu.access", "menu.register")
 	p.Data = v
 	return h.render(w, http.StatusOK, "register", p)
 }
@@ -623,7 +623,7 @@ func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) error {
 		Details: map[string]string{"format": "csv", "from": v.From, "to": v.To, "viewings": strconv.Itoa(len(v.Viewings))}}); err != nil {
 		return err
 	}
-	p := newPage(w, r, "/register")
+	p := h.newPage(w, r, "/register")
 	cw := httpx.CSV(w, fmt.Sprintf("register-%s-%s.csv", v.From, v.To))
 	cw.Write([]string{p.T("register.viewer"), p.T("register.recording"), p.T("register.purpose"), p.T("register.reason"), p.T("register.approver"),
 		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes")})
@@ -709,7 +709,7 @@ func (h *Handler) CustodyPage(w http.ResponseWriter, r *http.Request) error {
 		v.CSV += "?" + q.Encode()
 	}
 	slices.Reverse(v.Entries)
-	p := newPage(w, r, "/custody", "menu.logs", "menu.custody")
+	p := h.newPage(w, r, "/custody", "menu.logs", "menu.custody")
 	p.Data = v
 	return h.render(w, http.StatusOK, "custody", p)
 }
@@ -722,7 +722,7 @@ func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
 		Details: map[string]string{"format": "csv", "actor": app.Printable(q.Get("actor")), "object": app.Printable(q.Get("object"))}}); err != nil {
 		return err
 	}
-	p := newPage(w, r, "/custody")
+	p := h.newPage(w, r, "/custody")
 	cw := httpx.CSV(w, "custody-log.csv")
 	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
 	_, err := h.custodyEntries(r, func(e audit.Entry) error {

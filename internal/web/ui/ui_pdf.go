@@ -43,7 +43,7 @@ func (h *Handler) CustodyPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/custody")
+	p := h.newPage(w, r, "/custody")
 	doc := report.CustodyLog{Title: "保管链记录"}
 	doc.Scope = []report.Field{{Label: "操作人", Value: orAll(actor)}, {Label: "对象", Value: orAll(object)}, {Label: "时间范围", Value: rangeText(q.Get("from"), q.Get("to"))}}
 	size, err := h.custodyEntries(r, func(e audit.Entry) error {
@@ -79,7 +79,7 @@ func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p := newPage(w, r, "/recordings")
+	p := h.newPage(w, r, "/recordings")
 	doc := report.CustodyLog{Title: "音像记录保管链"}
 	doc.Scope = []report.Field{
 		{Label: "记录编号", Value: strconv.FormatInt(rec.ID, 10)},
