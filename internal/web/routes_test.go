@@ -76,35 +76,41 @@ func newTestServer(t *testing.T) *testServer {
 		}
 		// Everyone who may view holds a live grant for the recording, so
 		// that the route walk sees the permission table's decision alone.
-		users := map[evidence.Role]int64{}
-		for _, r := range evidence.Roles {
-			u, _, err := tx.UserByName(ctx, "u-"+string(r))
-			if err != nil {
-				return err
-			}
-			users[r] = u.ID
-		}
-		for _, r := range evidence.Roles {
-			if !r.Can(evidence.PermContentRead) {
-				continue
-			}
-			req, err := tx.CreateAccessRequest(ctx, evidence.AccessRequest{RequesterID: users[r], Purpose: evidence.PurposeCaseWork, Reason: "route test",
-				RecordingIDs: []int64{ts.recID}, From: tx.Now(), Until: tx.Now().Add(time.Hour)})
-			if err != nil {
-				return err
-			}
-			req.Status = evidence.RequestApproved
-			if _, err := tx.DecideAccessRequest(ctx, req, users[evidence.RoleLeader]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return grantEveryone(ctx, tx, ts.recID)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.Server = New(Config{DB: db, Blobs: blobs, Ingest: ing, Verifier: verifier, Origin: storetest.Origin, Argon2: cheap, SessionTTL: time.Hour})
 	return ts
+}
+
+// grantEveryone gives every role that may view content a live grant for
+// recording recID, approved by the test leader.
+func grantEveryone(ctx context.Context, tx *store.Tx, recID int64) error {
+	users := map[evidence.Role]int64{}
+	for _, r := range evidence.Roles {
+		u, _, err := tx.UserByName(ctx, "u-"+string(r))
+		if err != nil {
+			return err
+		}
+		users[r] = u.ID
+	}
+	for _, r := range evidence.Roles {
+		if !r.Can(evidence.PermContentRead) {
+			continue
+		}
+		req, err := tx.CreateAccessRequest(ctx, evidence.AccessRequest{RequesterID: users[r], Purpose: evidence.PurposeCaseWork, Reason: "route test",
+			RecordingIDs: []int64{recID}, From: tx.Now(), Until: tx.Now().Add(time.Hour)})
+		if err != nil {
+			return err
+		}
+		req.Status = evidence.RequestApproved
+		if _, err := tx.DecideAccessRequest(ctx, req, users[evidence.RoleLeader]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fill substitutes path parameters with values that exist.

@@ -148,11 +148,18 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 	if !until.IsZero() {
 		body = &grantReader{ReadSeeker: f, until: until}
 	}
-	w.Header().Set("ETag", `"`+rec.Digest.String()+`"`)
-	w.Header().Set("Content-Type", contentType(rec))
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": rec.Filename}))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	typ, disposition := contentType(rec)
+	hd := w.Header()
+	hd.Set("ETag", `"`+rec.Digest.String()+`"`)
+	hd.Set("Content-Type", typ)
+	hd.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": rec.Filename}))
+	hd.Set("Cache-Control", "private, no-store")
+	// Content bytes are evidence, not pages of the workbench: whatever an
+	// upload holds, it runs in an opaque origin without scripts (sandbox)
+	// and is never sniffed into something else (X-SEC-1).
+	hd.Set("Content-Security-Policy", "sandbox")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
 	http.ServeContent(w, r, "", time.Time{}, body)
 	return nil
 }
@@ -192,11 +199,44 @@ func rangeLength(h string, size int64) int64 {
 	return size
 }
 
-func contentType(rec evidence.Recording) string {
-	if t := mime.TypeByExtension(path.Ext(rec.Filename)); t != "" {
-		return t
+// contentType is how a recording's bytes are sent: inline with their media
+// type when the probe recognised audio, video or a photo and the file's name
+// says the same, so that players and <img> show them; everything else —
+// HTML, SVG (which can script), text, a name that disagrees with the
+// content — as opaque bytes to download. The original is archived and
+// served byte for byte either way.
+func contentType(rec evidence.Recording) (typ, disposition string) {
+	t, known := mediaTypes[strings.ToLower(path.Ext(rec.Filename))]
+	if !known {
+		return "application/octet-stream", "attachment"
 	}
-	return "application/octet-stream"
+	major, _, _ := strings.Cut(t, "/")
+	ok := false
+	switch rec.Kind {
+	case evidence.KindVideo:
+		ok = major == "video"
+	case evidence.KindAudio:
+		ok = major == "audio"
+	case evidence.KindPhoto:
+		ok = major == "image"
+	}
+	if !ok {
+		return "application/octet-stream", "attachment"
+	}
+	return t, "inline"
+}
+
+// mediaTypes are the types of the files recorders and cameras write, our
+// own table rather than the system's mime.types (absent on a minimal
+// server, and it maps .svg and .html to types that render). Only these
+// are ever sent inline.
+var mediaTypes = map[string]string{
+	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo",
+	".mkv": "video/x-matroska", ".webm": "video/webm", ".ts": "video/mp2t", ".3gp": "video/3gpp",
+	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav",
+	".amr": "audio/amr", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac",
+	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+	".webp": "image/webp", ".bmp": "image/bmp",
 }
 
 // recordingCustody returns the recording's custody trail: every log entry
