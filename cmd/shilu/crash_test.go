@@ -143,7 +143,7 @@ func TestCrashDuringConcurrentUploads(t *testing.T) {
 		t.Errorf("%d recordings after the restart, want %d", l.Total, len(sizes))
 	}
 	// Resumed, not restarted: the server received less than the total.
-	received := srv2Received(t, srv2.URL)
+	received := srv2Received(t, srv2)
 	var unfinished int64
 	for i := 3; i < len(sizes); i++ {
 		unfinished += sizes[i]
@@ -175,9 +175,10 @@ func uploadedBytes(t testing.TB, data string) int64 {
 	return n
 }
 
-// srv2Received reads tusd's received-bytes counter from /metrics.
-func srv2Received(t testing.TB, url string) int64 {
-	_, body := api(t, "GET", url+"/metrics", "", nil, nil)
+// srv2Received reads tusd's received-bytes counter from the server's
+// metrics.
+func srv2Received(t testing.TB, srv *server) int64 {
+	_, body := api(t, "GET", srv.Metrics, "", nil, nil)
 	for _, line := range strings.Split(string(body), "\n") {
 		if rest, ok := strings.CutPrefix(line, "tusd_bytes_received "); ok {
 			var f float64

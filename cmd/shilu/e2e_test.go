@@ -266,9 +266,14 @@ func TestEndToEnd(t *testing.T) {
 		if resp, _ := api(t, "GET", srv.URL+"/healthz", "", nil, nil); resp.StatusCode != 200 {
 			t.Errorf("healthz: %d", resp.StatusCode)
 		}
-		resp, body = api(t, "GET", srv.URL+"/metrics", "", nil, nil)
+		resp, body = api(t, "GET", srv.Metrics, "", nil, nil)
 		if resp.StatusCode != 200 || !strings.Contains(string(body), "shilu_http_requests_total") || !strings.Contains(string(body), "tusd_uploads_finished") {
 			t.Errorf("metrics: %d", resp.StatusCode)
+		}
+		// Issue 9 point 8: the workbench's own listener does not serve
+		// them to anyone who asks.
+		if resp, _ := api(t, "GET", srv.URL+"/metrics", "", nil, nil); resp.StatusCode != 404 {
+			t.Errorf("/metrics on the workbench's listener: %d, want 404", resp.StatusCode)
 		}
 	})
 

@@ -76,9 +76,10 @@ func newToken(t testing.TB, data, name, role string) string {
 
 // server is a `shilu serve` child process.
 type server struct {
-	cmd  *exec.Cmd
-	URL  string
-	done chan struct{}
+	cmd     *exec.Cmd
+	URL     string
+	Metrics string // the URL of /metrics, on a listener of its own
+	done    chan struct{}
 	mu   sync.Mutex
 	log  bytes.Buffer
 }
@@ -87,7 +88,7 @@ type server struct {
 // and waits until it serves.
 func startServer(t testing.TB, data, listen string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--data", data, "--listen", listen}, extra...)
+	args := append([]string{"serve", "--data", data, "--listen", listen, "--metrics", "127.0.0.1:0"}, extra...)
 	s := &server{cmd: exec.Command(shiluBin, args...), done: make(chan struct{})}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -97,18 +98,22 @@ func startServer(t testing.TB, data, listen string, extra ...string) *server {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	urlc := make(chan string, 1)
+	urlc, metricsc := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if rest, ok := strings.CutPrefix(sc.Text(), "shilu serving "); ok {
 				urlc <- strings.Fields(rest)[0]
 			}
+			if rest, ok := strings.CutPrefix(sc.Text(), "shilu metrics "); ok {
+				metricsc <- rest
+			}
 		}
 	}()
 	go func() { s.cmd.Wait(); close(s.done) }()
 	select {
 	case s.URL = <-urlc:
+		s.Metrics = <-metricsc // printed before the workbench's address
 	case <-s.done:
 		t.Fatalf("shilu serve exited: %s", s.logs())
 	case <-time.After(30 * time.Second):

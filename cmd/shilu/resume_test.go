@@ -90,7 +90,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 	p := newCutProxy(t, strings.TrimPrefix(srv.URL, "http://"), 9<<20)
 	c := &tusclient.Client{Endpoint: "http://" + p.ln.Addr().String() + "/api/v1/uploads/", Token: station}
 	sum, _, _ := tusclient.HashFile(context.Background(), f, nil)
-	before := srv2Received(t, srv.URL)
+	before := srv2Received(t, srv)
 	res, err := c.Upload(context.Background(), tusclient.Upload{Path: f, Size: size, SHA256: sum}, nil)
 	if err != nil || res.RecordingID == 0 {
 		t.Fatalf("upload through a cut connection: %+v, %v", res, err)
@@ -98,7 +98,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 	if p.cuts.Load() != 1 || p.conns.Load() < 2 {
 		t.Fatalf("proxy cut %d connections of %d: the test did not cut the upload", p.cuts.Load(), p.conns.Load())
 	}
-	received := srv2Received(t, srv.URL) - before
+	received := srv2Received(t, srv) - before
 	if received >= size+size/4 {
 		t.Errorf("server received %d bytes for a %d-byte file: the upload restarted instead of resuming", received, size)
 	}

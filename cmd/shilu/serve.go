@@ -32,6 +32,7 @@ func (e *cmdEnv) serve(args []string) error {
 	demo := fs.Bool("demo", false, "on an empty archive, create demo accounts and recordings")
 	skip := fs.String("view-without-approval", "", "comma-separated roles that may play recordings without a leader's approval (default none, as Art. 16 requires)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
+	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
@@ -103,7 +104,19 @@ func (e *cmdEnv) serve(args []string) error {
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
 	go a.app.RunEvaluator(ctx, time.Minute)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if *metrics != "" {
+		mln, err := net.Listen("tcp", *metrics)
+		if err != nil {
+			return fmt.Errorf("--metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.Metrics())
+		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+		defer ms.Close()
+		go func() { errc <- ms.Serve(mln) }()
+		fmt.Fprintf(e.stdout, "shilu metrics http://%s/metrics\n", mln.Addr())
+	}
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)
 	fmt.Fprintf(e.stdout, "custody log key: %s\n", a.verifier.Name())

@@ -89,6 +89,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// logoutPage says that the session has ended. Signing out is the POST of
+// logout, sent by the workbench with its CSRF token; a page that anyone
+// can link to must not end a session (issue 9 point 8), so a browser that
+// arrives here still signed in is sent back to the workbench.
+func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) error {
+	if c, err := s.resolve(r.Context(), r); err == nil && c.session != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	return s.ui.LogoutPage(w, r)
+}
+
 // session describes the caller's session, with its CSRF token: a page
 // loaded after sign-in reads it here, since the cookie is out of its reach.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) error {

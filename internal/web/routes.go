@@ -51,7 +51,6 @@ func (s *Server) routes() []route {
 	return []route{
 		// Operations.
 		{"GET", "/healthz", open, s.health},
-		{"GET", "/metrics", open, s.metrics},
 		{"GET", "/api/v1/openapi.yaml", open, s.api.OpenAPI},
 
 		// Sign-in and one's own account (X-SEC-1).
@@ -136,7 +135,7 @@ func (s *Server) routes() []route {
 		{"GET", "/{$}", open, s.home},
 		{"GET", "/static/{name}", open, s.ui.Static},
 		{"GET", "/login", open, s.ui.LoginPage},
-		{"GET", "/logout", open, s.ui.LogoutPage},
+		{"GET", "/logout", open, s.logoutPage},
 		{"GET", "/recordings", recordingsList, s.ui.RecordingsPage},
 		{"GET", "/recordings/{id}", recordingsRead, s.ui.RecordingPage},
 		{"GET", "/recordings/{id}/custody.pdf", recordingsRead, s.ui.RecordingCustodyPDF},

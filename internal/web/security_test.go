@@ -3,11 +3,15 @@ package web
 import (
 	"bytes"
 	"context"
+	"html"
 	"mime"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
+	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
@@ -124,3 +128,67 @@ func checkContentHeaders(t *testing.T, w *httptest.ResponseRecorder, typ string,
 // contentCSPWant is the policy every content response carries: a sandbox
 // (an opaque origin without scripts, forms or plugins).
 const contentCSPWant = "sandbox"
+
+// Issue 9 point 8: after sign-in the page goes only to a path of this
+// server. Browsers read "/\host" (and "/\t/host") as "//host".
+func TestLoginNextStaysLocal(t *testing.T) {
+	ts := newTestServer(t)
+	tests := []struct{ next, want string }{
+		{"/recordings?kind=video", "/recordings?kind=video"},
+		{"/activities/3", "/activities/3"},
+		{"", "/"},
+		{"//evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5C%5Cevil.example", "/"},
+		{"%5C%5Cevil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/%0A/evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"recordings", "/"},
+	}
+	for _, tt := range tests {
+		w := ts.do("GET", "/login?next="+tt.next, "")
+		if w.Code != 200 {
+			t.Fatalf("next=%s: status %d", tt.next, w.Code)
+		}
+		if want := `data-next="` + html.EscapeString(tt.want) + `"`; !strings.Contains(w.Body.String(), want) {
+			i := strings.Index(w.Body.String(), "data-next=")
+			t.Errorf("next=%s: want %s, page has %.60s", tt.next, want, w.Body.String()[max(i, 0):])
+		}
+	}
+}
+
+// Issue 9 point 8: a link to /logout (a GET anyone can plant) no longer
+// ends the session; only the workbench's POST with its CSRF token does.
+func TestLogoutNeedsPost(t *testing.T) {
+	e := newPeopleEnv(t)
+	e.addUser("wang", evidence.RoleOfficer, "Secret-Pass-2026", false)
+	_, c := e.login("wang", "Secret-Pass-2026", "")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func() *http.Response {
+		req, _ := http.NewRequest("GET", e.url+"/logout", nil)
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: c.cookie})
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := get(); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("GET /logout signed in: %d %q, want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if a := e.do("GET", "/api/v1/session", c, ""); a.code != 200 {
+		t.Fatalf("the session ended by a GET: %d %s", a.code, a.body)
+	}
+	if a := e.do("POST", "/api/v1/logout", c, ""); a.code != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", a.code, a.body)
+	}
+	if resp := get(); resp.StatusCode != 200 {
+		t.Errorf("GET /logout signed out: %d, want the page", resp.StatusCode)
+	}
+	if a := e.do("GET", "/api/v1/session", c, ""); a.code != http.StatusUnauthorized {
+		t.Errorf("session after logout: %d", a.code)
+	}
+}

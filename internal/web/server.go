@@ -210,9 +210,12 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
-	promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
-	return nil
+// Metrics serves the Prometheus metrics. They are not a route of the
+// workbench: request counts and upload figures are for the operator, so
+// `shilu serve --metrics ADDR` serves them on a listener of their own,
+// which the operator keeps on a management network (issue 9 point 8).
+func (s *Server) Metrics() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {

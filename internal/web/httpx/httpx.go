@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/app"
@@ -89,12 +90,40 @@ func Times(q url.Values, dst map[string]*time.Time) error {
 
 // CSV starts a CSV download named filename: UTF-8 with a byte order mark,
 // which spreadsheet programs need to read Chinese.
-func CSV(w http.ResponseWriter, filename string) *csv.Writer {
+func CSV(w http.ResponseWriter, filename string) *CSVWriter {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte("\uFEFF"))
-	return csv.NewWriter(w)
+	return &CSVWriter{csv.NewWriter(w)}
+}
+
+// CSVWriter writes the cells of an export so that no spreadsheet program
+// reads one as a formula: any cell of user text could start with one.
+type CSVWriter struct{ *csv.Writer }
+
+// Write writes one row, each cell made inert (SafeCell).
+func (c *CSVWriter) Write(row []string) error {
+	safe := make([]string, len(row))
+	for i, cell := range row {
+		safe[i] = SafeCell(cell)
+	}
+	return c.Writer.Write(safe)
+}
+
+// SafeCell is cell, prefixed with an apostrophe when a spreadsheet would
+// take it for a formula: it starts with =, +, -, @, a tab or a carriage
+// return (OWASP's CSV injection list; Excel and LibreOffice skip a leading
+// tab or CR and then see the formula). Numbers, negative ones included,
+// stay numbers.
+func SafeCell(cell string) string {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return cell
+	}
+	if _, err := strconv.ParseFloat(cell, 64); err == nil {
+		return cell
+	}
+	return "'" + cell
 }
 
 // Audit appends custody entry e, by e.Actor in the request of ctx, through

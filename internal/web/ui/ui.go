@@ -433,7 +433,7 @@ func (h *Handler) render(w http.ResponseWriter, code int, name string, p *page) 
 // the operational endpoints.
 func IsPage(r *http.Request) bool {
 	_, p, _ := strings.Cut(r.Pattern, " ")
-	return p != "" && !strings.HasPrefix(p, "/api/") && p != "/healthz" && p != "/metrics" && !strings.HasPrefix(p, "/static/")
+	return p != "" && !strings.HasPrefix(p, "/api/") && p != "/healthz" && !strings.HasPrefix(p, "/static/")
 }
 
 // ErrorPage answers a page request that failed: a browser that is not

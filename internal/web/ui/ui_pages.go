@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"shilu/internal/app"
 	"shilu/internal/audit"
@@ -53,13 +54,21 @@ func requestRecordings(list []evidence.AccessRequest) []int64 {
 
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) error {
 	p := h.newPage(w, r, "", "login.title")
-	next := r.URL.Query().Get("next")
-	// Only local paths: the sign-in page must not send anyone elsewhere.
-	if u, err := url.Parse(next); err != nil || next == "" || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
-		next = "/"
-	}
-	p.Data = map[string]string{"Next": next}
+	p.Data = map[string]string{"Next": localPath(r.URL.Query().Get("next"))}
 	return h.render(w, http.StatusOK, "login", p)
+}
+
+// localPath is next if it is a path of this server, else "/": the sign-in
+// page must not send anyone elsewhere. Browsers read a backslash as a
+// slash and drop tabs and newlines, so "/\\host" and "/\t/host" lead to
+// another host as "//host" does; such paths are refused, not repaired.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || u.Host != "" || u.Scheme != "" ||
+		strings.ContainsFunc(next, func(c rune) bool { return c == '\\' || unicode.IsControl(c) || unicode.IsSpace(c) }) {
+		return "/"
+	}
+	return next
 }
 
 func (h *Handler) LogoutPage(w http.ResponseWriter, r *http.Request) error {

@@ -596,10 +596,7 @@
     initSelection();
     initUpload();
     initAdmin();
-    if ($('#logout-page')) {
-      // Reached directly: end the session here too.
-      api('POST', '/api/v1/logout').catch(() => {}).finally(() => sessionStorage.removeItem('shilu.csrf'));
-    }
+    if ($('#logout-page')) sessionStorage.removeItem('shilu.csrf');
     const auto = $('[data-autoopen]');
     if (auto) openRequest(auto.dataset.recordings);
   });
