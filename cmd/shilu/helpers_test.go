@@ -80,8 +80,8 @@ type server struct {
 	URL     string
 	Metrics string // the URL of /metrics, on a listener of its own
 	done    chan struct{}
-	mu   sync.Mutex
-	log  bytes.Buffer
+	mu      sync.Mutex
+	log     bytes.Buffer
 }
 
 // startServer runs `shilu serve` on listen (":0" style addresses allowed)
