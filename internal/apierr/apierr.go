@@ -26,6 +26,8 @@ func Status(err error) int {
 		return http.StatusUnauthorized
 	case evidence.ETooLarge:
 		return http.StatusRequestEntityTooLarge
+	case evidence.ETooMany:
+		return http.StatusTooManyRequests
 	case evidence.EChecksum:
 		return 460 // tus checksum extension: Checksum Mismatch
 	}

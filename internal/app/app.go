@@ -55,6 +55,7 @@ type App struct {
 	policy     auth.Policy
 	sessionTTL time.Duration
 	logins     chan struct{}
+	addresses  *addressLimit
 	// dummyHash is checked against for unknown names, so that a failed
 	// sign-in takes as long whether or not the name exists. It is made on
 	// first use: hashing holds 64 MiB, which a server that only ingests
@@ -77,8 +78,10 @@ func New(cfg Config) *App {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
 	}
-	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: cfg.Policy.WithDefaults(),
+	policy := cfg.Policy.WithDefaults()
+	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
 		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
+		addresses: newAddressLimit(policy.AddressFailures, policy.AddressWindow),
 		dummyHash: sync.OnceValue(func() string {
 			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 			return h

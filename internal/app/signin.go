@@ -32,10 +32,14 @@ type Session struct {
 }
 
 // The answers of a failed sign-in. They do not say whether the name exists
-// or, on a locked account, whether the password was right.
+// or, on a locked account, whether the password was right: a locked
+// account is answered as a wrong name or password (whose message mentions
+// the lockout), since only names that exist can be locked.
 var (
 	errWrongLogin = evidence.Errorf(evidence.EUnauthorized, "err.login.wrong")
-	errLocked     = evidence.Errorf(evidence.EUnauthorized, "err.login.locked")
+	// errAddressLimited answers an address that failed too often lately,
+	// whatever the name it tries.
+	errAddressLimited = evidence.Errorf(evidence.ETooMany, "err.login.address_limited")
 	// errTOTPUnreadable answers a right password whose account's TOTP
 	// secret cannot be read: only an administrator's reset helps.
 	errTOTPUnreadable = evidence.Errorf(evidence.EUnauthorized, "err.login.totp_unreadable")
@@ -74,10 +78,12 @@ func (a *App) SignIn(ctx context.Context, requestID string, c Credentials) (Sess
 	defer release()
 	var acc store.Account
 	var locked bool
+	var now time.Time
 	err = a.view(ctx, func(tx *store.Tx) error {
 		var err error
+		now = tx.Now()
 		acc, err = tx.AccountByName(ctx, c.Name)
-		locked = err == nil && acc.LockedUntil != nil && tx.Now().Before(*acc.LockedUntil)
+		locked = err == nil && acc.LockedUntil != nil && now.Before(*acc.LockedUntil)
 		return err
 	})
 	if err != nil && evidence.ErrorCode(err) != evidence.ENotFound {
@@ -87,12 +93,20 @@ func (a *App) SignIn(ctx context.Context, requestID string, c Credentials) (Sess
 	name := Printable(c.Name)
 	who := Actor{User: evidence.User{Name: name}, RequestID: requestID}
 	details := map[string]string{"remote": c.Remote}
-	if known && locked {
-		details["reason"] = "locked"
+	if !a.addresses.allowed(c.Remote, now) {
+		details["reason"] = "address_limited"
 		if err := a.Record(ctx, who, evidence.ActionUserLoginFailed, objUser(name), audit.OutcomeDenied, details); err != nil {
 			return Session{}, err
 		}
-		return Session{}, errLocked
+		return Session{}, errAddressLimited
+	}
+	if known && locked {
+		details["reason"] = "locked"
+		a.addresses.failed(c.Remote, now)
+		if err := a.Record(ctx, who, evidence.ActionUserLoginFailed, objUser(name), audit.OutcomeDenied, details); err != nil {
+			return Session{}, err
+		}
+		return Session{}, errWrongLogin
 	}
 	if known {
 		err = auth.CheckPassword(acc.PasswordHash, c.Password)
@@ -106,6 +120,7 @@ func (a *App) SignIn(ctx context.Context, requestID string, c Credentials) (Sess
 	}
 	if err != nil {
 		details["reason"] = "password"
+		a.addresses.failed(c.Remote, now)
 		return Session{}, a.failed(ctx, who, evidence.ActionUserLoginFailed, acc, known, details, errWrongLogin)
 	}
 	if acc.TOTPEnabled && c.TOTP == "" {
@@ -152,6 +167,7 @@ func (a *App) SignIn(ctx context.Context, requestID string, c Credentials) (Sess
 	switch {
 	case errors.Is(err, wrongCode):
 		details["reason"] = "totp"
+		a.addresses.failed(c.Remote, now)
 		return Session{}, a.failed(ctx, who, evidence.ActionUserLoginFailed, acc, true, details, wrongCode)
 	case errors.Is(err, secret.ErrUnreadable):
 		// X-SEC-3: the sealed secret does not open with this server's

@@ -26,6 +26,11 @@ type Policy struct {
 	// Lockout.
 	MaxFailures int
 	Lockout     time.Duration
+	// AddressFailures failed sign-ins from one client address within
+	// AddressWindow refuse that address's further attempts, so that one
+	// stranger cannot lock every account in turn.
+	AddressFailures int
+	AddressWindow   time.Duration
 	// IdleTimeout ends a session unused for this long. Station API tokens
 	// have none.
 	IdleTimeout time.Duration
@@ -36,12 +41,14 @@ type Policy struct {
 // DefaultPolicy is the policy without configuration.
 func DefaultPolicy() Policy {
 	return Policy{
-		MinLength:   12,
-		MinClasses:  3,
-		MaxAge:      90 * 24 * time.Hour,
-		MaxFailures: 5,
-		Lockout:     15 * time.Minute,
-		IdleTimeout: 30 * time.Minute,
+		MinLength:       12,
+		MinClasses:      3,
+		MaxAge:          90 * 24 * time.Hour,
+		MaxFailures:     5,
+		Lockout:         15 * time.Minute,
+		AddressFailures: 10,
+		AddressWindow:   15 * time.Minute,
+		IdleTimeout:     30 * time.Minute,
 		// The three separated administrators (三员分立, X-SEC-2).
 		TOTPRoles: []evidence.Role{evidence.RoleSysAdmin, evidence.RoleSecAdmin, evidence.RoleAuditor},
 	}
@@ -64,6 +71,12 @@ func (p Policy) WithDefaults() Policy {
 	}
 	if p.Lockout <= 0 {
 		p.Lockout = d.Lockout
+	}
+	if p.AddressFailures <= 0 {
+		p.AddressFailures = d.AddressFailures
+	}
+	if p.AddressWindow <= 0 {
+		p.AddressWindow = d.AddressWindow
 	}
 	if p.IdleTimeout <= 0 {
 		p.IdleTimeout = d.IdleTimeout

@@ -14,6 +14,7 @@ const (
 	EForbidden    Code = "forbidden"
 	EUnauthorized Code = "unauthorized"
 	ETooLarge     Code = "too_large"
+	ETooMany      Code = "too_many_requests"
 	EChecksum     Code = "checksum_mismatch"
 	EInternal     Code = "internal"
 	// EPasswordChange refuses everything but changing the password to a
