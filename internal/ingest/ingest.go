@@ -54,6 +54,10 @@ type Config struct {
 	// Clock is the server's clock, the reference device clocks are measured
 	// against at creation (R-DEV-2); nil means time.Now.
 	Clock func() time.Time
+	// MaxOpen is how many unfinished uploads one account may hold at once
+	// (0 means DefaultMaxOpen): a client cannot reserve the archive's disk
+	// with thousands of empty uploads.
+	MaxOpen int
 	// Archived, if set, is called after a recording is catalogued, outside
 	// its transaction: work derived from the recording (the signs of
 	// editing) must never hold up or undo an ingest.
@@ -69,6 +73,10 @@ type Service struct {
 	tus   *handler.Handler
 }
 
+// DefaultMaxOpen is MaxOpen's default: a station uploads a docked camera's
+// files a few at a time, far below it.
+const DefaultMaxOpen = 100
+
 // RecordingIDHeader carries the new recording's id on the final PATCH answer.
 const RecordingIDHeader = "Shilu-Recording-Id"
 
@@ -83,6 +91,9 @@ func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.MaxOpen <= 0 {
+		cfg.MaxOpen = DefaultMaxOpen
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
@@ -114,7 +125,31 @@ func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
 // Handler serves the tus protocol with the checksum extension, relative to
 // BasePath (mount it with http.StripPrefix). Errors are answered in the
 // request's language (locale.Negotiate).
-func (s *Service) Handler() http.Handler { return withLanguage(withChecksum(s.tus)) }
+func (s *Service) Handler() http.Handler { return withLanguage(s.ownerOnly(withChecksum(s.tus))) }
+
+// ownerOnly answers a HEAD, PATCH or DELETE by anyone but an upload's
+// creator with "not found" before tusd sees it. tusd takes the upload's lock
+// first and asks the request holding it to let go, so a stranger's request
+// that reached it would cut the owner's PATCH short even though GetUpload
+// then refuses the stranger.
+func (s *Service) ownerOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodHead, http.MethodPatch, http.MethodDelete:
+			caller, ok := auth.UserFrom(r.Context())
+			id := strings.Trim(r.URL.Path, "/")
+			if !ok || id == "" || strings.Contains(id, "/") {
+				break
+			}
+			if owner, err := s.files.owner(r.Context(), id); err == nil && owner != caller.Name {
+				w.Header().Set("Tus-Resumable", "1.0.0")
+				apierr.Write(w, r, evidence.Errorf(evidence.ENotFound, "err.upload.not_found"), "")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // langKey carries the language of a request to the tus hooks and the
 // store's WriteChunk: tusd hands both a context that keeps the request's
@@ -158,6 +193,25 @@ func (s *Service) preCreate(hook handler.HookEvent) (handler.HTTPResponse, handl
 		}
 	}
 	meta[metaUploader] = u.Name
+	if u.Role != evidence.RoleStation {
+		// Only a collection station names the officer a recording is of;
+		// anyone else uploads their own (issue 9 point 8).
+		named := md.Officer
+		if nf, ok := media.ParseName(s.cfg.NamePatterns, md.Filename, s.cfg.Location); ok && named == "" {
+			named = nf.Officer
+		}
+		if named != "" && named != u.OfficerNo {
+			return handler.HTTPResponse{}, no, tusError(hook.Context, evidence.Errorf(evidence.EForbidden, "err.upload.officer_not_own", named))
+		}
+		meta[metaOfficer] = u.OfficerNo
+	}
+	open, err := s.openUploads(hook.Context, u.Name)
+	if err != nil {
+		return handler.HTTPResponse{}, no, err
+	}
+	if open >= s.cfg.MaxOpen {
+		return handler.HTTPResponse{}, no, tusError(hook.Context, evidence.Errorf(evidence.ETooMany, "err.upload.too_many_open", s.cfg.MaxOpen))
+	}
 	if measured {
 		meta[metaClockOffset] = strconv.FormatInt(clock.Offset.Milliseconds(), 10)
 		meta[metaClockAt] = clock.At.Format(time.RFC3339Nano)
@@ -454,6 +508,20 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, now fu
 			}
 		}
 	}
+}
+
+// openUploads counts user's unfinished uploads. Creations racing with each
+// other may each see the count below the limit; they are bounded by the
+// requests a client can have in flight.
+func (s *Service) openUploads(ctx context.Context, user string) (int, error) {
+	n := 0
+	err := s.eachUpload(ctx, func(info handler.FileInfo, _ time.Time) error {
+		if info.Offset != info.Size && info.MetaData[metaUploader] == user {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // eachUpload calls fn with every upload in Dir and the time its bytes last

@@ -47,20 +47,29 @@ func newFixture(t *testing.T, user string) *fixture {
 	return newFixtureAs(t, func(*http.Request) string { return user })
 }
 
-// newFixtureAs is newFixture with the acting user chosen per request.
+// newFixtureAs is newFixture with the acting station chosen per request.
 func newFixtureAs(t *testing.T, userOf func(*http.Request) string) *fixture {
+	t.Helper()
+	return newFixtureWith(t, Config{}, func(r *http.Request) evidence.User {
+		return evidence.User{Name: userOf(r), Role: evidence.RoleStation}
+	})
+}
+
+// newFixtureWith is newFixture with the acting account chosen per request
+// and cfg's MaxOpen.
+func newFixtureWith(t *testing.T, cfg Config, userOf func(*http.Request) evidence.User) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	db, _ := storetest.Open(t)
 	blobs, _ := disk.Open(filepath.Join(dir, "blobs"))
-	svc, err := New(Config{Dir: filepath.Join(dir, "uploads"), BasePath: "/up/", ExpireAfter: time.Hour, KeepFinished: time.Hour,
+	svc, err := New(Config{Dir: filepath.Join(dir, "uploads"), BasePath: "/up/", ExpireAfter: time.Hour, KeepFinished: time.Hour, MaxOpen: cfg.MaxOpen,
 		Prober: media.Prober{}, NamePatterns: media.DefaultNamePatterns(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, blobs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := http.StripPrefix("/up/", svc.Handler())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), evidence.User{Name: userOf(r), Role: evidence.RoleStation})))
+		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), userOf(r))))
 	}))
 	t.Cleanup(srv.Close)
 	return &fixture{svc: svc, db: db, blobs: blobs, url: srv.URL + "/up/", dir: dir}
@@ -75,6 +84,15 @@ func (f *fixture) addUser(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// location is the URL of the upload a creation answered with.
+func (f *fixture) location(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if strings.HasPrefix(loc, "/") {
+		loc = f.url[:len(f.url)-len("/up/")] + loc
+	}
+	return loc
 }
 
 // check stops the test at a failed setup step.
@@ -430,5 +448,193 @@ func patchWith(url string, body []byte, checksum string) func() *http.Request {
 		req.Header.Set("Upload-Offset", "0")
 		req.Header.Set("Upload-Checksum", checksum)
 		return req
+	}
+}
+
+// Issue 9 point 8: a request by someone else for an upload is refused
+// before it takes the upload's lock. tusd asks the lock's holder to let go
+// when another request wants it, so a stranger's HEAD used to cut the
+// owner's PATCH in the middle of its body.
+func TestForeignRequestDoesNotCutOwnersPatch(t *testing.T) {
+	f := newFixtureAs(t, func(r *http.Request) string { return r.Header.Get("X-Test-User") })
+	f.addUser(t, "station-01")
+	const size = 1 << 20
+	req, _ := http.NewRequest("POST", f.url, nil)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(size))
+	req.Header.Set("X-Test-User", "station-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %v", resp, err)
+	}
+	loc := resp.Header.Get("Location")
+	if loc[0] == '/' {
+		loc = f.url[:len(f.url)-len("/up/")] + loc
+	}
+	pr, pw := io.Pipe()
+	owner, _ := http.NewRequest("PATCH", loc, pr)
+	owner.Header.Set("Tus-Resumable", "1.0.0")
+	owner.Header.Set("Upload-Offset", "0")
+	owner.Header.Set("Content-Type", "application/offset+octet-stream")
+	owner.Header.Set("X-Test-User", "station-01")
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(owner)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp
+	}()
+	data := make([]byte, size)
+	if _, err := pw.Write(data[:size/2]); err != nil { // the server is reading the body
+		t.Fatal(err)
+	}
+	for _, method := range []string{"HEAD", "PATCH", "DELETE"} {
+		req, _ := http.NewRequest(method, loc, bytes.NewReader(nil))
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Offset", "0")
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req.Header.Set("X-Test-User", "station-02")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s by another station: %d, want 404", method, resp.StatusCode)
+		}
+	}
+	if _, err := pw.Write(data[size/2:]); err != nil {
+		t.Fatalf("the owner's PATCH was cut: %v", err)
+	}
+	pw.Close()
+	resp = <-done
+	if resp == nil {
+		t.Fatal("no answer to the owner's PATCH")
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Upload-Offset") != strconv.Itoa(size) {
+		t.Errorf("owner's PATCH: %d, offset %s; want 204 at %d", resp.StatusCode, resp.Header.Get("Upload-Offset"), size)
+	}
+}
+
+// Issue 9 point 8: one account holds at most MaxOpen unfinished uploads
+// (1 500 empty uploads of 64 GiB each were accepted); a finished upload
+// frees its place, and other accounts are not affected.
+func TestOpenUploadsPerAccount(t *testing.T) {
+	f := newFixtureWith(t, Config{MaxOpen: 3}, func(r *http.Request) evidence.User {
+		return evidence.User{Name: r.Header.Get("X-Test-User"), Role: evidence.RoleStation}
+	})
+	f.addUser(t, "station-01")
+	post := func(user string) *http.Response {
+		req, _ := http.NewRequest("POST", f.url, nil)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Length", "4")
+		req.Header.Set("X-Test-User", user)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	var first string
+	for i := range 3 {
+		resp := post("station-01")
+		if resp.StatusCode != 201 {
+			t.Fatalf("upload %d: %d", i, resp.StatusCode)
+		}
+		if i == 0 {
+			first = f.location(resp)
+		}
+	}
+	if resp := post("station-01"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("4th open upload: %d, want 429", resp.StatusCode)
+	}
+	if resp := post("station-02"); resp.StatusCode != 201 {
+		t.Errorf("another account: %d, want 201", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("PATCH", first, bytes.NewReader([]byte("abcd")))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req.Header.Set("X-Test-User", "station-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("finish the first: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if resp := post("station-01"); resp.StatusCode != 201 {
+		t.Errorf("after one finished: %d, want 201", resp.StatusCode)
+	}
+}
+
+// Issue 9 point 8: only a collection station names the officer a
+// recording is of. An officer who uploads a file named for, or declared as,
+// another officer's is refused; their own files are theirs whatever the
+// client declares.
+func TestOnlyStationsNameAnotherOfficer(t *testing.T) {
+	users := map[string]evidence.User{
+		"zhangwei":   {Name: "zhangwei", Role: evidence.RoleOfficer, OfficerNo: "000123"},
+		"station-01": {Name: "station-01", Role: evidence.RoleStation},
+	}
+	f := newFixtureWith(t, Config{}, func(r *http.Request) evidence.User { return users[r.Header.Get("X-Test-User")] })
+	f.addUser(t, "zhangwei")
+	f.addUser(t, "station-01")
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name, user, filename, officer string
+		want                          int
+		recorded                      string // the recording's officer
+	}{
+		{"ErrOtherOfficersFile", "zhangwei", "DSJ0A12_000456_20261126093015_0001.MP4", "", 403, ""},
+		{"ErrDeclaresOther", "zhangwei", "clip.mp4", "000456", 403, ""},
+		{"OKOwnFile", "zhangwei", "DSJ0A12_000123_20261126093015_0002.MP4", "", 201, "000123"},
+		{"OKUndeclaredIsOwn", "zhangwei", "clip2.mp4", "", 201, "000123"},
+		{"OKStationNamesAnyone", "station-01", "clip3.mp4", "000456", 201, "000456"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", f.url, nil)
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			req.Header.Set("Upload-Length", "4")
+			meta := "filename " + b64(tt.filename)
+			if tt.officer != "" {
+				meta += ",officer " + b64(tt.officer)
+			}
+			req.Header.Set("Upload-Metadata", meta)
+			req.Header.Set("X-Test-User", tt.user)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("create: %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want != 201 {
+				return
+			}
+			loc := f.location(resp)
+			req, _ = http.NewRequest("PATCH", loc, strings.NewReader(tt.name[:4]))
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			req.Header.Set("Upload-Offset", "0")
+			req.Header.Set("Content-Type", "application/offset+octet-stream")
+			req.Header.Set("X-Test-User", tt.user)
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 204 {
+				t.Fatalf("patch: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			id, _ := strconv.ParseInt(resp.Header.Get(RecordingIDHeader), 10, 64)
+			var rec evidence.Recording
+			check(t, f.db.View(context.Background(), func(tx *store.Tx) error {
+				rec, err = tx.Recording(context.Background(), id)
+				return err
+			}))
+			if rec.Officer != tt.recorded {
+				t.Errorf("recording's officer %q, want %q", rec.Officer, tt.recorded)
+			}
+		})
 	}
 }

@@ -84,6 +84,8 @@ func (s *hashingStore) GetUpload(ctx context.Context, id string) (handler.Upload
 		return nil, err
 	}
 	if caller, ok := auth.UserFrom(ctx); ok {
+		// Service.ownerOnly has refused strangers already; this holds for
+		// any other path to the store.
 		info, err := u.GetInfo(ctx)
 		if err != nil {
 			return nil, err
@@ -93,6 +95,19 @@ func (s *hashingStore) GetUpload(ctx context.Context, id string) (handler.Upload
 		}
 	}
 	return &hashedUpload{Upload: u, s: s, id: id}, nil
+}
+
+// owner is the account that created upload id, read without its lock.
+func (s *hashingStore) owner(ctx context.Context, id string) (string, error) {
+	u, err := s.fs.GetUpload(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	info, err := u.GetInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	return info.MetaData[metaUploader], nil
 }
 
 func (s *hashingStore) AsTerminatableUpload(u handler.Upload) handler.TerminatableUpload {
