@@ -48,8 +48,8 @@ type archive struct {
 }
 
 func (e *cmdEnv) openArchive(dir string) (*archive, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := privateDir(dir, e.logger()); err != nil {
+		return nil, err
 	}
 	log, verifier, err := loadKey(dir)
 	if err != nil {
@@ -71,6 +71,29 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 }
 
 func (a *archive) Close() error { return a.db.Close() }
+
+// privateDir makes the data directory, or tightens an existing one to its
+// owner alone (0700): the metadata, the keys and the originals are nobody
+// else's to read, and a directory made by hand or by an installer is often
+// world-readable. A directory the server cannot tighten (another owner's)
+// is refused rather than used as it is.
+func privateDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
+		return fmt.Errorf("data directory %s is open to others (%v) and cannot be made private: %w", dir, fi.Mode().Perm(), err)
+	}
+	log.Warn("data directory was open to others; made private to its owner", "dir", dir, "was", fi.Mode().Perm().String())
+	return nil
+}
 
 // openWithFlags parses a command's flags, checks that --data and the other
 // named flags are set, and opens the archive in --data.

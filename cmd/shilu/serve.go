@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func (e *cmdEnv) serve(args []string) error {
 	demo := fs.Bool("demo", false, "on an empty archive, create demo accounts and recordings")
 	skip := fs.String("view-without-approval", "", "comma-separated roles that may play recordings without a leader's approval (default none, as Art. 16 requires)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
+	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -44,6 +46,10 @@ func (e *cmdEnv) serve(args []string) error {
 			return fmt.Errorf("--view-without-approval: %q is not a role (%v)", r, evidence.Roles)
 		}
 		viewRoles = append(viewRoles, evidence.Role(r))
+	}
+	trusted, err := parsePrefixes(*proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	maxSize, err := humanize.ParseBytes(*maxUpload)
 	if err != nil {
@@ -92,7 +98,7 @@ func (e *cmdEnv) serve(args []string) error {
 		return err
 	}
 	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
-		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles})
+		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -136,4 +142,22 @@ func (e *cmdEnv) serve(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of addresses (one host each)
+// and CIDR ranges.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(list, func(c rune) bool { return c == ',' || c == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,5 +191,50 @@ func TestLogoutNeedsPost(t *testing.T) {
 	}
 	if a := e.do("GET", "/api/v1/session", c, ""); a.code != http.StatusUnauthorized {
 		t.Errorf("session after logout: %d", a.code)
+	}
+}
+
+// Issue 9 point 8: behind a TLS-terminating proxy the session cookie is
+// Secure and the custody log names the client, not the proxy — but only
+// for a proxy the operator named: anyone else's X-Forwarded-* headers are
+// the client's own words.
+func TestTrustedProxy(t *testing.T) {
+	ts := newTestServer(t)
+	ts.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/28")}
+	tests := []struct {
+		name, remote, forwardedFor string
+		secure                     bool
+		logged                     string // the remote address in the custody entry
+	}{
+		{"TrustedProxy", "192.0.2.1:40000", "10.9.9.9, 203.0.113.9", true, "203.0.113.9:0"},
+		{"TrustedChain", "192.0.2.1:40000", "203.0.113.9, 192.0.2.2", true, "203.0.113.9:0"},
+		{"NotAProxy", "198.51.100.7:41000", "203.0.113.9", false, "198.51.100.7:41000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"name":"u-officer","password":"pw-officer"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.RemoteAddr = tt.remote
+			req.Header.Set("X-Forwarded-For", tt.forwardedFor)
+			req.Header.Set("X-Forwarded-Proto", "https")
+			w := httptest.NewRecorder()
+			ts.ServeHTTP(w, req)
+			if w.Code != 200 {
+				t.Fatalf("login: %d %s", w.Code, w.Body)
+			}
+			var cookie *http.Cookie
+			for _, c := range w.Result().Cookies() {
+				if c.Name == auth.SessionCookie {
+					cookie = c
+				}
+			}
+			if cookie == nil || cookie.Secure != tt.secure {
+				t.Errorf("session cookie %+v, want Secure=%v", cookie, tt.secure)
+			}
+			log := ts.custodyOf(t, "user:u-officer")
+			if got := log[len(log)-1].Details["remote"]; got != tt.logged {
+				t.Errorf("custody entry's remote %q, want %q", got, tt.logged)
+			}
+		})
 	}
 }

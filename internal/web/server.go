@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ type Config struct {
 	// without a grant (Art. 16 policy). The default, none, follows the
 	// regulation: nobody views without the leader's approval.
 	ViewWithoutApproval []evidence.Role
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed (proxy.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the routes.
@@ -89,7 +93,7 @@ func New(cfg Config) *Server {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, s.fromProxy(r)) }
 
 func requestID(ctx context.Context) string { return httpx.RequestID(ctx) }
 

@@ -142,14 +142,15 @@ func (s *Server) admit(c caller, r *http.Request) error {
 
 // setSessionCookie gives the browser the session's token. HttpOnly keeps it
 // from scripts; SameSite=Strict keeps other sites' requests from carrying
-// it; Secure when the request came over TLS. No Expires: the browser drops
-// it when it closes, and the server ends it anyway.
+// it; Secure when the browser's connection is encrypted (overTLS). No
+// Expires: the browser drops it when it closes, and the server ends it
+// anyway.
 func setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
 	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
 }
 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: "", Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: -1})
+		SameSite: http.SameSiteStrictMode, Secure: overTLS(r), MaxAge: -1})
 }
