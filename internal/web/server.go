@@ -93,7 +93,9 @@ func New(cfg Config) *Server {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, s.fromProxy(r)) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, s.fromProxy(r))
+}
 
 func requestID(ctx context.Context) string { return httpx.RequestID(ctx) }
 
