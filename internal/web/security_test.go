@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"mime"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"shilu/internal/auth"
 	"shilu/internal/blob"
@@ -236,5 +238,45 @@ func TestTrustedProxy(t *testing.T) {
 				t.Errorf("custody entry's remote %q, want %q", got, tt.logged)
 			}
 		})
+	}
+}
+
+// Issue 9 point 8: a recording's custody trail is open to every reader of
+// the recording, but the register of viewings is not; the trail no longer
+// shows the requester's reason and address to those who may not read the
+// register. The requester sees their own; those who may read the register
+// (custodian, leader) see everything.
+func TestCustodyTrailKeepsPrivateDetails(t *testing.T) {
+	ts := newTestServer(t)
+	const reason = "家属投诉复核，涉及当事人隐私"
+	until := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	body := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"case_work","reason":%q,"until":%q}`, ts.recID, reason, until)
+	if code := ts.call(t, "POST", "/api/v1/access-requests", evidence.RoleOfficer, body, nil); code != 201 {
+		t.Fatalf("request: %d", code)
+	}
+	path := "/api/v1/recordings/" + strconv.FormatInt(ts.recID, 10)
+	for _, tt := range []struct {
+		role evidence.Role
+		sees bool
+	}{
+		{evidence.RoleOfficer, true}, // the requester
+		{evidence.RoleCustodian, true},
+		{evidence.RoleLeader, true},
+		{evidence.RoleLegal, false},
+	} {
+		w := ts.do("GET", path+"/custody", ts.tokens[tt.role])
+		if w.Code != 200 {
+			t.Fatalf("%s: custody %d", tt.role, w.Code)
+		}
+		if got := strings.Contains(w.Body.String(), reason); got != tt.sees {
+			t.Errorf("%s: API trail shows the reason: %v, want %v", tt.role, got, tt.sees)
+		}
+		if got := strings.Contains(w.Body.String(), `"redacted"`); got == tt.sees {
+			t.Errorf("%s: API trail marks entries redacted: %v, want %v", tt.role, got, !tt.sees)
+		}
+		page := ts.page(t, tt.role, "/recordings/"+strconv.FormatInt(ts.recID, 10)).Body.String()
+		if got := strings.Contains(page, reason); got != tt.sees {
+			t.Errorf("%s: page trail shows the reason: %v, want %v", tt.role, got, tt.sees)
+		}
 	}
 }

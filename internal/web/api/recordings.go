@@ -247,6 +247,8 @@ func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var entries []audit.Entry
+	var redacted []uint64
+	who := httpx.User(r)
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		raw, err := tx.AuditTrail(r.Context(), app.ObjRecording(rec.ID), 10000)
 		if err != nil {
@@ -257,6 +259,10 @@ func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error
 			if err != nil {
 				return fmt.Errorf("web: custody of recording %d: %w", rec.ID, err)
 			}
+			e, cut := app.Redact(who, e)
+			if cut {
+				redacted = append(redacted, e.Index)
+			}
 			entries = append(entries, e)
 		}
 		return nil
@@ -264,7 +270,11 @@ func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, map[string]any{"recording_id": rec.ID, "entries": entries})
+	out := map[string]any{"recording_id": rec.ID, "entries": entries}
+	if len(redacted) > 0 {
+		out["redacted"] = redacted
+	}
+	return httpx.JSON(w, http.StatusOK, out)
 }
 
 // identityChange is the body of PATCH /api/v1/recordings/{id}; absent fields

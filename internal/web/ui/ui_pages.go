@@ -276,6 +276,7 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return fmt.Errorf("web: custody of recording %d: %w", rec.ID, err)
 			}
+			e, _ = app.Redact(u, e)
 			if n := len(v.Trail); n > 0 && e.Action == "recording.content" && v.Trail[n-1].Action == e.Action && v.Trail[n-1].Actor == e.Actor && v.Trail[n-1].Outcome == e.Outcome {
 				v.Trail[n-1].Count++
 				v.Trail[n-1].Last = e.Time

@@ -104,6 +104,7 @@ func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) er
 			if err != nil {
 				return fmt.Errorf("web: custody of recording %d: %w", rec.ID, err)
 			}
+			e, _ = app.Redact(p.User, e)
 			doc.Rows = append(doc.Rows, pdfRow(p, e))
 		}
 		return nil
