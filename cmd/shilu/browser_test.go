@@ -156,9 +156,10 @@ var initialPassword = regexp.MustCompile(`initial password: (\S+)`)
 
 // addPerson creates an account with the CLI and returns its initial
 // password.
-func addPerson(t *testing.T, data, name, role, dept string, mustChange bool) string {
+func addPerson(t *testing.T, data, name, role, dept string, mustChange bool, flags ...string) string {
 	t.Helper()
-	out := mustCLI(t, "user", "add", "--data", data, "--name", name, "--role", role, "--dept", dept, fmt.Sprintf("--must-change=%v", mustChange))
+	args := append([]string{"user", "add", "--data", data, "--name", name, "--role", role, "--dept", dept, fmt.Sprintf("--must-change=%v", mustChange)}, flags...)
+	out := mustCLI(t, args...)
 	m := initialPassword.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no initial password in %q", out)
@@ -183,7 +184,8 @@ func TestBrowserWorkbench(t *testing.T) {
 
 	data := t.TempDir()
 	mustCLI(t, "dept", "add", "--data", data, "--name", "交警一大队")
-	officerPW := addPerson(t, data, "lihua", "officer", "交警一大队", true)
+	// lihua is officer 000123, whose camera's files she uploads herself.
+	officerPW := addPerson(t, data, "lihua", "officer", "交警一大队", true, "--officer-no", "000123")
 	leaderPW := addPerson(t, data, "zhangwei", "leader", "交警一大队", false)
 	custodianPW := addPerson(t, data, "wangfang", "custodian", "交警一大队", false)
 	auditorPW := addPerson(t, data, "zhaoli", "auditor", "交警一大队", false)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -114,4 +115,20 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (until ti
 // ContentFailed logs a viewing whose original could not be opened.
 func (a *App) ContentFailed(ctx context.Context, who Actor, rec evidence.Recording, details map[string]string) error {
 	return a.Record(ctx, who, evidence.ActionRecordingContent, objRecording(rec.ID), audit.OutcomeFailed, details, rec.Digest)
+}
+
+// RefuseDeletion answers an attempt to delete recording rec: originals are
+// never deleted by a request (Art. 20(一) names deleting them as a breach;
+// disposal after the retention period is its own procedure), and the
+// attempt is a fact for the custody log (R-ACC-1), like any refusal.
+func (a *App) RefuseDeletion(ctx context.Context, who Actor, rec evidence.Recording, details map[string]string) error {
+	details = maps.Clone(details)
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["attempt"] = "delete"
+	if err := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); err != nil {
+		return err
+	}
+	return evidence.Errorf(evidence.EForbidden, "err.recording.no_delete")
 }

@@ -84,6 +84,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/recordings/orphans", activitiesRead, s.api.OrphanRecordings},
 		{"GET", "/api/v1/recordings/{id}", recordingsRead, s.api.GetRecording},
 		{"PATCH", "/api/v1/recordings/{id}", recordingsEdit, s.api.UpdateRecording},
+		{"DELETE", "/api/v1/recordings/{id}", recordingsRead, s.api.DeleteRecording},
 		{"GET", "/api/v1/recordings/{id}/content", contentRead, s.api.RecordingContent},
 		{"GET", "/api/v1/recordings/{id}/custody", recordingsRead, s.api.RecordingCustody},
 		// Key moments (重点摄录, Art. 10; R-ACT-5): marking needs one's own

@@ -280,3 +280,30 @@ func TestCustodyTrailKeepsPrivateDetails(t *testing.T) {
 		}
 	}
 }
+
+// Issue 9 point 9, R-ACC-1: deleting an original is a breach (Art.
+// 20(一)); a DELETE of a recording is refused, the bytes stay, and the
+// attempt is in the custody log — it used to be a bare 405 that left no
+// trace.
+func TestRecordingDeleteAttemptLogged(t *testing.T) {
+	ts := newTestServer(t)
+	path := "/api/v1/recordings/" + strconv.FormatInt(ts.recID, 10)
+	for _, role := range []evidence.Role{evidence.RoleCustodian, evidence.RoleOfficer, evidence.RoleSysAdmin} {
+		w := ts.do("DELETE", path, ts.tokens[role])
+		if w.Code != http.StatusForbidden {
+			t.Errorf("%s: DELETE %d, want 403", role, w.Code)
+		}
+	}
+	var denied []string
+	for _, e := range ts.custodyOf(t, "recording:"+strconv.FormatInt(ts.recID, 10)) {
+		if e.Action == evidence.ActionAccessDenied {
+			denied = append(denied, e.Actor)
+		}
+	}
+	if len(denied) != 3 {
+		t.Errorf("custody log has %d refused deletions (%v), want 3", len(denied), denied)
+	}
+	if w := ts.do("GET", path+"/content", ts.tokens[evidence.RoleLegal]); w.Code != 200 || w.Body.String() != "recorded bytes" {
+		t.Errorf("content after the attempts: %d %q", w.Code, w.Body)
+	}
+}

@@ -277,6 +277,16 @@ func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error
 	return httpx.JSON(w, http.StatusOK, out)
 }
 
+// DeleteRecording refuses to delete a recording, and logs that someone
+// tried (app.RefuseDeletion).
+func (h *Handler) DeleteRecording(w http.ResponseWriter, r *http.Request) error {
+	rec, err := h.recording(r)
+	if err != nil {
+		return err
+	}
+	return h.App.RefuseDeletion(r.Context(), httpx.Actor(r), rec, map[string]string{"remote": r.RemoteAddr})
+}
+
 // identityChange is the body of PATCH /api/v1/recordings/{id}; absent fields
 // stay as they are.
 type identityChange struct {
