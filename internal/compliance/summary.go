@@ -123,7 +123,14 @@ func Summary(evals []Evaluation, orphans []evidence.Recording, opt SummaryOption
 				}
 			}
 			for _, f := range ev.Findings {
-				if f.Officer != "" && !mine(f.Officer) {
+				// A finding about the activity as a whole (no officer)
+				// counts once, for its first officer (主办), not in every
+				// officer's row.
+				officer := f.Officer
+				if officer == "" && len(a.Officers) > 0 {
+					officer = a.Officers[0]
+				}
+				if officer != "" && !mine(officer) {
 					continue
 				}
 				r.Findings++

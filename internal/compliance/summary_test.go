@@ -77,6 +77,38 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+// R-RPT-1, issue 9 point 9: a finding about an activity as a whole (no
+// officer) counts once in a summary — for the first officer, or that
+// officer's department — not once in each officer's row.
+func TestSummaryActivityFindingCountsOnce(t *testing.T) {
+	loc := shanghai(t)
+	arr := local(t, 2026, 11, 26, 9, 0, 0)
+	ev := Evaluation{
+		Activity: evidence.Activity{ID: 1, Officers: []string{"000123", "000124", "000125"}, Arrival: arr, End: arr.Add(time.Hour)},
+		Findings: []evidence.Finding{
+			{Rule: RuleNoticeMissing, Status: evidence.FindingOpen},                  // the activity's
+			{Rule: RuleCoverageGap, Officer: "000124", Status: evidence.FindingOpen}, // one officer's
+		},
+	}
+	depts := map[string]string{"000123": "稽查一科", "000124": "稽查二科", "000125": "稽查二科"}
+	for _, tt := range []struct {
+		by   GroupBy
+		want map[string]int
+	}{
+		{ByOfficer, map[string]int{"000123": 1, "000124": 1, "000125": 0}},
+		{ByDepartment, map[string]int{"稽查一科": 1, "稽查二科": 1}},
+		{ByMonth, map[string]int{"2026-11": 2}},
+	} {
+		got := map[string]int{}
+		for _, r := range Summary([]Evaluation{ev}, nil, SummaryOptions{By: tt.by, Location: loc, Departments: depts}) {
+			got[r.Key] = r.Findings
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: findings per row (-want +got):\n%s", tt.by, diff)
+		}
+	}
+}
+
 // BenchmarkSummary evaluates 10 000 activities with 100 000 recordings and
 // aggregates them by officer: the dashboard's work (issue 4 wants < 200 ms).
 // budget-ratio is the time per op over the 200 ms budget.
