@@ -160,3 +160,35 @@ type ProposalView struct {
 	compliance.Proposal
 	Recording evidence.Recording `json:"recording"`
 }
+
+// FindingRow is a finding as the workbench and the API show it: the rules'
+// current answer with the stored record's id, status and history where
+// there is one.
+type FindingRow struct {
+	evidence.Finding
+	StoredID   int64     `json:"id,omitempty"`
+	FirstSeen  time.Time `json:"first_seen,omitzero"`
+	AcceptedBy string    `json:"accepted_by,omitempty"`
+}
+
+// MergeFindings lays the stored findings over those the rules produce now:
+// the status is the further of the two (as SyncFindings keeps it), so an
+// accepted finding shows accepted, and a finding not yet stored still shows.
+func MergeFindings(computed []evidence.Finding, stored []store.StoredFinding) []FindingRow {
+	byKey := make(map[string]store.StoredFinding, len(stored))
+	for _, sf := range stored {
+		byKey[sf.Key] = sf
+	}
+	out := make([]FindingRow, 0, len(computed))
+	for _, f := range computed {
+		row := FindingRow{Finding: f}
+		if sf, ok := byKey[f.Key]; ok {
+			row.StoredID, row.FirstSeen, row.AcceptedBy = sf.ID, sf.FirstSeen, sf.AcceptedBy
+			if sf.Status.Rank() > f.Status.Rank() {
+				row.Status = sf.Status
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}

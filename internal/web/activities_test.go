@@ -197,6 +197,13 @@ func TestActivityCompliance(t *testing.T) {
 	if l := findings("rule=coverage_gap&status=accepted"); len(l.Findings) != 1 {
 		t.Errorf("accepted finding not kept across re-evaluation: %v", l.rules())
 	}
+	// Issue 9 point 9: the activity's own answer shows it accepted too.
+	ts.call(t, "GET", base, evidence.RoleOfficer, "", &v)
+	for _, f := range v.Findings {
+		if f.Key == gaps.Findings[0].Key && f.Status != evidence.FindingAccepted {
+			t.Errorf("GET activity shows the accepted finding as %s", f.Status)
+		}
+	}
 
 	// R-DEV-1: a device check before the arrival closes 000123's finding.
 	if got := findings("rule=device_check_missing").rules(); strings.Join(got, " ") != "device_check_missing/000123/open device_check_missing/000124/open" {

@@ -77,14 +77,21 @@ func (h *Handler) GetActivity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, p := r.Context(), h.App.Params()
-	var v app.ActivityView
+	// The findings as the workbench shows them: with the stored status, so
+	// an accepted finding is not shown open (issue 9 point 9).
+	var v struct {
+		app.ActivityView
+		Findings []app.FindingRow `json:"findings"`
+	}
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		in, err := app.LoadActivityInput(ctx, tx, id, p)
 		if err != nil {
 			return err
 		}
-		v = app.NewActivityView(in, tx.Now(), p)
-		return nil
+		v.ActivityView = app.NewActivityView(in, tx.Now(), p)
+		stored, err := tx.Findings(ctx, store.FindingFilter{ActivityID: id})
+		v.Findings = app.MergeFindings(v.ActivityView.Findings, stored)
+		return err
 	})
 	if err != nil {
 		return err

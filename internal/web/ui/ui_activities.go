@@ -21,37 +21,6 @@ import (
 	"shilu/internal/web/httpx"
 )
 
-// findingRow is a finding as the pages show it: the rules' current answer
-// with the stored record's id, status and history where there is one.
-type findingRow struct {
-	evidence.Finding
-	StoredID   int64
-	FirstSeen  time.Time
-	AcceptedBy string
-}
-
-// mergeFindings lays the stored findings over those the rules produce now:
-// the status is the further of the two (as SyncFindings keeps it), so an
-// accepted finding shows accepted, and a finding not yet stored still shows.
-func mergeFindings(computed []evidence.Finding, stored []store.StoredFinding) []findingRow {
-	byKey := make(map[string]store.StoredFinding, len(stored))
-	for _, sf := range stored {
-		byKey[sf.Key] = sf
-	}
-	out := make([]findingRow, 0, len(computed))
-	for _, f := range computed {
-		row := findingRow{Finding: f}
-		if sf, ok := byKey[f.Key]; ok {
-			row.StoredID, row.FirstSeen, row.AcceptedBy = sf.ID, sf.FirstSeen, sf.AcceptedBy
-			if sf.Status.Rank() > f.Status.Rank() {
-				row.Status = sf.Status
-			}
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
 // activityRow is one line of the activities list.
 type activityRow struct {
 	evidence.Activity
@@ -151,7 +120,7 @@ type activityPageView struct {
 	app.ActivityView
 	Timeline  template.HTML
 	Proposals []app.ProposalView // not linked yet
-	Rows      []findingRow
+	Rows      []app.FindingRow
 	Names     map[int64]string
 	Script    activityScript
 	Types     []evidence.ActivityType
@@ -197,7 +166,7 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Rows = mergeFindings(v.Findings, stored)
+		v.Rows = app.MergeFindings(v.Findings, stored)
 		if v.Notice, err = app.LoadNotice(ctx, tx, a); err != nil {
 			return err
 		}
