@@ -291,6 +291,10 @@ func demoMedia(ctx context.Context, dir string) ([]string, error) {
 			out := filepath.Join(dir, name)
 			cmd := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=660",
 				"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+				// As a camera writes them: its own brand, no tag of a
+				// general-purpose tool (which the rules rightly read as
+				// a sign of re-muxing, R-ACT-8).
+				"-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-brand", "mp42",
 				"-metadata", "creation_time="+start.UTC().Format(time.RFC3339), "-movflags", "+faststart", out)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				return nil, fmt.Errorf("ffmpeg: %v: %s", err, b)
