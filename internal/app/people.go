@@ -132,6 +132,9 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 		if acc, err = c.Account(ctx, id); err != nil {
 			return err
 		}
+		if err := outOfReach(who, acc); err != nil {
+			return err
+		}
 		details := map[string]string{}
 		if ch.SetDepartment {
 			if err := c.SetDepartment(ctx, id, ch.DepartmentID); err != nil {
@@ -199,6 +202,20 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 	return acc, password, nil
 }
 
+// outOfReach refuses a change by a person to an administrator's account
+// (X-SEC-2, 三员分立): the system administrator who resets passwords must
+// not be able to take over the security administrator or the auditor by
+// resetting theirs, nor the security administrator demote the auditor who
+// watches them. Administrators' accounts are recovered and changed by
+// whoever runs the server (System: shilu user reset, shilu user add), whose
+// every act is in the custody log too.
+func outOfReach(who Actor, acc store.Account) error {
+	if who.User.ID != 0 && evidence.IsAdministrator(acc.Role) {
+		return evidence.Errorf(evidence.EForbidden, "err.user.admin_account")
+	}
+	return nil
+}
+
 // ResetUser is the recovery of last resort, for whoever runs the server
 // (shilu user reset): a new initial password for the account named name,
 // its lockout cleared and its sessions ended, and with totp its second
@@ -231,6 +248,9 @@ func (a *App) SetRole(ctx context.Context, who Actor, id int64, role evidence.Ro
 	err := a.update(ctx, who, func(c *change) error {
 		var err error
 		if acc, err = c.Account(ctx, id); err != nil {
+			return err
+		}
+		if err := outOfReach(who, acc); err != nil {
 			return err
 		}
 		from := acc.Role

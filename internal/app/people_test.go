@@ -96,3 +96,51 @@ func TestUnknownActionRefused(t *testing.T) {
 		t.Error("an unknown action was accepted")
 	}
 }
+
+// X-SEC-2, issue 9 point 2: the administrators are out of each other's
+// reach in the workbench. The system administrator, who resets people's
+// passwords, cannot reset, unlock, disable or rename the security
+// administrator or the auditor (and so cannot sign in as them), nor the
+// security administrator change the auditor's role; the server's operator
+// (System) can, for recovery.
+func TestAdministratorAccountsOutOfReach(t *testing.T) {
+	a, _ := newTestApp(t)
+	ctx := context.Background()
+	mk := func(name string, role evidence.Role) Actor {
+		acc, _, err := a.CreateUser(ctx, System("cli:root"), NewUser{Name: name, Role: role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Actor{User: acc.User}
+	}
+	sysadmin, secadmin, auditor := mk("admin", evidence.RoleSysAdmin), mk("secadmin", evidence.RoleSecAdmin), mk("auditor", evidence.RoleAuditor)
+	officer := mk("zhangwei", evidence.RoleOfficer)
+	name := "改名"
+	for _, tc := range []struct {
+		name   string
+		who    Actor
+		target Actor
+		ch     UserChange
+		want   evidence.Code
+	}{
+		{"ErrSysadminResetsSecadmin", sysadmin, secadmin, UserChange{ResetPassword: true}, evidence.EForbidden},
+		{"ErrSysadminResetsAuditorTOTP", sysadmin, auditor, UserChange{ResetTOTP: true}, evidence.EForbidden},
+		{"ErrSysadminDisablesAuditor", sysadmin, auditor, UserChange{Disabled: new(true)}, evidence.EForbidden},
+		{"ErrSysadminRenamesSecadmin", sysadmin, secadmin, UserChange{DisplayName: &name}, evidence.EForbidden},
+		{"OKSysadminResetsOfficer", sysadmin, officer, UserChange{ResetPassword: true}, ""},
+		{"OKSystemResetsSecadmin", System("cli:root"), secadmin, UserChange{ResetPassword: true, Unlock: true}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := a.UpdateUser(ctx, tc.who, tc.target.User.ID, tc.ch)
+			if got := evidence.ErrorCode(err); got != tc.want {
+				t.Errorf("UpdateUser: %v, want code %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := a.SetRole(ctx, secadmin, auditor.User.ID, evidence.RoleOfficer); evidence.ErrorCode(err) != evidence.EForbidden {
+		t.Errorf("secadmin demotes the auditor: %v, want forbidden", err)
+	}
+	if _, err := a.SetRole(ctx, secadmin, officer.User.ID, evidence.RoleLeader); err != nil {
+		t.Errorf("secadmin gives an officer another role: %v", err)
+	}
+}
