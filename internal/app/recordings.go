@@ -8,6 +8,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/store"
 )
 
 // RecordingChange corrects whom a recording is attributed to; nil fields
@@ -79,19 +80,26 @@ type Viewing struct {
 	Details map[string]string
 }
 
+// Viewed is an authorized viewing: the grant it rests on (ID 0 for a
+// viewing by policy) and when that grant ends.
+type Viewed struct {
+	GrantID int64
+	Until   time.Time
+}
+
 // RecordViewing authorizes a playback or download against a live grant of
 // the viewer (Art. 16: only with the leader's approval, R-VIEW-1), registers
 // it (查阅登记) and logs it, all before the first byte is sent (R-AUD-1,
-// R-SEC-2). It returns when the grant ends (zero for a viewing by policy).
-// A refusal is logged as access.denied.
-func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (until time.Time, err error) {
+// R-SEC-2). It returns the grant, which the response under way checks
+// again (GrantLive). A refusal is logged as access.denied.
+func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out Viewed, err error) {
 	rec, details := v.Recording, v.Details
 	err = a.update(ctx, who, func(c *change) error {
 		var grantID int64
 		g, err := c.LiveGrant(ctx, who.User.ID, rec.ID)
 		switch {
 		case err == nil:
-			grantID, until = g.ID, g.Until
+			grantID, out = g.ID, Viewed{GrantID: g.ID, Until: g.Until}
 			details["grant"] = itoa(g.ID)
 		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(v.WithoutApproval, who.User.Role):
 			details["grant"] = "policy:" + string(who.User.Role)
@@ -106,10 +114,26 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (until ti
 	if evidence.ErrorCode(err) == evidence.EForbidden {
 		details["reason"] = "no live grant"
 		if aerr := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); aerr != nil {
-			return until, aerr
+			return out, aerr
 		}
 	}
-	return until, err
+	return out, err
+}
+
+// GrantLive reports whether grant id still allows viewing now: a response
+// under way asks it now and then, so that a revocation ends a download
+// already running (issue 9 point 5), not only the next request.
+func (a *App) GrantLive(ctx context.Context, id int64) error {
+	return a.view(ctx, func(tx *store.Tx) error {
+		g, err := tx.Grant(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !g.Live(tx.Now()) {
+			return evidence.Errorf(evidence.EForbidden, "err.grant.ended")
+		}
+		return nil
+	})
 }
 
 // ContentFailed logs a viewing whose original could not be opened.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,5 +307,106 @@ func TestRecordingDeleteAttemptLogged(t *testing.T) {
 	}
 	if w := ts.do("GET", path+"/content", ts.tokens[evidence.RoleLegal]); w.Code != 200 || w.Body.String() != "recorded bytes" {
 		t.Errorf("content after the attempts: %d %q", w.Code, w.Body)
+	}
+}
+
+// Issue 9 point 5, R-VIEW-1: the register holds the bytes that were sent.
+// If-Range, HEAD, several ranges, an unsatisfiable range and conditional
+// requests used to register the bytes the Range header named, not those
+// that left.
+func TestRegisterCountsWhatIsSent(t *testing.T) {
+	ts := newTestServer(t)
+	path := "/api/v1/recordings/" + strconv.FormatInt(ts.recID, 10) + "/content"
+	etag := ts.do("GET", path, ts.tokens[evidence.RoleLegal]).Header().Get("ETag")
+	registered := func() int64 {
+		var n int64
+		err := ts.cfg.DB.View(context.Background(), func(tx *store.Tx) error {
+			list, err := tx.Register(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			for _, v := range list {
+				if v.Viewer == "u-legal" && v.RecordingID == ts.recID {
+					n += v.Bytes
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tt := range []struct {
+		name, method string
+		hdr          []string
+		code         int
+	}{
+		{"Whole", "GET", nil, 200},
+		{"Range", "GET", []string{"Range", "bytes=0-3"}, 206},
+		{"Suffix", "GET", []string{"Range", "bytes=-5"}, 206},
+		{"Head", "HEAD", nil, 200},
+		{"IfRangeStale", "GET", []string{"Range", "bytes=0-3", "If-Range", `"sha256-stale"`}, 200},
+		{"IfRangeFresh", "GET", []string{"Range", "bytes=0-3", "If-Range", etag}, 206},
+		{"SeveralRanges", "GET", []string{"Range", "bytes=0-1,4-5"}, 200},
+		{"Unsatisfiable", "GET", []string{"Range", "bytes=100-200"}, 416},
+		{"IfNoneMatch", "GET", []string{"If-None-Match", etag}, 200},
+		{"Garbled", "GET", []string{"Range", "bytes=x-y"}, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := registered()
+			req := httptest.NewRequest(tt.method, path, nil)
+			req.Header.Set("Authorization", "Bearer "+ts.tokens[evidence.RoleLegal])
+			for i := 0; i < len(tt.hdr); i += 2 {
+				req.Header.Set(tt.hdr[i], tt.hdr[i+1])
+			}
+			w := httptest.NewRecorder()
+			ts.ServeHTTP(w, req)
+			if w.Code != tt.code {
+				t.Errorf("status %d, want %d", w.Code, tt.code)
+			}
+			sent := int64(w.Body.Len())
+			if w.Code == http.StatusRequestedRangeNotSatisfiable {
+				sent = 0 // the body is http.ServeContent's message, not content
+			}
+			if got := registered() - before; got != sent {
+				t.Errorf("registered %d bytes, sent %d", got, sent)
+			}
+		})
+	}
+}
+
+// Issue 9 point 5, R-VIEW-1: a revocation ends a download already under
+// way, within about a second; it used to run to its end.
+func TestRevocationEndsResponseUnderWay(t *testing.T) {
+	ts := newTestServer(t)
+	const size = 64 << 20
+	content := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	id := ts.addContent(t, "long.mp4", evidence.KindVideo, content)
+	srv := httptest.NewServer(ts)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/recordings/"+strconv.FormatInt(id, 10)+"/content", nil)
+	req.Header.Set("Authorization", "Bearer "+ts.tokens[evidence.RoleLegal])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 1<<20)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		t.Fatal(err)
+	}
+	var grants struct{ Grants []evidence.Grant }
+	if code := ts.call(t, "GET", "/api/v1/grants?mine=1&live=1", evidence.RoleLegal, "", &grants); code != 200 {
+		t.Fatalf("grants: %d", code)
+	}
+	for _, g := range grants.Grants {
+		if slices.Contains(g.RecordingIDs, id) {
+			if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/grants/%d/revoke", g.ID), evidence.RoleCustodian, `{"reason":"test"}`, nil); code != 200 {
+				t.Fatalf("revoke: %d", code)
+			}
+		}
+	}
+	time.Sleep(2 * time.Second) // the response checks its grant every second
+	n, _ := io.Copy(io.Discard, resp.Body)
+	if total := int64(len(buf)) + n; total >= size {
+		t.Errorf("received all %d bytes after the revocation", total)
 	}
 }

@@ -139,18 +139,20 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
 	defer f.Close()
-	until, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: rangeLength(r.Header.Get("Range"), rec.Size),
+	etag := `"` + rec.Digest.String() + `"`
+	r, sent := plan(r, rec.Size, etag)
+	viewed, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: sent,
 		WithoutApproval: h.ViewWithoutApproval, Details: details})
 	if err != nil {
 		return err
 	}
 	var body io.ReadSeeker = f
-	if !until.IsZero() {
-		body = &grantReader{ReadSeeker: f, until: until}
+	if viewed.GrantID != 0 {
+		body = &grantReader{ReadSeeker: f, until: viewed.Until, live: func() error { return h.App.GrantLive(ctx, viewed.GrantID) }}
 	}
 	typ, disposition := contentType(rec)
 	hd := w.Header()
-	hd.Set("ETag", `"`+rec.Digest.String()+`"`)
+	hd.Set("ETag", etag)
 	hd.Set("Content-Type", typ)
 	hd.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": rec.Filename}))
 	hd.Set("Cache-Control", "private, no-store")
@@ -164,47 +166,88 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// grantReader ends a long download when its grant expires, so a grant's end
-// is its end for a response already under way too.
+// grantReader ends a long download when its grant ends: at its expiry,
+// and when it is revoked, which it checks every grantCheckEvery (issue 9
+// point 5: a revocation used to take effect only at the next request).
 type grantReader struct {
 	io.ReadSeeker
-	until time.Time
+	until   time.Time
+	live    func() error
+	checked time.Time
 }
 
+const grantCheckEvery = time.Second
+
 func (g *grantReader) Read(p []byte) (int, error) {
-	if !time.Now().Before(g.until) {
-		return 0, evidence.Errorf(evidence.EForbidden, "the grant has expired")
+	now := time.Now()
+	if !now.Before(g.until) {
+		return 0, evidence.Errorf(evidence.EForbidden, "err.grant.ended")
+	}
+	if now.Sub(g.checked) >= grantCheckEvery {
+		if err := g.live(); err != nil {
+			return 0, err
+		}
+		g.checked = now
 	}
 	return g.ReadSeeker.Read(p)
 }
 
-// rangeLength is how many bytes a Range header asks of a size-byte file, for
-// the register; anything but one well-formed range counts as the whole file.
-func rangeLength(h string, size int64) int64 {
-	spec, ok := strings.CutPrefix(h, "bytes=")
-	if !ok || strings.Contains(spec, ",") {
-		return size
+// plan decides what a content request will be sent, so that the register
+// holds the bytes that leave, counted before the first one does: it returns
+// the request as http.ServeContent should see it and the body's length.
+// Conditional requests are answered in full (the answer is never cached:
+// no-store), an If-Range that does not match the digest drops the range,
+// several ranges are answered with the whole file (RFC 9110 lets a server
+// ignore Range; players ask for one), an unsatisfiable range sends nothing
+// (416), and HEAD sends no body.
+func plan(r *http.Request, size int64, etag string) (*http.Request, int64) {
+	r = r.Clone(r.Context())
+	for _, h := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		r.Header.Del(h)
 	}
-	a, b, _ := strings.Cut(spec, "-")
+	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
+		r.Header.Del("Range")
+	}
+	r.Header.Del("If-Range")
+	rg := r.Header.Get("Range")
+	n, ok := rangeLength(rg, size)
+	if rg != "" && !ok {
+		r.Header.Del("Range")
+	}
+	if r.Method == http.MethodHead {
+		return r, 0
+	}
+	return r, n
+}
+
+// rangeLength is how many bytes Range header h selects of a size-byte
+// file: ok is false for anything but one well-formed range (the caller
+// then sends the whole file), and an unsatisfiable range selects none.
+func rangeLength(h string, size int64) (n int64, ok bool) {
+	if h == "" {
+		return size, true
+	}
+	spec, found := strings.CutPrefix(h, "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return size, false
+	}
+	a, b, _ := strings.Cut(strings.TrimSpace(spec), "-")
 	start, err1 := strconv.ParseInt(a, 10, 64)
 	end, err2 := strconv.ParseInt(b, 10, 64)
 	switch {
-	case a == "" && err2 == nil: // the last n bytes
-		return min(end, size)
-	case err1 == nil && b == "" && start < size:
-		return size - start
-	case err1 == nil && err2 == nil && start <= end && start < size:
-		return min(end, size-1) - start + 1
+	case a == "" && err2 == nil && end > 0: // the last n bytes
+		return min(end, size), size > 0
+	case err1 == nil && b == "" && start >= 0:
+		return max(size-start, 0), true
+	case err1 == nil && err2 == nil && start >= 0 && start <= end:
+		if start >= size {
+			return 0, true
+		}
+		return min(end, size-1) - start + 1, true
 	}
-	return size
+	return size, false
 }
 
-// contentType is how a recording's bytes are sent: inline with their media
-// type when the probe recognised audio, video or a photo and the file's name
-// says the same, so that players and <img> show them; everything else —
-// HTML, SVG (which can script), text, a name that disagrees with the
-// content — as opaque bytes to download. The original is archived and
-// served byte for byte either way.
 func contentType(rec evidence.Recording) (typ, disposition string) {
 	t, known := mediaTypes[strings.ToLower(path.Ext(rec.Filename))]
 	if !known {
