@@ -81,7 +81,10 @@ Usage:
   shilu token create --data DIR --user NAME       print an API token
   shilu upload       --server URL --token TOKEN [--device-time T] FILE...
   shilu verify       --data DIR [--quiet]         re-hash every original
-  shilu audit verify --data DIR [--quiet]         check the custody log (all cores, progress bar)
+  shilu audit verify --data DIR [--checkpoint FILE] [--quiet]
+                                                  check the custody log (all cores, progress bar),
+                                                  and that it extends a checkpoint held elsewhere
+  shilu audit checkpoint --data DIR               print the latest signed checkpoint, to keep
 
 Every flag can also be set as SHILU_<FLAG> in the environment, e.g.
 SHILU_DATA=/var/lib/shilu. Run "shilu COMMAND --help" for a command's flags.
@@ -137,6 +140,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return env.tokenCreate(rest)
 	case "audit":
+		if len(args) > 1 && args[1] == "checkpoint" {
+			return env.auditCheckpoint(args[2:])
+		}
 		rest, err := sub("verify")
 		if err != nil {
 			return err

@@ -34,6 +34,7 @@ func (e *cmdEnv) serve(args []string) error {
 	skip := fs.String("view-without-approval", "", "comma-separated roles that may play recordings without a leader's approval (default none, as Art. 16 requires)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
+	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -46,6 +47,11 @@ func (e *cmdEnv) serve(args []string) error {
 			return fmt.Errorf("--view-without-approval: %q is not a role (%v)", r, evidence.Roles)
 		}
 		viewRoles = append(viewRoles, evidence.Role(r))
+	}
+	if *witness != "" {
+		if err := checkWitnessPath(*witness, *data); err != nil {
+			return err
+		}
 	}
 	trusted, err := parsePrefixes(*proxies)
 	if err != nil {
@@ -110,6 +116,12 @@ func (e *cmdEnv) serve(args []string) error {
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
 	go a.app.RunEvaluator(ctx, time.Minute)
+	witnessed := make(chan struct{})
+	if *witness != "" {
+		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()
+	} else {
+		close(witnessed)
+	}
 	errc := make(chan error, 2)
 	if *metrics != "" {
 		mln, err := net.Listen("tcp", *metrics)
@@ -138,7 +150,10 @@ func (e *cmdEnv) serve(args []string) error {
 	}
 	shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelShutdown()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	err = hs.Shutdown(shutdown)
+	cancel()
+	<-witnessed // the last checkpoint is out before the database closes
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -60,6 +61,33 @@ func ConsistencyProof(ctx context.Context, r Reader, size1, size2 uint64) ([][]b
 func VerifyConsistency(size1, size2 uint64, root1, root2 []byte, hashes [][]byte) error {
 	if err := proof.VerifyConsistency(hasher, size1, size2, hashes, root1, root2); err != nil {
 		return fmt.Errorf("audit: tree %d does not extend tree %d: %w", size2, size1, err)
+	}
+	return nil
+}
+
+// ErrRolledBack reports a log shorter than a checkpoint held outside it:
+// entries that were signed have since been removed.
+var ErrRolledBack = errors.New("audit: custody log is shorter than a checkpoint held outside it")
+
+// Extends checks that the log r, whose verified size and root are size and
+// root, extends held: a checkpoint kept outside the database (a witness
+// file, an export). A log rolled back to a copy from before held (newest
+// entries deleted with their checkpoints) verifies on its own; against a
+// held checkpoint it is found, as is a log whose history differs from what
+// held signed.
+func Extends(ctx context.Context, r Reader, size uint64, root []byte, held Checkpoint) error {
+	if size < held.Size {
+		return fmt.Errorf("%w: %d entries, the held checkpoint signs %d", ErrRolledBack, size, held.Size)
+	}
+	if held.Size == 0 {
+		return nil
+	}
+	hashes, err := ConsistencyProof(ctx, r, held.Size, size)
+	if err != nil {
+		return err
+	}
+	if err := VerifyConsistency(held.Size, size, held.Root, root, hashes); err != nil {
+		return fmt.Errorf("%w: %v", ErrTampered, err)
 	}
 	return nil
 }

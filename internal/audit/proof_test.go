@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -68,5 +69,28 @@ func TestConsistencyProof(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Issue 9 point 7, R-AUD-1: a checkpoint held outside the database finds a
+// log rolled back to before it, and a log whose history differs from what
+// it signed; the log that grew from it passes.
+func TestExtends(t *testing.T) {
+	l, _ := testLog(t)
+	m, data := appendN(t, l, 20)
+	ctx := context.Background()
+	held := Checkpoint{Size: 12, Root: referenceRoot(data[:12])}
+	if err := Extends(ctx, m, 20, referenceRoot(data), held); err != nil {
+		t.Errorf("grown log: %v", err)
+	}
+	if err := Extends(ctx, m, 12, referenceRoot(data[:12]), held); err != nil {
+		t.Errorf("same size: %v", err)
+	}
+	if err := Extends(ctx, m, 10, referenceRoot(data[:10]), held); !errors.Is(err, ErrRolledBack) {
+		t.Errorf("rolled back: %v, want ErrRolledBack", err)
+	}
+	other := Checkpoint{Size: 12, Root: referenceRoot(append(append([][]byte{}, data[:11]...), []byte("rewritten")))}
+	if err := Extends(ctx, m, 20, referenceRoot(data), other); !errors.Is(err, ErrTampered) {
+		t.Errorf("other history: %v, want ErrTampered", err)
 	}
 }
