@@ -229,6 +229,19 @@ func (e *cmdEnv) auditVerify(args []string) error {
 	if held != nil {
 		fmt.Fprintf(e.stdout, "extends the held checkpoint of %d entries (%s)\n", held.Size, *heldFile)
 	}
+	// The log is the source of truth: the tables must be what it says.
+	problems, err := a.app.CheckState(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, "PROBLEM state", p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stdout, "the archive's state does NOT match its custody log: %d problems\n", len(problems))
+		return exitError(1)
+	}
+	fmt.Fprintln(e.stdout, "recordings and accounts match the custody log")
 	return nil
 }
 

@@ -111,3 +111,58 @@ func TestTamperingIsDetected(t *testing.T) {
 		}
 	})
 }
+
+// Issue 9 point 6, R-AUD-1: the custody log is the source of truth. A
+// recording or account row changed, added or deleted with sqlite3 passed
+// both verifications; `shilu audit verify` now replays the log against the
+// tables, exits 1 and names the row.
+func TestStateTamperingIsDetected(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, "user", "add", "--data", data, "--name", "a", "--role", "officer")
+	station := newToken(t, data, "station-01", "station")
+	srv := startServer(t, data, "127.0.0.1:0")
+	dir := t.TempDir()
+	for i, name := range []string{"one.bin", "two.bin"} {
+		f := randomFile(t, dir, name, 64<<10, byte(10+i))
+		mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f)
+	}
+	srv.stop()
+	if out := mustCLI(t, "audit", "verify", "--data", data, "--quiet"); !strings.Contains(out, "match the custody log") {
+		t.Fatalf("untouched archive: %s", out)
+	}
+	for _, c := range []struct {
+		name  string
+		stmts []string
+		want  []string // in the output
+	}{
+		{"SwapDigests", []string{ // one recording would serve the other's bytes
+			`UPDATE recordings SET probe_error = hex(digest) WHERE id IN (1, 2)`,
+			`UPDATE recordings SET digest = zeroblob(32) WHERE id = 1`,
+			`UPDATE recordings SET digest = unhex((SELECT probe_error FROM recordings r WHERE r.id = 1)) WHERE id = 2`,
+			`UPDATE recordings SET digest = unhex((SELECT probe_error FROM recordings r WHERE r.id = 2)) WHERE id = 1`,
+			`UPDATE recordings SET probe_error = '' WHERE id IN (1, 2)`,
+		}, []string{"recording:1 differs", "recording:2 differs"}},
+		{"ChangeSize", []string{`UPDATE recordings SET size = size + 1 WHERE id = 2`}, []string{"recording:2 differs: size"}},
+		{"InsertRecording", []string{`INSERT INTO recordings (id, digest, size, filename, kind, ingested_at, uploader_id)
+			SELECT 99, randomblob(32), 5, 'forged.mp4', 'video', ingested_at, uploader_id FROM recordings WHERE id = 1`}, []string{"recording:99 unlogged"}},
+		{"DeleteRecording", []string{`DELETE FROM recordings WHERE id = 2`}, []string{"recording:2 missing"}},
+		{"RaiseRole", []string{`UPDATE users SET role = 'leader' WHERE name = 'a'`}, []string{"user:a differs: role leader"}},
+		{"InsertAccount", []string{`INSERT INTO users (name, role, password_hash, created_at) SELECT 'mallory', 'leader', password_hash, created_at FROM users WHERE name = 'a'`},
+			[]string{"user:mallory unlogged"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := copyDir(t, data)
+			sqlExec(t, d, append([]string{"PRAGMA foreign_keys = OFF"}, c.stmts...)...)
+			out, err := cli(t, "audit", "verify", "--data", d, "--quiet")
+			var ee exitError
+			if !errors.As(err, &ee) || ee != 1 {
+				t.Fatalf("err %v, want exit 1; output %q", err, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, "PROBLEM state "+w) {
+					t.Errorf("output does not name %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
