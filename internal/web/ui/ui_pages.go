@@ -297,6 +297,8 @@ type requestsView struct {
 	// this leader's acknowledgement (approvals page only; Art. 7).
 	Exemptions []pendingExemption
 	Names      map[int64]string
+	// Recs are the recordings the requests name, for the approval dialog.
+	Recs       map[int64]approvalRecording
 	Recording  int64 // prefill of the new-request dialog
 	Pending    bool
 	DefaultEnd string
@@ -356,6 +358,15 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests)); err != nil {
 			return err
 		}
+		var pending []evidence.AccessRequest
+		for _, req := range v.Requests {
+			if req.Status == evidence.RequestPending {
+				pending = append(pending, req)
+			}
+		}
+		if v.Recs, err = requestDetails(ctx, tx, pending); err != nil {
+			return err
+		}
 		v.Exemptions, err = exemptionsToAcknowledge(ctx, tx, u.ID)
 		return err
 	})
@@ -363,7 +374,7 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := h.newPage(w, r, "/approvals", "menu.access", "menu.approvals")
-	p.Data, p.Scripts, p.Styles = v, []string{"activities.js"}, []string{"activities.css"}
+	p.Data, p.Scripts, p.Styles = v, []string{"activities.js", "approvals.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "approvals", p)
 }
 
@@ -403,27 +414,37 @@ func exemptionsToAcknowledge(ctx context.Context, tx *store.Tx, leader int64) ([
 	return out, nil
 }
 
-// grantsView is the data of the grants page.
+// grantsView is the data of the grants page: the grants still to come or
+// in force, and those that ended (run out or revoked), with the requests
+// they were granted on (their reason and the leader's note).
 type grantsView struct {
 	Live, Past []evidence.Grant
+	Requests   map[int64]evidence.AccessRequest
 	Names      map[int64]string
 }
 
 func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 	u, ctx := httpx.User(r), r.Context()
-	var v grantsView
+	v := grantsView{Requests: map[int64]evidence.AccessRequest{}}
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		list, err := tx.Grants(ctx, u.ID)
 		if err != nil {
 			return err
 		}
+		reqs, err := tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID, Status: evidence.RequestApproved})
+		if err != nil {
+			return err
+		}
+		for _, req := range reqs {
+			v.Requests[req.ID] = req
+		}
 		var ids []int64
 		for _, g := range list {
-			if g.Live(tx.Now()) {
+			if g.State.Ended() {
+				v.Past = append(v.Past, g)
+			} else {
 				v.Live = append(v.Live, g)
 				ids = append(ids, g.RecordingIDs...)
-			} else {
-				v.Past = append(v.Past, g)
 			}
 		}
 		v.Names, err = recordingNames(ctx, tx, ids)
@@ -438,18 +459,18 @@ func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // grantAdminRow is one grant of the grants overview with what its request
-// said and who approved it; State is live, upcoming, expired or revoked.
+// said and who approved it, with what note.
 type grantAdminRow struct {
 	evidence.Grant
 	Purpose  evidence.Purpose
 	Reason   string
 	Approver string
-	State    string
+	Comment  string
 }
 
 // Revocable reports whether the grant can still be ended: it is neither
 // revoked nor over (a grant that has not started yet can be ended too).
-func (g grantAdminRow) Revocable() bool { return g.State == "live" || g.State == "upcoming" }
+func (g grantAdminRow) Revocable() bool { return !g.State.Ended() }
 
 // grantsAdminView is the data of the grants overview (授权管理).
 type grantsAdminView struct {
@@ -497,20 +518,9 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 		for _, req := range reqs {
 			byID[req.ID] = req
 		}
-		now := tx.Now()
 		var rows []grantAdminRow
 		for _, g := range grants {
 			row := grantAdminRow{Grant: g}
-			switch {
-			case g.RevokedAt != nil:
-				row.State = "revoked"
-			case !now.Before(g.Until):
-				row.State = "expired"
-			case now.Before(g.From):
-				row.State = "upcoming"
-			default:
-				row.State = "live"
-			}
 			if v.State == "active" && !row.Revocable() || v.State == "ended" && row.Revocable() {
 				continue
 			}
@@ -529,7 +539,7 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 			if v.Purpose != "" && string(req.Purpose) != v.Purpose {
 				continue
 			}
-			row.Purpose, row.Reason, row.Approver = req.Purpose, req.Reason, req.DecidedBy
+			row.Purpose, row.Reason, row.Approver, row.Comment = req.Purpose, req.Reason, req.DecidedBy, req.Comment
 			rows = append(rows, row)
 		}
 		total := len(rows)
