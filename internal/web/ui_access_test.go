@@ -1,13 +1,17 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"shilu/internal/app"
+	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/store"
 )
 
 // requestAccess files a request for the test recording as role, for the
@@ -152,5 +156,107 @@ func TestMenuPendingCount(t *testing.T) {
 	ts.call(t, "POST", fmt.Sprintf("/api/v1/access-requests/%d/reject", req.ID), evidence.RoleLeader, `{"comment":"理由不足"}`, nil)
 	if got := count(evidence.RoleLeader); got != "1" {
 		t.Errorf("one request waits, menu count %q", got)
+	}
+}
+
+// R-AUD-1: the custody log page reads a page at a time (older/newer
+// links by index, not by offset), filters by action and by Beijing dates
+// as well as by actor and object, names objects in words and links them
+// to their pages.
+func TestCustodyLogPaging(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// 120 entries by one actor; one about an activity.
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		for i := range 120 {
+			e := audit.Entry{Actor: "u-officer", Action: evidence.ActionRecordingRead, Object: app.ObjRecording(ts.recID), Outcome: audit.OutcomeOK}
+			if i == 60 {
+				e.Action, e.Object = evidence.ActionActivityCreate, "activity:3"
+			}
+			if _, err := tx.Audit(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func(body string) []string {
+		var out []string
+		for _, part := range strings.Split(body, `<tr data-index="`)[1:] {
+			out = append(out, part[:strings.Index(part, `"`)])
+		}
+		return out
+	}
+	link := func(body, id string) string {
+		i := strings.Index(body, `id="`+id+`"`)
+		if i < 0 {
+			return ""
+		}
+		j := strings.LastIndex(body[:i], `href="`)
+		return strings.ReplaceAll(body[j+6:j+6+strings.Index(body[j+6:], `"`)], "&amp;", "&")
+	}
+	first := ts.page(t, evidence.RoleAuditor, "/custody?actor=u-officer").Body.String()
+	r1 := rows(first)
+	if len(r1) != 50 || link(first, "custody-newer") != "" {
+		t.Fatalf("first page: %d rows, newer link %q", len(r1), link(first, "custody-newer"))
+	}
+	older := link(first, "custody-older")
+	if !strings.Contains(older, "before=") || !strings.Contains(older, "actor=u-officer") || strings.Contains(older, "page=") {
+		t.Fatalf("older link %q: want a cursor that keeps the filter", older)
+	}
+	second := ts.page(t, evidence.RoleAuditor, older).Body.String()
+	r2 := rows(second)
+	if len(r2) != 50 || r2[0] >= r1[49] && len(r2[0]) >= len(r1[49]) {
+		t.Errorf("second page starts at %v after %v", r2[:1], r1[49])
+	}
+	back := rows(ts.page(t, evidence.RoleAuditor, link(second, "custody-newer")).Body.String())
+	if strings.Join(back, ",") != strings.Join(r1, ",") {
+		t.Errorf("newer page of the second is not the first:\n%v\n%v", back, r1)
+	}
+	// By action: the one activity entry, named, and linked to its page
+	// for the custodian, who may open it, not for the auditor, who may not.
+	body := ts.page(t, evidence.RoleAuditor, "/custody?action=activity.create").Body.String()
+	if got := rows(body); len(got) != 1 || !strings.Contains(body, "执法活动 3") || strings.Contains(body, `href="/activities/3"`) {
+		t.Errorf("action filter as auditor: rows %v, or the activity not named, or linked", got)
+	}
+	if body := ts.page(t, evidence.RoleCustodian, "/custody?action=activity.create").Body.String(); !strings.Contains(body, `href="/activities/3">执法活动 3</a>`) {
+		t.Errorf("custodian: no link to the activity:\n%s", rowOf(body, `data-index=`))
+	}
+	if !strings.Contains(body, `<option value="activity.create" selected>`) {
+		t.Error("action select does not keep the choice")
+	}
+	// By Beijing dates: today has them, yesterday none.
+	today := time.Now().In(evidence.Zone).Format("2006-01-02")
+	yesterday := time.Now().In(evidence.Zone).AddDate(0, 0, -1).Format("2006-01-02")
+	if got := rows(ts.page(t, evidence.RoleAuditor, "/custody?actor=u-officer&from="+today+"&to="+today).Body.String()); len(got) != 50 {
+		t.Errorf("today: %d rows", len(got))
+	}
+	if got := rows(ts.page(t, evidence.RoleAuditor, "/custody?from="+yesterday+"&to="+yesterday).Body.String()); len(got) != 0 {
+		t.Errorf("yesterday: %d rows", len(got))
+	}
+	if w := ts.page(t, evidence.RoleAuditor, "/custody?action=nonsense"); w.Code != http.StatusBadRequest {
+		t.Errorf("unknown action: %d", w.Code)
+	}
+}
+
+// R-AUD-1: the custody CSV gives the details in words and in Beijing time
+// (用途：办案；期限：… 至 …), the header's 北京时间 true of every time, and
+// keeps the details as logged in a last column for tools.
+func TestCustodyCSVDetailsInWords(t *testing.T) {
+	ts := newTestServer(t)
+	start := time.Date(2030, 1, 2, 7, 0, 0, 0, time.UTC) // 15:00 in Beijing
+	req := ts.requestAccess(t, evidence.RoleLegal, "复核执法过程是否规范", start, start.Add(24*time.Hour))
+	w := ts.page(t, evidence.RoleAuditor, "/custody.csv?action=access.request")
+	csv := w.Body.String()
+	for _, want := range []string{"用途：办案", "期限：2030-01-02 15:00 至 2030-01-03 15:00", fmt.Sprintf("申请编号：%d", req.ID), "理由：复核执法过程是否规范",
+		"详情（原始记录，UTC）", "from=2030-01-02T07:00:00Z"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("custody.csv lacks %q:\n%s", want, csv)
+		}
+	}
+	if strings.Count(csv, "\n") != 2 {
+		t.Errorf("custody.csv: want the header and the one request entry:\n%s", csv)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -655,99 +654,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// custodyView is the data of the custody log page: the newest entries,
-// for one actor or one object when asked (?actor=, ?object=).
-type custodyView struct {
-	Size          uint64
-	Actor, Object string
-	Matched       int
-	Entries       []audit.Entry
-	CSV           string
-}
-
-// custodyShown bounds the entries the page shows; the CSV has them all.
-const custodyShown = 200
-
-// custodyEntries calls fn with each entry of the log that matches r's
-// filters, oldest first.
-func (h *Handler) custodyEntries(r *http.Request, fn func(audit.Entry) error) (size uint64, err error) {
-	ctx := r.Context()
-	actor, object := r.URL.Query().Get("actor"), r.URL.Query().Get("object")
-	err = h.DB.View(ctx, func(tx *store.Tx) error {
-		if size, _, err = tx.LogState(ctx); err != nil {
-			return err
-		}
-		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
-			e, err := audit.Decode(data)
-			if err != nil {
-				return err
-			}
-			if actor != "" && e.Actor != actor || object != "" && e.Object != object {
-				return nil
-			}
-			return fn(e)
-		})
-	})
-	return size, err
-}
-
-func (h *Handler) CustodyPage(w http.ResponseWriter, r *http.Request) error {
-	v := custodyView{Actor: r.URL.Query().Get("actor"), Object: r.URL.Query().Get("object")}
-	size, err := h.custodyEntries(r, func(e audit.Entry) error {
-		v.Matched++
-		if len(v.Entries) == custodyShown {
-			v.Entries = v.Entries[1:]
-		}
-		v.Entries = append(v.Entries, e)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	v.Size = size
-	q := url.Values{}
-	if v.Actor != "" {
-		q.Set("actor", v.Actor)
-	}
-	if v.Object != "" {
-		q.Set("object", v.Object)
-	}
-	v.CSV = "/custody.csv"
-	if len(q) > 0 {
-		v.CSV += "?" + q.Encode()
-	}
-	slices.Reverse(v.Entries)
-	p := h.newPage(w, r, "/custody", "menu.logs", "menu.custody")
-	p.Data = v
-	return h.render(w, http.StatusOK, "custody", p)
-}
-
-// custodyCSV exports the matching entries with their details, oldest
-// first (UTF-8 with a byte order mark for spreadsheet programs).
-func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionCustodyExport, Outcome: audit.OutcomeOK,
-		Details: map[string]string{"format": "csv", "actor": app.Printable(q.Get("actor")), "object": app.Printable(q.Get("object"))}}); err != nil {
-		return err
-	}
-	p := h.newPage(w, r, "/custody")
-	cw := httpx.CSV(w, "custody-log.csv")
-	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
-	_, err := h.custodyEntries(r, func(e audit.Entry) error {
-		keys := slices.Sorted(maps.Keys(e.Details))
-		var details []string
-		for _, k := range keys {
-			details = append(details, k+"="+e.Details[k])
-		}
-		cw.Write([]string{strconv.FormatUint(e.Index, 10), localTime(e.Time), csvSafe(e.Actor), p.Action(e.Action), csvSafe(e.Object),
-			p.T("outcome." + e.Outcome), csvSafe(strings.Join(details, "; "))})
-		return cw.Error()
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
 }
