@@ -253,19 +253,40 @@ func (p *page) Details(d map[string]string) string {
 	return strings.Join(out, p.T("detail.sep"))
 }
 
+// detailCodes are the catalogue prefixes that name the coded values of a
+// detail (an activity's type, a role, a cause): the first that has the
+// value names it.
+var detailCodes = map[string][]string{
+	"type": {"act.type.", "bm.kind."}, "kind": {"kind.", "bm.kind."}, "category": {"act.category."}, "cause": {"act.cause."},
+	"role": {"role."}, "status": {"status."}, "work_mode": {"act.mode."}, "outcome": {"outcome."},
+	"stated": {"notice.item."}, "missing": {"notice.item."},
+}
+
 // detailValue is one detail's value in words.
 func (p *page) detailValue(k, v string) string {
 	switch k {
 	case "purpose":
 		return p.PurposeText(v)
-	case "grantee", "actor", "by", "user":
+	case "grantee", "actor", "by", "user", "submitted_by":
 		return p.Person(v)
 	case "officer":
 		return p.Officer(v)
-	case "outcome":
-		if m, ok := locale.New(p.Lang).Lookup("outcome." + v); ok {
-			return m
+	case "officers":
+		var out []string
+		for _, no := range strings.Split(v, ",") {
+			out = append(out, p.Officer(no))
 		}
+		return strings.Join(out, "、")
+	case "stated", "missing":
+		// Lists of the items of the notice.
+		var out []string
+		for _, x := range strings.Split(v, ",") {
+			out = append(out, p.detailCode(k, x))
+		}
+		return strings.Join(out, "、")
+	}
+	if _, ok := detailCodes[k]; ok {
+		return p.detailCode(k, v)
 	}
 	switch v {
 	case "true":
@@ -279,6 +300,16 @@ func (p *page) detailValue(k, v string) string {
 			return t.Format("2006-01-02 15:04")
 		}
 		return t.Format("2006-01-02 15:04:05")
+	}
+	return v
+}
+
+// detailCode names a coded value by the catalogue, or leaves it as logged.
+func (p *page) detailCode(k, v string) string {
+	for _, prefix := range detailCodes[k] {
+		if m, ok := locale.New(p.Lang).Lookup(prefix + v); ok {
+			return m
+		}
 	}
 	return v
 }
