@@ -157,6 +157,23 @@ func TestMenuPendingCount(t *testing.T) {
 	if got := count(evidence.RoleLeader); got != "1" {
 		t.Errorf("one request waits, menu count %q", got)
 	}
+	// Open findings are counted for those who review them.
+	ctx := context.Background()
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		return tx.SyncRecordingFindings(ctx, ts.recID, []evidence.Finding{{Key: "test:1", Rule: "late_upload", Article: "Art. 12", RecordingIDs: []int64{ts.recID},
+			Evidence: evidence.Msg("finding.late_upload"), Status: evidence.FindingOpen, Severity: "warning"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := func(role evidence.Role) bool {
+		body := ts.page(t, role, "/recordings").Body.String()
+		i := strings.Index(body, `href="/findings"`)
+		return i >= 0 && strings.Contains(body[i:i+strings.Index(body[i:], "</a>")], `class="menu-count"`)
+	}
+	if !findings(evidence.RoleLeader) || findings(evidence.RoleOfficer) {
+		t.Errorf("open findings counted for the leader %v, for the officer %v; want only the leader", findings(evidence.RoleLeader), findings(evidence.RoleOfficer))
+	}
 }
 
 // R-AUD-1: the custody log page reads a page at a time (older/newer

@@ -74,18 +74,32 @@ func grantClass(st evidence.GrantState) string {
 
 // menuCounts puts the number of items waiting for u next to the menu
 // items that have them: the requests this leader decides (scoped as
-// app.Decide is, by department). One indexed query per page view; 0 shows
-// nothing. A failed count leaves the menu without it rather than fail the
-// page.
+// app.Decide is, by department) and, for reviewers, the open findings
+// (those the findings page lists under 待处理). An indexed query each,
+// once per page view; 0 shows nothing. A failed count leaves the menu
+// without it rather than fail the page.
 func (h *Handler) menuCounts(ctx context.Context, p *page) {
-	if h.DB == nil || !p.User.Role.Can(evidence.PermAccessApprove) || p.User.ID == 0 {
+	decides, reviews := p.User.Role.Can(evidence.PermAccessApprove), p.User.Role.Can(evidence.PermActivitiesReview)
+	if h.DB == nil || p.User.ID == 0 || !decides && !reviews {
 		return
 	}
-	var n int
+	counts := map[string]int{}
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		n, err = tx.PendingDecisions(ctx, p.User.ID)
-		return err
+		if decides {
+			n, err := tx.PendingDecisions(ctx, p.User.ID)
+			if err != nil {
+				return err
+			}
+			counts["/approvals"] = n
+		}
+		if reviews {
+			n, err := tx.CountFindings(ctx, store.FindingFilter{Status: evidence.FindingOpen})
+			if err != nil {
+				return err
+			}
+			counts["/findings"] = n
+		}
+		return nil
 	})
 	if err != nil {
 		if h.Logger != nil {
@@ -93,9 +107,12 @@ func (h *Handler) menuCounts(ctx context.Context, p *page) {
 		}
 		return
 	}
-	if n > 0 {
-		p.Counts = map[string]int{"/approvals": n}
+	for href, n := range counts {
+		if n == 0 {
+			delete(counts, href)
+		}
 	}
+	p.Counts = counts
 }
 
 // CountLabel reads a menu item's count aloud: 3 项待办.
