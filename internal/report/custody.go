@@ -33,8 +33,10 @@ type CustodyLog struct {
 	GeneratedBy string
 	Zone        *time.Location // the zone times show in
 	Rows        []Row
-	// Matched counts the entries that matched; more than len(Rows) means
-	// the report was cut at the limit.
+	// Matched counts the entries that matched, at least as far as one
+	// beyond the rows: more than len(Rows) means the report was cut at the
+	// limit (the count is then not the total: the reader is not walked
+	// through a log of millions of entries to count it).
 	Matched int
 }
 
@@ -211,7 +213,7 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	f.SetTextColor(80, 80, 80)
 	note := fmt.Sprintf("共列出 %d 条记录。", len(doc.Rows))
 	if doc.Matched > len(doc.Rows) {
-		note = fmt.Sprintf("符合条件的记录共 %d 条，本报告列出最早的 %d 条；请缩小时间范围后分次导出。", doc.Matched, len(doc.Rows))
+		note = fmt.Sprintf("符合条件的记录多于本报告所列的 %d 条（列出的是最早的）；请缩小时间范围后分次导出。", len(doc.Rows))
 	}
 	note += "每条记录可按序号取得其对 “日志规模 / 根哈希” 所示检查点的包含证明（GET /api/v1/audit/entries/{序号}），并以上述公钥核验检查点签名。"
 	if f.GetY()+12 > bottom {

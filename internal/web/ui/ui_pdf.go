@@ -27,6 +27,9 @@ import (
 // so; narrow the time range to export the rest.
 const pdfMaxEntries = 5000
 
+// errEnough ends a walk of the log that has read what it needs.
+var errEnough = errors.New("ui: enough entries")
+
 // pdfFontPath is where the Chinese font is looked for (Debian
 // fonts-wqy-microhei).
 func (h *Handler) pdfFontPath() string { return report.DefaultFontPath }
@@ -53,12 +56,13 @@ func (h *Handler) CustodyPDF(w http.ResponseWriter, r *http.Request) error {
 		{Label: "时间范围", Value: rangeText(q.Get("from"), q.Get("to"))}}
 	size, err := h.custodyEntries(r, func(e audit.Entry) error {
 		doc.Matched++
-		if len(doc.Rows) < pdfMaxEntries {
-			doc.Rows = append(doc.Rows, pdfRow(p, e))
+		if len(doc.Rows) == pdfMaxEntries {
+			return errEnough // one beyond the limit says the report is cut
 		}
+		doc.Rows = append(doc.Rows, pdfRow(p, e))
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errEnough) {
 		return err
 	}
 	exported := audit.Entry{Action: evidence.ActionCustodyExport, Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
