@@ -247,8 +247,23 @@ func TestBrowserWorkbench(t *testing.T) {
 	leader.shot(shots, "3-approvals")
 	leader.do("approve", chromedp.Click(chromedp.CSS(`button[data-decision=approve]`)), chromedp.WaitVisible(chromedp.ID("decide-dialog")),
 		chromedp.SendKeys(chromedp.ID("decide-comment"), "同意，仅限办案使用"))
+	// R-VIEW-1: the dialog shows what is approved, and the leader grants
+	// one hour of the week asked.
+	if txt := eval[string](leader, "approval details", `document.getElementById('decide-details').innerText`); !strings.Contains(txt, "办理交通肇事案件") || !strings.Contains(txt, "办案") {
+		t.Errorf("approval dialog: %q", txt)
+	}
+	eval[bool](leader, "shorten", `(() => {
+		const from = new Date(document.getElementById('decide-from').value + '+08:00');
+		const until = new Date(from.getTime() + 3600e3 + 8 * 3600e3);
+		document.getElementById('decide-until').value = until.toISOString().slice(0, 19);
+		return true;
+	})()`)
 	leader.shot(shots, "3b-approve-dialog")
 	leader.do("confirm", chromedp.Click(chromedp.ID("decide-submit")), chromedp.WaitVisible(chromedp.CSS(`#approvals-table td.empty`)))
+	officer.do("my requests", chromedp.Navigate(srv.URL+"/requests"), chromedp.WaitVisible(chromedp.ID("requests-table")))
+	if txt := eval[string](officer, "requests", `document.querySelector('#requests-table tbody').innerText`); !strings.Contains(txt, "批准期限") || !strings.Contains(txt, "生效中，剩余 ") {
+		t.Errorf("my requests after a shortened approval: %q", txt)
+	}
 
 	// The officer plays the recording: the player advances.
 	officer.do("open the player", chromedp.Navigate(srv.URL+recPath), chromedp.WaitVisible(chromedp.ID("player")))
@@ -268,7 +283,7 @@ func TestBrowserWorkbench(t *testing.T) {
 	officer.do("scroll to the custody trail", chromedp.ScrollIntoView(chromedp.ID("custody")))
 	officer.shot(shots, "2b-recording-custody")
 	officer.do("open my grants", chromedp.Navigate(srv.URL+"/grants"), chromedp.WaitVisible(chromedp.ID("grants-table")))
-	if txt := eval[string](officer, "grants", `document.querySelector('#grants-table tbody').innerText`); !strings.Contains(txt, "天") {
+	if txt := eval[string](officer, "grants", `document.querySelector('#grants-table tbody').innerText`); !strings.Contains(txt, "生效中，剩余 ") {
 		t.Errorf("my grants show no time left: %q", txt)
 	}
 	officer.shot(shots, "2c-grants")

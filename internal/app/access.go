@@ -100,11 +100,23 @@ func (c *change) logRequest(action evidence.Action, req evidence.AccessRequest, 
 	return nil
 }
 
+// Decision is a leader's decision on an access request. From and Until,
+// for an approval, shorten the period asked (nil keeps that end): the
+// leader may grant less time than asked, never more or another time
+// (evidence.AccessRequest.GrantPeriod).
+type Decision struct {
+	Approve     bool
+	Comment     string
+	From, Until *time.Time
+}
+
 // Decide records the leader's decision on request id; an approval creates
 // the grant in the same transaction (R-VIEW-1: viewing only with the
-// leader's approval). Only a leader of the requester decides.
-func (a *App) Decide(ctx context.Context, who Actor, id int64, approve bool, comment string) (evidence.AccessRequest, error) {
-	if err := checkText("comment", comment, 1000); err != nil {
+// leader's approval). Only a leader of the requester decides. The custody
+// entry of an approval records the period asked (from, until) and the
+// period granted (grant_from, grant_until).
+func (a *App) Decide(ctx context.Context, who Actor, id int64, d Decision) (evidence.AccessRequest, error) {
+	if err := checkText("comment", d.Comment, 1000); err != nil {
 		return evidence.AccessRequest{}, err
 	}
 	var req evidence.AccessRequest
@@ -120,15 +132,23 @@ func (a *App) Decide(ctx context.Context, who Actor, id int64, approve bool, com
 		if !leads {
 			return evidence.Errorf(evidence.EForbidden, "err.access.not_leader", id)
 		}
-		if err := req.Decide(approve, who.User, comment, c.Now()); err != nil {
+		if err := req.Decide(d.Approve, who.User, d.Comment, c.Now()); err != nil {
 			return err
+		}
+		if d.Approve {
+			from, until, err := req.GrantPeriod(d.From, d.Until, c.Now())
+			if err != nil {
+				return err
+			}
+			req.GrantFrom, req.GrantUntil = &from, &until
 		}
 		if req, err = c.DecideAccessRequest(ctx, req, who.User.ID); err != nil {
 			return err
 		}
-		action, extra := evidence.ActionAccessReject, map[string]string{"comment": comment}
-		if approve {
+		action, extra := evidence.ActionAccessReject, map[string]string{"comment": d.Comment}
+		if d.Approve {
 			action, extra["grant"] = evidence.ActionAccessApprove, itoa(req.GrantID)
+			extra["grant_from"], extra["grant_until"] = req.GrantFrom.Format(time.RFC3339), req.GrantUntil.Format(time.RFC3339)
 		}
 		return c.logRequest(action, req, extra)
 	})

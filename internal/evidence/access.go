@@ -68,6 +68,13 @@ type AccessRequest struct {
 	DecidedAt    *time.Time    `json:"decided_at,omitempty"`
 	Comment      string        `json:"comment,omitempty"`
 	GrantID      int64         `json:"grant_id,omitempty"`
+	// GrantFrom and GrantUntil are the period of the grant an approval
+	// created, which the leader may have shortened from the one asked
+	// (GrantPeriod); GrantState is where that grant stands. All are empty
+	// until the request is approved.
+	GrantFrom  *time.Time `json:"grant_from,omitempty"`
+	GrantUntil *time.Time `json:"grant_until,omitempty"`
+	GrantState GrantState `json:"grant_state,omitempty"`
 }
 
 // Validate checks a new request as submitted at now.
@@ -109,6 +116,34 @@ func (r *AccessRequest) Decide(approve bool, by User, comment string, now time.T
 	return nil
 }
 
+// GrantPeriod is the period of the grant an approval of r at now creates:
+// the period asked, or the part of it the leader keeps (from, until; nil
+// keeps that end). A leader may shorten the period but never lengthen or
+// move it: it stays within the one the requester asked for and explained.
+// It never starts before the approval.
+func (r AccessRequest) GrantPeriod(from, until *time.Time, now time.Time) (time.Time, time.Time, error) {
+	f, u := r.From, r.Until
+	if from != nil {
+		f = from.UTC()
+	}
+	if until != nil {
+		u = until.UTC()
+	}
+	if f.Before(r.From) || u.After(r.Until) {
+		return f, u, Errorf(EInvalid, "err.access.grant_outside")
+	}
+	if f.Before(now) {
+		f = now
+	}
+	switch {
+	case !u.After(f):
+		return f, u, Errorf(EInvalid, "err.access.until_after_from")
+	case !u.After(now):
+		return f, u, Errorf(EInvalid, "err.access.period_ended")
+	}
+	return f, u, nil
+}
+
 // Withdraw closes a pending request at its requester's wish. Only the
 // requester may withdraw: a leader who does not want it rejects it, with a
 // comment, so that the refusal is on record as the leader's.
@@ -135,12 +170,49 @@ type Grant struct {
 	Until        time.Time  `json:"until"`
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy    string     `json:"revoked_by,omitempty"`
+	// State is where the grant stands when it was read (StateAt).
+	State GrantState `json:"state"`
 }
+
+// GrantState is where a grant stands at a moment: not started yet, in
+// force, run out, or ended early by a revocation.
+type GrantState string
+
+// The grant states.
+const (
+	GrantUpcoming GrantState = "upcoming"
+	GrantLive     GrantState = "live"
+	GrantExpired  GrantState = "expired"
+	GrantRevoked  GrantState = "revoked"
+)
 
 // Live reports whether the grant allows viewing at t.
 func (g Grant) Live(t time.Time) bool {
 	return g.RevokedAt == nil && !t.Before(g.From) && t.Before(g.Until)
 }
+
+// GrantStateAt is where a grant of the period [from, until) stands at t; a
+// revocation ends it whatever the period.
+func GrantStateAt(from, until time.Time, revoked bool, t time.Time) GrantState {
+	switch {
+	case revoked:
+		return GrantRevoked
+	case !t.Before(until):
+		return GrantExpired
+	case t.Before(from):
+		return GrantUpcoming
+	}
+	return GrantLive
+}
+
+// StateAt is where g stands at t.
+func (g Grant) StateAt(t time.Time) GrantState {
+	return GrantStateAt(g.From, g.Until, g.RevokedAt != nil, t)
+}
+
+// Ended reports whether the grant allows no more viewing, ever: it ran out
+// or was revoked (one that has not started yet is not ended).
+func (s GrantState) Ended() bool { return s == GrantExpired || s == GrantRevoked }
 
 // Viewing is one entry of the custodian's register (查阅登记): who viewed
 // which recording, under which grant, when and for how long. Range requests

@@ -33,8 +33,10 @@ type CustodyLog struct {
 	GeneratedBy string
 	Zone        *time.Location // the zone times show in
 	Rows        []Row
-	// Matched counts the entries that matched; more than len(Rows) means
-	// the report was cut at the limit.
+	// Matched counts the entries that matched, at least as far as one
+	// beyond the rows: more than len(Rows) means the report was cut at the
+	// limit (the count is then not the total: the reader is not walked
+	// through a log of millions of entries to count it).
 	Matched int
 }
 
@@ -54,22 +56,29 @@ type Row struct {
 	Details string
 }
 
-// Page geometry: A4 landscape, in millimetres.
+// Page geometry: A4 landscape, in millimetres. Dense enough for a long
+// log on paper (33 entries with a line of details a page, where the
+// first layout's 14 mm margins, 8.5 pt and 4.6 mm lines held 9) and still
+// readable: 7.5 pt, the size of a dense printed form.
 const (
-	margin     = 14.0
-	lineHeight = 4.6
-	cellPad    = 1.4
-	bodySize   = 8.5
+	margin     = 8.0
+	headTop    = 3.5 // the running head's line
+	lineHeight = 3.5
+	cellPad    = 0.8
+	bodySize   = 7.5
+	headRow    = 5.5 // the table's heading row
+	footSpace  = 6.0 // room for the footer above the bottom margin
 )
 
-// columns of the table, with their widths (sum: 297 − 2×margin).
+// columns of the table, with their widths (sum: 297 − 2×margin); the time
+// fits one line, and the details, in words, have the most room.
 var columns = []struct {
 	title string
 	width float64
 	align string
 }{
-	{"序号", 14, "C"}, {"时间", 34, "C"}, {"操作人", 26, "L"}, {"操作", 34, "L"},
-	{"对象", 36, "L"}, {"结果", 16, "C"}, {"摘要", 40, "L"}, {"详情", 69, "L"},
+	{"序号", 10, "C"}, {"时间", 27, "C"}, {"操作人", 24, "L"}, {"操作", 24, "L"},
+	{"对象", 20, "L"}, {"结果", 9, "C"}, {"摘要", 32, "L"}, {"详情", 135, "L"},
 }
 
 // CustodyPDF is a rendered report, ready to be written.
@@ -97,19 +106,19 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	f.SetCreationDate(doc.GeneratedAt)
 	f.SetModificationDate(doc.GeneratedAt)
 	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(false, margin+8)
+	f.SetAutoPageBreak(false, margin+footSpace)
 	f.AliasNbPages("{nb}")
 	pageW, pageH := f.GetPageSize()
-	bottom := pageH - margin - 8
+	bottom := pageH - margin - footSpace
 
 	tableHead := func() {
-		f.SetFont("wqy", "", 9)
+		f.SetFont("wqy", "", 8)
 		f.SetFillColor(31, 56, 100)
 		f.SetTextColor(255, 255, 255)
 		f.SetDrawColor(31, 56, 100)
 		f.SetX(margin)
 		for _, c := range columns {
-			f.CellFormat(c.width, 7.5, c.title, "1", 0, "C", true, 0, "")
+			f.CellFormat(c.width, headRow, c.title, "1", 0, "C", true, 0, "")
 		}
 		f.Ln(-1)
 		f.SetTextColor(0, 0, 0)
@@ -117,14 +126,14 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	first, inTable := true, true
 	f.SetHeaderFunc(func() {
 		// A running head on every page, the title block on the first only.
-		f.SetFont("wqy", "", 8)
+		f.SetFont("wqy", "", 7)
 		f.SetTextColor(110, 110, 110)
-		f.SetXY(margin, 7)
-		f.CellFormat(pageW/2-margin, 5, "实录 · 执法音像记录证据管理系统", "", 0, "L", false, 0, "")
-		f.CellFormat(pageW/2-margin, 5, doc.Title, "", 0, "R", false, 0, "")
+		f.SetXY(margin, headTop)
+		f.CellFormat(pageW/2-margin, 4, "实录 · 执法音像记录证据管理系统", "", 0, "L", false, 0, "")
+		f.CellFormat(pageW/2-margin, 4, doc.Title, "", 0, "R", false, 0, "")
 		f.SetDrawColor(160, 160, 160)
 		f.SetLineWidth(0.2)
-		f.Line(margin, 12.5, pageW-margin, 12.5)
+		f.Line(margin, headTop+4.2, pageW-margin, headTop+4.2)
 		f.SetTextColor(0, 0, 0)
 		f.SetY(margin + 1)
 		if first {
@@ -136,11 +145,11 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 		}
 	})
 	f.SetFooterFunc(func() {
-		f.SetY(pageH - margin + 2)
-		f.SetFont("wqy", "", 8)
+		f.SetY(pageH - margin - footSpace + 1.5)
+		f.SetFont("wqy", "", 7)
 		f.SetTextColor(110, 110, 110)
 		f.SetDrawColor(160, 160, 160)
-		f.Line(margin, pageH-margin+1, pageW-margin, pageH-margin+1)
+		f.Line(margin, pageH-margin-footSpace+1, pageW-margin, pageH-margin-footSpace+1)
 		third := (pageW - 2*margin) / 3
 		f.CellFormat(third, 5, "生成："+doc.GeneratedAt.In(zone).Format("2006-01-02 15:04:05")+"（北京时间）", "", 0, "L", false, 0, "")
 		f.CellFormat(third, 5, fmt.Sprintf("第 %d 页 / 共 {nb} 页", f.PageNo()), "", 0, "C", false, 0, "")
@@ -155,7 +164,7 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	for i, r := range doc.Rows {
 		cells := []string{
 			fmt.Sprint(r.Index),
-			r.Time.In(zone).Format("2006-01-02\n15:04:05"),
+			r.Time.In(zone).Format("2006-01-02 15:04:05"),
 			r.Actor, r.Action, r.Object, r.Outcome,
 			strings.Join(shortDigests(r.Digests), "\n"),
 			r.Details,
@@ -204,7 +213,7 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	f.SetTextColor(80, 80, 80)
 	note := fmt.Sprintf("共列出 %d 条记录。", len(doc.Rows))
 	if doc.Matched > len(doc.Rows) {
-		note = fmt.Sprintf("符合条件的记录共 %d 条，本报告列出最早的 %d 条；请缩小时间范围后分次导出。", doc.Matched, len(doc.Rows))
+		note = fmt.Sprintf("符合条件的记录多于本报告所列的 %d 条（列出的是最早的）；请缩小时间范围后分次导出。", len(doc.Rows))
 	}
 	note += "每条记录可按序号取得其对 “日志规模 / 根哈希” 所示检查点的包含证明（GET /api/v1/audit/entries/{序号}），并以上述公钥核验检查点签名。"
 	if f.GetY()+12 > bottom {

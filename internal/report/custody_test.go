@@ -111,3 +111,26 @@ func TestRenderCustodyEmpty(t *testing.T) {
 		t.Errorf("text lacks the empty note:\n%s", text)
 	}
 }
+
+// R-AUD-1: the custody PDF is dense enough to print a long log: at least
+// 30 entries with readable details a page of A4 landscape (it held 9
+// before), in a body font still 7.5 pt.
+func TestCustodyDensity(t *testing.T) {
+	font := systemFont(t)
+	doc := sampleLog(300)
+	for i := range doc.Rows {
+		doc.Rows[i].Actor = "张伟（000123）"
+		doc.Rows[i].Object = fmt.Sprintf("音像记录 %d", i)
+		doc.Rows[i].Details = "申请编号：12；用途：办案；期限：2026-12-05 15:00 至 2026-12-12 15:00；理由：核查现场执法过程是否规范"
+	}
+	p, err := RenderCustody(doc, font)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := p.f.PageNo()
+	perPage := float64(len(doc.Rows)) / float64(pages)
+	t.Logf("%d rows on %d pages: %.1f rows a page", len(doc.Rows), pages, perPage)
+	if perPage < 30 {
+		t.Errorf("%.1f rows a page, want at least 30", perPage)
+	}
+}

@@ -32,7 +32,7 @@ func (tx *Tx) CreateAccessRequest(ctx context.Context, r evidence.AccessRequest)
 }
 
 const requestCols = `r.id, r.requester_id, u.name, r.purpose, r.reason, r.valid_from, r.valid_until, r.status, r.created_at,
-	COALESCE(d.name, ''), r.decided_at, r.comment, COALESCE(g.id, 0)`
+	COALESCE(d.name, ''), r.decided_at, r.comment, COALESCE(g.id, 0), g.valid_from, g.valid_until, g.revoked_at`
 
 const requestFrom = ` FROM access_requests r JOIN users u ON u.id = r.requester_id
 	LEFT JOIN users d ON d.id = r.decided_by LEFT JOIN grants g ON g.request_id = r.id`
@@ -47,9 +47,9 @@ func (tx *Tx) scanRequests(ctx context.Context, where string, args ...any) ([]ev
 		var r evidence.AccessRequest
 		var purpose, status string
 		var from, until, created int64
-		var decided sql.NullInt64
+		var decided, gFrom, gUntil, gRevoked sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.RequesterID, &r.Requester, &purpose, &r.Reason, &from, &until, &status, &created,
-			&r.DecidedBy, &decided, &r.Comment, &r.GrantID); err != nil {
+			&r.DecidedBy, &decided, &r.Comment, &r.GrantID, &gFrom, &gUntil, &gRevoked); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: access requests: %w", err)
 		}
@@ -58,6 +58,11 @@ func (tx *Tx) scanRequests(ctx context.Context, where string, args ...any) ([]ev
 		if decided.Valid {
 			t := fromMicros(decided.Int64)
 			r.DecidedAt = &t
+		}
+		if gFrom.Valid && gUntil.Valid {
+			f, u := fromMicros(gFrom.Int64), fromMicros(gUntil.Int64)
+			r.GrantFrom, r.GrantUntil = &f, &u
+			r.GrantState = evidence.GrantStateAt(f, u, gRevoked.Valid, tx.now)
 		}
 		list = append(list, r)
 	}
@@ -125,7 +130,9 @@ func (tx *Tx) AccessRequests(ctx context.Context, f AccessRequestFilter) ([]evid
 }
 
 // DecideAccessRequest stores a decision made by evidence.AccessRequest.Decide
-// and, for an approval, creates the grant.
+// and, for an approval, creates the grant: for r.GrantFrom–r.GrantUntil
+// when set (evidence.AccessRequest.GrantPeriod checked them), else for the
+// period asked.
 func (tx *Tx) DecideAccessRequest(ctx context.Context, r evidence.AccessRequest, deciderID int64) (evidence.AccessRequest, error) {
 	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE access_requests SET status = ?, decided_by = ?, decided_at = ?, comment = ?
 		WHERE id = ? AND status = ?`), string(r.Status), deciderID, micros(tx.now), r.Comment, r.ID, string(evidence.RequestPending))
@@ -138,12 +145,15 @@ func (tx *Tx) DecideAccessRequest(ctx context.Context, r evidence.AccessRequest,
 	if r.Status == evidence.RequestApproved {
 		// The grant runs for the period asked, but never starts before the
 		// approval.
-		from := r.From
+		from, until := r.From, r.Until
+		if r.GrantFrom != nil && r.GrantUntil != nil {
+			from, until = *r.GrantFrom, *r.GrantUntil
+		}
 		if from.Before(tx.now) {
 			from = tx.now
 		}
 		if err := tx.exec(ctx, `INSERT INTO grants (request_id, grantee_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?)`,
-			r.ID, r.RequesterID, micros(from), micros(r.Until), micros(tx.now)); err != nil {
+			r.ID, r.RequesterID, micros(from), micros(until), micros(tx.now)); err != nil {
 			return r, fmt.Errorf("store: grant for request %d: %w", r.ID, err)
 		}
 	}
@@ -172,6 +182,7 @@ func (tx *Tx) scanGrants(ctx context.Context, where string, args ...any) ([]evid
 			t := fromMicros(revoked.Int64)
 			g.RevokedAt = &t
 		}
+		g.State = g.StateAt(tx.now)
 		list = append(list, g)
 	}
 	rows.Close()
@@ -204,6 +215,26 @@ func (tx *Tx) Grants(ctx context.Context, granteeID int64) ([]evidence.Grant, er
 		return tx.scanGrants(ctx, `g.grantee_id = ?`, granteeID)
 	}
 	return tx.scanGrants(ctx, `1 = 1`)
+}
+
+// PendingDecisions counts the pending requests that leaderID decides: those
+// of the people of the leader's department and the departments under it
+// (IsLeaderOf, as app.Decide checks it), never the leader's own. One query
+// on the status index, for the menu's count on every page.
+func (tx *Tx) PendingDecisions(ctx context.Context, leaderID int64) (int, error) {
+	var n int
+	err := tx.get(ctx, []any{&n}, `WITH RECURSIVE leader(dept) AS (SELECT department_id FROM users WHERE id = ?),
+		sub(id) AS (SELECT dept FROM leader WHERE dept IS NOT NULL
+			UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)
+		SELECT COUNT(*) FROM access_requests r JOIN users u ON u.id = r.requester_id
+		WHERE r.status = ? AND r.requester_id <> ?
+		AND (u.department_id IN (SELECT id FROM sub)
+			OR u.department_id IS NULL AND EXISTS (SELECT 1 FROM leader WHERE dept IS NULL))`,
+		leaderID, string(evidence.RequestPending), leaderID)
+	if err != nil {
+		return 0, fmt.Errorf("store: pending decisions of %d: %w", leaderID, err)
+	}
+	return n, nil
 }
 
 // LiveGrant returns a grant that lets user view recording at the

@@ -110,8 +110,12 @@ func errorOr(err, otherwise error) error {
 	return otherwise
 }
 
+// decisionBody is a leader's decision; from and until, on an approval,
+// shorten the period asked (app.Decision).
 type decisionBody struct {
-	Comment string `json:"comment"`
+	Comment string     `json:"comment"`
+	From    *time.Time `json:"from"`
+	Until   *time.Time `json:"until"`
 }
 
 func (h *Handler) ApproveAccessRequest(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +138,7 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, approve bool) e
 			return err
 		}
 	}
-	req, err := h.App.Decide(r.Context(), httpx.Actor(r), id, approve, b.Comment)
+	req, err := h.App.Decide(r.Context(), httpx.Actor(r), id, app.Decision{Approve: approve, Comment: b.Comment, From: b.From, Until: b.Until})
 	if err != nil {
 		return err
 	}

@@ -93,8 +93,9 @@ var uiFuncs = template.FuncMap{
 		}
 		return d
 	},
-	"time": localTime,
-	"size": humanSize,
+	"time":       localTime,
+	"grantClass": grantClass,
+	"size":       humanSize,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -292,6 +293,8 @@ type page struct {
 	// people finds accounts by sign-in name and officer number, loaded
 	// the first time a page shows a person (people.go).
 	people func() *directory
+	// Counts are the numbers of items waiting, by menu href (menuCounts).
+	Counts map[string]int
 }
 
 // T looks a message up in the page's locale; args fill %s-style verbs.
@@ -393,6 +396,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, active string,
 	p.people = h.directory(r.Context())
 	if u.Role != "" {
 		p.Menu = MenuFor(u.Role)
+		h.menuCounts(r.Context(), p)
 	}
 	q := r.URL.Query()
 	q.Del("lang")

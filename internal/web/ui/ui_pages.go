@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -307,6 +306,8 @@ type requestsView struct {
 	// this leader's acknowledgement (approvals page only; Art. 7).
 	Exemptions []pendingExemption
 	Names      map[int64]string
+	// Recs are the recordings the requests name, for the approval dialog.
+	Recs       map[int64]approvalRecording
 	Recording  int64 // prefill of the new-request dialog
 	Pending    bool
 	DefaultEnd string
@@ -366,6 +367,15 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests)); err != nil {
 			return err
 		}
+		var pending []evidence.AccessRequest
+		for _, req := range v.Requests {
+			if req.Status == evidence.RequestPending {
+				pending = append(pending, req)
+			}
+		}
+		if v.Recs, err = requestDetails(ctx, tx, pending); err != nil {
+			return err
+		}
 		v.Exemptions, err = exemptionsToAcknowledge(ctx, tx, u.ID)
 		return err
 	})
@@ -373,7 +383,7 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := h.newPage(w, r, "/approvals", "menu.access", "menu.approvals")
-	p.Data, p.Scripts, p.Styles = v, []string{"activities.js"}, []string{"activities.css"}
+	p.Data, p.Scripts, p.Styles = v, []string{"activities.js", "approvals.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "approvals", p)
 }
 
@@ -413,27 +423,37 @@ func exemptionsToAcknowledge(ctx context.Context, tx *store.Tx, leader int64) ([
 	return out, nil
 }
 
-// grantsView is the data of the grants page.
+// grantsView is the data of the grants page: the grants still to come or
+// in force, and those that ended (run out or revoked), with the requests
+// they were granted on (their reason and the leader's note).
 type grantsView struct {
 	Live, Past []evidence.Grant
+	Requests   map[int64]evidence.AccessRequest
 	Names      map[int64]string
 }
 
 func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 	u, ctx := httpx.User(r), r.Context()
-	var v grantsView
+	v := grantsView{Requests: map[int64]evidence.AccessRequest{}}
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		list, err := tx.Grants(ctx, u.ID)
 		if err != nil {
 			return err
 		}
+		reqs, err := tx.AccessRequests(ctx, store.AccessRequestFilter{RequesterID: u.ID, Status: evidence.RequestApproved})
+		if err != nil {
+			return err
+		}
+		for _, req := range reqs {
+			v.Requests[req.ID] = req
+		}
 		var ids []int64
 		for _, g := range list {
-			if g.Live(tx.Now()) {
+			if g.State.Ended() {
+				v.Past = append(v.Past, g)
+			} else {
 				v.Live = append(v.Live, g)
 				ids = append(ids, g.RecordingIDs...)
-			} else {
-				v.Past = append(v.Past, g)
 			}
 		}
 		v.Names, err = recordingNames(ctx, tx, ids)
@@ -448,18 +468,18 @@ func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // grantAdminRow is one grant of the grants overview with what its request
-// said and who approved it; State is live, upcoming, expired or revoked.
+// said and who approved it, with what note.
 type grantAdminRow struct {
 	evidence.Grant
 	Purpose  evidence.Purpose
 	Reason   string
 	Approver string
-	State    string
+	Comment  string
 }
 
 // Revocable reports whether the grant can still be ended: it is neither
 // revoked nor over (a grant that has not started yet can be ended too).
-func (g grantAdminRow) Revocable() bool { return g.State == "live" || g.State == "upcoming" }
+func (g grantAdminRow) Revocable() bool { return !g.State.Ended() }
 
 // grantsAdminView is the data of the grants overview (授权管理).
 type grantsAdminView struct {
@@ -507,20 +527,9 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 		for _, req := range reqs {
 			byID[req.ID] = req
 		}
-		now := tx.Now()
 		var rows []grantAdminRow
 		for _, g := range grants {
 			row := grantAdminRow{Grant: g}
-			switch {
-			case g.RevokedAt != nil:
-				row.State = "revoked"
-			case !now.Before(g.Until):
-				row.State = "expired"
-			case now.Before(g.From):
-				row.State = "upcoming"
-			default:
-				row.State = "live"
-			}
 			if v.State == "active" && !row.Revocable() || v.State == "ended" && row.Revocable() {
 				continue
 			}
@@ -539,7 +548,7 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 			if v.Purpose != "" && string(req.Purpose) != v.Purpose {
 				continue
 			}
-			row.Purpose, row.Reason, row.Approver = req.Purpose, req.Reason, req.DecidedBy
+			row.Purpose, row.Reason, row.Approver, row.Comment = req.Purpose, req.Reason, req.DecidedBy, req.Comment
 			rows = append(rows, row)
 		}
 		total := len(rows)
@@ -655,99 +664,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// custodyView is the data of the custody log page: the newest entries,
-// for one actor or one object when asked (?actor=, ?object=).
-type custodyView struct {
-	Size          uint64
-	Actor, Object string
-	Matched       int
-	Entries       []audit.Entry
-	CSV           string
-}
-
-// custodyShown bounds the entries the page shows; the CSV has them all.
-const custodyShown = 200
-
-// custodyEntries calls fn with each entry of the log that matches r's
-// filters, oldest first.
-func (h *Handler) custodyEntries(r *http.Request, fn func(audit.Entry) error) (size uint64, err error) {
-	ctx := r.Context()
-	actor, object := r.URL.Query().Get("actor"), r.URL.Query().Get("object")
-	err = h.DB.View(ctx, func(tx *store.Tx) error {
-		if size, _, err = tx.LogState(ctx); err != nil {
-			return err
-		}
-		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
-			e, err := audit.Decode(data)
-			if err != nil {
-				return err
-			}
-			if actor != "" && e.Actor != actor || object != "" && e.Object != object {
-				return nil
-			}
-			return fn(e)
-		})
-	})
-	return size, err
-}
-
-func (h *Handler) CustodyPage(w http.ResponseWriter, r *http.Request) error {
-	v := custodyView{Actor: r.URL.Query().Get("actor"), Object: r.URL.Query().Get("object")}
-	size, err := h.custodyEntries(r, func(e audit.Entry) error {
-		v.Matched++
-		if len(v.Entries) == custodyShown {
-			v.Entries = v.Entries[1:]
-		}
-		v.Entries = append(v.Entries, e)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	v.Size = size
-	q := url.Values{}
-	if v.Actor != "" {
-		q.Set("actor", v.Actor)
-	}
-	if v.Object != "" {
-		q.Set("object", v.Object)
-	}
-	v.CSV = "/custody.csv"
-	if len(q) > 0 {
-		v.CSV += "?" + q.Encode()
-	}
-	slices.Reverse(v.Entries)
-	p := h.newPage(w, r, "/custody", "menu.logs", "menu.custody")
-	p.Data = v
-	return h.render(w, http.StatusOK, "custody", p)
-}
-
-// custodyCSV exports the matching entries with their details, oldest
-// first (UTF-8 with a byte order mark for spreadsheet programs).
-func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := httpx.Audit(r.Context(), h.App, audit.Entry{Actor: httpx.User(r).Name, Action: evidence.ActionCustodyExport, Outcome: audit.OutcomeOK,
-		Details: map[string]string{"format": "csv", "actor": app.Printable(q.Get("actor")), "object": app.Printable(q.Get("object"))}}); err != nil {
-		return err
-	}
-	p := h.newPage(w, r, "/custody")
-	cw := httpx.CSV(w, "custody-log.csv")
-	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"), p.T("custody.details")})
-	_, err := h.custodyEntries(r, func(e audit.Entry) error {
-		keys := slices.Sorted(maps.Keys(e.Details))
-		var details []string
-		for _, k := range keys {
-			details = append(details, k+"="+e.Details[k])
-		}
-		cw.Write([]string{strconv.FormatUint(e.Index, 10), localTime(e.Time), csvSafe(e.Actor), p.Action(e.Action), csvSafe(e.Object),
-			p.T("outcome." + e.Outcome), csvSafe(strings.Join(details, "; "))})
-		return cw.Error()
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
 }

@@ -3,9 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,10 +22,13 @@ import (
 // (custody.export), committed before any byte is sent.
 
 // pdfMaxEntries bounds one PDF: the rows held in memory and laid out (the
-// whole document is built before it is written, ~100 rows a page). A
+// whole document is built before it is written, ~30 rows a page). A
 // report of more matching entries lists the oldest pdfMaxEntries and says
 // so; narrow the time range to export the rest.
 const pdfMaxEntries = 5000
+
+// errEnough ends a walk of the log that has read what it needs.
+var errEnough = errors.New("ui: enough entries")
 
 // pdfFontPath is where the Chinese font is looked for (Debian
 // fonts-wqy-microhei).
@@ -38,29 +39,34 @@ func (h *Handler) pdfFontPath() string { return report.DefaultFontPath }
 // in Asia/Shanghai, both inclusive).
 func (h *Handler) CustodyPDF(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	actor, object := q.Get("actor"), q.Get("object")
-	from, to, err := pdfRange(q.Get("from"), q.Get("to"))
-	if err != nil {
-		return err
-	}
+	actor, object, action := q.Get("actor"), q.Get("object"), q.Get("action")
 	p := h.newPage(w, r, "/custody")
 	doc := report.CustodyLog{Title: "保管链记录"}
-	doc.Scope = []report.Field{{Label: "操作人", Value: orAll(actor)}, {Label: "对象", Value: orAll(object)}, {Label: "时间范围", Value: rangeText(q.Get("from"), q.Get("to"))}}
+	actorText, objectText, actionText := "", "", ""
+	if actor != "" {
+		actorText = p.Person(actor)
+	}
+	if object != "" {
+		objectText = p.Object(object)
+	}
+	if action != "" {
+		actionText = p.Action(evidence.Action(action))
+	}
+	doc.Scope = []report.Field{{Label: "操作人", Value: orAll(actorText)}, {Label: "对象", Value: orAll(objectText)}, {Label: "操作", Value: orAll(actionText)},
+		{Label: "时间范围", Value: rangeText(q.Get("from"), q.Get("to"))}}
 	size, err := h.custodyEntries(r, func(e audit.Entry) error {
-		if !from.IsZero() && e.Time.Before(from) || !to.IsZero() && !e.Time.Before(to) {
-			return nil
-		}
 		doc.Matched++
-		if len(doc.Rows) < pdfMaxEntries {
-			doc.Rows = append(doc.Rows, pdfRow(p, e))
+		if len(doc.Rows) == pdfMaxEntries {
+			return errEnough // one beyond the limit says the report is cut
 		}
+		doc.Rows = append(doc.Rows, pdfRow(p, e))
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errEnough) {
 		return err
 	}
 	exported := audit.Entry{Action: evidence.ActionCustodyExport, Details: map[string]string{"format": "pdf", "entries": strconv.Itoa(len(doc.Rows))}}
-	for k, v := range map[string]string{"actor": actor, "object": object, "from": q.Get("from"), "to": q.Get("to")} {
+	for k, v := range map[string]string{"actor": actor, "object": object, "action": action, "from": q.Get("from"), "to": q.Get("to")} {
 		if v != "" {
 			exported.Details[k] = v
 		}
@@ -177,18 +183,14 @@ func (h *Handler) pdfFont(w http.ResponseWriter, path string) (font []byte, ok b
 	return font, err == nil, err
 }
 
-// pdfRow is one entry as the report shows it, in the page's language.
+// pdfRow is one entry as the report shows it, in the page's language:
+// people by name, objects and details in words, times in Beijing time.
 func pdfRow(p *page, e audit.Entry) report.Row {
-	row := report.Row{Index: e.Index, Time: e.Time, Actor: e.Actor, Action: p.Action(e.Action), Object: e.Object,
-		Outcome: p.T("outcome." + e.Outcome), Failed: e.Outcome != audit.OutcomeOK}
+	row := report.Row{Index: e.Index, Time: e.Time, Actor: p.Person(e.Actor), Action: p.Action(e.Action), Object: p.Object(e.Object),
+		Outcome: p.T("outcome." + e.Outcome), Failed: e.Outcome != audit.OutcomeOK, Details: p.Details(e.Details)}
 	for _, d := range e.Digests {
 		row.Digests = append(row.Digests, d.String())
 	}
-	var details []string
-	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
-		details = append(details, k+"="+e.Details[k])
-	}
-	row.Details = strings.Join(details, "; ")
 	return row
 }
 

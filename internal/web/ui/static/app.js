@@ -223,38 +223,6 @@
     });
   }
 
-  function initDecide() {
-    const form = $('#decide-form');
-    if (!form) return;
-    let current = null;
-    $$('[data-action=decide]').forEach(b => b.addEventListener('click', () => {
-      current = { id: b.dataset.id, decision: b.dataset.decision };
-      const title = $('#decide-title');
-      title.textContent = title.dataset[current.decision];
-      const row = b.closest('tr');
-      $('#decide-summary').textContent = t('summary', current.id, row ? row.cells[1].textContent.trim() : '');
-      const submit = $('#decide-submit');
-      submit.className = 'btn ' + (current.decision === 'approve' ? 'btn-success' : 'btn-danger');
-      form.reset();
-      showError(form, '');
-      $('#decide-dialog').showModal();
-      form.comment.focus();
-    }));
-    form.addEventListener('submit', async ev => {
-      ev.preventDefault();
-      const comment = form.comment.value.trim();
-      if (current.decision === 'reject' && comment.length < 2) { showError(form, t('need_comment')); return; }
-      try {
-        await api('POST', `/api/v1/access-requests/${current.id}/${current.decision}`, { comment });
-        $('#decide-dialog').close();
-        toast(t(current.decision === 'approve' ? 'approved' : 'rejected'));
-        setTimeout(() => location.reload(), 600);
-      } catch (e) {
-        showError(form, e.message);
-      }
-    });
-  }
-
   function initSelection() {
     const btn = $('[data-action=request-selected]');
     if (!btn) return;
@@ -592,7 +560,6 @@
   document.addEventListener('DOMContentLoaded', () => {
     initLogin();
     initRequestForm();
-    initDecide();
     initSelection();
     initUpload();
     initAdmin();
