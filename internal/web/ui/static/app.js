@@ -109,6 +109,7 @@
       try {
         const ans = await api('POST', '/api/v1/totp/setup');
         $('#totp-secret').textContent = ans.secret.replace(/(.{4})/g, '$1 ').trim();
+        if (ans.qr) { $('#totp-qr').src = ans.qr; $('#totp-qr').hidden = false; }
         $('#totp-code').focus();
       } catch (e) {
         showError(totp, e.message);
