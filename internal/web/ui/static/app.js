@@ -514,9 +514,10 @@
         const name = dept.name.value.trim();
         if (!name) { showError(dept, t('need_name')); return; }
         try {
-          await api('POST', '/api/v1/departments', { name, parent_id: dept.parent.value ? Number(dept.parent.value) : null });
+          if (dept.dataset.id) await api('PATCH', `/api/v1/departments/${dept.dataset.id}`, { name });
+          else await api('POST', '/api/v1/departments', { name, parent_id: dept.parent.value ? Number(dept.parent.value) : null });
           $('#dept-dialog').close();
-          toast(t('dept_created'));
+          toast(t(dept.dataset.id ? 'dept_renamed' : 'dept_created'));
           setTimeout(() => location.reload(), 600);
         } catch (e) {
           showError(dept, e.message);
@@ -552,8 +553,23 @@
         form.reset();
         showError(form, '');
         form.parent.value = el.dataset.parent || '';
+        delete form.dataset.id;
+        $('#nd-parent-field').hidden = false;
+        $('#dept-dialog-title').textContent = $('#dept-dialog-title').dataset.new;
         $('#dept-dialog').showModal();
         form.name.focus();
+        return true;
+      }
+      case 'dept-rename': {
+        const form = $('#dept-form'), row = rowOf(el);
+        form.reset();
+        showError(form, '');
+        form.dataset.id = row.dataset.id;
+        form.name.value = row.dataset.name;
+        $('#nd-parent-field').hidden = true;
+        $('#dept-dialog-title').textContent = $('#dept-dialog-title').dataset.rename;
+        $('#dept-dialog').showModal();
+        form.name.select();
         return true;
       }
       case 'role-edit': {
