@@ -303,8 +303,8 @@ type dashColumn struct {
 	value     func(DashboardRow) float64
 	pct       bool // a percentage, with a status colour
 	defined   func(DashboardRow) bool
-	// seconds: a duration in seconds, shown as h:mm:ss; the CSV keeps the
-	// seconds, which a spreadsheet can add up.
+	// seconds: a duration in seconds, shown in words (spanText); the CSV
+	// keeps the seconds, which a spreadsheet can add up.
 	seconds bool
 }
 
@@ -333,11 +333,6 @@ var dashColumns = []dashColumn{
 	{name: "exports", key: "dashboard.exports", value: intCol(func(r DashboardRow) int { return r.Exports })},
 }
 
-// clockText shows seconds as h:mm:ss.
-func clockText(sec int64) string {
-	return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
-}
-
 // dashCell is one figure as the table shows it.
 type dashCell struct {
 	Col    string // data-col
@@ -346,14 +341,15 @@ type dashCell struct {
 	Status string // tag colour of a percentage
 }
 
-func cells(r DashboardRow) []dashCell {
+// cells are r's figures; durations are written in lang (spanText).
+func cells(lang string, r DashboardRow) []dashCell {
 	out := make([]dashCell, 0, len(dashColumns))
 	for _, c := range dashColumns {
 		v := c.value(r)
 		cell := dashCell{Col: c.name, Value: strconv.FormatFloat(v, 'f', -1, 64)}
 		switch {
 		case c.seconds:
-			cell.Text = clockText(int64(v))
+			cell.Text = spanText(lang, time.Duration(v)*time.Second)
 		case !c.pct:
 			cell.Text = cell.Value
 		case c.defined(r):
@@ -444,7 +440,7 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		v.Heads = append(v.Heads, p.T(c.key))
 	}
 	for _, row := range d.Rows {
-		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(row)}
+		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(p.Lang, row)}
 		if name, ok := d.Accounts[row.Key]; ok {
 			// No officer number, so no findings of theirs to link.
 			dr.Name = name
@@ -455,10 +451,10 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, dr)
 	}
-	v.Total = dashRow{Label: p.T("dashboard.total"), Cells: cells(d.Totals)}
+	v.Total = dashRow{Label: p.T("dashboard.total"), Cells: cells(p.Lang, d.Totals)}
 	o := d.Overall
 	v.Cards = dashCards{Activities: o.Activities, Exempted: o.Exempted, LateUploads: o.LateUploads, Orphans: o.Orphans, OpenFindings: o.OpenFindings,
-		Interruptions: o.Interruptions, Explained: o.Explained, Views: o.Views, Exports: o.Exports, ViewTime: clockText(o.ViewSeconds),
+		Interruptions: o.Interruptions, Explained: o.Explained, Views: o.Views, Exports: o.Exports, ViewTime: spanText(p.Lang, time.Duration(o.ViewSeconds)*time.Second),
 		Rate: "—", Coverage: "—"}
 	if o.Activities > 0 {
 		v.Cards.Rate, v.Cards.RateStatus = strconv.FormatFloat(o.RecordingRate, 'f', 1, 64)+"%", percentStatus(o.RecordingRate, true)
@@ -597,7 +593,7 @@ func (h *Handler) DashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		if d.By == compliance.ByOfficer {
 			rec = append(rec, csvSafe(name))
 		}
-		for _, c := range cells(r) {
+		for _, c := range cells(p.Lang, r) {
 			rec = append(rec, c.Value)
 		}
 		cw.Write(rec)

@@ -293,6 +293,11 @@
     return new APIError(r.status, { error: { message: text || ('HTTP ' + r.status) } });
   }
 
+  // isMedia guesses from the browser's type and the name's extension
+  // whether a file is audio, video or a photo.
+  const mediaExt = /\.(mp4|mov|m4v|avi|mkv|ts|mts|m2ts|3gp|wmv|flv|mpg|mpeg|wav|mp3|m4a|aac|amr|ogg|opus|flac|wma|jpg|jpeg|png|heic|heif|webp|bmp|tif|tiff|gif)$/i;
+  const isMedia = f => /^(audio|video|image)\//.test(f.type) || mediaExt.test(f.name);
+
   async function upload(file, row) {
     const set = (state, cls) => { const s = $('.ui-state', row); s.textContent = t(state); s.className = 'ui-state tag tag-' + (cls || 'info'); };
     const detail = text => { $('.ui-detail', row).textContent = text; };
@@ -360,6 +365,9 @@
       progress(file.size);
       row.classList.add('done');
       set(dup ? 'duplicate' : 'done', dup ? 'warning' : 'success');
+      // Anything is archived as it came (the server never refuses odd
+      // files), but a file that is no recording is worth a word.
+      if (!isMedia(file)) detail(t('not_media_archived'));
       if (id) {
         const a = document.createElement('a');
         a.href = '/recordings/' + id; a.className = 'link'; a.textContent = t('view') + ' #' + id;
