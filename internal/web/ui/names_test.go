@@ -65,12 +65,12 @@ func TestSpanText(t *testing.T) {
 		d      time.Duration
 		zh, en string
 	}{
-		{"DaysHoursMinutes", 28*time.Hour + 56*time.Minute + 12*time.Second, "1天4小时56分", "1 d 4 h 56 min"},
-		{"RoundedToTheMinute", time.Hour + 59*time.Second, "1小时1分", "1 h 1 min"},
-		{"MinutesSeconds", 90 * time.Second, "1分30秒", "1 min 30 s"},
-		{"Zero", 0, "0秒", "0 s"},
-		{"NegativeIsZero", -time.Minute, "0秒", "0 s"},
-		{"UnderASecondRounds", 400 * time.Millisecond, "0秒", "0 s"},
+		{"DaysHoursMinutes", 28*time.Hour + 56*time.Minute + 12*time.Second, "1天4小时56分", "1d 4h 56m"},
+		{"RoundedToTheMinute", time.Hour + 59*time.Second, "1小时1分", "1h 1m"},
+		{"MinutesSeconds", 90 * time.Second, "1分30秒", "1m 30s"},
+		{"Zero", 0, "0秒", "0s"},
+		{"NegativeIsZero", -time.Minute, "0秒", "0s"},
+		{"UnderASecondRounds", 400 * time.Millisecond, "0秒", "0s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := []string{spanText(locale.Chinese, tt.d), spanText(locale.English, tt.d)}
