@@ -373,7 +373,7 @@ func TestStableOutput(t *testing.T) {
 	}
 }
 
-// Issue 8: chart labels are at least 12 px. Every chart says its text size
+// R-RPT-1 (issue 8): chart labels are at least 12 px. Every chart says its text size
 // on its root (FontSize user units, no text smaller) and is Width units
 // wide, the width the dashboard's grid never goes under (ui's
 // TestChartsNeverShrink), so a unit is at least a pixel on screen. The

@@ -12,7 +12,7 @@ import (
 	"shilu/internal/tusclient"
 )
 
-// A file that is not media (a document uploaded by mistake) is archived as
+// R-STORE-1: a file that is not media (a document uploaded by mistake) is archived as
 // it is, kind unknown, with the probe's complaint kept; the complaint names
 // the file as uploaded, never where the server keeps its uploads (issue 8:
 // the recordings list showed the server's paths in a tooltip).

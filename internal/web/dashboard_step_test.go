@@ -8,7 +8,7 @@ import (
 	"shilu/internal/evidence"
 )
 
-// Issue 8: over a long period the dashboard's trend charts group by week
+// R-RPT-1 (issue 8): over a long period the dashboard's trend charts group by week
 // or month, say so in their titles and a note, and let the user choose the
 // chart period; per-person groupings have no trend and no choice.
 func TestDashboardChartStep(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"shilu/internal/store"
 )
 
-// The system administrator renames a department (issue 8, 编辑部门); the
+// X-SEC-2: the system administrator renames a department (issue 8); the
 // accounts in it follow by id, sibling names stay unique, and the custody
 // entry keeps the old name beside the new. Other roles may not.
 func TestRenameDepartment(t *testing.T) {
@@ -74,6 +74,9 @@ func TestRenameDepartment(t *testing.T) {
 	}
 	if len(renames) != 1 || renames[0]["old_name"] != "交警支队" || renames[0]["name"] != "交通警察支队" {
 		t.Errorf("custody entries of the rename: %v; want one, old and new name", renames)
+	}
+	if page := e.do("GET", "/admin/departments", sys, ""); !strings.Contains(page.body, `data-action="dept-rename"`) || !strings.Contains(page.body, "交通警察支队") {
+		t.Errorf("departments page: no 重命名 or not the new name")
 	}
 	if n := count(e.custody(), "access.denied:denied"); n < 2 {
 		t.Errorf("the denied renames are not in the custody log: %v", e.custody())

@@ -12,7 +12,7 @@ import (
 	"shilu/internal/evidence"
 )
 
-// Issue 8: a long period's trend is drawn by week (over 31 days) or by
+// R-RPT-1 (issue 8): a long period's trend is drawn by week (over 31 days) or by
 // month (over half a year), never finer than the table's grouping; the
 // user may choose otherwise (?step=).
 func TestAutoStep(t *testing.T) {
@@ -50,7 +50,7 @@ func TestAutoStep(t *testing.T) {
 	}
 }
 
-// Issue 8: chart labels are at least 12 px. A chart's texts are
+// R-RPT-1 (issue 8): chart labels are at least 12 px. A chart's texts are
 // chart.FontSize units (TestLabelSize); the dashboard's grid never gives a
 // chart fewer pixels than its chart.Width units, so it is never scaled
 // down.
