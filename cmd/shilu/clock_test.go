@@ -99,8 +99,8 @@ func TestUploadDeviceClock(t *testing.T) {
 			t.Fatalf("clock offset %v, want about -12 s", rec.ClockOffset)
 		}
 		resp, body := api(t, "GET", fmt.Sprintf("%s/recordings/%d?lang=en", srv.URL, rec.ID), officer, nil, nil)
-		if page := string(body); resp.StatusCode != 200 || !strings.Contains(page, "behind 12 s") || strings.Contains(between(page, `id="clock-offset"`, "</dd>"), "tag-warning") {
-			t.Errorf("recording page (%d): want \"behind 12 s\" within the tolerance:\n%s", resp.StatusCode, between(page, `id="clock-offset"`, "</dd>"))
+		if page := string(body); resp.StatusCode != 200 || !strings.Contains(page, "behind 12s") || strings.Contains(between(page, `id="clock-offset"`, "</dd>"), "tag-warning") {
+			t.Errorf("recording page (%d): want \"behind 12s\" within the tolerance:\n%s", resp.StatusCode, between(page, `id="clock-offset"`, "</dd>"))
 		}
 	})
 

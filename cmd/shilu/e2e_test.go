@@ -217,11 +217,14 @@ func TestEndToEnd(t *testing.T) {
 		if resp, _ := apiBody(t, "PATCH", url, officer, nil, `{"officer":"000999"}`, nil); resp.StatusCode != 403 {
 			t.Errorf("officer changed metadata: %d", resp.StatusCode)
 		}
+		if resp, _ := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"000124"}`, nil); resp.StatusCode != 400 {
+			t.Errorf("change without a reason: %d", resp.StatusCode)
+		}
 		var got evidence.Recording
-		if resp, body := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"000124"}`, &got); resp.StatusCode != 200 || got.Officer != "000124" || got.SHA256 != rec.SHA256 {
+		if resp, body := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"000124","reason":"登记有误"}`, &got); resp.StatusCode != 200 || got.Officer != "000124" || got.SHA256 != rec.SHA256 {
 			t.Fatalf("custodian's change: %d %s", resp.StatusCode, body)
 		}
-		if resp, _ := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"a\u0000b"}`, nil); resp.StatusCode != 400 {
+		if resp, _ := apiBody(t, "PATCH", url, custodian, nil, `{"officer":"a\u0000b","reason":"登记有误"}`, nil); resp.StatusCode != 400 {
 			t.Errorf("control character accepted: %d", resp.StatusCode)
 		}
 	})

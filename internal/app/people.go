@@ -297,6 +297,33 @@ func (a *App) CreateToken(ctx context.Context, who Actor, id int64, label string
 	return token, nil
 }
 
+// RenameDepartment gives a department a new name. Accounts refer to the
+// department by id, so they follow; the custody entry keeps the old name
+// beside the new one, because the old name is what earlier entries, exports
+// and printed reports call the unit.
+func (a *App) RenameDepartment(ctx context.Context, who Actor, id int64, name string) (store.Department, error) {
+	if name == "" || strings.TrimSpace(name) != name {
+		return store.Department{}, evidence.Errorf(evidence.EInvalid, "err.department.name")
+	}
+	if err := checkLine("department_name", name, 64); err != nil {
+		return store.Department{}, err
+	}
+	var d store.Department
+	err := a.update(ctx, who, func(c *change) error {
+		old, err := c.RenameDepartment(ctx, id, name)
+		if err != nil {
+			return err
+		}
+		d = old
+		d.Name = name
+		if old.Name == name {
+			return nil // nothing changed, nothing to enter
+		}
+		return c.log(evidence.ActionDepartmentRename, objDepartment(id), map[string]string{"old_name": old.Name, "name": name})
+	})
+	return d, err
+}
+
 // CreateDepartment makes a department, under parent if not nil.
 func (a *App) CreateDepartment(ctx context.Context, who Actor, name string, parent *int64) (store.Department, error) {
 	if name == "" || strings.TrimSpace(name) != name {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"shilu/internal/audit"
@@ -12,10 +13,12 @@ import (
 )
 
 // RecordingChange corrects whom a recording is attributed to; nil fields
-// stay as they are.
+// stay as they are. Reason says why, for the custody entry: a correction of
+// evidence's description must be explained to whoever reads the trail.
 type RecordingChange struct {
 	Device  *string
 	Officer *string
+	Reason  string
 }
 
 // UpdateRecording corrects which device and officer recording id is
@@ -29,6 +32,12 @@ func (a *App) UpdateRecording(ctx context.Context, who Actor, id int64, ch Recor
 				return evidence.Recording{}, err
 			}
 		}
+	}
+	if strings.TrimSpace(ch.Reason) == "" {
+		return evidence.Recording{}, evidence.Errorf(evidence.EInvalid, "err.recording.correction_reason")
+	}
+	if err := checkLine("correction_reason", ch.Reason, 500); err != nil {
+		return evidence.Recording{}, err
 	}
 	var rec evidence.Recording
 	err := a.update(ctx, who, func(c *change) error {
@@ -49,6 +58,7 @@ func (a *App) UpdateRecording(ctx context.Context, who Actor, id int64, ch Recor
 		if len(details) == 0 {
 			return nil // nothing changes, nothing to record
 		}
+		details["reason"] = ch.Reason
 		if err := c.UpdateRecordingIdentity(ctx, id, rec.Device, rec.Officer); err != nil {
 			return err
 		}

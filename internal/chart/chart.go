@@ -70,9 +70,21 @@ type Stacks struct {
 	Stacks []Stack
 }
 
+// Width is every chart's width in SVG user units, and FontSize the size
+// of its texts in the same units. A page must give a chart at least Width
+// pixels (the dashboard's grid does, dashboard.css) so that it is never
+// scaled down: then its labels are FontSize pixels or more on screen
+// (issue 8: chart labels of 12 px at 1366×768 and 1920×1080). The size is
+// an attribute of the root, not left to the style sheet, so that the
+// chart's markup carries it.
+const (
+	Width    = 480
+	FontSize = 12
+)
+
 // Geometry of the horizontal charts, in SVG user units (pixels at 100%).
 const (
-	width     = 640
+	width     = Width
 	labelW    = 150 // left column for the group labels
 	valueW    = 80  // right column for the values
 	barMax    = width - labelW - valueW
@@ -80,7 +92,7 @@ const (
 	barH      = 16
 	legendH   = 24
 	emptyH    = 40
-	labelRoom = 22 // label width in half-width characters before truncation
+	labelRoom = 21 // label width in half-width characters before truncation
 )
 
 // Geometry of the column chart.
@@ -221,8 +233,8 @@ func Stacked(c Stacks) template.HTML {
 // open writes the root element with the chart's accessible name, both as
 // aria-label and as the <title> that browsers show and some readers prefer.
 func open(b *strings.Builder, class, label string, h int) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="%s" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s"><title>%s</title>`,
-		class, width, h, width, h, esc(label), esc(label))
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="%s" viewBox="0 0 %d %d" width="%d" height="%d" font-size="%d" role="img" aria-label="%s"><title>%s</title>`,
+		class, width, h, width, h, FontSize, esc(label), esc(label))
 }
 
 func empty(label, text string) template.HTML {

@@ -129,11 +129,11 @@ func TestHBarLengths(t *testing.T) {
 		values []float64
 		want   []float64
 	}{
-		{"PercentScale", 100, []float64{100, 50, 0, 97.8}, []float64{410, 205, 0, 400.98}},
-		{"LargestIsFull", 0, []float64{4, 2, 1}, []float64{410, 205, 102.5}},
-		{"AboveMaxIsFull", 100, []float64{150}, []float64{410}},
+		{"PercentScale", 100, []float64{100, 50, 0, 97.8}, []float64{250, 125, 0, 244.5}},
+		{"LargestIsFull", 0, []float64{4, 2, 1}, []float64{250, 125, 62.5}},
+		{"AboveMaxIsFull", 100, []float64{150}, []float64{250}},
 		{"AllZero", 0, []float64{0, 0}, []float64{0, 0}},
-		{"NegativeNaNInf", 0, []float64{-5, math.NaN(), math.Inf(1), 10}, []float64{0, 0, 0, 410}},
+		{"NegativeNaNInf", 0, []float64{-5, math.NaN(), math.Inf(1), 10}, []float64{0, 0, 0, 250}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var bars []Bar
@@ -267,8 +267,8 @@ func TestStackedLengths(t *testing.T) {
 		got = append(got, segs)
 	}
 	want := [][]seg{
-		{{"seg explained", 150, 307.5, "000123 · 已说明: 3"}, {"seg open", 457.5, 102.5, "000123 · 未说明: 1"}},
-		{{"seg open", 150, 205, "000124 · 未说明: 2"}},
+		{{"seg explained", 150, 187.5, "000123 · 已说明: 3"}, {"seg open", 337.5, 62.5, "000123 · 未说明: 1"}},
+		{{"seg open", 150, 125, "000124 · 未说明: 2"}},
 		nil,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -368,7 +368,51 @@ func TestStableOutput(t *testing.T) {
 		}
 	}
 	// Coordinates are rounded, so float noise cannot reach the output.
-	if !strings.Contains(string(first), `width="136.67"`) || !strings.Contains(string(first), ">33.3%<") {
+	if !strings.Contains(string(first), `width="83.33"`) || !strings.Contains(string(first), ">33.3%<") {
 		t.Errorf("rounding:\n%s", first)
+	}
+}
+
+// R-RPT-1 (issue 8): chart labels are at least 12 px. Every chart says its text size
+// on its root (FontSize user units, no text smaller) and is Width units
+// wide, the width the dashboard's grid never goes under (ui's
+// TestChartsNeverShrink), so a unit is at least a pixel on screen. The
+// labels fit their room at that size: a label of labelRoom half-width
+// characters, about 0.55 em each (digits; a CJK character is two), within
+// the label column.
+func TestLabelSize(t *testing.T) {
+	bars := Bars{Label: "录制率", Unit: "%", Bars: []Bar{{Label: "000123 张伟", Value: 50}, {Label: "2026-W49", Short: "W49", Value: 10}}}
+	for _, c := range []struct {
+		name string
+		svg  template.HTML
+	}{
+		{"HBar", HBar(bars)},
+		{"Columns", Columns(bars)},
+		{"Stacked", Stacked(Stacks{Label: "中断", Series: []Series{{Name: "已说明"}, {Name: "未说明"}}, Stacks: []Stack{{Label: "000123", Values: []float64{1, 2}}}})},
+		{"Empty", HBar(Bars{Label: "录制率", Empty: "无数据"})},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := parse(t, c.svg)
+			if fs, _ := strconv.Atoi(root.Attr["font-size"]); fs < 12 || fs != FontSize {
+				t.Errorf("root font-size %q, want %d (≥ 12)", root.Attr["font-size"], FontSize)
+			}
+			if root.Attr["viewBox"] != fmt.Sprintf("0 0 %d %s", Width, root.Attr["height"]) || root.Attr["width"] != strconv.Itoa(Width) {
+				t.Errorf("viewBox %q width %q, want %d units wide", root.Attr["viewBox"], root.Attr["width"], Width)
+			}
+			texts := root.all(func(n *node) bool { return n.Name == "text" })
+			if len(texts) == 0 {
+				t.Fatal("no texts")
+			}
+			for _, n := range texts {
+				if fs, ok := n.Attr["font-size"]; ok {
+					if v, _ := strconv.ParseFloat(fs, 64); v < 12 {
+						t.Errorf("text %q at font-size %s", n.Text, fs)
+					}
+				}
+			}
+		})
+	}
+	if room := float64(labelRoom) * 0.55 * FontSize; room > labelW-8 {
+		t.Errorf("a label of %d half-width characters needs %.0f units, the column has %d", labelRoom, room, labelW-8)
 	}
 }

@@ -53,6 +53,7 @@ const (
 	ActionUserTOTPEnable     Action = "user.totp_enable"
 	ActionTokenCreate        Action = "token.create"
 	ActionDepartmentCreate   Action = "department.create"
+	ActionDepartmentRename   Action = "department.rename"
 )
 
 // Actions lists every custody action, for the catalogue's check and the
@@ -67,6 +68,7 @@ var Actions = []Action{
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionTokenCreate, ActionDepartmentCreate,
+	ActionDepartmentRename,
 }
 
 // Known reports whether a is one of Actions.

@@ -378,6 +378,18 @@ func (s *Service) storeBlob(ctx context.Context, d blob.Digest, path string, siz
 	return s.blobs.Put(ctx, d, f, size)
 }
 
+// probeText is a probe error as the recording keeps it: the upload's
+// file on the server (in the error and in ffprobe's own message) is named
+// by the file name the uploader gave. The text is shown to users and kept
+// in the custody log; where the server keeps its uploads is none of theirs.
+func probeText(err error, path, filename string) string {
+	msg := err.Error()
+	if abs, aerr := filepath.Abs(path); aerr == nil {
+		msg = strings.ReplaceAll(msg, abs, filename)
+	}
+	return strings.ReplaceAll(msg, path, filename)
+}
+
 // describe fills what is known of a recording from its declared metadata,
 // its file name and its media. Media that cannot be parsed is archived all
 // the same, with the probe error kept (odd media is never refused).
@@ -385,7 +397,7 @@ func (s *Service) describe(ctx context.Context, path string, md Metadata) eviden
 	rec := evidence.Recording{Filename: md.Filename, Device: md.Device, Officer: md.Officer, Kind: evidence.KindUnknown}
 	facts, err := s.cfg.Prober.Probe(ctx, path)
 	if err != nil {
-		rec.ProbeError = err.Error()
+		rec.ProbeError = probeText(err, path, md.Filename)
 	} else {
 		if facts.Kind != "" {
 			rec.Kind = facts.Kind

@@ -18,14 +18,14 @@ func TestDuration(t *testing.T) {
 		d      time.Duration
 		zh, en string
 	}{
-		{"DaysHoursMinutes", 28*time.Hour + 56*time.Minute, "1天4小时56分", "1 d 4 h 56 min"},
-		{"MinutesSeconds", 3*time.Minute + 52*time.Second, "3分52秒", "3 min 52 s"},
-		{"ZeroUnitsLeftOut", 400*24*time.Hour + 3*time.Hour + 5*time.Second, "400天3小时5秒", "400 d 3 h 5 s"},
-		{"RoundedToTheSecond", 12*time.Second + 600*time.Millisecond, "13秒", "13 s"},
-		{"UnderASecond", 400 * time.Millisecond, "400毫秒", "400 ms"},
-		{"Zero", 0, "0秒", "0 s"},
-		{"Negative", -90 * time.Second, "-1分30秒", "-1 min 30 s"},
-		{"Smallest", math.MinInt64, "-106751天23小时47分16秒", "-106751 d 23 h 47 min 16 s"},
+		{"DaysHoursMinutes", 28*time.Hour + 56*time.Minute, "1天4小时56分", "1d 4h 56m"},
+		{"MinutesSeconds", 3*time.Minute + 52*time.Second, "3分52秒", "3m 52s"},
+		{"ZeroUnitsLeftOut", 400*24*time.Hour + 3*time.Hour + 5*time.Second, "400天3小时5秒", "400d 3h 5s"},
+		{"RoundedToTheSecond", 12*time.Second + 600*time.Millisecond, "13秒", "13s"},
+		{"UnderASecond", 400 * time.Millisecond, "400毫秒", "400ms"},
+		{"Zero", 0, "0秒", "0s"},
+		{"Negative", -90 * time.Second, "-1分30秒", "-1m 30s"},
+		{"Smallest", math.MinInt64, "-106751天23小时47分16秒", "-106751d 23h 47m 16s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := New(Chinese).Duration(tc.d); got != tc.zh {
@@ -49,7 +49,7 @@ func TestMsg(t *testing.T) {
 	}{
 		{"Plain", evidence.Msg("role.officer"), "执法人员", "Officer"},
 		{"Nested", evidence.Msg("home.welcome", evidence.Msg("role.leader")), "您好，主管领导", "Hello, Leader"},
-		{"Duration", evidence.Msg("clock.ahead", 90*time.Second), "快 1分30秒", "ahead 1 min 30 s"},
+		{"Duration", evidence.Msg("clock.ahead", 90*time.Second), "快 1分30秒", "ahead 1m 30s"},
 		{"Time", evidence.Msg("clock.measured_at", at), "测量于 2026-11-26 09:30", "measured 2026-11-26 09:30"},
 		{"TimeWithSeconds", evidence.Msg("clock.measured_at", at.Add(5*time.Second+time.Millisecond)), "测量于 2026-11-26 09:30:05", "measured 2026-11-26 09:30:05"},
 		{"Number", evidence.Msg("list.total", 25), "共 25 条", "25 in total"},

@@ -44,6 +44,26 @@ func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) 
 	return d, nil
 }
 
+// RenameDepartment gives department id a new name; sibling names stay
+// unique (EConflict). It returns the department as it was before.
+func (tx *Tx) RenameDepartment(ctx context.Context, id int64, name string) (Department, error) {
+	old, err := tx.Department(ctx, id)
+	if err != nil {
+		return old, err
+	}
+	if name == "" {
+		return old, evidence.Errorf(evidence.EInvalid, "err.department.no_name")
+	}
+	err = tx.exec(ctx, `UPDATE departments SET name = ? WHERE id = ?`, name, id)
+	if isUniqueViolation(err) {
+		return old, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
+	}
+	if err != nil {
+		return old, fmt.Errorf("store: rename department %d: %w", id, err)
+	}
+	return old, nil
+}
+
 // Department returns the department with this id (ENotFound if none).
 func (tx *Tx) Department(ctx context.Context, id int64) (Department, error) {
 	d := Department{ID: id}

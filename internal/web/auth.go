@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"mime"
 	"net/http"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+
+	"github.com/skip2/go-qrcode"
 )
 
 type loginRequest struct {
@@ -157,13 +161,33 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 // totpSetup makes a new TOTP secret for the caller and shows it once, with
-// the otpauth:// URI for a QR code (app.SetupTOTP).
+// the otpauth:// URI and that URI as a QR code for the authenticator app to
+// scan (app.SetupTOTP). The code is a PNG made here, as a data: URL the
+// page's img-src allows: the workbench works offline, and a secret must not
+// travel to a QR service. Nothing of the answer may be kept by a cache.
 func (s *Server) totpSetup(w http.ResponseWriter, r *http.Request) error {
 	secret, uri, err := s.app.SetupTOTP(r.Context(), actor(r))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "uri": uri})
+	qr, err := totpQR(uri)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "uri": uri, "qr": qr})
+}
+
+// totpQR is uri as a QR code, a PNG in a data: URL. Level M (15% of the
+// code may be lost) is what authenticator apps read reliably off a screen;
+// 256 pixels leave every module of an otpauth URI's version (about 6) at
+// four pixels or more.
+func totpQR(uri string) (string, error) {
+	png, err := qrcode.Encode(uri, qrcode.Medium, 256)
+	if err != nil {
+		return "", fmt.Errorf("web: totp qr code: %w", err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }
 
 // totpEnable confirms the secret of totpSetup with a code from the app

@@ -281,7 +281,7 @@ func TestDashboardFigures(t *testing.T) {
 			stats[m[1]] = m[2]
 		}
 		wantStats := map[string]string{"activities": "3", "recording_rate": "66.7%", "coverage": "98.9%", "interruptions": "1 / 1",
-			"exempted": "1", "late_uploads": "3", "orphans": "2", "open_findings": "8", "views": "0", "view_time": "0:00:00", "exports": "0"}
+			"exempted": "1", "late_uploads": "3", "orphans": "2", "open_findings": "8", "views": "0", "view_time": "0秒", "exports": "0"}
 		if diff := cmp.Diff(wantStats, stats); diff != "" {
 			t.Errorf("summary cards (-want +got):\n%s", diff)
 		}
@@ -788,7 +788,7 @@ func TestDashboardViewsAndExports(t *testing.T) {
 			for _, m := range statRE.FindAllStringSubmatch(body, -1) {
 				stats[m[1]] = m[2]
 			}
-			if stats["views"] != "3" || stats["view_time"] != "0:02:00" || stats["exports"] != "3" || stats["activities"] != "2" {
+			if stats["views"] != "3" || stats["view_time"] != "2分" || stats["exports"] != "3" || stats["activities"] != "2" {
 				t.Errorf("summary cards %v", stats)
 			}
 		})
@@ -818,7 +818,7 @@ func TestDashboardViewsAndExports(t *testing.T) {
 		body := ts.page(t, evidence.RoleLeader, "/dashboard?"+period).Body.String()
 		for _, s := range []string{
 			`<tr data-key="@u-custodian">`, "无警号·u-custodian", "<td>u-custodian</td>", "<td>李强</td>",
-			`data-col="view_seconds" data-value="90">0:01:30</td>`, `data-col="views" data-value="2">2</td>`, "查阅登记中本期间开始的查阅",
+			`data-col="view_seconds" data-value="90">1分30秒</td>`, `data-col="views" data-value="2">2</td>`, "查阅登记中本期间开始的查阅",
 		} {
 			if !strings.Contains(body, s) {
 				t.Errorf("page lacks %s", s)

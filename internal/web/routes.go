@@ -70,6 +70,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/users/{id}/tokens", usersManage, s.api.CreateStationToken},
 		{"GET", "/api/v1/departments", usersManage, s.api.ListDepartments},
 		{"POST", "/api/v1/departments", usersManage, s.api.CreateDepartment},
+		{"PATCH", "/api/v1/departments/{id}", usersManage, s.api.RenameDepartment},
 
 		// tus resumable uploads (R-STORE-3). OPTIONS is tus discovery.
 		{"OPTIONS", "/api/v1/uploads/", open, s.upload},

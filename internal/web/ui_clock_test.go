@@ -48,7 +48,7 @@ func TestRecordingPageClock(t *testing.T) {
 		want, not       []string
 	}{
 		{"FastWarns", "fast", "zh", []string{"设备时钟偏差", `<span class="tag tag-warning">快 1分30秒</span>`, "超出允许偏差 1分", "测量于 2026-11-26 18:00:00", "按服务器时间校正：2026-11-26 10:00:00"}, []string{"未测量"}},
-		{"FastWarnsEnglish", "fast", "en", []string{"Device clock offset", "ahead 1 min 30 s", "beyond the 1 min tolerance", "on the server&#39;s clock: 2026-11-26 10:00:00"}, nil},
+		{"FastWarnsEnglish", "fast", "en", []string{"Device clock offset", "ahead 1m 30s", "beyond the 1m tolerance", "on the server&#39;s clock: 2026-11-26 10:00:00"}, nil},
 		{"SlowWithinTolerance", "slow", "zh", []string{`<span class="mono">慢 12秒</span>`, "按服务器时间校正：2026-11-26 10:01:42"}, []string{"tag-warning\">慢", "超出允许偏差"}},
 		{"NotMeasured", "unmeasured", "zh", []string{"设备时钟偏差", "未测量"}, []string{"按服务器时间校正", "测量于"}},
 	}

@@ -131,8 +131,8 @@ func TestPagesShowShanghaiTime(t *testing.T) {
 		if !strings.Contains(body, "2026-11-26 01:30:05") {
 			t.Errorf("%s: no 2026-11-26 01:30:05 (Beijing time)", path)
 		}
-		if !strings.Contains(body, "0:01:30") {
-			t.Errorf("%s: no duration 0:01:30", path)
+		if !strings.Contains(body, "1分30秒") {
+			t.Errorf("%s: no duration 1分30秒", path)
 		}
 	}
 	// The 25th in Beijing ends at 16:00 UTC: the recording is not on it.

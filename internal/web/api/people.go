@@ -141,6 +141,25 @@ func (h *Handler) ListDepartments(w http.ResponseWriter, r *http.Request) error 
 	return httpx.JSON(w, http.StatusOK, map[string]any{"departments": list})
 }
 
+// RenameDepartment gives a department a new name (app.RenameDepartment).
+func (h *Handler) RenameDepartment(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Name string `json:"name"`
+	}
+	if err := httpx.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	d, err := h.App.RenameDepartment(r.Context(), httpx.Actor(r), id, b.Name)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, d)
+}
+
 func (h *Handler) CreateDepartment(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		Name     string `json:"name"`

@@ -335,6 +335,7 @@ func (h *Handler) DeleteRecording(w http.ResponseWriter, r *http.Request) error 
 type identityChange struct {
 	Device  *string `json:"device"`
 	Officer *string `json:"officer"`
+	Reason  string  `json:"reason"`
 }
 
 // updateRecording corrects which device and officer a recording is
@@ -348,7 +349,7 @@ func (h *Handler) UpdateRecording(w http.ResponseWriter, r *http.Request) error 
 	if err := httpx.DecodeJSON(r, &c); err != nil {
 		return err
 	}
-	rec, err := h.App.UpdateRecording(r.Context(), httpx.Actor(r), id, app.RecordingChange{Device: c.Device, Officer: c.Officer})
+	rec, err := h.App.UpdateRecording(r.Context(), httpx.Actor(r), id, app.RecordingChange{Device: c.Device, Officer: c.Officer, Reason: c.Reason})
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,42 @@ func parseGroupBy(v string) (compliance.GroupBy, error) {
 	return "", evidence.Errorf(evidence.EInvalid, "by: want officer, department, day, week or month")
 }
 
+// steps are the periods a trend chart may be drawn in, finest first.
+var steps = []compliance.GroupBy{compliance.ByDay, compliance.ByWeek, compliance.ByMonth}
+
+// Periods over which a trend is drawn by week or by month unless the user
+// asks otherwise: a day's column is readable up to about a month, a
+// week's up to half a year (26 columns); beyond, months.
+const (
+	weeksAfter  = 31 * 24 * time.Hour
+	monthsAfter = 183 * 24 * time.Hour
+)
+
+// parseStep reads ?step=, the period of the trend charts: "" is automatic.
+func parseStep(v string) (compliance.GroupBy, error) {
+	if v == "" || slices.Contains(steps, compliance.GroupBy(v)) {
+		return compliance.GroupBy(v), nil
+	}
+	return "", evidence.Errorf(evidence.EInvalid, "err.dashboard.step")
+}
+
+// autoStep is the period of a trend over [from, to): days for a month or
+// less, weeks up to half a year, months beyond; never finer than by, a
+// period grouping the user chose for the table.
+func autoStep(by compliance.GroupBy, from, to time.Time) compliance.GroupBy {
+	step := compliance.ByDay
+	switch d := to.Sub(from); {
+	case d > monthsAfter:
+		step = compliance.ByMonth
+	case d > weeksAfter:
+		step = compliance.ByWeek
+	}
+	if slices.Index(steps, by) > slices.Index(steps, step) {
+		return by
+	}
+	return step
+}
+
 // perPerson reports whether rows of by count an activity once per officer
 // or department on it rather than once.
 func perPerson(by compliance.GroupBy) bool {
@@ -226,6 +262,17 @@ type dashboardQuery struct {
 	FromDay  string    // the dates as the form holds them, To inclusive
 	ToDay    string
 	By       compliance.GroupBy
+	// Step is the period the trend charts were asked for ("" automatic,
+	// autoStep); only the period groupings draw trends.
+	Step compliance.GroupBy
+}
+
+// chartStep is the period the trend charts are drawn in.
+func (q dashboardQuery) chartStep() compliance.GroupBy {
+	if q.Step != "" {
+		return q.Step
+	}
+	return autoStep(q.By, q.From, q.To)
 }
 
 // parseDashboardQuery reads ?from=&to= (local dates, the last 30 days by
@@ -234,6 +281,9 @@ func parseDashboardQuery(r *http.Request) (dashboardQuery, error) {
 	var q dashboardQuery
 	var err error
 	if q.By, err = parseGroupBy(r.URL.Query().Get("by")); err != nil {
+		return q, err
+	}
+	if q.Step, err = parseStep(r.URL.Query().Get("step")); err != nil {
 		return q, err
 	}
 	if q.From, q.To, q.FromDay, q.ToDay, err = registerPeriod(r); err != nil {
@@ -258,6 +308,9 @@ type dashboardData struct {
 	// Accounts names the groups of accounts without an officer number, by
 	// officer (accountKey).
 	Accounts map[string]string
+	// comp is the period's compliance data, which the trend charts group
+	// by their own step.
+	comp app.ComplianceData
 }
 
 func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
@@ -271,6 +324,7 @@ func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 	if err != nil {
 		return d, err
 	}
+	d.comp = data
 	if d.Rows, d.Accounts, err = h.dashboardRows(ctx, data, q.From, q.To, q.By); err != nil {
 		return d, err
 	}
@@ -303,8 +357,8 @@ type dashColumn struct {
 	value     func(DashboardRow) float64
 	pct       bool // a percentage, with a status colour
 	defined   func(DashboardRow) bool
-	// seconds: a duration in seconds, shown as h:mm:ss; the CSV keeps the
-	// seconds, which a spreadsheet can add up.
+	// seconds: a duration in seconds, shown in words (spanText); the CSV
+	// keeps the seconds, which a spreadsheet can add up.
 	seconds bool
 }
 
@@ -333,11 +387,6 @@ var dashColumns = []dashColumn{
 	{name: "exports", key: "dashboard.exports", value: intCol(func(r DashboardRow) int { return r.Exports })},
 }
 
-// clockText shows seconds as h:mm:ss.
-func clockText(sec int64) string {
-	return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
-}
-
 // dashCell is one figure as the table shows it.
 type dashCell struct {
 	Col    string // data-col
@@ -346,14 +395,15 @@ type dashCell struct {
 	Status string // tag colour of a percentage
 }
 
-func cells(r DashboardRow) []dashCell {
+// cells are r's figures; durations are written in lang (spanText).
+func cells(lang string, r DashboardRow) []dashCell {
 	out := make([]dashCell, 0, len(dashColumns))
 	for _, c := range dashColumns {
 		v := c.value(r)
 		cell := dashCell{Col: c.name, Value: strconv.FormatFloat(v, 'f', -1, 64)}
 		switch {
 		case c.seconds:
-			cell.Text = clockText(int64(v))
+			cell.Text = spanText(lang, time.Duration(v)*time.Second)
 		case !c.pct:
 			cell.Text = cell.Value
 		case c.defined(r):
@@ -391,7 +441,19 @@ type dashboardView struct {
 	Cards     dashCards
 	Charts    []dashChart
 	CSV       string
+	// Trend: the charts are columns over periods (a period grouping);
+	// Step is what the step select holds ("" automatic), Steps its
+	// choices, StepNote says when a long period made the step coarser
+	// than the table's grouping.
+	Trend    bool
+	Step     string
+	StepAuto string
+	Steps    []stepChoice
+	StepNote string
 }
+
+// stepChoice is one option of the trend charts' period.
+type stepChoice struct{ Value, Label string }
 
 // dashCards are the figures above the charts, each activity counted once.
 type dashCards struct {
@@ -444,7 +506,7 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		v.Heads = append(v.Heads, p.T(c.key))
 	}
 	for _, row := range d.Rows {
-		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(row)}
+		dr := dashRow{Key: row.Key, Label: groupLabel(p, d.By, row.Key), Cells: cells(p.Lang, row)}
 		if name, ok := d.Accounts[row.Key]; ok {
 			// No officer number, so no findings of theirs to link.
 			dr.Name = name
@@ -455,10 +517,10 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, dr)
 	}
-	v.Total = dashRow{Label: p.T("dashboard.total"), Cells: cells(d.Totals)}
+	v.Total = dashRow{Label: p.T("dashboard.total"), Cells: cells(p.Lang, d.Totals)}
 	o := d.Overall
 	v.Cards = dashCards{Activities: o.Activities, Exempted: o.Exempted, LateUploads: o.LateUploads, Orphans: o.Orphans, OpenFindings: o.OpenFindings,
-		Interruptions: o.Interruptions, Explained: o.Explained, Views: o.Views, Exports: o.Exports, ViewTime: clockText(o.ViewSeconds),
+		Interruptions: o.Interruptions, Explained: o.Explained, Views: o.Views, Exports: o.Exports, ViewTime: spanText(p.Lang, time.Duration(o.ViewSeconds)*time.Second),
 		Rate: "—", Coverage: "—"}
 	if o.Activities > 0 {
 		v.Cards.Rate, v.Cards.RateStatus = strconv.FormatFloat(o.RecordingRate, 'f', 1, 64)+"%", percentStatus(o.RecordingRate, true)
@@ -467,6 +529,16 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		v.Cards.Coverage, v.Cards.CoverageStatus = strconv.FormatFloat(o.Coverage, 'f', 1, 64)+"%", percentStatus(o.Coverage, true)
 	}
 	v.Charts = dashCharts(p, d)
+	if v.Trend = !perPerson(d.By); v.Trend {
+		step := d.chartStep()
+		v.Step, v.StepAuto = string(d.Step), p.T("dashboard.step_auto", p.T("dashboard.by_"+string(autoStep(d.By, d.From, d.To))))
+		for _, s := range steps {
+			v.Steps = append(v.Steps, stepChoice{string(s), p.T("dashboard.by_" + string(s))})
+		}
+		if d.Step == "" && step != d.By {
+			v.StepNote = p.T("dashboard.step_note", p.T("dashboard.by_"+string(step)))
+		}
+	}
 	p.Data = v
 	return h.render(w, http.StatusOK, "dashboard", p)
 }
@@ -483,15 +555,21 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 		return l
 	}
 	byKey := map[string]DashboardRow{}
-	for _, r := range d.Rows {
-		byKey[r.Key] = r
-	}
 	keys := make([]string, 0, len(d.Rows))
-	for _, r := range d.Rows {
-		keys = append(keys, r.Key)
-	}
-	if !perPerson(d.By) {
-		keys = periods(d.By, d.From, d.To)
+	by := d.By
+	if perPerson(by) {
+		for _, r := range d.Rows {
+			byKey[r.Key] = r
+			keys = append(keys, r.Key)
+		}
+	} else {
+		// A trend: the periods of the chart's step, with the empty ones, so
+		// that gaps show; a long period in weeks or months (autoStep).
+		by = d.chartStep()
+		for _, r := range d.comp.Summary(by) {
+			byKey[r.Key] = DashboardRow{SummaryRow: r}
+		}
+		keys = periods(by, d.From, d.To)
 	}
 	// Percentages show as in the table, with one decimal.
 	pct := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
@@ -499,7 +577,7 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 	var gaps, finds []chart.Stack
 	for _, k := range keys {
 		r, ok := byKey[k]
-		short := shortPeriod(d.By, k)
+		short := shortPeriod(by, k)
 		switch {
 		case r.Activities > 0:
 			rate = append(rate, chart.Bar{Label: label(k), Short: short, Value: r.RecordingRate, Text: pct(r.RecordingRate), Class: percentStatus(r.RecordingRate, true)})
@@ -522,15 +600,20 @@ func dashCharts(p *page, d dashboardData) []dashChart {
 		}
 	}
 	bars := chart.HBar
+	// title names a trend's period, so the grouping is visible on the
+	// chart: 录制率（按周）.
+	title := func(key string) string { return p.T(key) }
 	if !perPerson(d.By) {
 		bars = chart.Columns
+		title = func(key string) string { return p.T("dashboard.chart_step", p.T(key), p.T("dashboard.by_"+string(by))) }
 	}
+	rateT, covT, gapsT, findsT := title("dashboard.chart_rate"), title("dashboard.chart_coverage"), title("dashboard.chart_interruptions"), title("dashboard.chart_findings")
 	return []dashChart{
-		{p.T("dashboard.chart_rate"), bars(chart.Bars{Label: p.T("dashboard.chart_rate"), Unit: "%", Max: 100, Empty: p.T("dashboard.no_rate"), Bars: rate})},
-		{p.T("dashboard.chart_coverage"), bars(chart.Bars{Label: p.T("dashboard.chart_coverage"), Unit: "%", Max: 100, Empty: p.T("dashboard.no_coverage"), Bars: cov})},
-		{p.T("dashboard.chart_interruptions"), chart.Stacked(chart.Stacks{Label: p.T("dashboard.chart_interruptions"), Empty: p.T("dashboard.no_interruptions"),
+		{rateT, bars(chart.Bars{Label: rateT, Unit: "%", Max: 100, Empty: p.T("dashboard.no_rate"), Bars: rate})},
+		{covT, bars(chart.Bars{Label: covT, Unit: "%", Max: 100, Empty: p.T("dashboard.no_coverage"), Bars: cov})},
+		{gapsT, chart.Stacked(chart.Stacks{Label: gapsT, Empty: p.T("dashboard.no_interruptions"),
 			Series: []chart.Series{{Name: p.T("dashboard.series_explained"), Class: "explained"}, {Name: p.T("dashboard.series_unexplained"), Class: "open"}}, Stacks: gaps})},
-		{p.T("dashboard.chart_findings"), chart.Stacked(chart.Stacks{Label: p.T("dashboard.chart_findings"), Empty: p.T("dashboard.no_findings"),
+		{findsT, chart.Stacked(chart.Stacks{Label: findsT, Empty: p.T("dashboard.no_findings"),
 			Series: []chart.Series{{Name: p.T("dashboard.series_closed"), Class: "explained"}, {Name: p.T("dashboard.series_open"), Class: "open"}}, Stacks: finds})},
 	}
 }
@@ -597,7 +680,7 @@ func (h *Handler) DashboardCSV(w http.ResponseWriter, r *http.Request) error {
 		if d.By == compliance.ByOfficer {
 			rec = append(rec, csvSafe(name))
 		}
-		for _, c := range cells(r) {
+		for _, c := range cells(p.Lang, r) {
 			rec = append(rec, c.Value)
 		}
 		cw.Write(rec)

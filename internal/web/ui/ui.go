@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -95,7 +96,11 @@ var uiFuncs = template.FuncMap{
 	},
 	"time":       localTime,
 	"grantClass": grantClass,
-	"size":       humanSize,
+	"fileName":   fileName,
+	// probeText is a probe error without the server's paths, for probe
+	// errors kept before ingest stopped writing them (ingest.probeText).
+	"probeText": func(s string) string { return serverPath.ReplaceAllString(s, "…") },
+	"size":      humanSize,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -127,6 +132,10 @@ var uiFuncs = template.FuncMap{
 		return id
 	},
 }
+
+// serverPath matches an absolute path on the server in a message, with
+// ffprobe's "file:" prefix.
+var serverPath = regexp.MustCompile(`(?:file:)?/[^\s:]+`)
 
 var purposes = []evidence.Purpose{evidence.PurposeCaseWork, evidence.PurposeLitigation, evidence.PurposeSupervision, evidence.PurposeCaseAnalysis, evidence.PurposeOther}
 
@@ -347,20 +356,17 @@ func (p *page) Kind(k evidence.Kind) string { return p.T("kind." + string(k)) }
 // Status is a request status's name.
 func (p *page) Status(st evidence.RequestStatus) string { return p.T("status." + string(st)) }
 
-// Duration formats d as H:MM:SS.
+// Duration writes a length that may be unknown (spanText); zero or less
+// is "—".
 func (p *page) Duration(d time.Duration) string {
 	if d <= 0 {
 		return "—"
 	}
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+	return spanText(p.Lang, d)
 }
 
-// Span formats a measured span as H:MM:SS, zero included.
-func (p *page) Span(d time.Duration) string {
-	d = max(d, 0).Round(time.Second)
-	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
-}
+// Span writes a measured length, zero included (spanText).
+func (p *page) Span(d time.Duration) string { return spanText(p.Lang, d) }
 
 // Left formats the time left until t.
 func (p *page) Left(t time.Time) string {

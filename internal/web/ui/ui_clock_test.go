@@ -13,11 +13,11 @@ func TestClockOffsetText(t *testing.T) {
 		offset *time.Duration
 		zh, en string
 	}{
-		{"Ahead", d(90 * time.Second), "快 1分30秒", "ahead 1 min 30 s"},
-		{"Behind", d(-12 * time.Second), "慢 12秒", "behind 12 s"},
-		{"BehindRounded", d(-12*time.Second - 600*time.Millisecond), "慢 13秒", "behind 13 s"},
-		{"SubSecond", d(400 * time.Millisecond), "快 400毫秒", "ahead 400 ms"},
-		{"Days", d(400*24*time.Hour + 3*time.Hour + 5*time.Second), "快 400天3小时5秒", "ahead 400 d 3 h 5 s"},
+		{"Ahead", d(90 * time.Second), "快 1分30秒", "ahead 1m 30s"},
+		{"Behind", d(-12 * time.Second), "慢 12秒", "behind 12s"},
+		{"BehindRounded", d(-12*time.Second - 600*time.Millisecond), "慢 13秒", "behind 13s"},
+		{"SubSecond", d(400 * time.Millisecond), "快 400毫秒", "ahead 400ms"},
+		{"Days", d(400*24*time.Hour + 3*time.Hour + 5*time.Second), "快 400天3小时5秒", "ahead 400d 3h 5s"},
 		{"InStep", d(0), "无偏差", "in step"},
 		{"NotMeasured", nil, "未测量", "Not measured"},
 	}

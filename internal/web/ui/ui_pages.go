@@ -291,6 +291,9 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 	slices.Reverse(v.Trail) // newest first
 	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
 	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
+	if u.Role.Can(evidence.PermRecordingsEdit) {
+		p.Scripts = append(p.Scripts, "recording.js")
+	}
 	return h.render(w, http.StatusOK, "recording", p)
 }
 

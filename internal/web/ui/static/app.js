@@ -109,6 +109,7 @@
       try {
         const ans = await api('POST', '/api/v1/totp/setup');
         $('#totp-secret').textContent = ans.secret.replace(/(.{4})/g, '$1 ').trim();
+        if (ans.qr) { $('#totp-qr').src = ans.qr; $('#totp-qr').hidden = false; }
         $('#totp-code').focus();
       } catch (e) {
         showError(totp, e.message);
@@ -260,6 +261,11 @@
     return new APIError(r.status, { error: { message: text || ('HTTP ' + r.status) } });
   }
 
+  // isMedia guesses from the browser's type and the name's extension
+  // whether a file is audio, video or a photo.
+  const mediaExt = /\.(mp4|mov|m4v|avi|mkv|ts|mts|m2ts|3gp|wmv|flv|mpg|mpeg|wav|mp3|m4a|aac|amr|ogg|opus|flac|wma|jpg|jpeg|png|heic|heif|webp|bmp|tif|tiff|gif)$/i;
+  const isMedia = f => /^(audio|video|image)\//.test(f.type) || mediaExt.test(f.name);
+
   async function upload(file, row) {
     const set = (state, cls) => { const s = $('.ui-state', row); s.textContent = t(state); s.className = 'ui-state tag tag-' + (cls || 'info'); };
     const detail = text => { $('.ui-detail', row).textContent = text; };
@@ -327,6 +333,9 @@
       progress(file.size);
       row.classList.add('done');
       set(dup ? 'duplicate' : 'done', dup ? 'warning' : 'success');
+      // Anything is archived as it came (the server never refuses odd
+      // files), but a file that is no recording is worth a word.
+      if (!isMedia(file)) detail(t('not_media_archived'));
       if (id) {
         const a = document.createElement('a');
         a.href = '/recordings/' + id; a.className = 'link'; a.textContent = t('view') + ' #' + id;
@@ -481,9 +490,10 @@
         const name = dept.name.value.trim();
         if (!name) { showError(dept, t('need_name')); return; }
         try {
-          await api('POST', '/api/v1/departments', { name, parent_id: dept.parent.value ? Number(dept.parent.value) : null });
+          if (dept.dataset.id) await api('PATCH', `/api/v1/departments/${dept.dataset.id}`, { name });
+          else await api('POST', '/api/v1/departments', { name, parent_id: dept.parent.value ? Number(dept.parent.value) : null });
           $('#dept-dialog').close();
-          toast(t('dept_created'));
+          toast(t(dept.dataset.id ? 'dept_renamed' : 'dept_created'));
           setTimeout(() => location.reload(), 600);
         } catch (e) {
           showError(dept, e.message);
@@ -519,8 +529,23 @@
         form.reset();
         showError(form, '');
         form.parent.value = el.dataset.parent || '';
+        delete form.dataset.id;
+        $('#nd-parent-field').hidden = false;
+        $('#dept-dialog-title').textContent = $('#dept-dialog-title').dataset.new;
         $('#dept-dialog').showModal();
         form.name.focus();
+        return true;
+      }
+      case 'dept-rename': {
+        const form = $('#dept-form'), row = rowOf(el);
+        form.reset();
+        showError(form, '');
+        form.dataset.id = row.dataset.id;
+        form.name.value = row.dataset.name;
+        $('#nd-parent-field').hidden = true;
+        $('#dept-dialog-title').textContent = $('#dept-dialog-title').dataset.rename;
+        $('#dept-dialog').showModal();
+        form.name.select();
         return true;
       }
       case 'role-edit': {
