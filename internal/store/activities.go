@@ -99,7 +99,8 @@ func nullFloat(f *float64) any {
 }
 
 const activityCols = `a.id, a.type, a.address, a.lat, a.lon, a.party, a.arrival, a.end_at, a.work_mode, a.return_at, a.case_number,
-	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at`
+	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at,
+	a.voided_by, a.voided_at, a.void_reason`
 
 func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...any) ([]evidence.Activity, error) {
 	rows, err := tx.query(ctx, `SELECT `+activityCols+` FROM activities a WHERE `+where+` ORDER BY a.arrival DESC, a.id DESC`+tail, args...)
@@ -113,9 +114,10 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 		var lat, lon sql.NullFloat64
 		var arrival, end int64
 		var ret, pAt, pDecided sql.NullInt64
-		var pBy string
+		var pBy, vBy, vReason string
+		var vAt sql.NullInt64
 		if err := rows.Scan(&a.ID, &typ, &a.Place.Address, &lat, &lon, &a.Party, &arrival, &end, &mode, &ret, &a.CaseNumber,
-			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided); err != nil {
+			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided, &vBy, &vAt, &vReason); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: activities: %w", err)
 		}
@@ -127,6 +129,9 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 		a.ReturnAt = fromNullMicros(ret)
 		if pAt.Valid {
 			a.Preservation = &evidence.Preservation{ApprovedBy: pBy, ApprovedAt: fromMicros(pAt.Int64), DecidedAt: fromNullMicros(pDecided)}
+		}
+		if vAt.Valid {
+			a.Void = &evidence.Void{By: vBy, At: fromMicros(vAt.Int64), Reason: vReason}
 		}
 		list = append(list, a)
 	}
@@ -230,6 +235,24 @@ func (tx *Tx) CountActivities(ctx context.Context, f ActivityFilter) (int, error
 		return 0, fmt.Errorf("store: count activities: %w", err)
 	}
 	return n, nil
+}
+
+// VoidActivity marks activity id void (作废) by by at the transaction's
+// time, for reason; EConflict if it is void already. Its officers, devices
+// and linked recordings stay as they are.
+func (tx *Tx) VoidActivity(ctx context.Context, id int64, by, reason string) (evidence.Activity, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE activities SET voided_by = ?, voided_at = ?, void_reason = ?, updated_at = ?
+		WHERE id = ? AND voided_at IS NULL`), by, micros(tx.now), reason, micros(tx.now), id)
+	if err != nil {
+		return evidence.Activity{}, fmt.Errorf("store: void activity %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := tx.Activity(ctx, id); err != nil {
+			return evidence.Activity{}, err
+		}
+		return evidence.Activity{}, evidence.Errorf(evidence.EConflict, "err.activity.voided", id)
+	}
+	return tx.Activity(ctx, id)
 }
 
 // LinkRecording links a recording to an activity on a person's confirmation
