@@ -56,7 +56,7 @@ func checkTime(field string, t, now time.Time) error {
 	if t.IsZero() {
 		return nil
 	}
-	if latest := now.Add(evidence.FutureSlack); t.Before(evidence.EarliestTime) || t.After(latest) {
+	if latest := now.Add(evidence.FutureSlack).Truncate(time.Minute); t.Before(evidence.EarliestTime) || t.After(latest) {
 		return evidence.Errorf(evidence.EInvalid, "err.time_out_of_range", evidence.Msg("field."+field), t, evidence.EarliestTime, latest)
 	}
 	return nil
@@ -393,18 +393,24 @@ func (a *App) VoidActivity(ctx context.Context, who Actor, id int64, reason stri
 	return x, err
 }
 
-// mayVoid reports whether u may void x: u is one of its officers, or a
-// leader (PermActivitiesReview) of one of its officers' accounts.
+// mayVoid reports whether u may void x: u's account holds one of its
+// officer numbers, or u is a leader (PermActivitiesReview) of an account
+// that does.
 func (c *change) mayVoid(ctx context.Context, u evidence.User, x evidence.Activity) (bool, error) {
-	if u.OfficerNo != "" && x.HasOfficer(u.OfficerNo) {
-		return true, nil
-	}
-	if u.ID == 0 || !u.Role.Can(evidence.PermActivitiesReview) {
+	if u.ID == 0 {
 		return false, nil
 	}
 	dir, err := c.OfficerDirectory(ctx)
 	if err != nil {
 		return false, err
+	}
+	for _, o := range x.Officers {
+		if d, ok := dir[o]; ok && d.UserID == u.ID {
+			return true, nil
+		}
+	}
+	if !u.Role.Can(evidence.PermActivitiesReview) {
+		return false, nil
 	}
 	for _, o := range x.Officers {
 		d, ok := dir[o]

@@ -162,7 +162,7 @@ func (a Activity) Voided() bool { return a.Void != nil }
 // year field), and more than a day ahead of the server's clock is one too
 // (9999, or a wrong month); a day leaves room for a device or a feed a few
 // hours off and for the date line of a time typed in another zone.
-var EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+var EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, Zone)
 
 // FutureSlack is how far past the server's clock a time may lie.
 const FutureSlack = 24 * time.Hour

@@ -186,7 +186,10 @@ func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error)
 // ActivityFilter selects activities; zero fields do not filter. From and To
 // bound the arrival: at or after From, before To.
 type ActivityFilter struct {
-	Officer  string
+	Officer string
+	// Officers, when given, selects the activities of any of these numbers
+	// instead of Officer (OfficerNumbers).
+	Officers []string
 	Type     evidence.ActivityType
 	From, To time.Time
 	// CaseNumber selects the activities of one case file.
@@ -198,8 +201,14 @@ type ActivityFilter struct {
 
 func (f ActivityFilter) where() (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
-	if f.Officer != "" {
+	if f.Officer != "" && len(f.Officers) == 0 {
 		where, args = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer = ?)"), append(args, f.Officer)
+	}
+	if len(f.Officers) > 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer IN ("+placeholders(len(f.Officers))+"))")
+		for _, o := range f.Officers {
+			args = append(args, o)
+		}
 	}
 	if f.Type != "" {
 		where, args = append(where, "a.type = ?"), append(args, string(f.Type))
@@ -214,6 +223,31 @@ func (f ActivityFilter) where() (string, []any) {
 		where, args = append(where, "a.arrival < ?"), append(args, micros(f.To))
 	}
 	return strings.Join(where, " AND "), args
+}
+
+// maxOfficerMatches bounds the numbers a name resolves to, and so the
+// length of the IN lists the filters build from them.
+const maxOfficerMatches = 50
+
+// OfficerNumbers resolves what someone typed in the "警号或姓名" search to
+// officer numbers: q itself (a number, whether or not an account holds it,
+// since recordings may name numbers nobody holds), and the numbers of the
+// accounts whose display name or sign-in name contains q (张伟, 张). A
+// number selects only itself. The accounts are few; the filters then
+// select by the numbers on their indexes. "" resolves to nothing.
+func (tx *Tx) OfficerNumbers(ctx context.Context, q string) ([]string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	found, err := tx.strings(ctx, `SELECT officer_no FROM users WHERE officer_no IS NOT NULL AND officer_no <> '' AND officer_no <> ?
+		AND (display_name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\') ORDER BY officer_no LIMIT ?`,
+		q, "%"+esc+"%", "%"+esc+"%", maxOfficerMatches)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{q}, found...), nil
 }
 
 // Activities lists activities, latest arrival first.
@@ -680,8 +714,11 @@ func (tx *Tx) resolveFindings(ctx context.Context, where string, arg any, keep [
 // bound the arrival of the finding's activity, or, for a finding tied to
 // no activity, when it was first seen.
 type FindingFilter struct {
-	Status     evidence.FindingStatus
-	Officer    string
+	Status  evidence.FindingStatus
+	Officer string
+	// Officers, when given, selects the findings of any of these numbers
+	// instead of Officer (OfficerNumbers).
+	Officers   []string
 	Rule       string
 	ActivityID int64
 	From, To   time.Time
@@ -700,8 +737,14 @@ func (f FindingFilter) where() (string, []any) {
 	if f.Status != "" {
 		add("f.status = ?", string(f.Status))
 	}
-	if f.Officer != "" {
+	if f.Officer != "" && len(f.Officers) == 0 {
 		add("f.officer = ?", f.Officer)
+	}
+	if len(f.Officers) > 0 {
+		where = append(where, "f.officer IN ("+placeholders(len(f.Officers))+")")
+		for _, o := range f.Officers {
+			args = append(args, o)
+		}
 	}
 	if f.Rule != "" {
 		add("f.rule = ?", f.Rule)

@@ -96,6 +96,10 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.From, f.To = from, to
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil { // 警号或姓名
+			return err
+		}
 		acts, err := tx.Activities(ctx, f)
 		if err != nil {
 			return err
@@ -326,6 +330,9 @@ func (h *Handler) findings(r *http.Request, limit int) (findingsView, error) {
 	f.Limit, f.Offset = limit, offset
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
+		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil { // 警号或姓名
+			return err
+		}
 		if v.Findings, err = tx.Findings(ctx, f); err != nil {
 			return err
 		}

@@ -4,3 +4,7 @@
 ALTER TABLE activities ADD COLUMN voided_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE activities ADD COLUMN voided_at BIGINT;
 ALTER TABLE activities ADD COLUMN void_reason TEXT NOT NULL DEFAULT '';
+
+-- The findings list filters by officer numbers (a name typed in the
+-- "警号或姓名" search resolves to the numbers of the accounts it names).
+CREATE INDEX findings_officer ON findings(officer);
