@@ -199,8 +199,8 @@ func TestActivityEditForm(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf(`data-activity="%d"`, act.ID),
 		`value="丰南区&lt;某&gt;药房"`,
-		`value="000123、000124"`,
-		`name="arrival" type="datetime-local" step="1" required value="2026-11-26T09:00:00"`,
+		`name="officers" value="000123" checked`, `name="officers" value="000124" checked`,
+		`name="arrival" type="datetime-local" step="1" min="2000-01-01T00:00" max="`, `value="2026-11-26T09:00:00"`,
 		`value="2026-11-27T15:00:00"`, // the return, 30 h after the arrival
 		`<option value="investigation" selected>`,
 		`name="preserved" checked`,
