@@ -185,7 +185,9 @@
     if (!gap) return;
     form.reset();
     showError(form, '');
-    $('#explain-gap').textContent = t('act_gap_of', gap.officer, localText(gap.start), localText(gap.end));
+    // The officer by name, as the coverage table shows them (张伟（000123）).
+    const who = $(`.coverage-table tr[data-officer="${CSS.escape(gap.officer)}"] td`);
+    $('#explain-gap').textContent = t('act_gap_of', who ? who.textContent.trim() : gap.officer, localText(gap.start), localText(gap.end));
     // Only the officer's own recordings are offered, and none is chosen
     // for them: the server checks that it is the one resumed after the gap
     // (Art. 11) and that the point lies within it.
