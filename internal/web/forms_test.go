@@ -101,6 +101,10 @@ func TestVoidActivityAPI(t *testing.T) {
 	if !strings.Contains(page, "已作废") || !strings.Contains(page, "录入错误") {
 		t.Error("the activity page does not show it void with the reason")
 	}
+	list := ts.page(t, evidence.RoleOfficer, "/activities").Body.String()
+	if !strings.Contains(list, fmt.Sprintf(`<tr data-id="%d" data-void="1"`, id)) || !strings.Contains(list, "已作废") {
+		t.Error("the activities list does not mark the void activity")
+	}
 	// The leader of the officers (here: of the accounts without a
 	// department) voids another.
 	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/activities/%d/void", create()), evidence.RoleLeader, `{"reason":"重复登记"}`, nil); code != http.StatusOK {
