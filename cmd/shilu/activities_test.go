@@ -62,6 +62,7 @@ func TestActivityScenario(t *testing.T) {
 	station := newToken(t, data, "station-01", "station")
 	officer := newToken(t, data, "zhangwei", "officer")
 	leader := newToken(t, data, "liuyang", "leader")
+	addOfficers(t, data, "000123", "000124", "000125")
 	srv := startServer(t, data, "127.0.0.1:0")
 
 	loc, err := time.LoadLocation("Asia/Shanghai")

@@ -39,6 +39,10 @@ func TestBrowserActivity(t *testing.T) {
 	mustCLI(t, "dept", "add", "--data", data, "--name", "稽查科")
 	officerPW := addPerson(t, data, "lihua", "officer", "稽查科", false)
 	leaderPW := addPerson(t, data, "zhangwei", "leader", "稽查科", false)
+	// The officers on the inspection hold accounts: the dialog offers only
+	// the bureau's officers.
+	mustCLI(t, "user", "add", "--data", data, "--name", "wangfang", "--role", "officer", "--dept", "稽查科", "--display-name", "王芳", "--officer-no", "000123")
+	mustCLI(t, "user", "add", "--data", data, "--name", "zhaoqiang", "--role", "officer", "--dept", "稽查科", "--display-name", "赵强", "--officer-no", "000124")
 	station := newToken(t, data, "station-01", "station")
 	srv := startServer(t, data, "127.0.0.1:0")
 
@@ -77,7 +81,14 @@ func TestBrowserActivity(t *testing.T) {
 		chromedp.Click(chromedp.ID("activity-new")), chromedp.WaitVisible(chromedp.ID("activity-dialog")),
 		chromedp.SetValue(chromedp.ID("na-type"), "inspection"),
 		chromedp.SendKeys(chromedp.ID("na-address"), "丰南区惠民大药房"),
-		chromedp.SendKeys(chromedp.ID("na-officers"), "000123、000124"),
+		chromedp.SendKeys(chromedp.ID("na-officer-filter"), "王芳"))
+	// Issue 8: the picker narrows to the name typed.
+	if v := eval[string](officer, "officers offered for 王芳", `[...document.querySelectorAll('#na-officers label')].filter(l => !l.hidden).map(l => l.innerText.trim()).join(',')`); v != "王芳（000123）" {
+		t.Errorf("officers offered for 王芳: %q", v)
+	}
+	officer.do("pick the officers", chromedp.Click(chromedp.CSS(`#na-officers input[value="000123"]`)),
+		chromedp.SendKeys(chromedp.ID("na-officer-filter"), "\b\b赵强"),
+		chromedp.Click(chromedp.CSS(`#na-officers input[value="000124"]`)),
 		chromedp.SendKeys(chromedp.ID("na-devices"), "DSJ0A12, DSJ0B34"),
 		chromedp.SendKeys(chromedp.ID("na-party"), "丰南区惠民大药房"),
 		chromedp.SetValue(chromedp.ID("na-arrival"), arrival.Format("2006-01-02T15:04")),
@@ -85,6 +96,10 @@ func TestBrowserActivity(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("na-case"), "丰医保稽〔2026〕12号"),
 		chromedp.SendKeys(chromedp.ID("na-scene"), "药房营业中，店员在岗"))
 	officer.shot(shots, "activity-new")
+	// Issue 8: the save bar stays in view at 1366×768 however long the form.
+	if !eval[bool](officer, "save bar in view", `(r => r.bottom <= innerHeight && r.top >= 0)(document.getElementById('activity-submit').getBoundingClientRect())`) {
+		t.Error("the activity dialog's save button is below the fold")
+	}
 	officer.do("save the activity", chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("coverage-timeline")))
 	path := eval[string](officer, "location", `location.pathname`)
 	if !strings.HasPrefix(path, "/activities/") {
@@ -94,7 +109,7 @@ func TestBrowserActivity(t *testing.T) {
 		t.Errorf("the arrival is not shown in Beijing time: %q", txt)
 	}
 	// R-ACT-3: the notice to read out names the officers.
-	if txt := eval[string](officer, "notice", `document.getElementById('notice-text').textContent`); !strings.Contains(txt, "000123、000124") {
+	if txt := eval[string](officer, "notice", `document.getElementById('notice-text').textContent`); !strings.Contains(txt, "王芳、赵强") {
 		t.Errorf("notice text: %q", txt)
 	}
 
@@ -125,13 +140,24 @@ func TestBrowserActivity(t *testing.T) {
 		t.Errorf("dashboard interruptions of 000123: %q, want 1", got)
 	}
 
-	// R-ACT-6: the gap opens the explain dialog; the resumed recording is
-	// proposed for the spoken explanation.
+	// R-ACT-6: the gap opens the explain dialog; nothing is chosen for the
+	// officer (issue 8: no voice recording saved at 0:00 unasked), and only
+	// the officer's own recordings are offered.
 	officer.do("open the explain dialog from the gap", chromedp.Click(chromedp.CSS(`#coverage-timeline .gap-open`)), chromedp.WaitVisible(chromedp.ID("explain-dialog")))
-	if v := eval[string](officer, "voice recording", `(s => s.options[s.selectedIndex].text)(document.getElementById('ex-voice'))`); !strings.Contains(v, "_0002.MP4") {
-		t.Errorf("voice recording preselected: %q, want the resumed clip", v)
+	if v := eval[string](officer, "voice recording", `document.getElementById('ex-voice').value + '|' + document.getElementById('ex-point').value`); v != "|" {
+		t.Errorf("voice recording and point preset to %q, want nothing chosen", v)
 	}
-	officer.do("explain", chromedp.SetValue(chromedp.ID("ex-cause"), "battery_storage"),
+	if n := eval[int](officer, "offered recordings", `[...document.getElementById('ex-voice').options].filter(o => o.value && !o.hidden).length`); n != 2 {
+		t.Errorf("%d recordings offered for the voice, want the 2 of 000123", n)
+	}
+	officer.do("submit without a voice recording", chromedp.SetValue(chromedp.ID("ex-cause"), "battery_storage"), chromedp.Click(chromedp.ID("explain-submit")))
+	if txt := eval[string](officer, "form error", `document.querySelector('#explain-form .form-error').textContent`); txt != "请选择语音说明所在的记录" {
+		t.Errorf("error without a voice recording: %q", txt)
+	}
+	if v := eval[string](officer, "choose the resumed clip", `(s => (s.value = [...s.options].find(o => o.text.includes('_0002.MP4')).value))(document.getElementById('ex-voice'))`); v == "" {
+		t.Fatal("the resumed clip is not offered")
+	}
+	officer.do("explain",
 		chromedp.SendKeys(chromedp.ID("ex-note"), "记录仪电量耗尽，更换电池"),
 		chromedp.SendKeys(chromedp.ID("ex-point"), "0:03"))
 	officer.shot(shots, "activity-explain")
@@ -167,7 +193,7 @@ func TestBrowserActivity(t *testing.T) {
 	// R-ACT-1: the case file is opened later; the officer corrects the
 	// activity in the same dialog, filled with what is stored.
 	officer.do("open the correction dialog", chromedp.Click(chromedp.ID("activity-edit")), chromedp.WaitVisible(chromedp.ID("activity-dialog")))
-	if v := eval[string](officer, "prefilled officers", `document.getElementById('na-officers').value`); v != "000123、000124" {
+	if v := eval[string](officer, "prefilled officers", `[...document.querySelectorAll('#na-officers input:checked')].map(b => b.value).join('、')`); v != "000123、000124" {
 		t.Errorf("correction dialog officers %q", v)
 	}
 	officer.do("give the case number", chromedp.SendKeys(chromedp.ID("na-case"), "丰医保稽〔2026〕7号"), chromedp.Click(chromedp.ID("activity-submit")))
@@ -203,6 +229,15 @@ func TestBrowserActivity(t *testing.T) {
 	leader.do("acknowledge", chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)),
 		chromedp.Click(chromedp.CSS(`#exemptions-table [data-action=act-acknowledge]`)))
 	leader.waitFor("the acknowledgement", `!document.querySelector('#exemptions-table [data-action=act-acknowledge]') && document.querySelector('#exemptions-table tbody').innerText.includes('zhangwei')`)
+	// Issue 8: the leader voids the activity, entered twice by mistake say,
+	// with a reason; the page shows it void and offers no more changes.
+	leader.do("void", chromedp.Click(chromedp.ID("activity-void-btn")), chromedp.WaitVisible(chromedp.ID("void-dialog")),
+		chromedp.SendKeys(chromedp.ID("vd-reason"), "重复登记"), chromedp.Click(chromedp.ID("void-submit")))
+	leader.waitFor("the void", `!!document.getElementById('activity-void') && !document.getElementById('activity-edit')`)
+	if txt := eval[string](leader, "void banner", `document.getElementById('activity-void').innerText`); !strings.Contains(txt, "重复登记") || !strings.Contains(txt, "zhangwei") {
+		t.Errorf("void banner: %q", txt)
+	}
+	leader.shot(shots, "activity-void")
 	leader.do("the page in English", chromedp.Navigate(srv.URL+path+"?lang=en"), chromedp.WaitVisible(chromedp.ID("coverage-timeline")))
 	if txt := eval[string](leader, "English page", `document.body.innerText`); !strings.Contains(txt, "Coverage timeline") || !strings.Contains(txt, "Routine inspection") {
 		t.Errorf("English activity page: %q", txt)

@@ -243,3 +243,12 @@ func randomFile(t testing.TB, dir, name string, size int64, seed byte) string {
 	}
 	return p
 }
+
+// addOfficers gives each officer number an account of its own (o-<number>):
+// activities name only officers who hold an account.
+func addOfficers(t testing.TB, data string, numbers ...string) {
+	t.Helper()
+	for _, no := range numbers {
+		mustCLI(t, "user", "add", "--data", data, "--name", "o-"+no, "--role", "officer", "--officer-no", no)
+	}
+}

@@ -24,6 +24,7 @@ func TestBrowserNotice(t *testing.T) {
 		t.Fatalf("no initial password in %q", out)
 	}
 	feeder := newToken(t, data, "feeder", "custodian")
+	mustCLI(t, "user", "add", "--data", data, "--name", "wangfang", "--role", "officer", "--display-name", "王芳", "--officer-no", "000124")
 	srv := startServer(t, data, "127.0.0.1:0")
 	arr := time.Date(2026, 11, 26, 1, 30, 0, 0, time.UTC)
 	var act struct {
@@ -38,7 +39,7 @@ func TestBrowserNotice(t *testing.T) {
 	b := startBrowser(t, srv.URL)("lihua")
 	b.signIn(m[1], "")
 	b.do("open the activity", chromedp.Navigate(fmt.Sprintf("%s/activities/%d", srv.URL, act.ID)), chromedp.WaitVisible(chromedp.ID("notice-panel")))
-	if txt := eval[string](b, "notice text", `document.getElementById('notice-text').innerText`); !strings.Contains(txt, "执法人员李华、000124，") {
+	if txt := eval[string](b, "notice text", `document.getElementById('notice-text').innerText`); !strings.Contains(txt, "执法人员李华、王芳，") {
 		t.Errorf("notice text %q lacks the officers' names", txt)
 	}
 	shots := os.Getenv("SHILU_SCREENSHOTS")

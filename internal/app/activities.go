@@ -13,8 +13,12 @@ import (
 	"shilu/internal/store"
 )
 
-// checkActivity validates x and normalizes its times to UTC.
-func checkActivity(x *evidence.Activity) error {
+// checkActivity validates x, its times against now (the transaction's
+// clock) first, and normalizes its times to UTC.
+func checkActivity(x *evidence.Activity, now time.Time) error {
+	if err := checkActivityTimes(*x, now); err != nil {
+		return err
+	}
 	if err := x.Validate(); err != nil {
 		return err
 	}
@@ -45,14 +49,75 @@ func checkActivity(x *evidence.Activity) error {
 	return nil
 }
 
+// checkTime refuses a time outside the plausible window: not before
+// evidence.EarliestTime, not more than evidence.FutureSlack past now (the
+// transaction's clock). A zero time is the caller's to refuse.
+func checkTime(field string, t, now time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if latest := now.Add(evidence.FutureSlack).Truncate(time.Minute); t.Before(evidence.EarliestTime) || t.After(latest) {
+		return evidence.Errorf(evidence.EInvalid, "err.time_out_of_range", evidence.Msg("field."+field), t, evidence.EarliestTime, latest)
+	}
+	return nil
+}
+
+// checkActivityTimes applies checkTime to the times of x.
+func checkActivityTimes(x evidence.Activity, now time.Time) error {
+	errs := []error{checkTime("arrival", x.Arrival, now), checkTime("end", x.End, now)}
+	if x.ReturnAt != nil {
+		errs = append(errs, checkTime("return_at", *x.ReturnAt, now))
+	}
+	if p := x.Preservation; p != nil {
+		errs = append(errs, checkTime("preservation_at", p.ApprovedAt, now))
+		if p.DecidedAt != nil {
+			errs = append(errs, checkTime("preservation_decided_at", *p.DecidedAt, now))
+		}
+	}
+	return firstErr(errs...)
+}
+
+// checkOfficers refuses officer numbers no account holds: an activity names
+// people, and a number nobody holds ("abc", "999999") would become a person
+// of its own in every figure. Numbers in was, the activity as stored, pass:
+// an account disabled or renumbered since does not make the record wrong.
+func (c *change) checkOfficers(ctx context.Context, officers, was []string) error {
+	dir, err := c.OfficerDirectory(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range officers {
+		if _, ok := dir[o]; !ok && !slices.Contains(was, o) {
+			return evidence.Errorf(evidence.EInvalid, "err.activity.officer_unknown", o)
+		}
+	}
+	return nil
+}
+
+// standing returns activity id for a change; a void activity is closed to
+// every change (EConflict).
+func (c *change) standing(ctx context.Context, id int64) (evidence.Activity, error) {
+	x, err := c.Activity(ctx, id)
+	if err != nil {
+		return x, err
+	}
+	if x.Voided() {
+		return x, evidence.Errorf(evidence.EConflict, "err.activity.voided", id)
+	}
+	return x, nil
+}
+
 // CreateActivity stores an activity fed by an officer or another
 // enforcement system (R-ACT-1).
 func (a *App) CreateActivity(ctx context.Context, who Actor, x evidence.Activity) (evidence.Activity, error) {
 	x.ID = 0
-	if err := checkActivity(&x); err != nil {
-		return x, err
-	}
 	err := a.update(ctx, who, func(c *change) error {
+		if err := checkActivity(&x, c.Now()); err != nil {
+			return err
+		}
+		if err := c.checkOfficers(ctx, x.Officers, nil); err != nil {
+			return err
+		}
 		var err error
 		if x, err = c.Tx.CreateActivity(ctx, x, who.User.ID); err != nil {
 			return err
@@ -70,6 +135,9 @@ func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map
 	if len(patch) == 0 {
 		return evidence.Activity{}, evidence.Errorf(evidence.EInvalid, "err.nothing_to_change")
 	}
+	if _, ok := patch["void"]; ok {
+		return evidence.Activity{}, evidence.Errorf(evidence.EInvalid, "err.activity.void_not_patch")
+	}
 	raw, err := json.Marshal(patch)
 	if err != nil {
 		return evidence.Activity{}, err
@@ -84,14 +152,18 @@ func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map
 	var x evidence.Activity
 	err = a.update(ctx, who, func(c *change) error {
 		var err error
-		if x, err = c.Activity(ctx, id); err != nil {
+		if x, err = c.standing(ctx, id); err != nil {
 			return err
 		}
+		was := slices.Clone(x.Officers) // decoding reuses the slice
 		if err := decodeStrict(raw, &x); err != nil {
 			return err
 		}
-		x.ID = id
-		if err := checkActivity(&x); err != nil {
+		x.ID, x.Void = id, nil
+		if err := checkActivity(&x, c.Now()); err != nil {
+			return err
+		}
+		if err := c.checkOfficers(ctx, x.Officers, was); err != nil {
 			return err
 		}
 		if x, err = c.Tx.UpdateActivity(ctx, x); err != nil {
@@ -112,6 +184,9 @@ func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int6
 	}
 	linked = []int64{}
 	err = a.update(ctx, who, func(c *change) error {
+		if _, err := c.standing(ctx, id); err != nil {
+			return err
+		}
 		for _, rid := range recordingIDs {
 			isNew, err := c.LinkRecording(ctx, id, rid, who.User.ID)
 			if err != nil {
@@ -143,6 +218,9 @@ func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int6
 // shows both.
 func (a *App) Unlink(ctx context.Context, who Actor, id, recordingID int64) error {
 	return a.update(ctx, who, func(c *change) error {
+		if _, err := c.standing(ctx, id); err != nil {
+			return err
+		}
 		if err := c.UnlinkRecording(ctx, id, recordingID); err != nil {
 			return err
 		}
@@ -163,12 +241,15 @@ func (a *App) AddDeviceCheck(ctx context.Context, who Actor, id int64, dc eviden
 		return dc, err
 	}
 	err := a.update(ctx, who, func(c *change) error {
-		x, err := c.Activity(ctx, id)
+		x, err := c.standing(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !x.HasOfficer(dc.Officer) {
 			return evidence.Errorf(evidence.EInvalid, "err.activity.not_officer", dc.Officer, id)
+		}
+		if err := checkTime("checked_at", dc.CheckedAt, c.Now()); err != nil {
+			return err
 		}
 		if dc, err = c.Tx.AddDeviceCheck(ctx, dc, who.User.ID); err != nil {
 			return err
@@ -197,12 +278,19 @@ func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it e
 		return it, err
 	}
 	err := a.update(ctx, who, func(c *change) error {
-		x, err := c.Activity(ctx, id)
+		x, err := c.standing(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !x.HasOfficer(it.Officer) {
 			return evidence.Errorf(evidence.EInvalid, "err.activity.not_officer", it.Officer, id)
+		}
+		errs := []error{checkTime("start", it.Start, c.Now()), checkTime("end", it.End, c.Now())}
+		if it.ReportedAt != nil {
+			errs = append(errs, checkTime("reported_at", *it.ReportedAt, c.Now()))
+		}
+		if err := firstErr(errs...); err != nil {
+			return err
 		}
 		in, err := ActivityInput(ctx, c.Tx, x, a.params)
 		if err != nil {
@@ -211,8 +299,9 @@ func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it e
 		if it.VoiceRecordingID != 0 && !slices.ContainsFunc(in.Recordings, func(r evidence.Recording) bool { return r.ID == it.VoiceRecordingID }) {
 			return evidence.Errorf(evidence.EInvalid, "err.interruption.voice_not_linked", it.VoiceRecordingID, id)
 		}
+		segs := compliance.SegmentsOf(in.Recordings)
 		var gap *compliance.Gap
-		for _, g := range compliance.Coverage(x, compliance.SegmentsOf(in.Recordings), a.params.GapTolerance).Gaps() {
+		for _, g := range compliance.Coverage(x, segs, a.params.GapTolerance).Gaps() {
 			if g.Officer == it.Officer && g.Start.Before(it.End) && g.End.After(it.Start) {
 				gap = &g
 				break
@@ -220,6 +309,11 @@ func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it e
 		}
 		if gap == nil {
 			return evidence.Errorf(evidence.EInvalid, "err.interruption.no_gap", it.Officer, it.Start, it.End)
+		}
+		if it.VoiceRecordingID != 0 {
+			if err := checkVoice(it, *gap, segs, id); err != nil {
+				return err
+			}
 		}
 		it.Start, it.End = gap.Start.UTC(), gap.End.UTC()
 		if it, err = c.Tx.ExplainInterruption(ctx, it); err != nil {
@@ -232,6 +326,108 @@ func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it e
 	return it, err
 }
 
+// resumeSlack is how far before a gap's end the resumed recording may
+// start on the server's clock: the gap ends where the next recording
+// starts, so only rounding separates them.
+const resumeSlack = time.Second
+
+// checkVoice checks that the voice explanation of it lies in the resumed
+// recording (Art. 11: 恢复记录后…语音说明): a recording of the same officer
+// that starts where gap ends — the first one after it — and a voice point
+// inside that recording.
+func checkVoice(it evidence.Interruption, gap compliance.Gap, segs []compliance.Segment, id int64) error {
+	var first time.Time
+	for _, s := range segs {
+		if s.Officer == it.Officer && !s.Start.Before(gap.End.Add(-resumeSlack)) && (first.IsZero() || s.Start.Before(first)) {
+			first = s.Start
+		}
+	}
+	for _, s := range segs {
+		if s.RecordingID != it.VoiceRecordingID {
+			continue
+		}
+		if first.IsZero() || s.Officer != it.Officer || s.Start.Sub(first) > resumeSlack || s.Start.Before(gap.End.Add(-resumeSlack)) {
+			break
+		}
+		if length := s.End.Sub(s.Start); it.VoicePoint > length {
+			return evidence.Errorf(evidence.EInvalid, "err.interruption.voice_point_past_end", it.VoicePoint, it.VoiceRecordingID, length)
+		}
+		return nil
+	}
+	return evidence.Errorf(evidence.EInvalid, "err.interruption.voice_not_resumed", it.VoiceRecordingID, it.Officer, gap.End)
+}
+
+// VoidActivity voids (作废) activity id, entered by mistake, for reason:
+// the record stays, with who voided it, when and why; its linked
+// recordings stay linked (nothing about them changes, and their custody
+// trails still name the activity), but no rule judges it any more, its
+// findings are resolved, the dashboard no longer counts it, and it can no
+// longer be changed. Only one of its officers, or a leader of one of them,
+// may void it.
+func (a *App) VoidActivity(ctx context.Context, who Actor, id int64, reason string) (evidence.Activity, error) {
+	if strings.TrimSpace(reason) == "" {
+		return evidence.Activity{}, evidence.Errorf(evidence.EInvalid, "err.activity.void_reason")
+	}
+	if err := checkText("void_reason", reason, 1000); err != nil {
+		return evidence.Activity{}, err
+	}
+	var x evidence.Activity
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if x, err = c.standing(ctx, id); err != nil {
+			return err
+		}
+		may, err := c.mayVoid(ctx, who.User, x)
+		if err != nil {
+			return err
+		}
+		if !may {
+			return evidence.Errorf(evidence.EForbidden, "err.activity.void_forbidden", id)
+		}
+		if x, err = c.Tx.VoidActivity(ctx, id, who.User.Name, reason); err != nil {
+			return err
+		}
+		c.reevaluate(id)
+		return c.log(evidence.ActionActivityVoid, objActivity(id), map[string]string{"reason": reason, "officers": strings.Join(x.Officers, ",")})
+	})
+	return x, err
+}
+
+// mayVoid reports whether u may void x: u's account holds one of its
+// officer numbers, or u is a leader (PermActivitiesReview) of an account
+// that does.
+func (c *change) mayVoid(ctx context.Context, u evidence.User, x evidence.Activity) (bool, error) {
+	if u.ID == 0 {
+		return false, nil
+	}
+	dir, err := c.OfficerDirectory(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range x.Officers {
+		if d, ok := dir[o]; ok && d.UserID == u.ID {
+			return true, nil
+		}
+	}
+	if !u.Role.Can(evidence.PermActivitiesReview) {
+		return false, nil
+	}
+	for _, o := range x.Officers {
+		d, ok := dir[o]
+		if !ok {
+			continue
+		}
+		leads, err := c.IsLeaderOf(ctx, u.ID, d.UserID)
+		if err != nil {
+			return false, err
+		}
+		if leads {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // SubmitExemption files the work record of an activity that was not
 // recorded (Art. 7; R-ACT-2); it excuses the activity once a leader
 // acknowledges it.
@@ -241,7 +437,7 @@ func (a *App) SubmitExemption(ctx context.Context, who Actor, id int64, category
 	}
 	var e evidence.Exemption
 	err := a.update(ctx, who, func(c *change) error {
-		if _, err := c.Activity(ctx, id); err != nil {
+		if _, err := c.standing(ctx, id); err != nil {
 			return err
 		}
 		e = evidence.Exemption{ActivityID: id, Category: category, Reason: reason, Basis: basis, SubmittedBy: who.User.Name, SubmittedAt: c.Now()}
@@ -266,6 +462,9 @@ func (a *App) AcknowledgeExemption(ctx context.Context, who Actor, id int64) (ev
 		var submitter int64
 		var err error
 		if e, submitter, err = c.Exemption(ctx, id); err != nil {
+			return err
+		}
+		if _, err := c.standing(ctx, e.ActivityID); err != nil {
 			return err
 		}
 		if submitter == who.User.ID {

@@ -31,6 +31,14 @@ func reevaluate(ctx context.Context, tx *store.Tx, id int64, p compliance.Params
 		return err
 	}
 	a, now := in.Activity, tx.Now()
+	if a.Voided() {
+		// A void activity is judged by no rule: its findings are resolved
+		// and the dashboard forgets its evaluation.
+		if err := tx.SyncFindings(ctx, a.ID, nil); err != nil {
+			return err
+		}
+		return tx.DropEvaluation(ctx, a.ID)
+	}
 	ev := Evaluate(in, now, p)
 	if err := tx.SyncFindings(ctx, a.ID, ev.Findings); err != nil {
 		return err

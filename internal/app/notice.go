@@ -167,7 +167,7 @@ func (a *App) ConfirmNotice(ctx context.Context, who Actor, id int64, stated []s
 	}
 	var v Notice
 	err = a.update(ctx, who, func(c *change) error {
-		x, err := c.Activity(ctx, id)
+		x, err := c.standing(ctx, id)
 		if err != nil {
 			return err
 		}

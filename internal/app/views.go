@@ -48,7 +48,7 @@ func NewActivityView(in compliance.ActivityInput, now time.Time, p compliance.Pa
 	v := ActivityView{Activity: in.Activity, Recordings: in.Recordings, Coverage: ev.Coverage, Due: ev.Due.UTC(), Uploads: []RecordingUpload{},
 		Interruptions: []InterruptionView{}, Explanations: in.Interruptions, Exemptions: in.Exemptions, Exempt: ev.Exempt,
 		DeviceChecks: in.DeviceChecks, Findings: ev.Findings}
-	if v.Findings == nil {
+	if v.Findings == nil || in.Activity.Voided() { // no rule judges a void activity
 		v.Findings = []evidence.Finding{}
 	}
 	for _, r := range in.Recordings {

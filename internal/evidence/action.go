@@ -29,6 +29,7 @@ const (
 	ActionActivityLink         Action = "activity.link"
 	ActionActivityUnlink       Action = "activity.unlink"
 	ActionActivityNotice       Action = "activity.notice"
+	ActionActivityVoid         Action = "activity.void" // 作废: entered by mistake, with a reason
 	ActionDeviceCheck          Action = "device.check"
 	ActionInterruptionExplain  Action = "interruption.explain"
 	ActionExemptionSubmit      Action = "exemption.submit"
@@ -62,7 +63,7 @@ var Actions = []Action{
 	ActionServerStart,
 	ActionRecordingIngest, ActionRecordingRead, ActionRecordingContent, ActionRecordingUpdate,
 	ActionAccessDenied, ActionAccessRequest, ActionAccessApprove, ActionAccessReject, ActionAccessWithdraw, ActionGrantRevoke,
-	ActionActivityCreate, ActionActivityUpdate, ActionActivityLink, ActionActivityUnlink, ActionActivityNotice,
+	ActionActivityCreate, ActionActivityUpdate, ActionActivityLink, ActionActivityUnlink, ActionActivityNotice, ActionActivityVoid,
 	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
 	ActionBookmarkAdd, ActionBookmarkRemove,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,

@@ -138,6 +138,57 @@ type Activity struct {
 	// NoticeGiven confirms the party was told recording is on (Art. 8).
 	NoticeGiven  bool          `json:"notice_given"`
 	Preservation *Preservation `json:"preservation,omitempty"`
+	// Void is set when the activity was voided (作废) as entered by
+	// mistake; nil while it stands. It is never set through an update.
+	Void *Void `json:"void,omitempty"`
+}
+
+// Void records who voided an activity, when and why. A void activity keeps
+// its record and its linked recordings, but no rule judges it and no figure
+// counts it.
+type Void struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// Voided reports whether a was voided.
+func (a Activity) Voided() bool { return a.Void != nil }
+
+// Plausible times. Times an officer enters (arrival, end, the return, a
+// device check, an interruption) must lie in [EarliestTime, now +
+// FutureSlack]: the archive holds digital recordings made under the 2021
+// regulation, so a year before 2000 is a typing error (1900 from an empty
+// year field), and more than a day ahead of the server's clock is one too
+// (9999, or a wrong month); a day leaves room for a device or a feed a few
+// hours off and for the date line of a time typed in another zone.
+var EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, Zone)
+
+// FutureSlack is how far past the server's clock a time may lie.
+const FutureSlack = 24 * time.Hour
+
+// MaxActivitySpan bounds an activity from arrival to end. On-site work is
+// hours; continuous work and work away (Art. 13) may run over days, but a
+// week on site without a new activity is a typing error in the date.
+const MaxActivitySpan = 7 * 24 * time.Hour
+
+// ValidDevice reports whether id looks like a recorder's identifier as the
+// cameras and the stations write it (DSJ0A12, ZFY-2024-0007): 1 to 64
+// letters, digits, '-', '_' and '.', starting with a letter or digit. There
+// is no registry of recorders to check it against.
+func ValidDevice(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case i > 0 && (r == '-' || r == '_' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // HasOfficer reports whether officer is one of a's officers.
@@ -164,6 +215,8 @@ func (a Activity) Validate() error {
 		return Errorf(EInvalid, "err.activity.no_times")
 	case !a.End.After(a.Arrival):
 		return Errorf(EInvalid, "err.activity.end_before_arrival")
+	case a.End.Sub(a.Arrival) > MaxActivitySpan:
+		return Errorf(EInvalid, "err.activity.too_long", int(MaxActivitySpan/(24*time.Hour)))
 	case !a.WorkMode.Valid():
 		return Errorf(EInvalid, "err.activity.work_mode_unknown", string(a.WorkMode))
 	}
@@ -176,6 +229,11 @@ func (a Activity) Validate() error {
 			return Errorf(EInvalid, "err.activity.officer_twice", o)
 		}
 		seen[o] = true
+	}
+	for _, d := range a.Devices {
+		if !ValidDevice(d) {
+			return Errorf(EInvalid, "err.activity.device_format", d)
+		}
 	}
 	if (a.Place.Lat == nil) != (a.Place.Lon == nil) {
 		return Errorf(EInvalid, "err.activity.coordinates_half")
@@ -253,6 +311,8 @@ func (c DeviceCheck) Validate() error {
 		return Errorf(EInvalid, "err.device_check.no_officer")
 	case strings.TrimSpace(c.Device) == "":
 		return Errorf(EInvalid, "err.device_check.no_device")
+	case !ValidDevice(c.Device):
+		return Errorf(EInvalid, "err.activity.device_format", c.Device)
 	case c.CheckedAt.IsZero():
 		return Errorf(EInvalid, "err.device_check.no_time")
 	}

@@ -93,11 +93,14 @@ func (r Recording) corrected(t *time.Time) *time.Time {
 // RecordingFilter selects recordings. Zero fields do not filter.
 type RecordingFilter struct {
 	Officer string
-	Device  string
-	Kind    Kind
-	From    time.Time // recorded start at or after
-	To      time.Time // recorded start before
-	Digest  blob.Digest
+	// Officers, when given, selects recordings of any of these numbers
+	// instead of Officer: what a name typed in the search resolves to.
+	Officers []string
+	Device   string
+	Kind     Kind
+	From     time.Time // recorded start at or after
+	To       time.Time // recorded start before
+	Digest   blob.Digest
 	// Orphan keeps only recordings linked to no activity (R-USE-1).
 	Orphan bool
 	Limit  int

@@ -99,7 +99,8 @@ func nullFloat(f *float64) any {
 }
 
 const activityCols = `a.id, a.type, a.address, a.lat, a.lon, a.party, a.arrival, a.end_at, a.work_mode, a.return_at, a.case_number,
-	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at`
+	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at,
+	a.voided_by, a.voided_at, a.void_reason`
 
 func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...any) ([]evidence.Activity, error) {
 	rows, err := tx.query(ctx, `SELECT `+activityCols+` FROM activities a WHERE `+where+` ORDER BY a.arrival DESC, a.id DESC`+tail, args...)
@@ -113,9 +114,10 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 		var lat, lon sql.NullFloat64
 		var arrival, end int64
 		var ret, pAt, pDecided sql.NullInt64
-		var pBy string
+		var pBy, vBy, vReason string
+		var vAt sql.NullInt64
 		if err := rows.Scan(&a.ID, &typ, &a.Place.Address, &lat, &lon, &a.Party, &arrival, &end, &mode, &ret, &a.CaseNumber,
-			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided); err != nil {
+			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided, &vBy, &vAt, &vReason); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: activities: %w", err)
 		}
@@ -127,6 +129,9 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 		a.ReturnAt = fromNullMicros(ret)
 		if pAt.Valid {
 			a.Preservation = &evidence.Preservation{ApprovedBy: pBy, ApprovedAt: fromMicros(pAt.Int64), DecidedAt: fromNullMicros(pDecided)}
+		}
+		if vAt.Valid {
+			a.Void = &evidence.Void{By: vBy, At: fromMicros(vAt.Int64), Reason: vReason}
 		}
 		list = append(list, a)
 	}
@@ -181,7 +186,10 @@ func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error)
 // ActivityFilter selects activities; zero fields do not filter. From and To
 // bound the arrival: at or after From, before To.
 type ActivityFilter struct {
-	Officer  string
+	Officer string
+	// Officers, when given, selects the activities of any of these numbers
+	// instead of Officer (OfficerNumbers).
+	Officers []string
 	Type     evidence.ActivityType
 	From, To time.Time
 	// CaseNumber selects the activities of one case file.
@@ -193,8 +201,14 @@ type ActivityFilter struct {
 
 func (f ActivityFilter) where() (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
-	if f.Officer != "" {
+	if f.Officer != "" && len(f.Officers) == 0 {
 		where, args = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer = ?)"), append(args, f.Officer)
+	}
+	if len(f.Officers) > 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer IN ("+placeholders(len(f.Officers))+"))")
+		for _, o := range f.Officers {
+			args = append(args, o)
+		}
 	}
 	if f.Type != "" {
 		where, args = append(where, "a.type = ?"), append(args, string(f.Type))
@@ -209,6 +223,31 @@ func (f ActivityFilter) where() (string, []any) {
 		where, args = append(where, "a.arrival < ?"), append(args, micros(f.To))
 	}
 	return strings.Join(where, " AND "), args
+}
+
+// maxOfficerMatches bounds the numbers a name resolves to, and so the
+// length of the IN lists the filters build from them.
+const maxOfficerMatches = 50
+
+// OfficerNumbers resolves what someone typed in the "警号或姓名" search to
+// officer numbers: q itself (a number, whether or not an account holds it,
+// since recordings may name numbers nobody holds), and the numbers of the
+// accounts whose display name or sign-in name contains q (张伟, 张). A
+// number selects only itself. The accounts are few; the filters then
+// select by the numbers on their indexes. "" resolves to nothing.
+func (tx *Tx) OfficerNumbers(ctx context.Context, q string) ([]string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	found, err := tx.strings(ctx, `SELECT officer_no FROM users WHERE officer_no IS NOT NULL AND officer_no <> '' AND officer_no <> ?
+		AND (display_name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\') ORDER BY officer_no LIMIT ?`,
+		q, "%"+esc+"%", "%"+esc+"%", maxOfficerMatches)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{q}, found...), nil
 }
 
 // Activities lists activities, latest arrival first.
@@ -230,6 +269,24 @@ func (tx *Tx) CountActivities(ctx context.Context, f ActivityFilter) (int, error
 		return 0, fmt.Errorf("store: count activities: %w", err)
 	}
 	return n, nil
+}
+
+// VoidActivity marks activity id void (作废) by by at the transaction's
+// time, for reason; EConflict if it is void already. Its officers, devices
+// and linked recordings stay as they are.
+func (tx *Tx) VoidActivity(ctx context.Context, id int64, by, reason string) (evidence.Activity, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE activities SET voided_by = ?, voided_at = ?, void_reason = ?, updated_at = ?
+		WHERE id = ? AND voided_at IS NULL`), by, micros(tx.now), reason, micros(tx.now), id)
+	if err != nil {
+		return evidence.Activity{}, fmt.Errorf("store: void activity %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := tx.Activity(ctx, id); err != nil {
+			return evidence.Activity{}, err
+		}
+		return evidence.Activity{}, evidence.Errorf(evidence.EConflict, "err.activity.voided", id)
+	}
+	return tx.Activity(ctx, id)
 }
 
 // LinkRecording links a recording to an activity on a person's confirmation
@@ -657,8 +714,11 @@ func (tx *Tx) resolveFindings(ctx context.Context, where string, arg any, keep [
 // bound the arrival of the finding's activity, or, for a finding tied to
 // no activity, when it was first seen.
 type FindingFilter struct {
-	Status     evidence.FindingStatus
-	Officer    string
+	Status  evidence.FindingStatus
+	Officer string
+	// Officers, when given, selects the findings of any of these numbers
+	// instead of Officer (OfficerNumbers).
+	Officers   []string
 	Rule       string
 	ActivityID int64
 	From, To   time.Time
@@ -677,8 +737,14 @@ func (f FindingFilter) where() (string, []any) {
 	if f.Status != "" {
 		add("f.status = ?", string(f.Status))
 	}
-	if f.Officer != "" {
+	if f.Officer != "" && len(f.Officers) == 0 {
 		add("f.officer = ?", f.Officer)
+	}
+	if len(f.Officers) > 0 {
+		where = append(where, "f.officer IN ("+placeholders(len(f.Officers))+")")
+		for _, o := range f.Officers {
+			args = append(args, o)
+		}
 	}
 	if f.Rule != "" {
 		add("f.rule = ?", f.Rule)

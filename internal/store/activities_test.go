@@ -474,3 +474,55 @@ func TestFindingEvidenceStored(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Issue 8 (警号或姓名): a name or part of one resolves to the numbers of
+// the accounts it names, the text itself kept (a number nobody holds still
+// selects its recordings); LIKE's wildcards are taken literally.
+func TestOfficerNumbers(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	err := db.Update(ctx, func(tx *Tx) error {
+		for _, a := range []NewAccount{
+			{Name: "zhangwei", DisplayName: "张伟", OfficerNo: "000123", Role: evidence.RoleOfficer},
+			{Name: "zhangsan", DisplayName: "张三", OfficerNo: "000125", Role: evidence.RoleOfficer},
+			{Name: "lina", DisplayName: "李娜", OfficerNo: "000124", Role: evidence.RoleOfficer},
+			{Name: "zhangke", DisplayName: "张科长", Role: evidence.RoleLeader}, // no number
+		} {
+			if _, err := tx.CreateAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"张伟", []string{"张伟", "000123"}},
+		{"张", []string{"张", "000123", "000125"}},
+		{"lina", []string{"lina", "000124"}},
+		{"000124", []string{"000124"}},
+		{"999999", []string{"999999"}},
+		{"%", []string{"%"}},
+		{"_", []string{"_"}},
+		{" ", nil},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			var got []string
+			err := db.View(ctx, func(tx *Tx) error {
+				var err error
+				got, err = tx.OfficerNumbers(ctx, tc.q)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("OfficerNumbers(%q) (-want +got):\n%s", tc.q, diff)
+			}
+		})
+	}
+}

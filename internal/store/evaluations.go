@@ -26,15 +26,25 @@ func (tx *Tx) PutEvaluation(ctx context.Context, activityID int64, arrival time.
 	return nil
 }
 
+// DropEvaluation forgets the evaluation of an activity, which then counts
+// in no figure of the dashboard: a voided activity's.
+func (tx *Tx) DropEvaluation(ctx context.Context, activityID int64) error {
+	if err := tx.exec(ctx, `DELETE FROM activity_evaluations WHERE activity_id = ?`, activityID); err != nil {
+		return fmt.Errorf("store: drop evaluation of activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
 // ActivitiesToEvaluate returns, in id order after the id after, up to
 // limit activities whose evaluation is due at the transaction's time — a
 // deadline has passed since the last one — or that were never evaluated
-// (stored before evaluations were kept). The cursor lets a caller move past
+// (stored before evaluations were kept) and are not void. The cursor lets a caller move past
 // an activity it failed on.
 func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, after int64, limit int) ([]int64, error) {
 	return tx.ids(ctx, `SELECT id FROM (
 		SELECT activity_id AS id FROM activity_evaluations WHERE next_at IS NOT NULL AND next_at <= ?
-		UNION ALL SELECT id FROM activities a WHERE NOT EXISTS (SELECT 1 FROM activity_evaluations e WHERE e.activity_id = a.id)
+		UNION ALL SELECT id FROM activities a WHERE a.voided_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM activity_evaluations e WHERE e.activity_id = a.id)
 		) WHERE id > ? ORDER BY id LIMIT ?`, micros(tx.now), after, limit)
 }
 

@@ -125,8 +125,14 @@ func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) ([]evi
 	var where []string
 	var args []any
 	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
-	if f.Officer != "" {
+	if f.Officer != "" && len(f.Officers) == 0 {
 		add("r.officer = ?", f.Officer)
+	}
+	if len(f.Officers) > 0 {
+		where = append(where, "r.officer IN ("+placeholders(len(f.Officers))+")")
+		for _, o := range f.Officers {
+			args = append(args, o)
+		}
 	}
 	if f.Device != "" {
 		add("r.device = ?", f.Device)

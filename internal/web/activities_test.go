@@ -85,6 +85,7 @@ func (l findingList) rules() []string {
 // recording left over is an orphan.
 func TestActivityCompliance(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(3)
 	a1 := ts.addRecording(t, "A1.MP4", "000123", "DSJ0A12", arr, arr.Add(10*time.Minute))
 	a2 := ts.addRecording(t, "A2.MP4", "000123", "DSJ0A12", arr.Add(10*time.Minute+40*time.Second), arr.Add(30*time.Minute))
@@ -307,6 +308,7 @@ func contains(ids []int64, id int64) bool {
 // officer is flagged.
 func TestExemptionAndTooFewOfficers(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(2)
 	var act evidence.Activity
 	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"某诊所"},"officers":["000125"],"arrival":%q,"end":%q,"notice_given":true}`,
@@ -356,5 +358,51 @@ func TestExemptionAndTooFewOfficers(t *testing.T) {
 	}
 	if code := ts.call(t, "GET", "/api/v1/findings?status=closed", evidence.RoleOfficer, "", nil); code != http.StatusBadRequest {
 		t.Errorf("bad status filter: %d", code)
+	}
+}
+
+// officers gives each number no account holds an officer account of its
+// own (o-<number>): activities name only officers who hold an account.
+func (ts *testServer) officers(t *testing.T, numbers ...string) {
+	t.Helper()
+	ctx := context.Background()
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		dir, err := tx.OfficerDirectory(ctx)
+		if err != nil {
+			return err
+		}
+		for _, no := range numbers {
+			if _, ok := dir[no]; ok {
+				continue
+			}
+			if _, err := tx.CreateAccount(ctx, store.NewAccount{Name: "o-" + no, Role: evidence.RoleOfficer, OfficerNo: no}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forgetOfficer takes number off the account holding it, as when an
+// account is renumbered after an activity named it.
+func (ts *testServer) forgetOfficer(t *testing.T, number string) {
+	t.Helper()
+	ctx := context.Background()
+	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
+		dir, err := tx.OfficerDirectory(ctx)
+		if err != nil {
+			return err
+		}
+		o, ok := dir[number]
+		if !ok {
+			return nil
+		}
+		return tx.SetIdentity(ctx, o.UserID, "", "")
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

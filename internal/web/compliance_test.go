@@ -172,6 +172,7 @@ func BenchmarkDashboard(b *testing.B) {
 // hands it to its activity's evaluation, unlinking gives it back.
 func TestSignsOfUnlinkedRecordings(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	ctx := context.Background()
 	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, evidence.Zone)
 	start, end := arr, arr.Add(time.Hour)

@@ -64,6 +64,7 @@ func dashboardScenario(t *testing.T, ts *testServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts.officers(t, "000124")
 	arr := daysAgo(3)
 	// R1-R3 are ingested in one transaction, at one time, so that each is
 	// the same delay after A1's end: scenarioDelay.
@@ -707,6 +708,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *storetest.Clock) {
 	at(local(12, 7, 30, 0), evidence.RoleOfficer, content, http.StatusOK)
 
 	clock.Set(local(12, 9, 0, 0))
+	ts.officers(t, "000123", "000124")
 	for _, a := range []struct {
 		officer string
 		day     int

@@ -38,6 +38,7 @@ func (ts *testServer) setIdentity(t *testing.T, role evidence.Role, display, off
 // createActivity stores an inspection by officers, arriving at arr.
 func (ts *testServer) createActivity(t *testing.T, arr time.Time, party string, officers ...string) evidence.Activity {
 	t.Helper()
+	ts.officers(t, officers...)
 	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"丰南区某药房"},"officers":["%s"],"party":%q,"arrival":%q,"end":%q}`,
 		strings.Join(officers, `","`), party, rfc(arr), rfc(arr.Add(30*time.Minute)))
 	var a evidence.Activity
@@ -79,6 +80,7 @@ func TestNoticeText(t *testing.T) {
 	ts.setIdentity(t, evidence.RoleLegal, "李娜", "000124")
 	arr := time.Date(2026, 11, 26, 1, 30, 0, 0, time.UTC) // 09:30 in Beijing
 	a := ts.createActivity(t, arr, "某某大药房", "000124", "000999", "000123")
+	ts.forgetOfficer(t, "000999")
 	var v app.Notice
 	if code := ts.call(t, "GET", fmt.Sprintf("/api/v1/activities/%d/notice", a.ID), evidence.RoleLeader, "", &v); code != http.StatusOK {
 		t.Fatalf("GET notice: %d", code)
@@ -122,6 +124,7 @@ func TestNoticeConfirm(t *testing.T) {
 	ts := newTestServer(t)
 	ts.setIdentity(t, evidence.RoleOfficer, "张伟", "000123")
 	ts.setIdentity(t, evidence.RoleLeader, "刘洋", "000101")
+	ts.setIdentity(t, evidence.RoleLegal, "李娜", "000124")
 	a := ts.createActivity(t, daysAgo(1), "", "000123", "000124")
 	base := fmt.Sprintf("/api/v1/activities/%d", a.ID)
 	findings := fmt.Sprintf("/api/v1/findings?activity=%d&rule=%s", a.ID, compliance.RuleNoticeMissing)
@@ -197,7 +200,7 @@ func TestNoticeConfirm(t *testing.T) {
 		}
 	}
 	if len(ok) != 1 || ok[0].Actor != "u-officer" || ok[0].Details["stated"] != "time,place,step" || ok[0].Details["missing"] != "officers,party" ||
-		!strings.Contains(ok[0].Details["text"], "张伟、000124") {
+		!strings.Contains(ok[0].Details["text"], "张伟、李娜") {
 		t.Errorf("custody entries of the confirmation: %+v", ok)
 	}
 	if len(denied) != 2 {
@@ -231,6 +234,7 @@ func TestNoticeConfirm(t *testing.T) {
 func TestNoticeConfirmWithoutOfficerAccounts(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.createActivity(t, daysAgo(1), "", "000777")
+	ts.forgetOfficer(t, "000777")
 	path := fmt.Sprintf("/api/v1/activities/%d/notice", a.ID)
 	var v app.Notice
 	if code := ts.call(t, "POST", path, evidence.RoleCustodian, `{"stated":["time","place","officers","party","step"]}`, &v); code != http.StatusOK || !v.Confirmed {

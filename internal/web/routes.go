@@ -122,6 +122,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/activities/{id}/device-checks", activitiesWrite, s.api.AddDeviceCheck},
 		{"POST", "/api/v1/activities/{id}/interruptions", activitiesWrite, s.api.ExplainInterruption},
 		{"POST", "/api/v1/activities/{id}/exemptions", activitiesWrite, s.api.SubmitExemption},
+		// 作废: the activity's own officers or their leader (app.VoidActivity).
+		{"POST", "/api/v1/activities/{id}/void", activitiesWrite, s.api.VoidActivity},
 		// The notice to the party (Art. 8): confirmed by the activity's own
 		// officers (app.ConfirmNotice).
 		{"GET", "/api/v1/activities/{id}/notice", activitiesRead, s.api.GetNotice},

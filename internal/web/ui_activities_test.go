@@ -28,6 +28,7 @@ var (
 
 func TestActivityPages(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(3)
 	a1 := ts.addRecording(t, "DSJ0A12_000123_0001.MP4", "000123", "DSJ0A12", arr, arr.Add(10*time.Minute))
 	a2 := ts.addRecording(t, "DSJ0A12_000123_0002.MP4", "000123", "DSJ0A12", arr.Add(10*time.Minute+40*time.Second), arr.Add(30*time.Minute))
@@ -182,6 +183,7 @@ func TestActivityPages(t *testing.T) {
 // with its decision due, and lets people who record work unlink.
 func TestActivityEditForm(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, evidence.Zone)
 	body := fmt.Sprintf(`{"type":"investigation","place":{"address":"丰南区<某>药房"},"officers":["000123","000124"],"arrival":%q,"end":%q,
 		"work_mode":"continuous","return_at":%q,"preservation":{"approved_by":"刘洋","approved_at":%q}}`,
@@ -197,8 +199,8 @@ func TestActivityEditForm(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf(`data-activity="%d"`, act.ID),
 		`value="丰南区&lt;某&gt;药房"`,
-		`value="000123、000124"`,
-		`name="arrival" type="datetime-local" step="1" required value="2026-11-26T09:00:00"`,
+		`name="officers" value="000123" checked`, `name="officers" value="000124" checked`,
+		`name="arrival" type="datetime-local" step="1" min="2000-01-01T00:00" max="`, `value="2026-11-26T09:00:00"`,
 		`value="2026-11-27T15:00:00"`, // the return, 30 h after the arrival
 		`<option value="investigation" selected>`,
 		`name="preserved" checked`,
@@ -220,6 +222,7 @@ func TestActivityEditForm(t *testing.T) {
 // page, the total, and page links that keep the search.
 func TestActivitiesPaged(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := time.Date(2026, 11, 2, 9, 0, 0, 0, evidence.Zone)
 	for i := range 25 {
 		a := arr.Add(time.Duration(i) * time.Hour)
@@ -247,6 +250,7 @@ func TestActivitiesPaged(t *testing.T) {
 // and the export is a custody entry.
 func TestFindingsCSV(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := time.Date(2026, 11, 26, 9, 0, 0, 0, evidence.Zone)
 	for i := range ui.PageSize + 5 {
 		a := arr.Add(time.Duration(i) * time.Hour)
@@ -283,6 +287,7 @@ func TestFindingsCSV(t *testing.T) {
 // acknowledging; once acknowledged they leave the list.
 func TestApprovalsListExemptions(t *testing.T) {
 	ts := newTestServer(t)
+	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(2)
 	body := fmt.Sprintf(`{"type":"service","place":{"address":"丰南区某卫生站"},"officers":["000124"],"arrival":%q,"end":%q}`, rfc(arr), rfc(arr.Add(time.Hour)))
 	var act evidence.Activity

@@ -45,7 +45,8 @@ func (h *Handler) UpdateActivity(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, a)
 }
 
-// listActivities lists activities by ?officer=, ?type=, and ?from= / ?to=
+// listActivities lists activities by ?officer= (a number, or a name or
+// part of one), ?type=, and ?from= / ?to=
 // on the arrival, latest first.
 func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -59,6 +60,9 @@ func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	var list []evidence.Activity
 	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
+		if f.Officers, err = tx.OfficerNumbers(r.Context(), f.Officer); err != nil {
+			return err
+		}
 		list, err = tx.Activities(r.Context(), f)
 		return err
 	})
@@ -206,7 +210,7 @@ type interruptionBody struct {
 	Cause              evidence.InterruptionCause `json:"cause"`
 	Note               string                     `json:"note"`
 	VoiceRecordingID   int64                      `json:"voice_recording_id"`
-	VoicePointMS       int64                      `json:"voice_point_ms"`
+	VoicePointMS       *int64                     `json:"voice_point_ms"`
 	CouldNotContinue   bool                       `json:"could_not_continue"`
 	ReportedTo         string                     `json:"reported_to"`
 	ReportedAt         *time.Time                 `json:"reported_at"`
@@ -224,13 +228,43 @@ func (h *Handler) ExplainInterruption(w http.ResponseWriter, r *http.Request) er
 	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
+	// The voice point is chosen, never assumed: 0 would silently mean the
+	// recording's first moment.
+	var point time.Duration
+	switch {
+	case b.VoicePointMS != nil:
+		point = time.Duration(*b.VoicePointMS) * time.Millisecond
+	case b.VoiceRecordingID != 0:
+		return evidence.Errorf(evidence.EInvalid, "err.interruption.no_voice_point")
+	}
 	it, err := h.App.ExplainInterruption(r.Context(), httpx.Actor(r), id, evidence.Interruption{Officer: b.Officer, Start: b.Start, End: b.End,
-		Cause: b.Cause, Note: b.Note, VoiceRecordingID: b.VoiceRecordingID, VoicePoint: time.Duration(b.VoicePointMS) * time.Millisecond,
+		Cause: b.Cause, Note: b.Note, VoiceRecordingID: b.VoiceRecordingID, VoicePoint: point,
 		CouldNotContinue: b.CouldNotContinue, ReportedTo: b.ReportedTo, ReportedAt: b.ReportedAt, WrittenExplanation: b.WrittenExplanation})
 	if err != nil {
 		return err
 	}
 	return httpx.JSON(w, http.StatusCreated, it)
+}
+
+type voidBody struct {
+	Reason string `json:"reason"`
+}
+
+// VoidActivity voids an activity entered by mistake (app.VoidActivity).
+func (h *Handler) VoidActivity(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var b voidBody
+	if err := httpx.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	a, err := h.App.VoidActivity(r.Context(), httpx.Actor(r), id, b.Reason)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, a)
 }
 
 type exemptionBody struct {
@@ -309,6 +343,9 @@ func (h *Handler) ListFindings(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		var err error
+		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil {
+			return err
+		}
 		list, err = tx.Findings(ctx, f)
 		return err
 	})

@@ -40,6 +40,50 @@ type activityFormData struct {
 	Modes []evidence.WorkMode
 }
 
+// officerChoice is one officer the activity form offers: 张伟（000123）,
+// sending the number.
+type officerChoice struct {
+	Number, Text string
+	Checked      bool
+}
+
+// OfficerChoices lists the bureau's officers (the accounts holding an
+// officer number) for the activity form's picker, by number; those a names
+// come checked, with any number a names that no account holds any more.
+func (p *page) OfficerChoices(a *evidence.Activity) []officerChoice {
+	var named []string
+	if a != nil {
+		named = a.Officers
+	}
+	var out []officerChoice
+	seen := map[string]bool{}
+	if p.people != nil {
+		for no := range p.people().byNumber {
+			out = append(out, officerChoice{Number: no, Text: p.Officer(no), Checked: slices.Contains(named, no)})
+			seen[no] = true
+		}
+	}
+	for _, no := range named {
+		if !seen[no] {
+			out = append(out, officerChoice{Number: no, Text: no, Checked: true})
+		}
+	}
+	slices.SortFunc(out, func(x, y officerChoice) int { return strings.Compare(x.Number, y.Number) })
+	return out
+}
+
+// inputMinute is the datetime-local form of a time in Beijing time.
+const inputMinute = "2006-01-02T15:04"
+
+// TimeMin and TimeMax bound the time inputs of the activity forms as the
+// server does (evidence.EarliestTime, evidence.FutureSlack).
+func (p *page) TimeMin() string { return evidence.EarliestTime.In(evidence.Zone).Format(inputMinute) }
+
+// TimeMax is the latest time the activity forms take.
+func (p *page) TimeMax() string {
+	return p.now.Add(evidence.FutureSlack).In(evidence.Zone).Format(inputMinute)
+}
+
 // activitiesView is the data of the activities list.
 type activitiesView struct {
 	Officer, Type, From, To string
@@ -65,6 +109,10 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.From, f.To = from, to
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil { // 警号或姓名
+			return err
+		}
 		acts, err := tx.Activities(ctx, f)
 		if err != nil {
 			return err
@@ -96,7 +144,7 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 				if err := json.Unmarshal(b, &rec); err != nil {
 					return fmt.Errorf("evaluation of activity %d: %w", a.ID, err)
 				}
-			} else {
+			} else if !a.Voided() { // no rule judges a void activity
 				in, err := app.ActivityInput(ctx, tx, a, p)
 				if err != nil {
 					return err
@@ -295,6 +343,9 @@ func (h *Handler) findings(r *http.Request, limit int) (findingsView, error) {
 	f.Limit, f.Offset = limit, offset
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
+		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil { // 警号或姓名
+			return err
+		}
 		if v.Findings, err = tx.Findings(ctx, f); err != nil {
 			return err
 		}

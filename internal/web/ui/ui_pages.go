@@ -185,6 +185,9 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 	var list []evidence.Recording
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
+		if f.Officers, err = tx.OfficerNumbers(r.Context(), f.Officer); err != nil { // 警号或姓名
+			return err
+		}
 		list, total, err = tx.Recordings(r.Context(), f)
 		return err
 	})

@@ -1,6 +1,6 @@
 // Activity and findings pages: the dialogs that create an activity, link
 // proposed recordings, explain interruptions, log device checks, submit and
-// acknowledge exemptions and accept findings. Every change goes through the
+// acknowledge exemptions, accept findings and void a mistaken activity. Every change goes through the
 // JSON API (window.Shilu.api, with the CSRF token), so the server's
 // permission checks decide it; the page then reloads to show the server's
 // own evaluation.
@@ -47,16 +47,26 @@
     $('#na-preservation').hidden = !preservable.includes(field(form, 'type').value);
     $('#na-preservation-fields').hidden = !field(form, 'preserved').checked;
   }
+  // The officer picker: the bureau's officers as checkboxes (张伟（000123）,
+  // sending the number), narrowed by what is typed in its filter.
+  const pickedOfficers = form => $$('input[name=officers]', form).filter(b => b.checked).map(b => b.value);
+  function filterOfficers(form) {
+    const q = $('#na-officer-filter', form).value.trim().toLowerCase();
+    $$('#na-officers label', form).forEach(l => {
+      l.hidden = !!q && !l.dataset.text.toLowerCase().includes(q) && !l.querySelector('input').checked;
+    });
+  }
   function initActivityForm() {
     const form = $('#activity-form');
     if (!form) return;
+    $('#na-officer-filter', form).addEventListener('input', () => filterOfficers(form));
     ['work_mode', 'type', 'preserved'].forEach(n => field(form, n).addEventListener('change', () => syncForm(form)));
     syncForm(form);
     const editing = form.dataset.activity;
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
       showError(form, '');
-      const officers = split(field(form, 'officers').value);
+      const officers = pickedOfficers(form);
       if (!officers.length) { showError(form, t('act_need_officers')); return; }
       const arrival = rfcLocal(field(form, 'arrival').value), end = rfcLocal(field(form, 'end').value);
       if (!arrival || !end) { showError(form, t('act_need_times')); return; }
@@ -108,6 +118,7 @@
     const form = $('#activity-form');
     if (!form.dataset.activity) form.reset();
     showError(form, '');
+    filterOfficers(form);
     syncForm(form);
     $('#activity-dialog').showModal();
     field(form, 'address').focus();
@@ -155,7 +166,7 @@
   let gap = null;
   function parsePoint(v) {
     v = v.trim();
-    if (!v) return 0;
+    if (!v) return null; // never assumed: 0:00 must be typed
     let m = /^(\d+):([0-5]?\d)$/.exec(v);
     if (m) return (Number(m[1]) * 60 + Number(m[2])) * 1000;
     m = /^\d+$/.exec(v);
@@ -174,23 +185,23 @@
     if (!gap) return;
     form.reset();
     showError(form, '');
-    $('#explain-gap').textContent = t('act_gap_of', gap.officer, localText(gap.start), localText(gap.end));
-    // The resumed recording is the officer's first one starting at or
-    // after the gap's end: where Art. 11 wants the cause said.
-    const mine = data.recordings.filter(r => r.officer === gap.officer && r.start);
-    const resumed = mine.find(r => new Date(r.start) >= new Date(gap.end) - 1000) || mine[0];
+    // The officer by name, as the coverage table shows them (张伟（000123）).
+    const who = $(`.coverage-table tr[data-officer="${CSS.escape(gap.officer)}"] td`);
+    $('#explain-gap').textContent = t('act_gap_of', who ? who.textContent.trim() : gap.officer, localText(gap.start), localText(gap.end));
+    // Only the officer's own recordings are offered, and none is chosen
+    // for them: the server checks that it is the one resumed after the gap
+    // (Art. 11) and that the point lies within it.
+    $$('#ex-voice option', form).forEach(o => { o.hidden = o.disabled = !!o.value && o.dataset.officer !== gap.officer; });
     const ex = gap.explanation;
     if (ex) {
       field(form, 'cause').value = ex.cause;
       field(form, 'note').value = ex.note || '';
       field(form, 'voice_recording_id').value = ex.voice_recording_id ? String(ex.voice_recording_id) : '';
-      field(form, 'voice_point').value = ex.voice_point_ms ? fmtPoint(ex.voice_point_ms) : '';
+      field(form, 'voice_point').value = ex.voice_recording_id ? fmtPoint(ex.voice_point_ms || 0) : '';
       field(form, 'could_not_continue').checked = !!ex.could_not_continue;
       field(form, 'reported_to').value = ex.reported_to || '';
       field(form, 'reported_at').value = ex.reported_at ? localInput(new Date(ex.reported_at)) : '';
       field(form, 'written_explanation').value = ex.written_explanation || '';
-    } else if (resumed) {
-      field(form, 'voice_recording_id').value = String(resumed.id);
     }
     syncCouldNot(form);
     $('#explain-dialog').showModal();
@@ -214,6 +225,7 @@
         body.voice_recording_id = Number(field(form, 'voice_recording_id').value) || 0;
         if (!body.voice_recording_id) { showError(form, t('act_need_voice')); return; }
         const ms = parsePoint(field(form, 'voice_point').value);
+        if (ms === null) { showError(form, t('act_need_point')); return; }
         if (Number.isNaN(ms)) { showError(form, t('act_bad_point')); return; }
         body.voice_point_ms = ms;
       }
@@ -326,6 +338,37 @@
     });
   }
 
+  // ---- void (作废) a mistaken activity ----------------------------------------
+  function openVoid() {
+    const form = $('#void-form');
+    if (!form) return;
+    form.reset();
+    showError(form, '');
+    $('#void-dialog').showModal();
+    field(form, 'reason').focus();
+  }
+  function initVoid() {
+    const form = $('#void-form');
+    if (!form) return;
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(form, '');
+      const reason = field(form, 'reason').value.trim();
+      if (!reason) { showError(form, t('act_need_void_reason')); return; }
+      const btn = $('#void-submit');
+      btn.disabled = true;
+      try {
+        await api('POST', `/api/v1/activities/${data.id}/void`, { reason });
+        $('#void-dialog').close();
+        toast(t('act_voided'));
+        reloadSoon();
+      } catch (e) {
+        showError(form, e.message);
+        btn.disabled = false;
+      }
+    });
+  }
+
   // ---- wiring ----------------------------------------------------------------
   function act(el) {
     switch (el.dataset.action) {
@@ -337,6 +380,7 @@
       case 'act-exemption': openExemption(); break;
       case 'act-acknowledge': acknowledge(el); break;
       case 'act-accept': openAccept(el.dataset.id); break;
+      case 'act-void': openVoid(); break;
     }
   }
   document.addEventListener('click', ev => {
@@ -356,5 +400,6 @@
     initCheck();
     initExemption();
     initAccept();
+    initVoid();
   });
 })();
