@@ -36,11 +36,11 @@ func findDepartment(ctx context.Context, tx *store.Tx, ref string) (*int64, erro
 	}
 	switch len(found) {
 	case 0:
-		return nil, evidence.Errorf(evidence.ENotFound, "no department %q", ref)
+		return nil, evidence.Errorf(evidence.ENotFound, "err.department.not_found_name", ref)
 	case 1:
 		return &found[0], nil
 	}
-	return nil, evidence.Errorf(evidence.EInvalid, "%d departments are named %q; give the id (shilu dept list)", len(found), ref)
+	return nil, evidence.Errorf(evidence.EInvalid, "err.department.ambiguous", len(found), ref)
 }
 
 // deptAdd makes a department, under --parent if given.

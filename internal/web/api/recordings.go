@@ -30,31 +30,22 @@ type RecordingList struct {
 func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 	f := evidence.RecordingFilter{Officer: q.Get("officer"), Device: q.Get("device"), Kind: evidence.Kind(q.Get("kind"))}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return f, evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
+		return f, evidence.Errorf(evidence.EInvalid, "err.recording.kind_unknown", string(f.Kind))
 	}
 	switch q.Get("orphan") {
 	case "", "0":
 	case "1":
 		f.Orphan = true
 	default:
-		return f, evidence.Errorf(evidence.EInvalid, "orphan: want 1 (only recordings linked to no activity) or 0")
+		return f, evidence.Errorf(evidence.EInvalid, "err.recording.orphan")
 	}
-	for _, t := range []struct {
-		key string
-		dst *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(t.key); v != "" {
-			tm, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return f, evidence.Errorf(evidence.EInvalid, "%s: want an RFC 3339 time such as 2026-11-26T09:30:00+08:00", t.key)
-			}
-			*t.dst = tm.UTC()
-		}
+	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
+		return f, err
 	}
 	if v := q.Get("sha256"); v != "" {
 		d, err := blob.ParseDigest(v)
 		if err != nil {
-			return f, evidence.Errorf(evidence.EInvalid, "sha256: want 64 hex digits")
+			return f, evidence.Errorf(evidence.EInvalid, "err.recording.sha256")
 		}
 		f.Digest = d
 	}
@@ -66,7 +57,7 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 		if v := q.Get(n.key); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i < 0 || i > n.max {
-				return f, evidence.Errorf(evidence.EInvalid, "%s: want an integer from 0 to %d", n.key, n.max)
+				return f, evidence.Errorf(evidence.EInvalid, "err.query.range", n.key, 0, n.max)
 			}
 			*n.dst = i
 		}
@@ -166,7 +157,7 @@ type grantReader struct {
 
 func (g *grantReader) Read(p []byte) (int, error) {
 	if !time.Now().Before(g.until) {
-		return 0, evidence.Errorf(evidence.EForbidden, "the grant has expired")
+		return 0, evidence.Errorf(evidence.EForbidden, "err.grant.expired")
 	}
 	return g.ReadSeeker.Read(p)
 }

@@ -181,7 +181,7 @@ func humanSize(n int64) string {
 func (h *Handler) Static(w http.ResponseWriter, r *http.Request) error {
 	a, ok := assets[r.PathValue("name")]
 	if !ok {
-		return evidence.Errorf(evidence.ENotFound, "no such file")
+		return evidence.Errorf(evidence.ENotFound, "err.file_not_found")
 	}
 	w.Header().Set("Content-Type", a.ctype)
 	// The URL carries the content's hash, so the file can be cached for good.

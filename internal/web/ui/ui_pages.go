@@ -136,7 +136,7 @@ type recordingRow struct {
 func parseDay(v string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", v, shanghai)
 	if err != nil {
-		return t, evidence.Errorf(evidence.EInvalid, "want a date such as 2026-11-26")
+		return t, evidence.Errorf(evidence.EInvalid, "err.date", v)
 	}
 	return t, nil
 }
@@ -165,7 +165,7 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to")}
 	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: PageSize}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
+		return evidence.Errorf(evidence.EInvalid, "err.recording.kind_unknown", v.Kind)
 	}
 	from, to, err := parseDays(v.From, v.To)
 	if err != nil {
