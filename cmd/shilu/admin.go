@@ -19,7 +19,7 @@ import (
 // here: there are no default accounts (X-SEC-2). A person's initial
 // password is printed once and must be changed at first sign-in (X-SEC-1);
 // a station gets no password, only tokens.
-func (e *cmdEnv) userAdd(args []string) error {
+func (e *cmdEnv) userAdd(args []string) (err error) {
 	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--display-name NAME] [--officer-no NO] [--must-change=false]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
@@ -31,7 +31,7 @@ func (e *cmdEnv) userAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	r := evidence.Role(*role)
 	if !r.Valid() {
 		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
@@ -46,14 +46,14 @@ func (e *cmdEnv) userAdd(args []string) error {
 		return err
 	}
 	if password == "" {
-		fmt.Fprintf(e.stdout, "user %s (%s) created; it signs in with API tokens (shilu token create)\n", *name, *role)
+		e.printf("user %s (%s) created; it signs in with API tokens (shilu token create)\n", *name, *role)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "user %s (%s) created; initial password: %s\n", *name, *role, password)
+	e.printf("user %s (%s) created; initial password: %s\n", *name, *role, password)
 	return nil
 }
 
-func (e *cmdEnv) tokenCreate(args []string) error {
+func (e *cmdEnv) tokenCreate(args []string) (err error) {
 	fs := e.newFlags("token create", "token create --data DIR --user NAME [--name LABEL]")
 	data := fs.String("data", "", "data directory")
 	userName := fs.String("user", "", "the user the token acts as")
@@ -62,7 +62,7 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var id int64
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error {
 		u, _, err := tx.UserByName(e.ctx, *userName)
@@ -75,14 +75,14 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, token)
+	e.printf("%s\n", token)
 	return nil
 }
 
 // verify re-hashes every catalogued original (R-STORE-2: the hash taken at
 // ingest is re-checkable at any time) and names each that is missing or
 // corrupt.
-func (e *cmdEnv) verify(args []string) error {
+func (e *cmdEnv) verify(args []string) (err error) {
 	fs := e.newFlags("verify", "verify --data DIR [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -90,7 +90,7 @@ func (e *cmdEnv) verify(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	type item struct {
 		id   int64
 		d    blob.Digest
@@ -117,29 +117,29 @@ func (e *cmdEnv) verify(args []string) error {
 	for _, it := range items {
 		err := a.blobs.Verify(e.ctx, it.d)
 		if bar != nil {
-			bar.Add64(it.size)
+			e.keep(bar.Add64(it.size))
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, blob.ErrCorrupt):
 			bad++
-			fmt.Fprintf(e.stdout, "CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
 		case errors.Is(err, blob.ErrNotFound):
 			bad++
-			fmt.Fprintf(e.stdout, "MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
 		default:
 			return err
 		}
 	}
 	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(e.stderr)
+		e.keep(bar.Finish())
+		e.eprintf("\n")
 	}
 	if bad > 0 {
-		fmt.Fprintf(e.stdout, "%d of %d recordings failed verification\n", bad, len(items))
+		e.printf("%d of %d recordings failed verification\n", bad, len(items))
 		return exitError(1)
 	}
-	fmt.Fprintf(e.stdout, "%d recordings verified, %s\n", len(items), strconv.FormatInt(total, 10)+" bytes")
+	e.printf("%d recordings verified, %s\n", len(items), strconv.FormatInt(total, 10)+" bytes")
 	return nil
 }
 
@@ -147,7 +147,7 @@ func (e *cmdEnv) verify(args []string) error {
 // signed checkpoint (R-AUD-1, X-AUD-1), with every core checking
 // signatures. A million entries still take most of a minute on two cores,
 // so it shows a progress bar on stderr unless --quiet.
-func (e *cmdEnv) auditVerify(args []string) error {
+func (e *cmdEnv) auditVerify(args []string) (err error) {
 	fs := e.newFlags("audit verify", "audit verify --data DIR [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -155,7 +155,7 @@ func (e *cmdEnv) auditVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var bar *progressbar.ProgressBar
 	var progress func(done, total uint64)
 	if !*quiet {
@@ -167,12 +167,12 @@ func (e *cmdEnv) auditVerify(args []string) error {
 				bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetDescription("verifying custody log"),
 					progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("entries"),
-					progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }), progressbar.OptionClearOnFinish())
+					progressbar.OptionOnCompletion(func() { e.eprintf("\n") }), progressbar.OptionClearOnFinish())
 			}
 			if int64(total) != bar.GetMax64() {
 				bar.ChangeMax64(int64(total)) // more entries stored than the log state counts
 			}
-			bar.Set64(int64(done))
+			e.keep(bar.Set64(int64(done)))
 		}
 	}
 	var rep audit.Report
@@ -182,22 +182,22 @@ func (e *cmdEnv) auditVerify(args []string) error {
 		return err
 	})
 	if bar != nil && !bar.IsFinished() {
-		bar.Exit() // stopped short: leave the bar where it stopped
+		e.keep(bar.Exit()) // stopped short: leave the bar where it stopped
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintln(e.stdout, "PROBLEM", p)
+		e.printf("PROBLEM %v\n", p)
 	}
 	if rep.Omitted > 0 {
-		fmt.Fprintf(e.stdout, "... and %d more problems\n", rep.Omitted)
+		e.printf("... and %d more problems\n", rep.Omitted)
 	}
 	if err != nil {
 		if errors.Is(err, audit.ErrTampered) {
-			fmt.Fprintf(e.stdout, "custody log does NOT verify: %d entries, %d problems\n", rep.Entries, len(rep.Problems)+rep.Omitted)
+			e.printf("custody log does NOT verify: %d entries, %d problems\n", rep.Entries, len(rep.Problems)+rep.Omitted)
 			return exitError(1)
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "custody log verifies: %d entries, %d signed checkpoints, root %x\nkey: %s\n",
+	e.printf("custody log verifies: %d entries, %d signed checkpoints, root %x\nkey: %s\n",
 		rep.Entries, rep.Checkpoints, rep.Root, a.verifier.Name())
 	return nil
 }

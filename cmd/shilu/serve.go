@@ -22,7 +22,7 @@ import (
 	"shilu/internal/web"
 )
 
-func (e *cmdEnv) serve(args []string) error {
+func (e *cmdEnv) serve(args []string) (err error) {
 	fs := e.newFlags("serve", "serve --data DIR --listen ADDR [flags]")
 	data := fs.String("data", "", "data directory (created if missing)")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; :0 picks a free port")
@@ -36,7 +36,7 @@ func (e *cmdEnv) serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var viewRoles []evidence.Role
 	for _, r := range strings.FieldsFunc(*skip, func(c rune) bool { return c == ',' || c == ' ' }) {
 		if !evidence.Role(r).Valid() {
@@ -105,8 +105,8 @@ func (e *cmdEnv) serve(args []string) error {
 	go a.app.RunEvaluator(ctx, time.Minute)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)
-	fmt.Fprintf(e.stdout, "custody log key: %s\n", a.verifier.Name())
+	e.printf("shilu serving %s (data %s)\n", url, *data)
+	e.printf("custody log key: %s\n", a.verifier.Name())
 	if *demo {
 		if err := e.seedDemo(ctx, a, url); err != nil {
 			logger.Error("demo data", "err", err)

@@ -129,7 +129,13 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 		}
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
-	defer f.Close()
+	defer func() {
+		// A reader's Close loses no data; a failing one is the store's
+		// trouble to look into, not the viewer's.
+		if cerr := f.Close(); cerr != nil {
+			h.Logger.Warn("close recording content", "recording", rec.ID, "err", cerr)
+		}
+	}()
 	until, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: rangeLength(r.Header.Get("Range"), rec.Size),
 		WithoutApproval: h.ViewWithoutApproval, Details: details})
 	if err != nil {

@@ -89,13 +89,34 @@ func Times(q url.Values, dst map[string]*time.Time) error {
 
 // CSV starts a CSV download named filename: UTF-8 with a byte order mark,
 // which spreadsheet programs need to read Chinese.
-func CSV(w http.ResponseWriter, filename string) *csv.Writer {
+func CSV(w http.ResponseWriter, filename string) *CSVWriter {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte("\uFEFF"))
-	return csv.NewWriter(w)
+	return &CSVWriter{csv.NewWriter(w)}
 }
+
+// CSVWriter writes a CSV download. Its Write returns nothing: a csv.Writer
+// buffers, keeps the first error of a Write or of the response under it,
+// and reports it from Error, so a handler writes its rows and ends with
+//
+//	cw.Flush()
+//	return cw.Error()
+//
+// (checking Error inside a long loop stops it early on a gone client).
+type CSVWriter struct{ w *csv.Writer }
+
+// Write writes one record; its error, if any, is Error's.
+func (c *CSVWriter) Write(record []string) {
+	_ = c.w.Write(record) // kept by the csv.Writer for Error
+}
+
+// Flush writes the buffered records to the response.
+func (c *CSVWriter) Flush() { c.w.Flush() }
+
+// Error returns the first error of a Write or Flush so far.
+func (c *CSVWriter) Error() error { return c.w.Error() }
 
 // Audit appends custody entry e, by e.Actor in the request of ctx, through
 // the application (app.Record): for what changes no other state, such as an

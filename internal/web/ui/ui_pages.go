@@ -240,7 +240,9 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 	v.ClockTolerance = h.App.Params().DriftTolerance
 	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
-		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
+		if err := json.Unmarshal(rec.Media, &v.Facts); err != nil {
+			v.Facts = media.Facts{} // facts are informative; a bad blob shows none
+		}
 	}
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		if u.Role.Can(evidence.PermContentRead) {
