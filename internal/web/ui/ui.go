@@ -20,6 +20,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/locale"
+	"shilu/internal/media"
 	"shilu/internal/web/httpx"
 )
 
@@ -340,6 +341,10 @@ func (p *page) Initial() string {
 
 // Kind is a recording kind's name.
 func (p *page) Kind(k evidence.Kind) string { return p.T("kind." + string(k)) }
+
+// ProbeProblem is what a recording's probe error says to people: its kind
+// (media.Problem), not its text, which names server paths.
+func (p *page) ProbeProblem(probeError string) string { return p.Msg(media.Problem(probeError)) }
 
 // Status is a request status's name.
 func (p *page) Status(st evidence.RequestStatus) string { return p.T("status." + string(st)) }
