@@ -35,8 +35,7 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 	srv := startServer(t, data, "127.0.0.1:0")
 	f := randomFile(t, t.TempDir(), "clip.bin", 1<<20, 21)
 	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f)
-	var id int64
-	fmt.Sscanf(strings.Fields(out)[2], "%d", &id)
+	id := uploadedID(t, out)
 	content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
 	play := func(token string) int {
 		resp, _ := api(t, "GET", content, token, map[string]string{"Range": "bytes=0-65535"}, nil)

@@ -21,7 +21,7 @@ import (
 // here: there are no default accounts (X-SEC-2). A person's initial
 // password is printed once and must be changed at first sign-in (X-SEC-1);
 // a station gets no password, only tokens.
-func (e *cmdEnv) userAdd(args []string) error {
+func (e *cmdEnv) userAdd(args []string) (err error) {
 	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--display-name NAME] [--officer-no NO] [--must-change=false]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
@@ -33,7 +33,7 @@ func (e *cmdEnv) userAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	r := evidence.Role(*role)
 	if !r.Valid() {
 		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
@@ -48,14 +48,14 @@ func (e *cmdEnv) userAdd(args []string) error {
 		return err
 	}
 	if password == "" {
-		fmt.Fprintf(e.stdout, "user %s (%s) created; it signs in with API tokens (shilu token create)\n", *name, *role)
+		e.printf("user %s (%s) created; it signs in with API tokens (shilu token create)\n", *name, *role)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "user %s (%s) created; initial password: %s\n", *name, *role, password)
+	e.printf("user %s (%s) created; initial password: %s\n", *name, *role, password)
 	return nil
 }
 
-func (e *cmdEnv) tokenCreate(args []string) error {
+func (e *cmdEnv) tokenCreate(args []string) (err error) {
 	fs := e.newFlags("token create", "token create --data DIR --user NAME [--name LABEL]")
 	data := fs.String("data", "", "data directory")
 	userName := fs.String("user", "", "the user the token acts as")
@@ -64,7 +64,7 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var id int64
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error {
 		u, _, err := tx.UserByName(e.ctx, *userName)
@@ -77,14 +77,14 @@ func (e *cmdEnv) tokenCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, token)
+	e.printf("%s\n", token)
 	return nil
 }
 
 // verify re-hashes every catalogued original (R-STORE-2: the hash taken at
 // ingest is re-checkable at any time) and names each that is missing or
 // corrupt.
-func (e *cmdEnv) verify(args []string) error {
+func (e *cmdEnv) verify(args []string) (err error) {
 	fs := e.newFlags("verify", "verify --data DIR [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -92,7 +92,7 @@ func (e *cmdEnv) verify(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	type item struct {
 		id   int64
 		d    blob.Digest
@@ -119,29 +119,29 @@ func (e *cmdEnv) verify(args []string) error {
 	for _, it := range items {
 		err := a.blobs.Verify(e.ctx, it.d)
 		if bar != nil {
-			bar.Add64(it.size)
+			e.keep(bar.Add64(it.size))
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, blob.ErrCorrupt):
 			bad++
-			fmt.Fprintf(e.stdout, "CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
 		case errors.Is(err, blob.ErrNotFound):
 			bad++
-			fmt.Fprintf(e.stdout, "MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
 		default:
 			return err
 		}
 	}
 	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(e.stderr)
+		e.keep(bar.Finish())
+		e.eprintf("\n")
 	}
 	if bad > 0 {
-		fmt.Fprintf(e.stdout, "%d of %d recordings failed verification\n", bad, len(items))
+		e.printf("%d of %d recordings failed verification\n", bad, len(items))
 		return exitError(1)
 	}
-	fmt.Fprintf(e.stdout, "%d recordings verified, %s\n", len(items), strconv.FormatInt(total, 10)+" bytes")
+	e.printf("%d recordings verified, %s\n", len(items), strconv.FormatInt(total, 10)+" bytes")
 	return nil
 }
 
@@ -154,7 +154,7 @@ func (e *cmdEnv) verify(args []string) error {
 // kept outside the database (serve --witness, audit checkpoint, an
 // export's): a log rolled back to an older copy verifies on its own, but
 // not against a checkpoint it no longer reaches (issue 9 point 7).
-func (e *cmdEnv) auditVerify(args []string) error {
+func (e *cmdEnv) auditVerify(args []string) (err error) {
 	fs := e.newFlags("audit verify", "audit verify --data DIR [--checkpoint FILE] [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -163,7 +163,7 @@ func (e *cmdEnv) auditVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var held *audit.Checkpoint
 	if *heldFile != "" {
 		b, err := os.ReadFile(*heldFile)
@@ -187,12 +187,12 @@ func (e *cmdEnv) auditVerify(args []string) error {
 				bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetDescription("verifying custody log"),
 					progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("entries"),
-					progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }), progressbar.OptionClearOnFinish())
+					progressbar.OptionOnCompletion(func() { e.eprintf("\n") }), progressbar.OptionClearOnFinish())
 			}
 			if int64(total) != bar.GetMax64() {
 				bar.ChangeMax64(int64(total)) // more entries stored than the log state counts
 			}
-			bar.Set64(int64(done))
+			e.keep(bar.Set64(int64(done)))
 		}
 	}
 	var rep audit.Report
@@ -209,25 +209,25 @@ func (e *cmdEnv) auditVerify(args []string) error {
 		return nil
 	})
 	if bar != nil && !bar.IsFinished() {
-		bar.Exit() // stopped short: leave the bar where it stopped
+		e.keep(bar.Exit()) // stopped short: leave the bar where it stopped
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintln(e.stdout, "PROBLEM", p)
+		e.printf("PROBLEM %v\n", p)
 	}
 	if rep.Omitted > 0 {
-		fmt.Fprintf(e.stdout, "... and %d more problems\n", rep.Omitted)
+		e.printf("... and %d more problems\n", rep.Omitted)
 	}
 	if err != nil {
 		if errors.Is(err, audit.ErrTampered) {
-			fmt.Fprintf(e.stdout, "custody log does NOT verify: %d entries, %d problems\n", rep.Entries, len(rep.Problems)+rep.Omitted)
+			e.printf("custody log does NOT verify: %d entries, %d problems\n", rep.Entries, len(rep.Problems)+rep.Omitted)
 			return exitError(1)
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "custody log verifies: %d entries, %d signed checkpoints, root %x\nkey: %s\n",
+	e.printf("custody log verifies: %d entries, %d signed checkpoints, root %x\nkey: %s\n",
 		rep.Entries, rep.Checkpoints, rep.Root, a.verifier.Name())
 	if held != nil {
-		fmt.Fprintf(e.stdout, "extends the held checkpoint of %d entries (%s)\n", held.Size, *heldFile)
+		e.printf("extends the held checkpoint of %d entries (%s)\n", held.Size, *heldFile)
 	}
 	// The log is the source of truth: the tables must be what it says.
 	problems, err := a.app.CheckState(e.ctx)
@@ -235,33 +235,33 @@ func (e *cmdEnv) auditVerify(args []string) error {
 		return err
 	}
 	for _, p := range problems {
-		fmt.Fprintln(e.stdout, "PROBLEM state", p)
+		e.printf("PROBLEM state %v\n", p)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(e.stdout, "the archive's state does NOT match its custody log: %d problems\n", len(problems))
+		e.printf("the archive's state does NOT match its custody log: %d problems\n", len(problems))
 		return exitError(1)
 	}
-	fmt.Fprintln(e.stdout, "recordings and accounts match the custody log")
+	e.printf("recordings and accounts match the custody log\n")
 	return nil
 }
 
 // auditCheckpoint prints the custody log's latest signed checkpoint, for
 // keeping apart from the data (a ticket, a printout, another machine):
 // audit verify --checkpoint proves later that the log still reaches it.
-func (e *cmdEnv) auditCheckpoint(args []string) error {
+func (e *cmdEnv) auditCheckpoint(args []string) (err error) {
 	fs := e.newFlags("audit checkpoint", "audit checkpoint --data DIR")
 	data := fs.String("data", "", "data directory")
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	cp, err := latestCheckpoint(e.ctx, a.db)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprint(e.stdout, cp.Note)
-	return err
+	e.printf("%s", cp.Note)
+	return nil
 }
 
 // latestCheckpoint is the signed checkpoint of the log's current size.

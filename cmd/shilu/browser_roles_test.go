@@ -67,7 +67,11 @@ func TestBrowserRoles(t *testing.T) {
 			start := time.Now()
 			b := open(p.name)
 			b.t = t
-			defer chromedp.Cancel(b.ctx) // a fresh browser context per role; free it now
+			defer func() { // a fresh browser context per role; free it now
+				if err := chromedp.Cancel(b.ctx); err != nil {
+					t.Error(err)
+				}
+			}()
 			w := &roleWalk{b: b, role: role, data: names, first: map[string]string{}, more: map[string]map[string]bool{},
 				signInShots: signInShots}
 			if shots != "" {
@@ -124,7 +128,7 @@ func rolesPeople(t *testing.T, data string) (map[string]rolesPerson, map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer closeT(t, db)
 	// The accounts are made while the demo goes on with its recordings and
 	// activities, once it has made its own (it writes demo-accounts.txt
 	// then): it seeds only an archive without accounts.

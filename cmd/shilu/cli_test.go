@@ -35,6 +35,24 @@ func TestHelpAndUsage(t *testing.T) {
 	}
 }
 
+// A command whose output cannot be written fails, though its work is
+// done: a token printed into a closed pipe is no token.
+func TestOutputErrorFails(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, "user", "add", "--data", data, "--name", "station-01", "--role", "station")
+	var errOut bytes.Buffer
+	err := run(context.Background(), []string{"token", "create", "--data", data, "--user", "station-01"}, func(string) string { return "" }, failingWriter{}, &errOut)
+	if !errors.Is(err, errWriteFailed) || exitCode(err) != 1 {
+		t.Fatalf("token create into a failing stdout: %v (exit %d), want the write's error", err, exitCode(err))
+	}
+}
+
+var errWriteFailed = errors.New("write failed")
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errWriteFailed }
+
 // Flags are also read from SHILU_<FLAG>; a flag on the command line wins.
 func TestFlagsFromEnvironment(t *testing.T) {
 	data := t.TempDir()

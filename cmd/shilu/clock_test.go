@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -126,7 +127,9 @@ func TestUploadDeviceClock(t *testing.T) {
 
 	t.Run("HelpDocumentsIt", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		run(context.Background(), []string{"upload", "--help"}, func(string) string { return "" }, &out, &errOut)
+		if err := run(context.Background(), []string{"upload", "--help"}, func(string) string { return "" }, &out, &errOut); !errors.Is(err, errHelp) {
+			t.Errorf("upload --help: %v, want errHelp", err)
+		}
 		if !strings.Contains(errOut.String(), "-device-time") || !strings.Contains(errOut.String(), "-station-time") {
 			t.Errorf("upload --help lacks the clock flags:\n%s", errOut.String())
 		}

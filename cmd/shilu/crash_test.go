@@ -21,7 +21,7 @@ func freeAddr(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer closeT(t, ln)
 	return ln.Addr().String()
 }
 
@@ -182,7 +182,9 @@ func srv2Received(t testing.TB, srv *server) int64 {
 	for _, line := range strings.Split(string(body), "\n") {
 		if rest, ok := strings.CutPrefix(line, "tusd_bytes_received "); ok {
 			var f float64
-			fmt.Sscanf(rest, "%g", &f)
+			if _, err := fmt.Sscanf(rest, "%g", &f); err != nil {
+				t.Fatalf("tusd_bytes_received %q: %v", rest, err)
+			}
 			return int64(f)
 		}
 	}

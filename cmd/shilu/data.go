@@ -95,6 +95,15 @@ func privateDir(dir string, log *slog.Logger) error {
 	return nil
 }
 
+// closeInto closes the archive at the end of a command (defer
+// a.closeInto(&err)) and makes a failed close the command's error when it
+// has none: the database's last writes are settled in it.
+func (a *archive) closeInto(err *error) {
+	if cerr := a.Close(); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}
+
 // openWithFlags parses a command's flags, checks that --data and the other
 // named flags are set, and opens the archive in --data.
 func (e *cmdEnv) openWithFlags(fs *flag.FlagSet, args []string, data *string, required ...string) (*archive, error) {
@@ -170,12 +179,19 @@ func loadSecretsKey(dir string) (*secret.Box, error) {
 // written whole to a private temp file and then linked to path: link, like
 // O_EXCL, fails when path exists, so of two processes starting at once one
 // key wins and the other reads it — never a half-written file.
-func createSecretsKey(path string) error {
+//
+// The temp name goes whatever happens; a copy of the key left behind under
+// it is an error, for the operator to remove.
+func createSecretsKey(path string) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), ".secrets.key-*") // O_EXCL, 0600
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
+	defer func() {
+		if rerr := os.Remove(f.Name()); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	_, werr := f.WriteString(hex.EncodeToString(secret.NewKey()) + "\n")
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		return err

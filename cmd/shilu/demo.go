@@ -34,7 +34,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	}
 	if n > 0 {
 		b, _ := os.ReadFile(filepath.Join(a.dir, "demo-accounts.txt"))
-		fmt.Fprintf(e.stdout, "archive already has users; demo accounts (if any):\n%s", b)
+		e.printf("archive already has users; demo accounts (if any):\n%s", b)
 		return nil
 	}
 	// The officers carry display names for the notice of Art. 8 and officer
@@ -91,13 +91,17 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	if err := os.WriteFile(filepath.Join(a.dir, "demo-accounts.txt"), []byte(list.String()), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "demo accounts (also in %s):\n%s", filepath.Join(a.dir, "demo-accounts.txt"), list.String())
+	e.printf("demo accounts (also in %s):\n%s", filepath.Join(a.dir, "demo-accounts.txt"), list.String())
 
 	dir, err := os.MkdirTemp("", "shilu-demo-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			e.eprintf("shilu: demo media left in %s: %v\n", dir, err)
+		}
+	}()
 	files, err := demoMedia(ctx, dir)
 	if err != nil {
 		return err
@@ -110,7 +114,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 			return fmt.Errorf("demo upload %s: %w", filepath.Base(f), err)
 		}
 		ids = append(ids, id)
-		fmt.Fprintf(e.stdout, "demo recording %d: %s\n", id, filepath.Base(f))
+		e.printf("demo recording %d: %s\n", id, filepath.Base(f))
 	}
 	call := demoCaller(ctx, url, passwords)
 	if err := demoAccess(call, ids); err != nil {
@@ -281,7 +285,11 @@ func demoMedia(ctx context.Context, dir string) ([]string, error) {
 	}
 	files = append(files, wav)
 	jpg := filepath.Join(dir, "IMG_"+at(10, 12).Format("20060102_150405")+".jpg")
-	if err := os.WriteFile(jpg, demoJPEG(), 0o644); err != nil {
+	photo, err := demoJPEG()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(jpg, photo, 0o644); err != nil {
 		return nil, err
 	}
 	files = append(files, jpg)
@@ -308,27 +316,27 @@ func demoMedia(ctx context.Context, dir string) ([]string, error) {
 // sineWAV returns a mono 16-bit PCM WAV file of a tone.
 func sineWAV(rate int, d time.Duration, freq float64) []byte {
 	n := int(d.Seconds() * float64(rate))
-	var b bytes.Buffer
-	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
-	b.WriteString("RIFF")
-	w(uint32(36 + 2*n))
-	b.WriteString("WAVEfmt ")
-	w(uint32(16))
-	w(uint16(1)) // PCM
-	w(uint16(1)) // mono
-	w(uint32(rate))
-	w(uint32(2 * rate))
-	w(uint16(2))
-	w(uint16(16))
-	b.WriteString("data")
-	w(uint32(2 * n))
+	le := binary.LittleEndian
+	b := make([]byte, 0, 44+2*n)
+	b = append(b, "RIFF"...)
+	b = le.AppendUint32(b, uint32(36+2*n))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 16)
+	b = le.AppendUint16(b, 1) // PCM
+	b = le.AppendUint16(b, 1) // mono
+	b = le.AppendUint32(b, uint32(rate))
+	b = le.AppendUint32(b, uint32(2*rate))
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint16(b, 16)
+	b = append(b, "data"...)
+	b = le.AppendUint32(b, uint32(2*n))
 	for i := range n {
-		w(int16(8000 * math.Sin(2*math.Pi*freq*float64(i)/float64(rate))))
+		b = le.AppendUint16(b, uint16(int16(8000*math.Sin(2*math.Pi*freq*float64(i)/float64(rate)))))
 	}
-	return b.Bytes()
+	return b
 }
 
-func demoJPEG() []byte {
+func demoJPEG() ([]byte, error) {
 	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
 	for y := range 240 {
 		for x := range 320 {
@@ -336,6 +344,6 @@ func demoJPEG() []byte {
 		}
 	}
 	var b bytes.Buffer
-	jpeg.Encode(&b, img, &jpeg.Options{Quality: 80})
-	return b.Bytes()
+	err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80})
+	return b.Bytes(), err
 }

@@ -30,9 +30,11 @@ func fileSHA(t testing.TB, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closeT(t, f)
 	h := sha256.New()
-	io.Copy(h, f)
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -160,8 +162,13 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("DuplicateIsConflictNamingTheRecording", func(t *testing.T) {
 		copyPath := filepath.Join(t.TempDir(), "copy.mp4")
-		b, _ := os.ReadFile(video)
-		os.WriteFile(copyPath, b, 0o644)
+		b, err := os.ReadFile(video)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(copyPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		out, err := cli(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), copyPath)
 		if err != nil || !strings.Contains(out, fmt.Sprintf("recording %d (already archived)", id)) {
 			t.Fatalf("second upload printed %q, err %v", out, err)

@@ -12,7 +12,7 @@ func (e *cmdEnv) newFlags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: shilu %s\n\nFlags (each also read from SHILU_<FLAG>):\n", synopsis)
+		e.eprintf("Usage: shilu %s\n\nFlags (each also read from SHILU_<FLAG>):\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,7 +33,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintf(os.Stderr, "remove the test binary: %v\n", err)
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -76,10 +80,12 @@ func newToken(t testing.TB, data, name, role string) string {
 
 // server is a `shilu serve` child process.
 type server struct {
+	t       testing.TB
 	cmd     *exec.Cmd
 	URL     string
 	Metrics string // the URL of /metrics, on a listener of its own
 	done    chan struct{}
+	exit    error // how the process ended, once done is closed
 	mu      sync.Mutex
 	log     bytes.Buffer
 }
@@ -89,7 +95,7 @@ type server struct {
 func startServer(t testing.TB, data, listen string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--data", data, "--listen", listen, "--metrics", "127.0.0.1:0"}, extra...)
-	s := &server{cmd: exec.Command(shiluBin, args...), done: make(chan struct{})}
+	s := &server{t: t, cmd: exec.Command(shiluBin, args...), done: make(chan struct{})}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +116,12 @@ func startServer(t testing.TB, data, listen string, extra ...string) *server {
 			}
 		}
 	}()
-	go func() { s.cmd.Wait(); close(s.done) }()
+	go func() { s.exit = s.cmd.Wait(); close(s.done) }()
 	select {
 	case s.URL = <-urlc:
 		s.Metrics = <-metricsc // printed before the workbench's address
 	case <-s.done:
-		t.Fatalf("shilu serve exited: %s", s.logs())
+		t.Fatalf("shilu serve exited (%v): %s", s.exit, s.logs())
 	case <-time.After(30 * time.Second):
 		s.kill()
 		t.Fatalf("shilu serve did not start: %s", s.logs())
@@ -141,7 +147,9 @@ func (s *server) logs() string { s.mu.Lock(); defer s.mu.Unlock(); return s.log.
 
 // kill ends the server with SIGKILL, as a crash would.
 func (s *server) kill() {
-	s.cmd.Process.Kill()
+	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		s.t.Fatalf("kill shilu serve: %v", err)
+	}
 	<-s.done
 }
 
@@ -151,7 +159,9 @@ func (s *server) stop() {
 		return
 	default:
 	}
-	s.cmd.Process.Signal(os.Interrupt)
+	if err := s.cmd.Process.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		s.t.Errorf("interrupt shilu serve: %v", err)
+	}
 	select {
 	case <-s.done:
 	case <-time.After(15 * time.Second):
@@ -223,7 +233,7 @@ func randomFile(t testing.TB, dir, name string, size int64, seed byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closeT(t, f)
 	buf := make([]byte, 1<<20)
 	x := uint64(seed)*0x9E3779B97F4A7C15 + 1
 	for written := int64(0); written < size; {
@@ -251,4 +261,26 @@ func addOfficers(t testing.TB, data string, numbers ...string) {
 	for _, no := range numbers {
 		mustCLI(t, "user", "add", "--data", data, "--name", "o-"+no, "--role", "officer", "--officer-no", no)
 	}
+}
+
+// closeT closes c when a test is done with it (defer closeT(t, db)); an
+// error fails the test.
+func closeT(t testing.TB, c io.Closer) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+// uploadedID is the recording id in the output of an upload of one file
+// ("FILE\trecording 7").
+func uploadedID(t testing.TB, out string) int64 {
+	t.Helper()
+	var id int64
+	if f := strings.Fields(out); len(f) < 3 {
+		t.Fatalf("no recording id in %q", out)
+	} else if _, err := fmt.Sscanf(f[2], "%d", &id); err != nil || id <= 0 {
+		t.Fatalf("no recording id in %q: %v", out, err)
+	}
+	return id
 }

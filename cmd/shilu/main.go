@@ -91,65 +91,76 @@ SHILU_DATA=/var/lib/shilu. Run "shilu COMMAND --help" for a command's flags.
 `
 
 // run is the whole program, with its environment passed in so that tests
-// can run it in-process.
+// can run it in-process. A command that did its work but could not say so
+// (stdout a closed pipe or a full disk) fails with the first error of its
+// output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := &cmdEnv{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	err := env.command(args)
+	if err == nil && env.outErr != nil {
+		return fmt.Errorf("write output: %w", env.outErr)
+	}
+	return err
+}
+
+// command runs the subcommand args name.
+func (e *cmdEnv) command(args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+		e.printf("%s", usage)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
-	env := &cmdEnv{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
 	sub := func(want string) ([]string, error) {
 		if len(args) < 2 || args[1] != want {
-			fmt.Fprint(stderr, usage)
+			e.eprintf("%s", usage)
 			return nil, errUsage
 		}
 		return args[2:], nil
 	}
 	switch args[0] {
 	case "serve":
-		return env.serve(args[1:])
+		return e.serve(args[1:])
 	case "upload":
-		return env.upload(args[1:])
+		return e.upload(args[1:])
 	case "verify":
-		return env.verify(args[1:])
+		return e.verify(args[1:])
 	case "user":
 		if len(args) > 1 && args[1] == "reset" {
-			return env.userReset(args[2:])
+			return e.userReset(args[2:])
 		}
 		rest, err := sub("add")
 		if err != nil {
 			return err
 		}
-		return env.userAdd(rest)
+		return e.userAdd(rest)
 	case "dept":
 		if len(args) > 1 && args[1] == "list" {
-			return env.deptList(args[2:])
+			return e.deptList(args[2:])
 		}
 		rest, err := sub("add")
 		if err != nil {
 			return err
 		}
-		return env.deptAdd(rest)
+		return e.deptAdd(rest)
 	case "token":
 		rest, err := sub("create")
 		if err != nil {
 			return err
 		}
-		return env.tokenCreate(rest)
+		return e.tokenCreate(rest)
 	case "audit":
 		if len(args) > 1 && args[1] == "checkpoint" {
-			return env.auditCheckpoint(args[2:])
+			return e.auditCheckpoint(args[2:])
 		}
 		rest, err := sub("verify")
 		if err != nil {
 			return err
 		}
-		return env.auditVerify(rest)
+		return e.auditVerify(rest)
 	}
-	fmt.Fprintf(stderr, "shilu: unknown command %q\n\n%s", args[0], usage)
+	e.eprintf("shilu: unknown command %q\n\n%s", args[0], usage)
 	return errUsage
 }
 
@@ -158,4 +169,28 @@ type cmdEnv struct {
 	ctx            context.Context
 	getenv         func(string) string
 	stdout, stderr io.Writer
+	// outErr is the first error of writing to stdout or stderr: the
+	// commands write on (a progress bar, the next line) and run reports it
+	// at the end.
+	outErr error
+}
+
+// printf writes to stdout; an error is kept in outErr.
+func (e *cmdEnv) printf(format string, args ...any) {
+	_, err := fmt.Fprintf(e.stdout, format, args...)
+	e.keep(err)
+}
+
+// eprintf writes to stderr; an error is kept in outErr.
+func (e *cmdEnv) eprintf(format string, args ...any) {
+	_, err := fmt.Fprintf(e.stderr, format, args...)
+	e.keep(err)
+}
+
+// keep keeps err in outErr unless it holds an earlier one: for what draws
+// on the terminal (a progress bar), whose failure is a failed write too.
+func (e *cmdEnv) keep(err error) {
+	if e.outErr == nil {
+		e.outErr = err
+	}
 }

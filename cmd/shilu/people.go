@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -36,15 +35,15 @@ func findDepartment(ctx context.Context, tx *store.Tx, ref string) (*int64, erro
 	}
 	switch len(found) {
 	case 0:
-		return nil, evidence.Errorf(evidence.ENotFound, "no department %q", ref)
+		return nil, evidence.Errorf(evidence.ENotFound, "err.department.not_found_name", ref)
 	case 1:
 		return &found[0], nil
 	}
-	return nil, evidence.Errorf(evidence.EInvalid, "%d departments are named %q; give the id (shilu dept list)", len(found), ref)
+	return nil, evidence.Errorf(evidence.EInvalid, "err.department.ambiguous", len(found), ref)
 }
 
 // deptAdd makes a department, under --parent if given.
-func (e *cmdEnv) deptAdd(args []string) error {
+func (e *cmdEnv) deptAdd(args []string) (err error) {
 	fs := e.newFlags("dept add", "dept add --data DIR --name NAME [--parent ID|NAME]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "department name, e.g. 交警支队")
@@ -53,7 +52,7 @@ func (e *cmdEnv) deptAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var parentID *int64
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error { parentID, err = findDepartment(e.ctx, tx, *parent); return err }); err != nil {
 		return err
@@ -62,19 +61,19 @@ func (e *cmdEnv) deptAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "department %d %s created\n", d.ID, d.Name)
+	e.printf("department %d %s created\n", d.ID, d.Name)
 	return nil
 }
 
 // deptList prints the department tree, one per line, indented by depth.
-func (e *cmdEnv) deptList(args []string) error {
+func (e *cmdEnv) deptList(args []string) (err error) {
 	fs := e.newFlags("dept list", "dept list --data DIR")
 	data := fs.String("data", "", "data directory")
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var all []store.Department
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error { all, err = tx.Departments(e.ctx); return err }); err != nil {
 		return err
@@ -90,7 +89,7 @@ func (e *cmdEnv) deptList(args []string) error {
 	var walk func(parent int64, depth int)
 	walk = func(parent int64, depth int) {
 		for _, d := range children[parent] {
-			fmt.Fprintf(e.stdout, "%s%d %s\n", strings.Repeat("  ", depth), d.ID, d.Name)
+			e.printf("%s%d %s\n", strings.Repeat("  ", depth), d.ID, d.Name)
 			walk(d.ID, depth+1)
 		}
 	}
@@ -102,7 +101,7 @@ func (e *cmdEnv) deptList(args []string) error {
 // locked-out only administrator), clears the lockout and ends their
 // sessions; --totp also removes their second factor (a lost phone). This is
 // the recovery of last resort, for whoever runs the server.
-func (e *cmdEnv) userReset(args []string) error {
+func (e *cmdEnv) userReset(args []string) (err error) {
 	fs := e.newFlags("user reset", "user reset --data DIR --name NAME [--totp]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name")
@@ -111,12 +110,12 @@ func (e *cmdEnv) userReset(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	password, err := a.app.ResetUser(e.ctx, cliActor(), *name, *totp)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "user %s reset; initial password: %s\n", *name, password)
+	e.printf("user %s reset; initial password: %s\n", *name, password)
 	return nil
 }
 

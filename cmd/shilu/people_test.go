@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"shilu/internal/auth"
+	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 )
 
@@ -26,10 +29,31 @@ func TestPeopleCLI(t *testing.T) {
 	if out := mustCLI(t, "dept", "list", "--data", data); out != "1 市局\n  2 交警支队\n    3 一大队\n" {
 		t.Errorf("dept list:\n%s", out)
 	}
-	if _, err := cli(t, "dept", "add", "--data", data, "--name", "x", "--parent", "no such"); err == nil {
-		t.Error("dept add under a missing parent succeeded")
+	// A department named where the CLI wants one is found by its unique
+	// name; the operator reads why not in the catalogue's words.
+	mustCLI(t, "dept", "add", "--data", data, "--name", "一大队", "--parent", "1")
+	for _, tc := range []struct {
+		parent string
+		want   evidence.Message
+	}{
+		{"no such", evidence.Msg("err.department.not_found_name", "no such")},
+		{"一大队", evidence.Msg("err.department.ambiguous", 2, "一大队")},
+	} {
+		_, err := cli(t, "dept", "add", "--data", data, "--name", "x", "--parent", tc.parent)
+		if err == nil {
+			t.Errorf("dept add under %q succeeded", tc.parent)
+			continue
+		}
+		zh := describe(err, func(string) string { return "" })
+		en := describe(err, func(k string) string { return map[string]string{"LANG": "en_US.UTF-8"}[k] })
+		if want := locale.New(locale.Chinese).Msg(tc.want); zh != want || !strings.ContainsFunc(zh, isHan) {
+			t.Errorf("dept add under %q: %q, want %q", tc.parent, zh, want)
+		}
+		if want := locale.New(locale.English).Msg(tc.want); en != want {
+			t.Errorf("dept add under %q in English: %q, want %q", tc.parent, en, want)
+		}
 	}
-	if out := mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "officer", "--dept", "一大队"); !strings.Contains(out, "initial password: ") {
+	if out := mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "officer", "--dept", "3"); !strings.Contains(out, "initial password: ") {
 		t.Errorf("user add: %q", out)
 	}
 	if _, err := cli(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "leader"); err == nil {
@@ -122,7 +146,7 @@ func TestUserAddOfficerIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer closeT(t, a)
 	var dir map[string]store.Officer
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error { dir, err = tx.OfficerDirectory(e.ctx); return err }); err != nil {
 		t.Fatal(err)
@@ -134,3 +158,5 @@ func TestUserAddOfficerIdentity(t *testing.T) {
 		t.Errorf("directory = %+v", dir)
 	}
 }
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }

@@ -37,10 +37,10 @@ func newCutProxy(t *testing.T, target string, cutAfter int64) *cutProxy {
 	p := &cutProxy{ln: ln, target: target, cutAfter: cutAfter}
 	go p.serve()
 	t.Cleanup(func() {
-		ln.Close()
+		hangUp(ln)
 		p.mu.Lock()
 		for _, c := range p.open {
-			c.Close()
+			hangUp(c)
 		}
 		p.mu.Unlock()
 		p.wg.Wait()
@@ -61,22 +61,38 @@ func (p *cutProxy) serve() {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			defer c.Close()
+			defer hangUp(c)
 			s, err := net.Dial("tcp", p.target)
 			if err != nil {
 				return
 			}
-			defer s.Close()
-			go io.Copy(c, s)
+			defer hangUp(s)
+			go relay(c, s, -1)
 			if first {
-				io.CopyN(s, c, p.cutAfter)
+				relay(s, c, p.cutAfter)
 				p.cuts.Add(1)
 				return // closes both sides mid-request
 			}
-			io.Copy(s, c)
+			relay(s, c, -1)
 		}()
 	}
 }
+
+// The proxy's copies and closes end when either side goes, most often by
+// the cut the proxy makes on purpose: their errors are expected, and a
+// proxy has nobody to tell, so relay and hangUp drop them.
+
+// relay copies src to dst, at most n bytes (n < 0: until either ends).
+func relay(dst io.Writer, src io.Reader, n int64) {
+	if n < 0 {
+		_, _ = io.Copy(dst, src)
+		return
+	}
+	_, _ = io.CopyN(dst, src, n)
+}
+
+// hangUp closes a connection or the listener of the proxy.
+func hangUp(c io.Closer) { _ = c.Close() }
 
 // R-STORE-3: a station's upload survives a cut connection: the client asks
 // the real server for its offset and sends only the rest, and the archived

@@ -38,11 +38,7 @@ func TestBrowserWithdrawAndRevoke(t *testing.T) {
 	srv := startServer(t, data, "127.0.0.1:0")
 	video := makeVideo(t, t.TempDir(), "DSJ0A12_000123_20261126093015_0001.MP4", 8, time.Date(2026, 11, 26, 1, 30, 15, 0, time.UTC))
 	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), video)
-	var id int64
-	fmt.Sscanf(strings.Fields(out)[2], "%d", &id)
-	if id == 0 {
-		t.Fatalf("no recording id in %q", out)
-	}
+	id := uploadedID(t, out)
 
 	// Two requests: one to withdraw, one the leader approves.
 	file := func(purpose, reason string) evidence.AccessRequest {

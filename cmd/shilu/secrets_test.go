@@ -149,7 +149,9 @@ func TestTOTPWithAnotherSecretsKey(t *testing.T) {
 	}
 	var stored string
 	err = db.QueryRow(`SELECT totp_secret FROM users WHERE name = 'admin'`).Scan(&stored)
-	db.Close()
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

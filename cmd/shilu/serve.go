@@ -23,7 +23,7 @@ import (
 	"shilu/internal/web"
 )
 
-func (e *cmdEnv) serve(args []string) error {
+func (e *cmdEnv) serve(args []string) (err error) {
 	fs := e.newFlags("serve", "serve --data DIR --listen ADDR [flags]")
 	data := fs.String("data", "", "data directory (created if missing)")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; :0 picks a free port")
@@ -40,7 +40,7 @@ func (e *cmdEnv) serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.closeInto(&err)
 	var viewRoles []evidence.Role
 	for _, r := range strings.FieldsFunc(*skip, func(c rune) bool { return c == ',' || c == ' ' }) {
 		if !evidence.Role(r).Valid() {
@@ -131,13 +131,13 @@ func (e *cmdEnv) serve(args []string) error {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.Metrics())
 		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
-		defer ms.Close()
+		defer func() { e.keep(ms.Close()) }()
 		go func() { errc <- ms.Serve(mln) }()
-		fmt.Fprintf(e.stdout, "shilu metrics http://%s/metrics\n", mln.Addr())
+		e.printf("shilu metrics http://%s/metrics\n", mln.Addr())
 	}
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "shilu serving %s (data %s)\n", url, *data)
-	fmt.Fprintf(e.stdout, "custody log key: %s\n", a.verifier.Name())
+	e.printf("shilu serving %s (data %s)\n", url, *data)
+	e.printf("custody log key: %s\n", a.verifier.Name())
 	if *demo {
 		if err := e.seedDemo(ctx, a, url); err != nil {
 			logger.Error("demo data", "err", err)

@@ -29,7 +29,7 @@ func sqlExec(t *testing.T, data string, stmts ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer closeT(t, db)
 	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
@@ -85,15 +85,21 @@ func TestTamperingIsDetected(t *testing.T) {
 		if len(blobs) != 1 {
 			t.Fatalf("found %d blobs, want 1", len(blobs))
 		}
-		os.Chmod(blobs[0], 0o644)
+		if err := os.Chmod(blobs[0], 0o644); err != nil {
+			t.Fatal(err)
+		}
 		fh, err := os.OpenFile(blobs[0], os.O_RDWR, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := make([]byte, 1)
-		fh.ReadAt(b, 4096)
-		fh.WriteAt([]byte{b[0] ^ 1}, 4096)
-		fh.Close()
+		_, rerr := fh.ReadAt(b, 4096)
+		if rerr == nil {
+			_, rerr = fh.WriteAt([]byte{b[0] ^ 1}, 4096)
+		}
+		if err := errors.Join(rerr, fh.Close()); err != nil {
+			t.Fatal(err)
+		}
 		out, err := cli(t, "verify", "--data", d, "--quiet")
 		var ee exitError
 		if !errors.As(err, &ee) || ee != 1 || !strings.Contains(out, "CORRUPT recording 1 sha256-") || !strings.Contains(out, filepath.Base(blobs[0])) {
@@ -104,7 +110,12 @@ func TestTamperingIsDetected(t *testing.T) {
 	t.Run("MissingBlob", func(t *testing.T) {
 		d := copyDir(t, data)
 		blobs, _ := filepath.Glob(filepath.Join(d, "blobs", "sha256", "*", "*"))
-		os.Remove(blobs[0])
+		if len(blobs) != 1 {
+			t.Fatalf("found %d blobs, want 1", len(blobs))
+		}
+		if err := os.Remove(blobs[0]); err != nil {
+			t.Fatal(err)
+		}
 		out, err := cli(t, "verify", "--data", d, "--quiet")
 		if err == nil || !strings.Contains(out, "MISSING recording 1") {
 			t.Fatalf("verify with a missing blob: err %v, output %q", err, out)

@@ -55,12 +55,12 @@ func (e *cmdEnv) upload(args []string) error {
 		id, err := e.uploadOne(c, base, *token, path, *device, *officer, clock, *quiet)
 		switch {
 		case err == nil:
-			fmt.Fprintf(e.stdout, "%s\trecording %d\n", path, id)
+			e.printf("%s\trecording %d\n", path, id)
 		case id > 0: // identical content already archived
-			fmt.Fprintf(e.stdout, "%s\trecording %d (already archived)\n", path, id)
+			e.printf("%s\trecording %d (already archived)\n", path, id)
 		default:
 			failed++
-			fmt.Fprintf(e.stderr, "%s\tFAILED: %v\n", path, err)
+			e.eprintf("%s\tFAILED: %v\n", path, err)
 		}
 		if e.ctx.Err() != nil {
 			return e.ctx.Err()
@@ -110,9 +110,9 @@ func (e *cmdEnv) uploadOne(c *tusclient.Client, server, token, path, device, off
 			if b == nil {
 				b = progressbar.NewOptions64(total, progressbar.OptionSetDescription(desc), progressbar.OptionSetWriter(e.stderr),
 					progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }), progressbar.OptionClearOnFinish())
+					progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { e.eprintf("\n") }), progressbar.OptionClearOnFinish())
 			}
-			b.Set64(done)
+			e.keep(b.Set64(done))
 		}
 	}
 	name := filepath.Base(path)

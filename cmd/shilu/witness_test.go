@@ -13,7 +13,9 @@ func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if os.IsNotExist(err) {
-		os.Remove(dst)
+		if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
 		return
 	}
 	if err != nil {

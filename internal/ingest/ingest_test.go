@@ -507,7 +507,9 @@ func TestForeignRequestDoesNotCutOwnersPatch(t *testing.T) {
 	if _, err := pw.Write(data[size/2:]); err != nil {
 		t.Fatalf("the owner's PATCH was cut: %v", err)
 	}
-	pw.Close()
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	resp = <-done
 	if resp == nil {
 		t.Fatal("no answer to the owner's PATCH")

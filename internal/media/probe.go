@@ -17,9 +17,48 @@ import (
 	"shilu/internal/evidence"
 )
 
-// ErrNoFFprobe is returned (wrapped) by Probe for a format that only ffprobe
-// reads when no ffprobe binary was found.
-var ErrNoFFprobe = errors.New("media: ffprobe not available")
+// The kinds of failure of Probe. Each error of Probe wraps one, and its
+// text starts with the kind's, so that the text stored with a recording
+// still tells the kind (Problem).
+var (
+	// ErrNoFFprobe: a format that only ffprobe reads, and no ffprobe
+	// binary was found.
+	ErrNoFFprobe = errors.New("media: ffprobe not available")
+	// ErrDamaged: a file that starts as an MP4/MOV or a JPEG but that
+	// neither its reader nor ffprobe could parse: cut short (a recording
+	// not finalized) or damaged.
+	ErrDamaged = errors.New("media: damaged or unfinished file")
+	// ErrUnknownFormat: a file ffprobe did not recognise either.
+	ErrUnknownFormat = errors.New("media: format not recognised")
+	// ErrProbeTimeout: ffprobe ran out of time, on a hostile or damaged
+	// file.
+	ErrProbeTimeout = errors.New("media: probe timed out")
+	// ErrUnreadable: the file could not be read, or is not a regular file.
+	ErrUnreadable = errors.New("media: file unreadable")
+)
+
+// Problem is what people are told of a recording's probe error (the text
+// of an error of Probe, as stored with the recording): its kind in the
+// catalogue's words, without the server's paths or the parsers' English,
+// which stay in the log, the custody entry and the API. A text of no known
+// kind (stored by an earlier version) gets the general message.
+func Problem(probeError string) evidence.Message {
+	for _, p := range []struct {
+		kind error
+		msg  evidence.Message
+	}{
+		{ErrNoFFprobe, evidence.Msg("media.problem.no_ffprobe")},
+		{ErrDamaged, evidence.Msg("media.problem.damaged")},
+		{ErrUnknownFormat, evidence.Msg("media.problem.unknown_format")},
+		{ErrProbeTimeout, evidence.Msg("media.problem.timeout")},
+		{ErrUnreadable, evidence.Msg("media.problem.unreadable")},
+	} {
+		if strings.HasPrefix(probeError, p.kind.Error()) {
+			return p.msg
+		}
+	}
+	return evidence.Msg("media.problem.other")
+}
 
 // DefaultProbeTimeout bounds one ffprobe run when Prober.Timeout is zero.
 // ffprobe reads only headers, so a run that takes this long is stuck on a
@@ -60,21 +99,21 @@ func (p Prober) Probe(ctx context.Context, path string) (Facts, error) {
 	unknown := Facts{Kind: evidence.KindUnknown}
 	file, err := os.Open(path)
 	if err != nil {
-		return unknown, fmt.Errorf("media: probe: %w", err)
+		return unknown, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	defer file.Close() //nolint:errcheck // read-only: closing cannot lose data
 	st, err := file.Stat()
 	if err != nil {
-		return unknown, fmt.Errorf("media: probe: %w", err)
+		return unknown, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	if !st.Mode().IsRegular() {
 		// A FIFO or device would block us and ffprobe forever.
-		return unknown, fmt.Errorf("media: probe %s: not a regular file", path)
+		return unknown, fmt.Errorf("%w: %s is not a regular file", ErrUnreadable, path)
 	}
 	head := make([]byte, 16)
 	n, err := file.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return unknown, fmt.Errorf("media: probe: %w", err)
+		return unknown, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	head = head[:n]
 
@@ -101,13 +140,22 @@ func (p Prober) Probe(ctx context.Context, path string) (Facts, error) {
 	bin, lookErr := exec.LookPath(bin)
 	if lookErr != nil {
 		if pureErr != nil {
-			return unknown, pureErr
+			return unknown, fmt.Errorf("%w: %w", ErrDamaged, pureErr)
 		}
 		return unknown, fmt.Errorf("%w: %v", ErrNoFFprobe, lookErr)
 	}
 	f, err := p.ffprobe(ctx, bin, path)
 	if err != nil {
-		return unknown, errors.Join(pureErr, err)
+		kind := ErrUnknownFormat
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			kind = ErrProbeTimeout
+		case errors.Is(err, context.Canceled):
+			kind = ErrUnreadable // the caller gave up: nothing is known of the file
+		case pureErr != nil:
+			kind = ErrDamaged
+		}
+		return unknown, fmt.Errorf("%w: %w", kind, errors.Join(pureErr, err))
 	}
 	return f, nil
 }

@@ -396,3 +396,54 @@ func TestFactsJSON(t *testing.T) {
 		t.Errorf("unknown facts = %s", b)
 	}
 }
+
+// Every failure of Probe is of one kind, whose words people read instead
+// of the error's text (Problem): no server path and no parser's English
+// reaches the recording's page, yet the kind survives being stored as
+// text. A text of no known kind, as an earlier version stored, gets the
+// general message.
+func TestProblem(t *testing.T) {
+	requireBinaries(t, "sh", "sleep")
+	dir := t.TempDir()
+	write := func(name string, data []byte, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wav := write("a.wav", []byte("RIFF\x00\x00\x00\x00WAVEfmt "), 0o600)
+	mp4 := testMP4{created: created2026}.bytes()
+	cut := write("cut.mp4", mp4[:len(mp4)/2], 0o600)
+	none := filepath.Join(dir, "no-such-ffprobe")
+	failing := write("fail.sh", []byte("#!/bin/sh\necho 'Invalid data found when processing input' >&2; exit 1\n"), 0o700)
+	hanging := write("hang.sh", []byte("#!/bin/sh\nexec sleep 30\n"), 0o700)
+	for _, tc := range []struct {
+		name string
+		p    Prober
+		path string
+		kind error
+		key  string
+	}{
+		{"NoFFprobe", Prober{FFprobe: none}, wav, ErrNoFFprobe, "media.problem.no_ffprobe"},
+		{"Damaged", Prober{FFprobe: none}, cut, ErrDamaged, "media.problem.damaged"},
+		{"DamagedFFprobeToo", Prober{FFprobe: failing}, cut, ErrDamaged, "media.problem.damaged"},
+		{"UnknownFormat", Prober{FFprobe: failing}, wav, ErrUnknownFormat, "media.problem.unknown_format"},
+		{"Timeout", Prober{FFprobe: hanging, Timeout: 300 * time.Millisecond}, wav, ErrProbeTimeout, "media.problem.timeout"},
+		{"Unreadable", Prober{FFprobe: none}, filepath.Join(dir, "gone.mp4"), ErrUnreadable, "media.problem.unreadable"},
+		{"NotRegular", Prober{FFprobe: none}, dir, ErrUnreadable, "media.problem.unreadable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.p.Probe(context.Background(), tc.path)
+			if !errors.Is(err, tc.kind) {
+				t.Fatalf("err = %v, want %v", err, tc.kind)
+			}
+			if m := Problem(err.Error()); m.Key != tc.key || len(m.Args) != 0 {
+				t.Errorf("Problem(%q) = %+v, want %s without arguments", err, m, tc.key)
+			}
+		})
+	}
+	if m := Problem(`media: truncated box "mdat" at offset 40`); m.Key != "media.problem.other" {
+		t.Errorf("Problem of an older text = %+v, want media.problem.other", m)
+	}
+}

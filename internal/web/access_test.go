@@ -69,7 +69,9 @@ func TestAccessRequestForActivity(t *testing.T) {
 				return
 			}
 			var got evidence.AccessRequest
-			json.Unmarshal(w.Body.Bytes(), &got)
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("decode %s: %v", w.Body.String(), err)
+			}
 			if fmt.Sprint(got.RecordingIDs) != fmt.Sprint(c.ids) {
 				t.Errorf("recording_ids = %v, want %v", got.RecordingIDs, c.ids)
 			}

@@ -83,7 +83,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.session == nil {
-		return evidence.Errorf(evidence.EInvalid, "an API token is not a session; an administrator revokes it")
+		return evidence.Errorf(evidence.EInvalid, "err.auth.token_logout")
 	}
 	if err := s.app.SignOut(ctx, app.Actor{User: c.account.User, RequestID: requestID(ctx)}, c.session.ID); err != nil {
 		return err

@@ -179,7 +179,9 @@ func TestBookmarkAdd(t *testing.T) {
 				return
 			}
 			var b evidence.Bookmark
-			json.Unmarshal([]byte(out), &b)
+			if err := json.Unmarshal([]byte(out), &b); err != nil {
+				t.Fatalf("decode %s: %v", out, err)
+			}
 			if b.Label != label || b.OffsetMS != 5000 || b.Kind != evidence.BookmarkViolation || b.CreatedBy != c.who || b.RecordingID != env.rec.ID {
 				t.Errorf("answer %+v", b)
 			}
@@ -196,7 +198,9 @@ func TestBookmarkAdd(t *testing.T) {
 	// Reading is reading the recording's metadata: the station may.
 	code, out := env.send(t, "GET", env.path(""), "u-station", "")
 	var list api.BookmarkList
-	json.Unmarshal([]byte(out), &list)
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("decode %s: %v", out, err)
+	}
 	if code != http.StatusOK || len(list.Bookmarks) != 2 || list.DurationMS != 8000 {
 		t.Errorf("list as station: %d %+v", code, list)
 	}
@@ -277,7 +281,9 @@ func TestBookmarkRemove(t *testing.T) {
 				return
 			}
 			var b evidence.Bookmark
-			json.Unmarshal([]byte(out), &b)
+			if err := json.Unmarshal([]byte(out), &b); err != nil {
+				t.Fatalf("decode %s: %v", out, err)
+			}
 			if b.RemovedBy != c.who || b.RemovedAt == nil {
 				t.Errorf("removed bookmark %+v", b)
 			}
@@ -290,7 +296,9 @@ func TestBookmarkRemove(t *testing.T) {
 	}
 	var list api.BookmarkList
 	_, out := env.send(t, "GET", env.path(""), "lihua", "")
-	json.Unmarshal([]byte(out), &list)
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("decode %s: %v", out, err)
+	}
 	if len(list.Bookmarks) != 0 {
 		t.Errorf("removed bookmarks still listed: %+v", list.Bookmarks)
 	}

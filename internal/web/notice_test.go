@@ -193,9 +193,10 @@ func TestNoticeConfirm(t *testing.T) {
 		if e.Action != "activity.notice" {
 			continue
 		}
-		if e.Outcome == audit.OutcomeOK {
+		switch e.Outcome {
+		case audit.OutcomeOK:
 			ok = append(ok, e)
-		} else if e.Outcome == audit.OutcomeDenied {
+		case audit.OutcomeDenied:
 			denied = append(denied, e)
 		}
 	}

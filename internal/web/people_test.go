@@ -47,7 +47,11 @@ func newPeopleEnv(t *testing.T) *peopleEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.db.Close() })
+	t.Cleanup(func() {
+		if err := e.db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	srv := httptest.NewServer(New(Config{DB: e.db, Verifier: verifier, Origin: storetest.Origin, Argon2: cheapArgon}))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -105,14 +109,16 @@ type answer struct {
 	hdr  http.Header
 }
 
-// errCode is the error code of an error answer.
+// errCode is the error code of an error answer, "" for any other.
 func (a answer) errCode() evidence.Code {
 	var b struct {
 		Error struct {
 			Code evidence.Code `json:"code"`
 		} `json:"error"`
 	}
-	json.Unmarshal([]byte(a.body), &b)
+	if err := json.Unmarshal([]byte(a.body), &b); err != nil {
+		return ""
+	}
 	return b.Error.Code
 }
 

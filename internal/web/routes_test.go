@@ -231,13 +231,16 @@ func TestLogin(t *testing.T) {
 	}
 	ctx := context.Background()
 	var actions []string
-	ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err := ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
 			e, _ := audit.Decode(data)
 			actions = append(actions, string(e.Action)+":"+e.Outcome)
 			return nil
 		})
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := strings.Join(actions, " ")
 	if !strings.Contains(got, "user.login_failed:failed user.login_failed:failed user.login:ok") {
 		t.Errorf("custody log %s: want two failed logins and one login", got)

@@ -145,7 +145,8 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, perm evidence.P
 		return u, err
 	}
 	if !u.Role.Can(perm) {
-		return u, evidence.Errorf(evidence.EForbidden, "role %s may not %s", u.Role, perm)
+		return u, evidence.Errorf(evidence.EForbidden, "err.auth.forbidden_role",
+			evidence.Msg("role."+string(u.Role)), evidence.Msg("perm."+strings.ReplaceAll(string(perm), ".", "_")))
 	}
 	return u, nil
 }
@@ -226,7 +227,7 @@ func (s *Server) Metrics() http.Handler {
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Ingest == nil {
-		return evidence.Errorf(evidence.ENotFound, "uploads are not enabled")
+		return evidence.Errorf(evidence.ENotFound, "err.upload.disabled")
 	}
 	http.StripPrefix("/api/v1/uploads/", s.cfg.Ingest.Handler()).ServeHTTP(w, r)
 	return nil

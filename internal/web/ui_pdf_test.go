@@ -92,7 +92,9 @@ func TestCustodyPDF(t *testing.T) {
 		t.Fatalf("recording custody.pdf: %d %s", w.Code, w.Body.String())
 	}
 	if dir := os.Getenv("SHILU_REPORT_OUT"); dir != "" { // to look at it
-		os.WriteFile(filepath.Join(dir, "recording-custody.pdf"), w.Body.Bytes(), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "recording-custody.pdf"), w.Body.Bytes(), 0o644); err != nil {
+			t.Error(err)
+		}
 	}
 	text = pdfToText(t, w.Body.Bytes())
 	for _, want := range []string{"音像记录保管链", "a.mp4", "u-station", "张警官", "入库"} {
@@ -103,7 +105,7 @@ func TestCustodyPDF(t *testing.T) {
 
 	// The exports are custody entries, the recording's in its trail.
 	var exports []audit.Entry
-	ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
+	err = ts.cfg.DB.View(ctx, func(tx *store.Tx) error {
 		return tx.Entries(ctx, 0, func(_ uint64, data, _ []byte) error {
 			if e, _ := audit.Decode(data); e.Action == "custody.export" {
 				exports = append(exports, e)
@@ -111,6 +113,9 @@ func TestCustodyPDF(t *testing.T) {
 			return nil
 		})
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(exports) != 3 {
 		t.Fatalf("%d custody.export entries, want 3", len(exports))
 	}

@@ -93,7 +93,7 @@ func (h *Handler) GetAccessRequest(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		if ok, err := h.maySeeRequest(ctx, tx, u, req); err != nil || !ok {
-			return errorOr(err, evidence.Errorf(evidence.ENotFound, "access request %d not found", id))
+			return errorOr(err, evidence.Errorf(evidence.ENotFound, "err.access.not_found", id))
 		}
 		return nil
 	})
@@ -216,17 +216,8 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) error {
 	var list []evidence.Viewing
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
 		to, from := tx.Now().Add(time.Second), tx.Now().AddDate(0, 0, -30)
-		for _, p := range []struct {
-			key string
-			dst *time.Time
-		}{{"from", &from}, {"to", &to}} {
-			if v := r.URL.Query().Get(p.key); v != "" {
-				t, err := time.Parse(time.RFC3339, v)
-				if err != nil {
-					return evidence.Errorf(evidence.EInvalid, "%s: want an RFC 3339 time", p.key)
-				}
-				*p.dst = t
-			}
+		if err := httpx.Times(r.URL.Query(), map[string]*time.Time{"from": &from, "to": &to}); err != nil {
+			return err
 		}
 		var err error
 		list, err = tx.Register(ctx, from, to)

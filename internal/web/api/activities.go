@@ -52,7 +52,7 @@ func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.ActivityFilter{Officer: q.Get("officer"), Type: evidence.ActivityType(q.Get("type"))}
 	if f.Type != "" && !f.Type.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "type: want one of %v", evidence.ActivityTypes())
+		return evidence.Errorf(evidence.EInvalid, "err.activity.type_unknown", string(f.Type))
 	}
 	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
 		return err
@@ -315,12 +315,12 @@ func (h *Handler) ListFindings(w http.ResponseWriter, r *http.Request) error {
 	switch f.Status {
 	case "", evidence.FindingOpen, evidence.FindingExplained, evidence.FindingAccepted:
 	default:
-		return evidence.Errorf(evidence.EInvalid, "status: want open, explained or accepted")
+		return evidence.Errorf(evidence.EInvalid, "err.finding.status_unknown", string(f.Status))
 	}
 	if v := q.Get("activity"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return evidence.Errorf(evidence.EInvalid, "activity: want an id")
+			return evidence.Errorf(evidence.EInvalid, "err.query.id", "activity")
 		}
 		f.ActivityID = id
 	}
@@ -387,7 +387,7 @@ func (h *Handler) OrphanRecordings(w http.ResponseWriter, r *http.Request) error
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 5000 {
-			return evidence.Errorf(evidence.EInvalid, "limit: want an integer from 1 to 5000")
+			return evidence.Errorf(evidence.EInvalid, "err.query.range", "limit", 1, 5000)
 		}
 		limit = n
 	}

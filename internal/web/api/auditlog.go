@@ -20,7 +20,7 @@ func (h *Handler) AuditCheckpoint(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		if size == 0 {
-			return evidence.Errorf(evidence.ENotFound, "the custody log is empty")
+			return evidence.Errorf(evidence.ENotFound, "err.audit.empty")
 		}
 		cp, err = tx.Checkpoint(r.Context(), size)
 		return err
@@ -45,7 +45,7 @@ type auditEntryAnswer struct {
 func (h *Handler) AuditEntry(w http.ResponseWriter, r *http.Request) error {
 	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 63)
 	if err != nil {
-		return evidence.Errorf(evidence.EInvalid, "bad index")
+		return evidence.Errorf(evidence.EInvalid, "err.audit.index")
 	}
 	var a auditEntryAnswer
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
@@ -57,11 +57,11 @@ func (h *Handler) AuditEntry(w http.ResponseWriter, r *http.Request) error {
 		a.Size = latest
 		if v := r.URL.Query().Get("size"); v != "" {
 			if a.Size, err = strconv.ParseUint(v, 10, 63); err != nil || a.Size > latest {
-				return evidence.Errorf(evidence.EInvalid, "size: want at most %d", latest)
+				return evidence.Errorf(evidence.EInvalid, "err.audit.size", latest)
 			}
 		}
 		if idx >= a.Size {
-			return evidence.Errorf(evidence.ENotFound, "no entry %d in a log of %d", idx, a.Size)
+			return evidence.Errorf(evidence.ENotFound, "err.audit.no_entry", idx, a.Size)
 		}
 		if a.Data, err = tx.AuditEntry(ctx, idx); err != nil {
 			return err

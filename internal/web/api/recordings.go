@@ -30,31 +30,22 @@ type RecordingList struct {
 func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 	f := evidence.RecordingFilter{Officer: q.Get("officer"), Device: q.Get("device"), Kind: evidence.Kind(q.Get("kind"))}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return f, evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
+		return f, evidence.Errorf(evidence.EInvalid, "err.recording.kind_unknown", string(f.Kind))
 	}
 	switch q.Get("orphan") {
 	case "", "0":
 	case "1":
 		f.Orphan = true
 	default:
-		return f, evidence.Errorf(evidence.EInvalid, "orphan: want 1 (only recordings linked to no activity) or 0")
+		return f, evidence.Errorf(evidence.EInvalid, "err.recording.orphan")
 	}
-	for _, t := range []struct {
-		key string
-		dst *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(t.key); v != "" {
-			tm, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return f, evidence.Errorf(evidence.EInvalid, "%s: want an RFC 3339 time such as 2026-11-26T09:30:00+08:00", t.key)
-			}
-			*t.dst = tm.UTC()
-		}
+	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
+		return f, err
 	}
 	if v := q.Get("sha256"); v != "" {
 		d, err := blob.ParseDigest(v)
 		if err != nil {
-			return f, evidence.Errorf(evidence.EInvalid, "sha256: want 64 hex digits")
+			return f, evidence.Errorf(evidence.EInvalid, "err.recording.sha256")
 		}
 		f.Digest = d
 	}
@@ -66,7 +57,7 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 		if v := q.Get(n.key); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i < 0 || i > n.max {
-				return f, evidence.Errorf(evidence.EInvalid, "%s: want an integer from 0 to %d", n.key, n.max)
+				return f, evidence.Errorf(evidence.EInvalid, "err.query.range", n.key, 0, n.max)
 			}
 			*n.dst = i
 		}
@@ -138,7 +129,13 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 		}
 		return fmt.Errorf("web: content of recording %d: %w", rec.ID, err)
 	}
-	defer f.Close()
+	defer func() {
+		// A reader's Close loses no data; a failing one is the store's
+		// trouble to look into, not the viewer's.
+		if cerr := f.Close(); cerr != nil {
+			h.Logger.Warn("close recording content", "recording", rec.ID, "err", cerr)
+		}
+	}()
 	etag := `"` + rec.Digest.String() + `"`
 	r, sent := plan(r, rec.Size, etag)
 	viewed, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: sent,

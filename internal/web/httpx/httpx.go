@@ -98,19 +98,6 @@ func CSV(w http.ResponseWriter, filename string) *CSVWriter {
 	return &CSVWriter{csv.NewWriter(w)}
 }
 
-// CSVWriter writes the cells of an export so that no spreadsheet program
-// reads one as a formula: any cell of user text could start with one.
-type CSVWriter struct{ *csv.Writer }
-
-// Write writes one row, each cell made inert (SafeCell).
-func (c *CSVWriter) Write(row []string) error {
-	safe := make([]string, len(row))
-	for i, cell := range row {
-		safe[i] = SafeCell(cell)
-	}
-	return c.Writer.Write(safe)
-}
-
 // SafeCell is cell, prefixed with an apostrophe when a spreadsheet would
 // take it for a formula: it starts with =, +, -, @, a tab or a carriage
 // return (OWASP's CSV injection list; Excel and LibreOffice skip a leading
@@ -125,6 +112,33 @@ func SafeCell(cell string) string {
 	}
 	return "'" + cell
 }
+
+// CSVWriter writes a CSV download, every cell made inert (SafeCell): any
+// cell of user text could start like a formula. Its Write returns nothing:
+// a csv.Writer buffers, keeps the first error of a Write or of the
+// response under it, and reports it from Error, so a handler writes its
+// rows and ends with
+//
+//	cw.Flush()
+//	return cw.Error()
+//
+// (checking Error inside a long loop stops it early on a gone client).
+type CSVWriter struct{ w *csv.Writer }
+
+// Write writes one record; its error, if any, is Error's.
+func (c *CSVWriter) Write(record []string) {
+	safe := make([]string, len(record))
+	for i, cell := range record {
+		safe[i] = SafeCell(cell)
+	}
+	_ = c.w.Write(safe) // kept by the csv.Writer for Error
+}
+
+// Flush writes the buffered records to the response.
+func (c *CSVWriter) Flush() { c.w.Flush() }
+
+// Error returns the first error of a Write or Flush so far.
+func (c *CSVWriter) Error() error { return c.w.Error() }
 
 // Audit appends custody entry e, by e.Actor in the request of ctx, through
 // the application (app.Record): for what changes no other state, such as an

@@ -34,9 +34,7 @@ func TestSafeCell(t *testing.T) {
 func TestCSVWriterMakesEveryCellSafe(t *testing.T) {
 	w := httptest.NewRecorder()
 	cw := CSV(w, "x.csv")
-	if err := cw.Write([]string{"\t=cmd()", "ok", "-1"}); err != nil {
-		t.Fatal(err)
-	}
+	cw.Write([]string{"\t=cmd()", "ok", "-1"})
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		t.Fatal(err)

@@ -191,8 +191,8 @@ func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
 	cw.Write([]string{p.T("custody.index"), p.T("custody.time"), p.T("custody.actor"), p.T("custody.action"), p.T("custody.object"), p.T("custody.outcome"),
 		p.T("custody.details"), p.T("custody.details_raw")})
 	_, err := h.custodyEntries(r, func(e audit.Entry) error {
-		cw.Write([]string{strconv.FormatUint(e.Index, 10), localTime(e.Time), csvSafe(p.Person(e.Actor)), p.Action(e.Action), csvSafe(e.Object),
-			p.T("outcome." + e.Outcome), csvSafe(p.Details(e.Details)), csvSafe(rawDetails(e.Details))})
+		cw.Write([]string{strconv.FormatUint(e.Index, 10), localTime(e.Time), p.Person(e.Actor), p.Action(e.Action), e.Object,
+			p.T("outcome." + e.Outcome), p.Details(e.Details), rawDetails(e.Details)})
 		return cw.Error()
 	})
 	if err != nil {

@@ -676,9 +676,9 @@ func (h *Handler) DashboardCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw.Write(head)
 	line := func(key, name string, r DashboardRow) {
-		rec := []string{csvSafe(key)}
+		rec := []string{key}
 		if d.By == compliance.ByOfficer {
-			rec = append(rec, csvSafe(name))
+			rec = append(rec, name)
 		}
 		for _, c := range cells(p.Lang, r) {
 			rec = append(rec, c.Value)

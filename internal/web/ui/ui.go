@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/locale"
+	"shilu/internal/media"
 	"shilu/internal/web/httpx"
 )
 
@@ -97,10 +97,7 @@ var uiFuncs = template.FuncMap{
 	"time":       localTime,
 	"grantClass": grantClass,
 	"fileName":   fileName,
-	// probeText is a probe error without the server's paths, for probe
-	// errors kept before ingest stopped writing them (ingest.probeText).
-	"probeText": func(s string) string { return serverPath.ReplaceAllString(s, "…") },
-	"size":      humanSize,
+	"size":       humanSize,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -132,10 +129,6 @@ var uiFuncs = template.FuncMap{
 		return id
 	},
 }
-
-// serverPath matches an absolute path on the server in a message, with
-// ffprobe's "file:" prefix.
-var serverPath = regexp.MustCompile(`(?:file:)?/[^\s:]+`)
 
 var purposes = []evidence.Purpose{evidence.PurposeCaseWork, evidence.PurposeLitigation, evidence.PurposeSupervision, evidence.PurposeCaseAnalysis, evidence.PurposeOther}
 
@@ -191,7 +184,7 @@ func humanSize(n int64) string {
 func (h *Handler) Static(w http.ResponseWriter, r *http.Request) error {
 	a, ok := assets[r.PathValue("name")]
 	if !ok {
-		return evidence.Errorf(evidence.ENotFound, "no such file")
+		return evidence.Errorf(evidence.ENotFound, "err.file_not_found")
 	}
 	w.Header().Set("Content-Type", a.ctype)
 	// The URL carries the content's hash, so the file can be cached for good.
@@ -352,6 +345,10 @@ func (p *page) Initial() string {
 
 // Kind is a recording kind's name.
 func (p *page) Kind(k evidence.Kind) string { return p.T("kind." + string(k)) }
+
+// ProbeProblem is what a recording's probe error says to people: its kind
+// (media.Problem), not its text, which names server paths.
+func (p *page) ProbeProblem(probeError string) string { return p.Msg(media.Problem(probeError)) }
 
 // Status is a request status's name.
 func (p *page) Status(st evidence.RequestStatus) string { return p.T("status." + string(st)) }

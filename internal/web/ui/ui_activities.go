@@ -313,8 +313,8 @@ func (h *Handler) FindingsCSV(w http.ResponseWriter, r *http.Request) error {
 		for i, id := range f.RecordingIDs {
 			recs[i] = strconv.FormatInt(id, 10)
 		}
-		cw.Write([]string{strconv.FormatInt(f.ID, 10), p.ActRule(f.Rule), f.Article, csvSafe(f.Officer), act, strings.Join(recs, " "),
-			csvSafe(p.Msg(f.Evidence)), p.ActStatus(f.Status), localTime(f.FirstSeen), csvSafe(f.AcceptedBy)})
+		cw.Write([]string{strconv.FormatInt(f.ID, 10), p.ActRule(f.Rule), f.Article, f.Officer, act, strings.Join(recs, " "),
+			p.Msg(f.Evidence), p.ActStatus(f.Status), localTime(f.FirstSeen), f.AcceptedBy})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -144,7 +144,7 @@ type recordingRow struct {
 func parseDay(v string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", v, shanghai)
 	if err != nil {
-		return t, evidence.Errorf(evidence.EInvalid, "want a date such as 2026-11-26")
+		return t, evidence.Errorf(evidence.EInvalid, "err.date", v)
 	}
 	return t, nil
 }
@@ -173,7 +173,7 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 	v := recordingsView{Officer: q.Get("officer"), Device: q.Get("device"), Kind: q.Get("kind"), Orphan: q.Get("orphan") == "1", From: q.Get("from"), To: q.Get("to")}
 	f := evidence.RecordingFilter{Officer: v.Officer, Device: v.Device, Kind: evidence.Kind(v.Kind), Orphan: v.Orphan, Limit: PageSize}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "kind: want video, audio, photo or unknown")
+		return evidence.Errorf(evidence.EInvalid, "err.recording.kind_unknown", v.Kind)
 	}
 	from, to, err := parseDays(v.From, v.To)
 	if err != nil {
@@ -251,7 +251,9 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 	v.ClockTolerance = h.App.Params().DriftTolerance
 	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
-		json.Unmarshal(rec.Media, &v.Facts) // facts are informative; a bad blob shows none
+		if err := json.Unmarshal(rec.Media, &v.Facts); err != nil {
+			v.Facts = media.Facts{} // facts are informative; a bad blob shows none
+		}
 	}
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
 		if u.Role.Can(evidence.PermContentRead) {
@@ -657,17 +659,9 @@ func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) error {
 		if x.Purpose != "" {
 			purpose = p.Purpose(x.Purpose)
 		}
-		cw.Write([]string{csvSafe(x.Viewer), strconv.FormatInt(x.RecordingID, 10), purpose, csvSafe(x.Reason), csvSafe(x.Approver),
+		cw.Write([]string{x.Viewer, strconv.FormatInt(x.RecordingID, 10), purpose, x.Reason, x.Approver,
 			localTime(x.StartedAt), localTime(x.LastAt), strconv.FormatFloat(x.Seconds, 'f', 0, 64), strconv.FormatInt(x.Requests, 10), strconv.FormatInt(x.Bytes, 10)})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading user text as a formula.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

@@ -176,8 +176,8 @@ func (h *Handler) pdfFont(w http.ResponseWriter, path string) (font []byte, ok b
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "PDF 导出暂不可用：服务器未安装中文字体（Debian 软件包 %s，%s）。\nPDF export unavailable: the Chinese font is not installed (Debian package %s, %s).\n",
-			report.FontPackage, path, report.FontPackage, path)
+		w.Write(fmt.Appendf(nil, "PDF 导出暂不可用：服务器未安装中文字体（Debian 软件包 %s，%s）。\nPDF export unavailable: the Chinese font is not installed (Debian package %s, %s).\n",
+			report.FontPackage, path, report.FontPackage, path))
 		return nil, false, nil
 	}
 	return font, err == nil, err

@@ -20,7 +20,7 @@ import (
 func TestCatalogueComplete(t *testing.T) {
 	need := map[string]bool{}
 	tmplKey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
-	fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -30,6 +30,9 @@ func TestCatalogueComplete(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	scripts, _ := fs.Glob(staticFS, "static/*.js")
 	for _, f := range scripts {
 		js, _ := staticFS.ReadFile(f)
