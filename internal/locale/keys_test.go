@@ -21,29 +21,7 @@ var keyShape = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
 // rewriting. Text is refused everywhere else, and an entry whose text is
 // no longer in its file fails, so that the list only shrinks: delete an
 // entry when its message is converted.
-var notYetConverted = map[string][]string{
-	"internal/web/ui/dashboard.go": {
-		"by: want officer, department, day, week or month",
-		"to: want a date on or after from",
-		"to: want a time after from",
-	},
-	"internal/web/ui/ui_activities.go": {
-		"type: want one of %v",
-		"status: want open, explained or accepted",
-		"rule: unknown rule %q",
-	},
-	"internal/web/ui/ui_admin.go": {
-		"role: want one of %v",
-		"dept: want a department id",
-	},
-	"internal/web/ui/ui_pages.go": {
-		"recording: want a recording number",
-	},
-	"internal/web/ui/ui_pdf.go": {
-		"from: want a date like 2026-01-31",
-		"to: want a date like 2026-01-31",
-	},
-}
+var notYetConverted = map[string][]string{}
 
 // keyForwarders are the functions that pass a parameter on to
 // evidence.Errorf as its key: "package.function" → the index of that

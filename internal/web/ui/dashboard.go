@@ -54,7 +54,7 @@ func parseGroupBy(v string) (compliance.GroupBy, error) {
 	if g := compliance.GroupBy(v); slices.Contains(groupings, g) {
 		return g, nil
 	}
-	return "", evidence.Errorf(evidence.EInvalid, "by: want officer, department, day, week or month")
+	return "", evidence.Errorf(evidence.EInvalid, "err.query.value", "by", v)
 }
 
 // steps are the periods a trend chart may be drawn in, finest first.
@@ -290,7 +290,7 @@ func parseDashboardQuery(r *http.Request) (dashboardQuery, error) {
 		return q, err
 	}
 	if !q.From.Before(q.To) {
-		return q, evidence.Errorf(evidence.EInvalid, "to: want a date on or after from")
+		return q, evidence.Errorf(evidence.EInvalid, "err.query.to_before_from")
 	}
 	return q, nil
 }
@@ -714,7 +714,7 @@ func (h *Handler) ComplianceSummaryAPI(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !from.Before(to) {
-		return evidence.Errorf(evidence.EInvalid, "to: want a time after from")
+		return evidence.Errorf(evidence.EInvalid, "err.query.to_before_from")
 	}
 	data, err := h.App.LoadCompliance(r.Context(), from, to)
 	if err != nil {

@@ -101,7 +101,7 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 	page, offset := pageOf(r)
 	f.Offset = offset
 	if f.Type != "" && !f.Type.Valid() {
-		return evidence.Errorf(evidence.EInvalid, "type: want one of %v", evidence.ActivityTypes())
+		return evidence.Errorf(evidence.EInvalid, "err.query.value", "type", v.Type)
 	}
 	from, to, err := parseDays(v.From, v.To)
 	if err != nil {
@@ -329,10 +329,10 @@ func (h *Handler) findings(r *http.Request, limit int) (findingsView, error) {
 	switch f.Status {
 	case "", evidence.FindingOpen, evidence.FindingExplained, evidence.FindingAccepted:
 	default:
-		return v, evidence.Errorf(evidence.EInvalid, "status: want open, explained or accepted")
+		return v, evidence.Errorf(evidence.EInvalid, "err.query.value", "status", v.Status)
 	}
 	if v.Rule != "" && !slices.Contains(findingRules, v.Rule) {
-		return v, evidence.Errorf(evidence.EInvalid, "rule: unknown rule %q", v.Rule)
+		return v, evidence.Errorf(evidence.EInvalid, "err.query.value", "rule", v.Rule)
 	}
 	from, to, err := parseDays(v.From, v.To)
 	if err != nil {

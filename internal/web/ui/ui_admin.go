@@ -135,13 +135,13 @@ func (h *Handler) AdminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := usersView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Dept: q.Get("dept"), Roles: evidence.Roles}
 	if v.Role != "" && !evidence.Role(v.Role).Valid() {
-		return evidence.Errorf(evidence.EInvalid, "role: want one of %v", evidence.Roles)
+		return evidence.Errorf(evidence.EInvalid, "err.query.value", "role", v.Role)
 	}
 	var deptID int64
 	if v.Dept != "" {
 		var err error
 		if deptID, err = strconv.ParseInt(v.Dept, 10, 64); err != nil {
-			return evidence.Errorf(evidence.EInvalid, "dept: want a department id")
+			return evidence.Errorf(evidence.EInvalid, "err.query.id", "dept")
 		}
 	}
 	for _, role := range evidence.Roles {
@@ -207,7 +207,7 @@ func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Perms: AdminPerms}
 	if v.Role != "" && !evidence.Role(v.Role).Valid() {
-		return evidence.Errorf(evidence.EInvalid, "role: want one of %v", evidence.Roles)
+		return evidence.Errorf(evidence.EInvalid, "err.query.value", "role", v.Role)
 	}
 	users, depts, err := h.adminData(r)
 	if err != nil {

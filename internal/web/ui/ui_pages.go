@@ -514,7 +514,7 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 	if v.Recording != "" {
 		n, err := strconv.ParseInt(strings.TrimPrefix(v.Recording, "#"), 10, 64)
 		if err != nil || n <= 0 {
-			return evidence.Errorf(evidence.EInvalid, "recording: want a recording number")
+			return evidence.Errorf(evidence.EInvalid, "err.query.id", "recording")
 		}
 		recID = n
 	}

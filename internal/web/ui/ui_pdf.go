@@ -201,12 +201,12 @@ func pdfRange(from, to string) (time.Time, time.Time, error) {
 	var err error
 	if from != "" {
 		if a, err = time.ParseInLocation("2006-01-02", from, shanghai); err != nil {
-			return a, b, evidence.Errorf(evidence.EInvalid, "from: want a date like 2026-01-31")
+			return a, b, evidence.Errorf(evidence.EInvalid, "err.date", from)
 		}
 	}
 	if to != "" {
 		if b, err = time.ParseInLocation("2006-01-02", to, shanghai); err != nil {
-			return a, b, evidence.Errorf(evidence.EInvalid, "to: want a date like 2026-01-31")
+			return a, b, evidence.Errorf(evidence.EInvalid, "err.date", to)
 		}
 		b = b.AddDate(0, 0, 1)
 	}
