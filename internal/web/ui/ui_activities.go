@@ -250,7 +250,8 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 	v.Types, v.Modes = evidence.ActivityTypes(), []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}
 	v.Timeline = coverageTimeline(v.Coverage, v.Interruptions, v.Names, timelineLabels{
 		Title: pg.T("act.timeline"), Covered: pg.T("act.tl_covered"), Open: pg.T("act.tl_open"), Explained: pg.T("act.tl_explained"),
-		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.Text("act.tl_gap"), Span: pg.Text("act.tl_span"), Clickable: httpx.User(r).Role.Can(evidence.PermActivitiesRecord)})
+		Uncovered: pg.T("act.tl_uncovered"), Gap: pg.Text("act.tl_gap"), Span: pg.Text("act.tl_span"), Clickable: httpx.User(r).Role.Can(evidence.PermActivitiesRecord),
+		Officer: pg.Officer})
 	pg.Data, pg.Scripts, pg.Styles = v, []string{"activities.js", "notice.js"}, []string{"activities.css", "notice.css", "bookmarks.css"}
 	return h.render(w, http.StatusOK, "activity", pg)
 }
@@ -467,6 +468,15 @@ type timelineLabels struct {
 	// Clickable marks gaps as buttons that open the explain dialog; only
 	// for people who may explain (PermAccessRequest).
 	Clickable bool
+	// Officer names a row's officer (张伟（000123）); nil shows the number.
+	Officer func(number string) string
+}
+
+func (l timelineLabels) officer(no string) string {
+	if l.Officer == nil {
+		return no
+	}
+	return l.Officer(no)
 }
 
 // The geometry of the picture in viewBox units: the officers' names on the
@@ -573,7 +583,7 @@ func coverageTimeline(rep compliance.CoverageReport, gaps []app.InterruptionView
 		barY := num(y + (tlRow-tlBar)/2)
 		fmt.Fprintf(&b, `<g class="tl-row" data-officer="%s">`, esc(oc.Officer))
 		fmt.Fprintf(&b, `<text class="tl-officer" x="%s" y="%s" text-anchor="end" font-size="13" fill="#1f2329">%s</text>`,
-			num(tlLeft-10), num(y+tlRow/2+4), esc(oc.Officer))
+			num(tlLeft-10), num(y+tlRow/2+4), esc(l.officer(oc.Officer)))
 		// The row's background is the time nobody recorded but that is
 		// within the tolerance, so no gap.
 		fmt.Fprintf(&b, `<rect class="tl-track" x="%s" y="%s" width="%s" height="%s" fill="#f2f3f5"><title>%s</title></rect>`,

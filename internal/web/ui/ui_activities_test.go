@@ -173,6 +173,15 @@ func TestCoverageTimeline(t *testing.T) {
 			t.Errorf("a gap for a role that may not explain: %s", out)
 		}
 	})
+	// Issue 8: the rows name their officers by name and number.
+	t.Run("RowsNameOfficers", func(t *testing.T) {
+		a := evidence.Activity{ID: 1, Officers: []string{"000123"}, Arrival: at(9, 0), End: at(9, 10)}
+		l := labels
+		l.Officer = func(no string) string { return "张伟（" + no + "）" }
+		if out := string(coverageTimeline(compliance.Coverage(a, nil, 10*time.Second), nil, nil, l)); !strings.Contains(out, ">张伟（000123）</text>") {
+			t.Errorf("row label: %s", out)
+		}
+	})
 }
 
 func mustInt(t *testing.T, s string) int64 {
