@@ -44,9 +44,8 @@ func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Acco
 	}
 	var password, hash string
 	if nu.Role != evidence.RoleStation {
-		password = auth.RandomPassword()
 		var err error
-		if hash, err = auth.HashPassword(password, a.argon2); err != nil {
+		if password, hash, err = a.initialPassword(); err != nil {
 			return store.Account{}, "", err
 		}
 	}
@@ -69,6 +68,13 @@ func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Acco
 		return store.Account{}, "", err
 	}
 	return acc, password, nil
+}
+
+// initialPassword makes a random initial password and its hash.
+func (a *App) initialPassword() (password, hash string, err error) {
+	password = auth.RandomPassword()
+	hash, err = auth.HashPassword(password, a.argon2)
+	return password, hash, err
 }
 
 // identityDetails records the identity fields that are set in a custody
@@ -120,9 +126,8 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 	}
 	var password, hash string
 	if ch.ResetPassword {
-		password = auth.RandomPassword()
 		var err error
-		if hash, err = auth.HashPassword(password, a.argon2); err != nil {
+		if password, hash, err = a.initialPassword(); err != nil {
 			return store.Account{}, "", err
 		}
 	}

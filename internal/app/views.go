@@ -161,6 +161,25 @@ type ProposalView struct {
 	Recording evidence.Recording `json:"recording"`
 }
 
+// LoadProposals suggests recordings to link to activity a, best first
+// (Art. 4, 9), each with its recording; nothing is linked until someone
+// confirms.
+func LoadProposals(ctx context.Context, tx *store.Tx, a evidence.Activity) ([]ProposalView, error) {
+	cands, err := tx.RecordingsForProposal(ctx, a, compliance.ProposeSlack)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]evidence.Recording, len(cands))
+	for _, c := range cands {
+		byID[c.ID] = c
+	}
+	var out []ProposalView
+	for _, p := range compliance.Propose(a, cands) {
+		out = append(out, ProposalView{Proposal: p, Recording: byID[p.RecordingID]})
+	}
+	return out, nil
+}
+
 // FindingRow is a finding as the workbench and the API show it: the rules'
 // current answer with the stored record's id, status and history where
 // there is one.

@@ -103,6 +103,10 @@ func (e Entry) encode() []byte {
 
 // appendString appends s as a JSON string with the format's only escapes.
 // s is valid UTF-8 (validate checked), so copying bytes keeps it so.
+// QuoteString is s as Encode writes a string: what to look for in an
+// entry's encoding (the custody log's actor filter).
+func QuoteString(s string) string { return string(appendString(nil, s)) }
+
 func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')

@@ -88,7 +88,7 @@ func (tx *Tx) auditQuery(ctx context.Context, f AuditFilter, cursor int64, desc 
 		where, args = append(where, actionExpr+" = ?"), append(args, []byte(string(f.Action)))
 	}
 	if f.Actor != "" {
-		where, args = append(where, "instr(data, ?) > 0"), append(args, []byte(`"actor":`+jsonString(f.Actor)+`,"action":`))
+		where, args = append(where, "instr(data, ?) > 0"), append(args, []byte(`"actor":`+audit.QuoteString(f.Actor)+`,"action":`))
 	}
 	order := "ASC"
 	if desc {
@@ -144,22 +144,4 @@ func (tx *Tx) auditFirstAt(ctx context.Context, t time.Time, size int64) (int64,
 		}
 	}
 	return lo, nil
-}
-
-// jsonString is s as audit.Entry.Encode writes a string: quoted, with
-// quotes, backslashes and control characters escaped.
-func jsonString(s string) string {
-	const hex = "0123456789abcdef"
-	b := []byte{'"'}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(append(b, '"'))
 }

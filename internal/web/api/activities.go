@@ -117,18 +117,9 @@ func (h *Handler) ActivityProposals(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		cands, err := tx.RecordingsForProposal(ctx, a, compliance.ProposeSlack)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]evidence.Recording, len(cands))
-		for _, c := range cands {
-			byID[c.ID] = c
-		}
-		for _, p := range compliance.Propose(a, cands) {
-			out = append(out, app.ProposalView{Proposal: p, Recording: byID[p.RecordingID]})
-		}
-		return nil
+		list, err := app.LoadProposals(ctx, tx, a)
+		out = append(out, list...)
+		return err
 	})
 	if err != nil {
 		return err

@@ -85,21 +85,8 @@ func (h *Handler) ListRecordings(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) recording(r *http.Request) (evidence.Recording, error) {
-	id, err := httpx.PathID(r, "id")
-	if err != nil {
-		return evidence.Recording{}, err
-	}
-	var rec evidence.Recording
-	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
-		rec, err = tx.Recording(r.Context(), id)
-		return err
-	})
-	return rec, err
-}
-
 func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}
@@ -113,7 +100,7 @@ func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {
 // register of viewings and is in the custody log before the first byte
 // leaves (R-AUD-1, R-SEC-2); if that cannot be written, nothing is served.
 func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}
@@ -282,7 +269,7 @@ var mediaTypes = map[string]string{
 // recordingCustody returns the recording's custody trail: every log entry
 // about it, oldest first, with each entry's index for inclusion proofs.
 func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}
@@ -320,7 +307,7 @@ func (h *Handler) RecordingCustody(w http.ResponseWriter, r *http.Request) error
 // DeleteRecording refuses to delete a recording, and logs that someone
 // tried (app.RefuseDeletion).
 func (h *Handler) DeleteRecording(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
+	"shilu/internal/store"
 )
 
 type requestIDKey struct{}
@@ -86,6 +87,20 @@ func Times(q url.Values, dst map[string]*time.Time) error {
 		}
 	}
 	return nil
+}
+
+// Recording is the recording that r's {id} names.
+func Recording(r *http.Request, db *store.DB) (evidence.Recording, error) {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return evidence.Recording{}, err
+	}
+	var rec evidence.Recording
+	err = db.View(r.Context(), func(tx *store.Tx) error {
+		rec, err = tx.Recording(r.Context(), id)
+		return err
+	})
+	return rec, err
 }
 
 // CSV starts a CSV download named filename: UTF-8 with a byte order mark,

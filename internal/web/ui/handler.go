@@ -8,14 +8,12 @@ package ui
 
 import (
 	"log/slog"
-	"net/http"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"shilu/internal/app"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
-	"shilu/internal/web/httpx"
 )
 
 // Handler serves the workbench's pages.
@@ -28,18 +26,4 @@ type Handler struct {
 	// ViewWithoutApproval lists the roles that may play without a grant
 	// (the player is shown to them).
 	ViewWithoutApproval []evidence.Role
-}
-
-// recording is the recording of r's {id}.
-func (h *Handler) recording(r *http.Request) (evidence.Recording, error) {
-	id, err := httpx.PathID(r, "id")
-	if err != nil {
-		return evidence.Recording{}, err
-	}
-	var rec evidence.Recording
-	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
-		rec, err = tx.Recording(r.Context(), id)
-		return err
-	})
-	return rec, err
 }

@@ -222,17 +222,13 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		// The proposals of GET .../proposals, less what is linked already.
-		cands, err := tx.RecordingsForProposal(ctx, a, compliance.ProposeSlack)
+		proposals, err := app.LoadProposals(ctx, tx, a)
 		if err != nil {
 			return err
 		}
-		byID := make(map[int64]evidence.Recording, len(cands))
-		for _, c := range cands {
-			byID[c.ID] = c
-		}
-		for _, pr := range compliance.Propose(a, cands) {
+		for _, pr := range proposals {
 			if !slices.ContainsFunc(in.Recordings, func(x evidence.Recording) bool { return x.ID == pr.RecordingID }) {
-				v.Proposals = append(v.Proposals, app.ProposalView{Proposal: pr, Recording: byID[pr.RecordingID]})
+				v.Proposals = append(v.Proposals, pr)
 			}
 		}
 		return nil

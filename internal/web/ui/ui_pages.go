@@ -242,7 +242,7 @@ type trailItem struct {
 }
 
 func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func (h *Handler) CustodyPDF(w http.ResponseWriter, r *http.Request) error {
 
 // recordingCustodyPDF exports one recording's custody trail as PDF.
 func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) error {
-	rec, err := h.recording(r)
+	rec, err := httpx.Recording(r, h.DB)
 	if err != nil {
 		return err
 	}
