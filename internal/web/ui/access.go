@@ -127,21 +127,12 @@ type approvalRecording struct {
 // requestDetails reads the recordings the requests name, for the approval
 // dialog: name, officer, time and duration (at most 500).
 func requestDetails(ctx context.Context, tx *store.Tx, list []evidence.AccessRequest) (map[int64]approvalRecording, error) {
-	out := map[int64]approvalRecording{}
-	for _, id := range requestRecordings(list) {
-		if _, ok := out[id]; ok || len(out) >= 500 {
-			continue
-		}
-		rec, err := tx.Recording(ctx, id)
-		if evidence.ErrorCode(err) == evidence.ENotFound {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	recs, err := recordingsByID(ctx, tx, requestRecordings(list))
+	out := make(map[int64]approvalRecording, len(recs))
+	for id, rec := range recs {
 		out[id] = approvalRecording{rec, recordingDuration(rec)}
 	}
-	return out, nil
+	return out, err
 }
 
 // GrantStart is the earliest start an approval of r now can give its

@@ -23,12 +23,12 @@ import (
 // PageSize is how many rows a list page shows.
 const PageSize = 20
 
-// recordingNames returns the file names of the recordings, for lists that
-// name recordings by id; unknown ids are left out.
-func recordingNames(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]string, error) {
-	names := map[int64]string{}
+// recordingsByID reads the recordings of ids (at most 500, each once), for
+// lists that name recordings by id; unknown ids are left out.
+func recordingsByID(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]evidence.Recording, error) {
+	out := map[int64]evidence.Recording{}
 	for _, id := range ids {
-		if _, ok := names[id]; ok || len(names) >= 500 {
+		if _, ok := out[id]; ok || len(out) >= 500 {
 			continue
 		}
 		rec, err := tx.Recording(ctx, id)
@@ -38,9 +38,19 @@ func recordingNames(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]s
 		if err != nil {
 			return nil, err
 		}
+		out[id] = rec
+	}
+	return out, nil
+}
+
+// recordingNames returns the file names of the recordings (recordingsByID).
+func recordingNames(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]string, error) {
+	recs, err := recordingsByID(ctx, tx, ids)
+	names := make(map[int64]string, len(recs))
+	for id, rec := range recs {
 		names[id] = rec.Filename
 	}
-	return names, nil
+	return names, err
 }
 
 func requestRecordings(list []evidence.AccessRequest) []int64 {
