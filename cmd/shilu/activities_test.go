@@ -60,9 +60,9 @@ func (f findingsAnswer) has(rule string, status evidence.FindingStatus) int {
 func TestActivityScenario(t *testing.T) {
 	data, media := t.TempDir(), t.TempDir()
 	station := newToken(t, data, "station-01", "station")
-	officer := newToken(t, data, "zhangwei", "officer")
+	officer := newToken(t, data, "zhangwei", "officer", "--officer-no", "000123") // on every activity below
 	leader := newToken(t, data, "liuyang", "leader")
-	addOfficers(t, data, "000123", "000124", "000125")
+	addOfficers(t, data, "000124", "000125")
 	srv := startServer(t, data, "127.0.0.1:0")
 
 	loc, err := time.LoadLocation("Asia/Shanghai")

@@ -37,11 +37,10 @@ func TestBrowserActivity(t *testing.T) {
 	}
 	data, media := t.TempDir(), t.TempDir()
 	mustCLI(t, "dept", "add", "--data", data, "--name", "稽查科")
-	officerPW := addPerson(t, data, "lihua", "officer", "稽查科", false)
+	officerPW := addPerson(t, data, "wangfang", "officer", "稽查科", false, "--display-name", "王芳", "--officer-no", "000123")
 	leaderPW := addPerson(t, data, "zhangwei", "leader", "稽查科", false)
 	// The officers on the inspection hold accounts: the dialog offers only
 	// the bureau's officers.
-	mustCLI(t, "user", "add", "--data", data, "--name", "wangfang", "--role", "officer", "--dept", "稽查科", "--display-name", "王芳", "--officer-no", "000123")
 	mustCLI(t, "user", "add", "--data", data, "--name", "zhaoqiang", "--role", "officer", "--dept", "稽查科", "--display-name", "赵强", "--officer-no", "000124")
 	station := newToken(t, data, "station-01", "station")
 	srv := startServer(t, data, "127.0.0.1:0")
@@ -72,7 +71,7 @@ func TestBrowserActivity(t *testing.T) {
 	}
 
 	open := startBrowser(t, srv.URL)
-	officer := open("lihua")
+	officer := open("wangfang")
 	officer.signIn(officerPW, "")
 
 	// R-ACT-1: the officer registers the inspection in the dialog; times

@@ -72,9 +72,9 @@ func mustCLI(t testing.TB, args ...string) string {
 }
 
 // newToken creates a user of role and returns an API token for it.
-func newToken(t testing.TB, data, name, role string) string {
+func newToken(t testing.TB, data, name, role string, flags ...string) string {
 	t.Helper()
-	mustCLI(t, "user", "add", "--data", data, "--name", name, "--role", role)
+	mustCLI(t, append([]string{"user", "add", "--data", data, "--name", name, "--role", role}, flags...)...)
 	return strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", name))
 }
 

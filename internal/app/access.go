@@ -184,6 +184,40 @@ func (a *App) Withdraw(ctx context.Context, who Actor, id int64) (evidence.Acces
 	return req, err
 }
 
+// Oversees is the scope of the grants and the register that u oversees
+// (issue 9 point 4): a leader those of the people they lead, as they
+// decide and revoke; the custodian, who keeps the register, and the
+// security administrator the whole archive.
+func Oversees(u evidence.User) store.Scope {
+	if u.Role == evidence.RoleLeader {
+		return store.Scope{LedBy: u.ID}
+	}
+	return store.Scope{}
+}
+
+// mayRevoke reports whether u may end grant id: the custodian and the
+// security administrator for any grant (they watch the whole archive), a
+// leader only for the people they lead, by department (issue 9 point 4).
+func (c *change) mayRevoke(ctx context.Context, u evidence.User, id int64) error {
+	if u.ID == 0 || u.Role == evidence.RoleCustodian || u.Role == evidence.RoleSecAdmin {
+		return nil
+	}
+	g, err := c.Grant(ctx, id)
+	if err != nil {
+		return err
+	}
+	if g.GranteeID != u.ID {
+		leads, err := c.IsLeaderOf(ctx, u.ID, g.GranteeID)
+		if err != nil {
+			return err
+		}
+		if leads {
+			return nil
+		}
+	}
+	return evidence.Errorf(evidence.EForbidden, "err.grant.not_led", id)
+}
+
 // RevokeGrant ends grant id at once: the next range request of an open
 // playback is refused. The reason is required: ending someone's approved
 // viewing is a decision on evidence access (Art. 16) and the custody trail
@@ -198,6 +232,9 @@ func (a *App) RevokeGrant(ctx context.Context, who Actor, id int64, reason strin
 	}
 	var g evidence.Grant
 	err := a.update(ctx, who, func(c *change) error {
+		if err := c.mayRevoke(ctx, who.User, id); err != nil {
+			return err
+		}
 		var err error
 		if g, err = c.Tx.RevokeGrant(ctx, id, who.User.ID); err != nil {
 			return err

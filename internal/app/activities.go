@@ -152,12 +152,22 @@ func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map
 	var x evidence.Activity
 	err = a.update(ctx, who, func(c *change) error {
 		var err error
-		if x, err = c.standing(ctx, id); err != nil {
+		if x, err = c.changing(ctx, who.User, id); err != nil {
 			return err
 		}
 		was := slices.Clone(x.Officers) // decoding reuses the slice
+		before, err := fieldValues(x, fields)
+		if err != nil {
+			return err
+		}
+		noticeBefore := x.NoticeGiven
 		if err := decodeStrict(raw, &x); err != nil {
 			return err
+		}
+		// The notice of Art. 8 is confirmed with what was said
+		// (ConfirmNotice); a PATCH may withdraw it, never give it.
+		if x.NoticeGiven && !noticeBefore {
+			return evidence.Errorf(evidence.EInvalid, "err.activity.notice_by_confirmation")
 		}
 		x.ID, x.Void = id, nil
 		if err := checkActivity(&x, c.Now()); err != nil {
@@ -170,7 +180,15 @@ func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map
 			return err
 		}
 		c.reevaluate(id)
-		return c.log(evidence.ActionActivityUpdate, objActivity(id), map[string]string{"fields": strings.Join(fields, ",")})
+		after, err := fieldValues(x, fields)
+		if err != nil {
+			return err
+		}
+		details := map[string]string{"fields": strings.Join(fields, ",")}
+		for _, f := range fields {
+			details[f+"_before"], details[f] = before[f], after[f]
+		}
+		return c.log(evidence.ActionActivityUpdate, objActivity(id), details)
 	})
 	return x, err
 }
@@ -184,7 +202,7 @@ func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int6
 	}
 	linked = []int64{}
 	err = a.update(ctx, who, func(c *change) error {
-		if _, err := c.standing(ctx, id); err != nil {
+		if _, err := c.changing(ctx, who.User, id); err != nil {
 			return err
 		}
 		for _, rid := range recordingIDs {
@@ -218,7 +236,7 @@ func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int6
 // shows both.
 func (a *App) Unlink(ctx context.Context, who Actor, id, recordingID int64) error {
 	return a.update(ctx, who, func(c *change) error {
-		if _, err := c.standing(ctx, id); err != nil {
+		if _, err := c.changing(ctx, who.User, id); err != nil {
 			return err
 		}
 		if err := c.UnlinkRecording(ctx, id, recordingID); err != nil {
@@ -241,7 +259,7 @@ func (a *App) AddDeviceCheck(ctx context.Context, who Actor, id int64, dc eviden
 		return dc, err
 	}
 	err := a.update(ctx, who, func(c *change) error {
-		x, err := c.standing(ctx, id)
+		x, err := c.changing(ctx, who.User, id)
 		if err != nil {
 			return err
 		}
@@ -278,7 +296,7 @@ func (a *App) ExplainInterruption(ctx context.Context, who Actor, id int64, it e
 		return it, err
 	}
 	err := a.update(ctx, who, func(c *change) error {
-		x, err := c.standing(ctx, id)
+		x, err := c.changing(ctx, who.User, id)
 		if err != nil {
 			return err
 		}
@@ -400,6 +418,12 @@ func (c *change) mayVoid(ctx context.Context, u evidence.User, x evidence.Activi
 	if u.ID == 0 {
 		return false, nil
 	}
+	return c.onOrLeads(ctx, u, x)
+}
+
+// onOrLeads reports whether u's account holds one of x's officer numbers,
+// or u leads (PermActivitiesReview, by department) an account that does.
+func (c *change) onOrLeads(ctx context.Context, u evidence.User, x evidence.Activity) (bool, error) {
 	dir, err := c.OfficerDirectory(ctx)
 	if err != nil {
 		return false, err
@@ -412,20 +436,51 @@ func (c *change) mayVoid(ctx context.Context, u evidence.User, x evidence.Activi
 	if !u.Role.Can(evidence.PermActivitiesReview) {
 		return false, nil
 	}
-	for _, o := range x.Officers {
+	return c.leadsAny(ctx, u, dir, x.Officers)
+}
+
+// leadsAny reports whether leader u leads an account holding one of the
+// officer numbers; numbers no account holds lead to no one.
+func (c *change) leadsAny(ctx context.Context, u evidence.User, dir map[string]store.Officer, officers []string) (bool, error) {
+	for _, o := range officers {
 		d, ok := dir[o]
-		if !ok {
+		if !ok || d.UserID == u.ID {
 			continue
 		}
 		leads, err := c.IsLeaderOf(ctx, u.ID, d.UserID)
-		if err != nil {
-			return false, err
-		}
-		if leads {
-			return true, nil
+		if err != nil || leads {
+			return leads, err
 		}
 	}
 	return false, nil
+}
+
+// mayChange is the scope of the changes to an activity's record (issue 9
+// point 4): its own officers and their leaders; the custodian, who keeps
+// the archive and links what came in; the server's operator. Anyone else
+// with the right to record work — another officer — could otherwise
+// unlink a recording and make a serious finding disappear.
+func (c *change) mayChange(ctx context.Context, u evidence.User, x evidence.Activity) error {
+	if u.ID == 0 || u.Role == evidence.RoleCustodian {
+		return nil
+	}
+	ok, err := c.onOrLeads(ctx, u, x)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return evidence.Errorf(evidence.EForbidden, "err.activity.not_yours", x.ID)
+	}
+	return nil
+}
+
+// changing returns activity id for a change by u: standing and in u's scope.
+func (c *change) changing(ctx context.Context, u evidence.User, id int64) (evidence.Activity, error) {
+	x, err := c.standing(ctx, id)
+	if err != nil {
+		return x, err
+	}
+	return x, c.mayChange(ctx, u, x)
 }
 
 // SubmitExemption files the work record of an activity that was not
@@ -437,7 +492,7 @@ func (a *App) SubmitExemption(ctx context.Context, who Actor, id int64, category
 	}
 	var e evidence.Exemption
 	err := a.update(ctx, who, func(c *change) error {
-		if _, err := c.standing(ctx, id); err != nil {
+		if _, err := c.changing(ctx, who.User, id); err != nil {
 			return err
 		}
 		e = evidence.Exemption{ActivityID: id, Category: category, Reason: reason, Basis: basis, SubmittedBy: who.User.Name, SubmittedAt: c.Now()}
@@ -498,6 +553,9 @@ func (a *App) AcceptFinding(ctx context.Context, who Actor, id int64, comment st
 		return sf, err
 	}
 	err = a.update(ctx, who, func(c *change) error {
+		if err := c.mayAccept(ctx, who.User, id); err != nil {
+			return err
+		}
 		var err error
 		if sf, err = c.Tx.AcceptFinding(ctx, id, who.User.Name); err != nil {
 			return err
@@ -509,6 +567,65 @@ func (a *App) AcceptFinding(ctx context.Context, who Actor, id int64, comment st
 		return c.log(evidence.ActionFindingAccept, obj, map[string]string{"finding": itoa(id), "key": sf.Key, "comment": comment})
 	})
 	return sf, err
+}
+
+// fieldValues returns the JSON values of x's fields named by their JSON
+// keys, as a custody entry records a change: before and after (issue 9
+// point 4).
+func fieldValues(x evidence.Activity, fields []string) (map[string]string, error) {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(fields))
+	for _, f := range fields {
+		v := string(all[f])
+		if v == "" {
+			v = "null"
+		}
+		out[f] = v
+	}
+	return out, nil
+}
+
+// mayAccept reports whether leader u may accept finding id: u leads, by
+// department, the account of the officer it names or, for a finding about
+// an activity as a whole, of one of the activity's officers (issue 9 point
+// 4: any leader accepted any finding, even one without a department). A
+// finding that names no account is attributed first (the custodian's
+// correction of a recording) and then reviewed by that officer's leader.
+func (c *change) mayAccept(ctx context.Context, u evidence.User, id int64) error {
+	if u.ID == 0 {
+		return nil // the server's operator
+	}
+	f, err := c.Finding(ctx, id)
+	if err != nil {
+		return err
+	}
+	officers := []string{f.Officer}
+	if f.Officer == "" && f.ActivityID != 0 {
+		x, err := c.Activity(ctx, f.ActivityID)
+		if err != nil {
+			return err
+		}
+		officers = x.Officers
+	}
+	dir, err := c.OfficerDirectory(ctx)
+	if err != nil {
+		return err
+	}
+	leads, err := c.leadsAny(ctx, u, dir, officers)
+	if err != nil {
+		return err
+	}
+	if !leads {
+		return evidence.Errorf(evidence.EForbidden, "err.finding.not_led", id)
+	}
+	return nil
 }
 
 // decodeStrict decodes a JSON object into v, refusing unknown fields.

@@ -210,11 +210,9 @@ func (tx *Tx) Grant(ctx context.Context, id int64) (evidence.Grant, error) {
 }
 
 // Grants lists the grants of a user (granteeID != 0) or all, newest first.
-func (tx *Tx) Grants(ctx context.Context, granteeID int64) ([]evidence.Grant, error) {
-	if granteeID != 0 {
-		return tx.scanGrants(ctx, `g.grantee_id = ?`, granteeID)
-	}
-	return tx.scanGrants(ctx, `1 = 1`)
+func (tx *Tx) Grants(ctx context.Context, s Scope) ([]evidence.Grant, error) {
+	where, args := s.where("g.grantee_id")
+	return tx.scanGrants(ctx, where, args...)
 }
 
 // PendingDecisions counts the pending requests that leaderID decides: those
@@ -223,14 +221,9 @@ func (tx *Tx) Grants(ctx context.Context, granteeID int64) ([]evidence.Grant, er
 // on the status index, for the menu's count on every page.
 func (tx *Tx) PendingDecisions(ctx context.Context, leaderID int64) (int, error) {
 	var n int
-	err := tx.get(ctx, []any{&n}, `WITH RECURSIVE leader(dept) AS (SELECT department_id FROM users WHERE id = ?),
-		sub(id) AS (SELECT dept FROM leader WHERE dept IS NOT NULL
-			UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)
-		SELECT COUNT(*) FROM access_requests r JOIN users u ON u.id = r.requester_id
-		WHERE r.status = ? AND r.requester_id <> ?
-		AND (u.department_id IN (SELECT id FROM sub)
-			OR u.department_id IS NULL AND EXISTS (SELECT 1 FROM leader WHERE dept IS NULL))`,
-		leaderID, string(evidence.RequestPending), leaderID)
+	err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM access_requests r
+		WHERE r.status = ? AND r.requester_id <> ? AND r.requester_id IN `+ledAccounts,
+		string(evidence.RequestPending), leaderID, leaderID)
 	if err != nil {
 		return 0, fmt.Errorf("store: pending decisions of %d: %w", leaderID, err)
 	}
@@ -294,12 +287,13 @@ func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, b
 
 // Register returns the viewings that started in [from, to), newest first,
 // with the viewer, the purpose and reason of the request and its approver.
-func (tx *Tx) Register(ctx context.Context, from, to time.Time) ([]evidence.Viewing, error) {
+func (tx *Tx) Register(ctx context.Context, from, to time.Time, s Scope) ([]evidence.Viewing, error) {
+	scope, args := s.where("v.user_id")
 	rows, err := tx.query(ctx, `SELECT v.id, COALESCE(v.grant_id, 0), u.name, v.recording_id, COALESCE(r.purpose, ''), COALESCE(r.reason, ''),
 		COALESCE(a.name, ''), v.started_at, v.last_at, v.requests, v.bytes
 		FROM viewings v JOIN users u ON u.id = v.user_id
 		LEFT JOIN grants g ON g.id = v.grant_id LEFT JOIN access_requests r ON r.id = g.request_id LEFT JOIN users a ON a.id = r.decided_by
-		WHERE v.started_at >= ? AND v.started_at < ? ORDER BY v.started_at DESC LIMIT 5000`, micros(from), micros(to))
+		WHERE v.started_at >= ? AND v.started_at < ? AND `+scope+` ORDER BY v.started_at DESC LIMIT 5000`, append([]any{micros(from), micros(to)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: register: %w", err)
 	}

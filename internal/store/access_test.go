@@ -69,7 +69,7 @@ func TestGrantsAndRegister(t *testing.T) {
 		}
 	}
 	check(t, db.View(ctx, func(tx *Tx) error {
-		reg, err := tx.Register(ctx, now.Add(-time.Hour), now.Add(time.Hour))
+		reg, err := tx.Register(ctx, now.Add(-time.Hour), now.Add(time.Hour), Scope{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -143,6 +143,34 @@ func (tx *Tx) IsLeaderOf(ctx context.Context, leaderID, userID int64) (bool, err
 	return tx.InDepartmentSubtree(ctx, userDept, leaderDept)
 }
 
+// ledAccounts is the subquery of the accounts that the leader bound to its
+// one parameter leads, as IsLeaderOf decides: those of the leader's
+// department and the departments under it; a leader without a department
+// leads the accounts without one.
+const ledAccounts = `(WITH RECURSIVE leader(dept) AS (SELECT department_id FROM users WHERE id = ?),
+	sub(id) AS (SELECT dept FROM leader WHERE dept IS NOT NULL
+		UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)
+	SELECT x.id FROM users x WHERE x.department_id IN (SELECT id FROM sub)
+		OR x.department_id IS NULL AND EXISTS (SELECT 1 FROM leader WHERE dept IS NULL))`
+
+// Scope narrows a list about people (grants, the register) to the accounts
+// someone may see: Only one account, or those a leader leads (LedBy, by
+// department as IsLeaderOf); the zero Scope is everyone.
+type Scope struct {
+	Only, LedBy int64
+}
+
+// where returns the condition that the account in column col is in s.
+func (s Scope) where(col string) (string, []any) {
+	switch {
+	case s.Only != 0:
+		return col + ` = ?`, []any{s.Only}
+	case s.LedBy != 0:
+		return col + ` IN ` + ledAccounts, []any{s.LedBy}
+	}
+	return `1 = 1`, nil
+}
+
 func (tx *Tx) userDepartment(ctx context.Context, userID int64) (*int64, error) {
 	var d sql.NullInt64
 	err := tx.get(ctx, []any{&d}, `SELECT department_id FROM users WHERE id = ?`, userID)

@@ -311,7 +311,7 @@ func TestExemptionAndTooFewOfficers(t *testing.T) {
 	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(2)
 	var act evidence.Activity
-	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"某诊所"},"officers":["000125"],"arrival":%q,"end":%q,"notice_given":true}`,
+	body := fmt.Sprintf(`{"type":"inspection","place":{"address":"某诊所"},"officers":["000123"],"arrival":%q,"end":%q,"notice_given":true}`,
 		rfc(arr), rfc(arr.Add(time.Hour)))
 	if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, &act); code != 201 {
 		t.Fatal(code)
@@ -363,6 +363,19 @@ func TestExemptionAndTooFewOfficers(t *testing.T) {
 
 // officers gives each number no account holds an officer account of its
 // own (o-<number>): activities name only officers who hold an account.
+// testOfficerNo is u-officer's number once officers names it.
+const testOfficerNo = "000123"
+
+// officerIs gives u-officer, who acts as an officer in the tests, the
+// officer number no: officers change only the activities they are on.
+func officerIs(ctx context.Context, tx *store.Tx, no string) error {
+	u, _, err := tx.UserByName(ctx, "u-officer")
+	if err != nil {
+		return err
+	}
+	return tx.SetIdentity(ctx, u.ID, "", no)
+}
+
 func (ts *testServer) officers(t *testing.T, numbers ...string) {
 	t.Helper()
 	ctx := context.Background()
@@ -373,6 +386,12 @@ func (ts *testServer) officers(t *testing.T, numbers ...string) {
 		}
 		for _, no := range numbers {
 			if _, ok := dir[no]; ok {
+				continue
+			}
+			if no == testOfficerNo {
+				if err := officerIs(ctx, tx, no); err != nil {
+					return err
+				}
 				continue
 			}
 			if _, err := tx.CreateAccount(ctx, store.NewAccount{Name: "o-" + no, Role: evidence.RoleOfficer, OfficerNo: no}); err != nil {

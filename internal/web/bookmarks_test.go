@@ -375,7 +375,7 @@ func TestActivityBookmarks(t *testing.T) {
 	env := newBookmarkEnv(t)
 	env.add(t, "lihua", `{"offset_ms":6500,"kind":"physical_evidence","label":"药品无批号"}`)
 	a := env.createActivity(t, time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC), "某某大药房", "000123")
-	if code := env.call(t, "POST", fmt.Sprintf("/api/v1/activities/%d/recordings", a.ID), evidence.RoleOfficer, fmt.Sprintf(`{"recording_ids":[%d]}`, env.rec.ID), nil); code >= 300 {
+	if code, _ := env.send(t, "POST", fmt.Sprintf("/api/v1/activities/%d/recordings", a.ID), "lihua", fmt.Sprintf(`{"recording_ids":[%d]}`, env.rec.ID)); code >= 300 {
 		t.Fatalf("link: %d", code)
 	}
 	for _, lang := range []string{"zh", "en"} {

@@ -38,7 +38,8 @@ import (
 //   - O, a recording by 000125 two days ago linked to nothing (orphan),
 //     besides the test server's own recording without an officer.
 //
-// 000123 is the account of 张伟 in 稽查科; no account carries the others.
+// 000123 is the account of 张伟 in 稽查科, 000124 is u-officer's; no
+// account carries 000125.
 //
 // No device checks were made, so every officer on every activity has a
 // device_check_missing finding.
@@ -58,13 +59,15 @@ func dashboardScenario(t *testing.T, ts *testServer) {
 		if err != nil {
 			return err
 		}
-		_, err = tx.CreateAccount(ctx, store.NewAccount{Name: "zhangwei", Role: evidence.RoleOfficer, DisplayName: "张伟", OfficerNo: "000123", DepartmentID: &d.ID})
-		return err
+		if _, err = tx.CreateAccount(ctx, store.NewAccount{Name: "zhangwei", Role: evidence.RoleOfficer, DisplayName: "张伟", OfficerNo: "000123", DepartmentID: &d.ID}); err != nil {
+			return err
+		}
+		// The officer of the calls below is 000124, on A1 and A3.
+		return officerIs(ctx, tx, "000124")
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.officers(t, "000124")
 	arr := daysAgo(3)
 	// R1-R3 are ingested in one transaction, at one time, so that each is
 	// the same delay after A1's end: scenarioDelay.

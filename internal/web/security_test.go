@@ -321,7 +321,7 @@ func TestRegisterCountsWhatIsSent(t *testing.T) {
 	registered := func() int64 {
 		var n int64
 		err := ts.cfg.DB.View(context.Background(), func(tx *store.Tx) error {
-			list, err := tx.Register(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			list, err := tx.Register(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour), store.Scope{})
 			for _, v := range list {
 				if v.Viewer == "u-legal" && v.RecordingID == ts.recID {
 					n += v.Bytes

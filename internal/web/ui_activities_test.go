@@ -289,7 +289,7 @@ func TestApprovalsListExemptions(t *testing.T) {
 	ts := newTestServer(t)
 	ts.officers(t, "000123", "000124", "000125")
 	arr := daysAgo(2)
-	body := fmt.Sprintf(`{"type":"service","place":{"address":"丰南区某卫生站"},"officers":["000124"],"arrival":%q,"end":%q}`, rfc(arr), rfc(arr.Add(time.Hour)))
+	body := fmt.Sprintf(`{"type":"service","place":{"address":"丰南区某卫生站"},"officers":["000123"],"arrival":%q,"end":%q}`, rfc(arr), rfc(arr.Add(time.Hour)))
 	var act evidence.Activity
 	if code := ts.call(t, "POST", "/api/v1/activities", evidence.RoleOfficer, body, &act); code != 201 {
 		t.Fatalf("create: %d", code)

@@ -159,18 +159,19 @@ func (h *Handler) WithdrawAccessRequest(w http.ResponseWriter, r *http.Request) 
 	return httpx.JSON(w, http.StatusOK, req)
 }
 
-// listGrants shows the caller's grants; custodians, leaders and the
-// security administrator (who may revoke) see all.
+// listGrants shows the caller's grants; those who may revoke see the
+// grants they oversee (app.Oversees): a leader those of the people they
+// lead, the custodian and the security administrator all.
 func (h *Handler) ListGrants(w http.ResponseWriter, r *http.Request) error {
 	u, ctx := httpx.User(r), r.Context()
 	var list []evidence.Grant
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
-		grantee := u.ID
+		scope := store.Scope{Only: u.ID}
 		if u.Role.Can(evidence.PermGrantRevoke) && r.URL.Query().Get("mine") != "1" {
-			grantee = 0
+			scope = app.Oversees(u)
 		}
 		var err error
-		list, err = tx.Grants(ctx, grantee)
+		list, err = tx.Grants(ctx, scope)
 		if err != nil {
 			return err
 		}
@@ -220,7 +221,7 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		var err error
-		list, err = tx.Register(ctx, from, to)
+		list, err = tx.Register(ctx, from, to, app.Oversees(httpx.User(r)))
 		return err
 	})
 	if err != nil {

@@ -454,7 +454,7 @@ func (h *Handler) GrantsPage(w http.ResponseWriter, r *http.Request) error {
 	u, ctx := httpx.User(r), r.Context()
 	v := grantsView{Requests: map[int64]evidence.AccessRequest{}}
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
-		list, err := tx.Grants(ctx, u.ID)
+		list, err := tx.Grants(ctx, store.Scope{Only: u.ID})
 		if err != nil {
 			return err
 		}
@@ -531,7 +531,7 @@ func (h *Handler) GrantsAdminPage(w http.ResponseWriter, r *http.Request) error 
 	page, offset := pageOf(r)
 	ctx := r.Context()
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
-		grants, err := tx.Grants(ctx, 0)
+		grants, err := tx.Grants(ctx, app.Oversees(httpx.User(r)))
 		if err != nil {
 			return err
 		}
@@ -624,7 +624,7 @@ func (h *Handler) viewings(r *http.Request) (registerView, error) {
 	v.CSV = "/register.csv?" + url.Values{"from": {fs}, "to": {ts}}.Encode()
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
-		if v.Viewings, err = tx.Register(r.Context(), from, to); err != nil {
+		if v.Viewings, err = tx.Register(r.Context(), from, to, app.Oversees(httpx.User(r))); err != nil {
 			return err
 		}
 		var ids []int64
