@@ -28,11 +28,14 @@ func grantFor(t *testing.T, url, requester, leader string, id int64, until time.
 // its grant expires or is revoked; a rejected request gives no grant.
 func TestGrantEndsOpenPlayback(t *testing.T) {
 	data := t.TempDir()
-	station := newToken(t, data, "station-01", "station")
-	legal := newToken(t, data, "zhaomin", "legal")
-	leader := newToken(t, data, "liuyang", "leader")
-	custodian := newToken(t, data, "wangfang", "custodian")
+	station := newStation(t, data, "station-01")
+	zhaomin := newPerson(t, data, "zhaomin", "legal")
+	liuyang := newPerson(t, data, "liuyang", "leader")
+	wangfang := newPerson(t, data, "wangfang", "custodian")
 	srv := startServer(t, data, "127.0.0.1:0")
+	legal := srv.signIn(t, zhaomin)
+	leader := srv.signIn(t, liuyang)
+	custodian := srv.signIn(t, wangfang)
 	f := randomFile(t, t.TempDir(), "clip.bin", 1<<20, 21)
 	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f)
 	id := uploadedID(t, out)

@@ -59,11 +59,13 @@ func (f findingsAnswer) has(rule string, status evidence.FindingStatus) int {
 // deadlines have passed.
 func TestActivityScenario(t *testing.T) {
 	data, media := t.TempDir(), t.TempDir()
-	station := newToken(t, data, "station-01", "station")
-	officer := newToken(t, data, "zhangwei", "officer", "--officer-no", "000123") // on every activity below
-	leader := newToken(t, data, "liuyang", "leader")
+	station := newStation(t, data, "station-01")
+	zhangwei := newPerson(t, data, "zhangwei", "officer", "--officer-no", "000123") // on every activity below
+	liuyang := newPerson(t, data, "liuyang", "leader")
 	addOfficers(t, data, "000124", "000125")
 	srv := startServer(t, data, "127.0.0.1:0")
+	officer := srv.signIn(t, zhangwei)
+	leader := srv.signIn(t, liuyang)
 
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {

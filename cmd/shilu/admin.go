@@ -56,9 +56,9 @@ func (e *cmdEnv) userAdd(args []string) (err error) {
 }
 
 func (e *cmdEnv) tokenCreate(args []string) (err error) {
-	fs := e.newFlags("token create", "token create --data DIR --user NAME [--name LABEL]")
+	fs := e.newFlags("token create", "token create --data DIR --user STATION [--name LABEL]")
 	data := fs.String("data", "", "data directory")
-	userName := fs.String("user", "", "the user the token acts as")
+	userName := fs.String("user", "", "the collection station the token acts as (tokens belong to stations; people sign in)")
 	label := fs.String("name", "api", "a label for the token, e.g. the collection station")
 	a, err := e.openWithFlags(fs, args, data, "user")
 	if err != nil {

@@ -20,18 +20,13 @@ func TestBrowserBookmark(t *testing.T) {
 	needChromium(t)
 	data := t.TempDir()
 	mustCLI(t, "dept", "add", "--data", data, "--name", "交警一大队")
-	out := mustCLI(t, "user", "add", "--data", data, "--name", "lihua", "--role", "officer", "--dept", "交警一大队", "--officer-no", "000123", "--must-change=false")
-	m := initialPassword.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no initial password in %q", out)
-	}
-	officerTok := strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", "lihua"))
-	mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "leader", "--dept", "交警一大队", "--must-change=false")
-	leader := strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", "zhangwei"))
-	station := newToken(t, data, "station-01", "station")
+	lihua := newPerson(t, data, "lihua", "officer", "--dept", "交警一大队", "--officer-no", "000123")
+	zhangwei := newPerson(t, data, "zhangwei", "leader", "--dept", "交警一大队")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
+	officerTok, leader := srv.signIn(t, lihua), srv.signIn(t, zhangwei)
 	video := makeVideo(t, t.TempDir(), "DSJ0A12_000123_20261126093015_0001.MP4", 8, time.Date(2026, 11, 26, 1, 30, 15, 0, time.UTC))
-	out = mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), video)
+	out := mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), video)
 	id := uploadedID(t, out)
 
 	// Playing needs the leader's approval (Art. 16), her own recording or not.
@@ -47,7 +42,7 @@ func TestBrowserBookmark(t *testing.T) {
 	}
 
 	b := startBrowser(t, srv.URL)("lihua")
-	b.signIn(m[1], "")
+	b.signIn(lihua.password, "")
 	recPath := fmt.Sprintf("%s/recordings/%d", srv.URL, id)
 	b.do("open the player", chromedp.Navigate(recPath), chromedp.WaitVisible(chromedp.ID("player")), chromedp.WaitVisible(chromedp.ID("bm-add")))
 	eval[bool](b, "play", `document.getElementById('player').play().then(() => true)`, chromedp.EvalAwaitPromise)

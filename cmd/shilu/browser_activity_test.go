@@ -42,7 +42,7 @@ func TestBrowserActivity(t *testing.T) {
 	// The officers on the inspection hold accounts: the dialog offers only
 	// the bureau's officers.
 	mustCLI(t, "user", "add", "--data", data, "--name", "zhaoqiang", "--role", "officer", "--dept", "稽查科", "--display-name", "赵强", "--officer-no", "000124")
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 
 	// Two days ago at 09:00 in Beijing: the export deadline has passed, so

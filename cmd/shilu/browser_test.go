@@ -189,7 +189,7 @@ func TestBrowserWorkbench(t *testing.T) {
 	leaderPW := addPerson(t, data, "zhangwei", "leader", "交警一大队", false)
 	custodianPW := addPerson(t, data, "wangfang", "custodian", "交警一大队", false)
 	auditorPW := addPerson(t, data, "zhaoli", "auditor", "交警一大队", false)
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	// The two administrators of 系统管理, made from the CLI like the first
 	// administrator of a new installation.
 	sysadminPW := addPerson(t, data, "sunqiang", "sysadmin", "交警一大队", true)

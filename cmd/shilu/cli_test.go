@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"shilu/internal/auth"
 	"shilu/internal/evidence"
 )
 
@@ -95,4 +96,15 @@ func TestDescribeError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// X-SEC-1: the operator gives tokens to collection stations only; people
+// sign in (issue 9 point 3).
+func TestTokenOnlyForStations(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, "user", "add", "--data", data, "--name", "zhangwei", "--role", "officer")
+	if out, err := cli(t, "token", "create", "--data", data, "--user", "zhangwei"); err == nil || strings.Contains(out, auth.TokenPrefix) {
+		t.Errorf("token create for an officer: %v, printed %q", err, out)
+	}
+	newStation(t, data, "station-01")
 }

@@ -20,9 +20,10 @@ import (
 // Flags come from SHILU_* too, and bad readings are usage errors.
 func TestUploadDeviceClock(t *testing.T) {
 	data, media := t.TempDir(), t.TempDir()
-	station := newToken(t, data, "station-01", "station")
-	officer := newToken(t, data, "zhangwei", "officer")
+	station := newStation(t, data, "station-01")
+	zhangwei := newPerson(t, data, "zhangwei", "officer")
 	srv := startServer(t, data, "127.0.0.1:0")
+	officer := srv.signIn(t, zhangwei)
 	recording := func(t *testing.T, out string) evidence.Recording {
 		t.Helper()
 		var id int64

@@ -32,10 +32,11 @@ func freeAddr(t testing.TB) string {
 // uploads resume from the server's offset rather than from zero.
 func TestCrashDuringConcurrentUploads(t *testing.T) {
 	data, files := t.TempDir(), t.TempDir()
-	station := newToken(t, data, "station-01", "station")
-	officer := newToken(t, data, "zhangwei", "officer")
+	station := newStation(t, data, "station-01")
+	zhangwei := newPerson(t, data, "zhangwei", "officer")
 	addr := freeAddr(t)
 	srv := startServer(t, data, addr)
+	officer := srv.signIn(t, zhangwei)
 
 	// Sizes spread so that small uploads finish before the kill and large
 	// ones are cut in the middle.

@@ -44,12 +44,16 @@ func fileSHA(t testing.TB, path string) string {
 // custody trail; the archive and the log verify.
 func TestEndToEnd(t *testing.T) {
 	data, media := t.TempDir(), t.TempDir()
-	station := newToken(t, data, "station-01", "station")
-	officer := newToken(t, data, "zhangwei", "officer")
-	auditor := newToken(t, data, "chenjing", "auditor")
-	custodian := newToken(t, data, "wangfang", "custodian")
-	leader := newToken(t, data, "liuyang", "leader")
+	station := newStation(t, data, "station-01")
+	zhangwei := newPerson(t, data, "zhangwei", "officer")
+	chenjing := newPerson(t, data, "chenjing", "auditor")
+	wangfang := newPerson(t, data, "wangfang", "custodian")
+	liuyang := newPerson(t, data, "liuyang", "leader")
 	srv := startServer(t, data, "127.0.0.1:0")
+	officer := srv.signIn(t, zhangwei)
+	auditor := srv.signIn(t, chenjing)
+	custodian := srv.signIn(t, wangfang)
+	leader := srv.signIn(t, liuyang)
 
 	// A body-worn camera clip: serial DSJ0A12, officer 000123, 09:30:15
 	// local time (Asia/Shanghai) = 01:30:15 UTC.
@@ -300,7 +304,7 @@ func TestEndToEnd(t *testing.T) {
 // up front when it is larger than the limit.
 func TestUploadLimits(t *testing.T) {
 	data := t.TempDir()
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0", "--max-upload", "1MiB")
 	big := randomFile(t, t.TempDir(), "big.bin", 2<<20, 1)
 	c := &tusclient.Client{Endpoint: srv.URL + "/api/v1/uploads/", Token: station}

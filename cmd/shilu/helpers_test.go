@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"shilu/internal/auth"
 	"strings"
 	"sync"
 	"testing"
@@ -71,11 +72,47 @@ func mustCLI(t testing.TB, args ...string) string {
 	return out
 }
 
-// newToken creates a user of role and returns an API token for it.
-func newToken(t testing.TB, data, name, role string, flags ...string) string {
+// newStation creates a collection station's account and returns an API
+// token for it: tokens belong to stations (issue 9 point 3).
+func newStation(t testing.TB, data, name string) string {
 	t.Helper()
-	mustCLI(t, append([]string{"user", "add", "--data", data, "--name", name, "--role", role}, flags...)...)
+	mustCLI(t, "user", "add", "--data", data, "--name", name, "--role", "station")
 	return strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", name))
+}
+
+// person is an account that signs in with a password.
+type person struct{ name, password string }
+
+// newPerson creates a person's account of role whose initial password
+// needs no change.
+func newPerson(t *testing.T, data, name, role string, flags ...string) person {
+	t.Helper()
+	return person{name, addPerson(t, data, name, role, "", false, flags...)}
+}
+
+// signIn signs p in on s and returns the session's bearer token, with the
+// second factor set up first where p's role needs one.
+func (s *server) signIn(t testing.TB, p person) string {
+	t.Helper()
+	var sess struct {
+		Token string `json:"token"`
+		TOTP  bool   `json:"totp_setup_required"`
+	}
+	login := fmt.Sprintf(`{"name":%q,"password":%q}`, p.name, p.password)
+	if resp, b := apiBody(t, "POST", s.URL+"/api/v1/login", "", nil, login, &sess); resp.StatusCode != 200 {
+		t.Fatalf("sign in %s: %d %s", p.name, resp.StatusCode, b)
+	}
+	if sess.TOTP {
+		var setup struct{ Secret string }
+		if resp, b := api(t, "POST", s.URL+"/api/v1/totp/setup", sess.Token, nil, &setup); resp.StatusCode != 200 {
+			t.Fatalf("totp setup of %s: %d %s", p.name, resp.StatusCode, b)
+		}
+		code, _ := auth.TOTPCode(setup.Secret, auth.TOTPStep(time.Now()))
+		if resp, b := apiBody(t, "POST", s.URL+"/api/v1/totp/enable", sess.Token, nil, `{"code":"`+code+`"}`, nil); resp.StatusCode != 204 {
+			t.Fatalf("totp enable of %s: %d %s", p.name, resp.StatusCode, b)
+		}
+	}
+	return sess.Token
 }
 
 // server is a `shilu serve` child process.

@@ -23,9 +23,10 @@ func TestBrowserNotice(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no initial password in %q", out)
 	}
-	feeder := newToken(t, data, "feeder", "custodian")
+	keeper := newPerson(t, data, "feeder", "custodian")
 	mustCLI(t, "user", "add", "--data", data, "--name", "wangfang", "--role", "officer", "--display-name", "王芳", "--officer-no", "000124")
 	srv := startServer(t, data, "127.0.0.1:0")
+	feeder := srv.signIn(t, keeper)
 	arr := time.Date(2026, 11, 26, 1, 30, 0, 0, time.UTC)
 	var act struct {
 		ID int64 `json:"id"`

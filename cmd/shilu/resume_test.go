@@ -99,7 +99,7 @@ func hangUp(c io.Closer) { _ = c.Close() }
 // bytes are the file's.
 func TestResumeAfterConnectionCut(t *testing.T) {
 	data := t.TempDir()
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 	const size = 24 << 20
 	f := randomFile(t, t.TempDir(), "DSJ0A12_000123_20261126093015_0001.MP4", size, 5)
@@ -140,7 +140,7 @@ func TestStandardTusClient(t *testing.T) {
 		t.Skip("tus-js-client is not installed: npm ci --prefix test/tusjs")
 	}
 	data := t.TempDir()
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 	f := randomFile(t, t.TempDir(), "执法记录 2026.bin", 10<<20+123, 11)
 	sum := fileSHA(t, f)

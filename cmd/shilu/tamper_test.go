@@ -45,7 +45,7 @@ func TestTamperingIsDetected(t *testing.T) {
 	for _, u := range []string{"a", "b", "c", "d", "e"} {
 		mustCLI(t, "user", "add", "--data", data, "--name", u, "--role", "officer")
 	}
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 	f := randomFile(t, t.TempDir(), "clip.bin", 1<<20, 3)
 	mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f)
@@ -130,7 +130,7 @@ func TestTamperingIsDetected(t *testing.T) {
 func TestStateTamperingIsDetected(t *testing.T) {
 	data := t.TempDir()
 	mustCLI(t, "user", "add", "--data", data, "--name", "a", "--role", "officer")
-	station := newToken(t, data, "station-01", "station")
+	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 	dir := t.TempDir()
 	for i, name := range []string{"one.bin", "two.bin"} {

@@ -268,10 +268,11 @@ func (a *App) SetRole(ctx context.Context, who Actor, id int64, role evidence.Ro
 	return acc, err
 }
 
-// CreateToken makes an API token for account id, returned once. People
-// sign in instead: a token skips the second factor and the password rules,
-// so a person acting in the workbench gives tokens only to stations; the
-// server's operator (System) may give one to any account.
+// CreateToken makes an API token for account id, returned once. Tokens
+// belong to collection stations (issue 9 point 3): a token skips the
+// second factor and the password rules, so people — administrators too —
+// sign in, and not even the server's operator gives a person a token. The
+// token ends when the account's role changes or it is disabled.
 func (a *App) CreateToken(ctx context.Context, who Actor, id int64, label string) (string, error) {
 	if label == "" {
 		return "", evidence.Errorf(evidence.EInvalid, "err.token.label")
@@ -285,7 +286,7 @@ func (a *App) CreateToken(ctx context.Context, who Actor, id int64, label string
 		if err != nil {
 			return err
 		}
-		if who.User.ID != 0 && acc.Role != evidence.RoleStation {
+		if acc.Role != evidence.RoleStation {
 			return evidence.Errorf(evidence.EInvalid, "err.token.station_only")
 		}
 		if acc.Disabled {

@@ -450,10 +450,23 @@ func (tx *Tx) OfficerDirectory(ctx context.Context) (map[string]Officer, error) 
 	return out, nil
 }
 
-// SetDisabled disables or enables a user. A disabled user's sessions and
-// tokens stop working at their next request.
+// SetDisabled disables or enables a user. A disabled user's sessions stop
+// working at their next request and their API tokens end for good: a
+// station is disabled when it is lost or stolen, and enabling it again
+// must not bring back a token that left with it (issue 9 point 3).
 func (tx *Tx) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return tx.updateUser(ctx, userID, `disabled = ?`, disabled)
+	if err := tx.updateUser(ctx, userID, `disabled = ?`, disabled); err != nil || !disabled {
+		return err
+	}
+	return tx.endTokens(ctx, userID)
+}
+
+// endTokens deletes the API tokens of a user.
+func (tx *Tx) endTokens(ctx context.Context, userID int64) error {
+	if err := tx.exec(ctx, `DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("store: end tokens of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // roleList names the roles as the API and the CLI take them.
@@ -465,12 +478,16 @@ func roleList() string {
 	return strings.Join(names, ", ")
 }
 
-// SetRole changes a user's role.
+// SetRole changes a user's role. Their API tokens end with the role they
+// were given for (issue 9 point 3).
 func (tx *Tx) SetRole(ctx context.Context, userID int64, role evidence.Role) error {
 	if !role.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "err.user.role_unknown", string(role), roleList())
 	}
-	return tx.updateUser(ctx, userID, `role = ?`, string(role))
+	if err := tx.updateUser(ctx, userID, `role = ?`, string(role)); err != nil {
+		return err
+	}
+	return tx.endTokens(ctx, userID)
 }
 
 // SetPassword stores a new password hash, set now. mustChange marks it

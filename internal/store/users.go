@@ -49,11 +49,15 @@ func (tx *Tx) CreateToken(ctx context.Context, userID int64, tokenHash []byte, n
 	return nil
 }
 
-// UserByToken returns the enabled user holding the token with this hash.
+// UserByToken returns the enabled station holding the token with this
+// hash. Tokens belong to collection stations (issue 9 point 3): a token
+// skips the password rules and the second factor, so one held by any other
+// account — made by an earlier version, or written into the database — is
+// refused like an unknown one.
 func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User, error) {
 	u, _, err := scanUser(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT u.id, u.name, u.role, u.created_at, u.disabled, ''
 		FROM tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`), tokenHash, micros(tx.now)).Scan)
+		WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.role = ?`), tokenHash, micros(tx.now), string(evidence.RoleStation)).Scan)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Disabled) {
 		return u, evidence.Errorf(evidence.EUnauthorized, "err.auth.token_invalid")
 	}

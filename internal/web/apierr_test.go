@@ -71,7 +71,7 @@ func TestAPIErrorsSpeakTheCatalogue(t *testing.T) {
 		{"AuditNoEntry", "GET", fmt.Sprintf("/api/v1/audit/entries/%d", cp.Size), with(evidence.PermAuditRead), evidence.ENotFound, msg("err.audit.no_entry", cp.Size, cp.Size)},
 		{"Forbidden", "GET", "/api/v1/register", without(evidence.PermRegisterRead), evidence.EForbidden,
 			msg("err.auth.forbidden_role", msg("role."+string(without(evidence.PermRegisterRead))), msg("perm.access_register"))},
-		{"LogoutWithToken", "POST", "/api/v1/logout", evidence.RoleOfficer, evidence.EInvalid, msg("err.auth.token_logout")},
+		{"LogoutWithToken", "POST", "/api/v1/logout", evidence.RoleStation, evidence.EInvalid, msg("err.auth.token_logout")},
 		{"Unauthorized", "GET", "/api/v1/recordings", "", evidence.EUnauthorized, msg("err.auth.credentials")},
 		{"BadJSON", "POST", "/api/v1/activities", with(evidence.PermActivitiesRecord), evidence.EInvalid, msg("err.json", "EOF")},
 	} {

@@ -13,7 +13,6 @@ import (
 
 	"shilu/internal/app"
 	"shilu/internal/audit"
-	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/media"
@@ -80,11 +79,9 @@ func newBookmarkEnv(t *testing.T) *bookmarkEnv {
 			if err != nil {
 				return err
 			}
-			tok, th := auth.NewToken()
-			if err := tx.CreateToken(ctx, a.ID, th, "test"); err != nil {
+			if env.tokens[p.name], err = actAs(ctx, tx, a.User); err != nil {
 				return err
 			}
-			env.tokens[p.name] = tok
 			if !p.grant {
 				continue
 			}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"shilu/internal/app"
-	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
@@ -33,7 +32,7 @@ func BenchmarkDashboard(b *testing.B) {
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, evidence.Zone)
 	clock := storetest.NewClock(start)
 	db, _ := storetest.OpenClock(b, clock.Now)
-	s := New(Config{DB: db})
+	s := New(Config{DB: db, Policy: jumpingClock})
 	const nActs, perAct, nOfficers, nOrphans = 10_000, 10, 200, 5_000
 	var leaderToken string
 	err := db.Update(ctx, func(tx *store.Tx) error {
@@ -45,9 +44,7 @@ func BenchmarkDashboard(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		var th []byte
-		leaderToken, th = auth.NewToken()
-		if err := tx.CreateToken(ctx, leader.ID, th, "bench"); err != nil {
+		if leaderToken, err = actAs(ctx, tx, leader); err != nil {
 			return err
 		}
 		n := 0

@@ -17,7 +17,6 @@ import (
 
 	"shilu/internal/app"
 	"shilu/internal/audit"
-	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/blob/disk"
 	"shilu/internal/evidence"
@@ -582,11 +581,9 @@ func newUsageServer(t *testing.T, clock *storetest.Clock) *testServer {
 			if err != nil {
 				return err
 			}
-			tok, th := auth.NewToken()
-			if err := tx.CreateToken(ctx, u.ID, th, "test"); err != nil {
+			if ts.tokens[r], err = actAs(ctx, tx, u); err != nil {
 				return err
 			}
-			ts.tokens[r] = tok
 			if r == evidence.RoleStation {
 				rec, err := tx.CreateRecording(ctx, evidence.Recording{Digest: d, Size: int64(len(content)), Filename: "a.mp4", Kind: evidence.KindVideo}, u.ID)
 				if err != nil {
@@ -600,7 +597,7 @@ func newUsageServer(t *testing.T, clock *storetest.Clock) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Server = New(Config{DB: db, Blobs: blobs, Verifier: verifier, Origin: storetest.Origin, SessionTTL: time.Hour,
+	ts.Server = New(Config{DB: db, Blobs: blobs, Verifier: verifier, Origin: storetest.Origin, SessionTTL: time.Hour, Policy: jumpingClock,
 		ViewWithoutApproval: []evidence.Role{evidence.RoleCustodian}})
 	return ts
 }

@@ -16,9 +16,9 @@ import (
 // entry keeps the old name beside the new. Other roles may not.
 func TestRenameDepartment(t *testing.T) {
 	e := newPeopleEnv(t)
-	sys := cred{bearer: e.apiToken("sys", evidence.RoleSysAdmin)}
-	sec := cred{bearer: e.apiToken("sec", evidence.RoleSecAdmin)}
-	custodian := cred{bearer: e.apiToken("keeper", evidence.RoleCustodian)}
+	sys := cred{bearer: e.bearer("sys", evidence.RoleSysAdmin)}
+	sec := cred{bearer: e.bearer("sec", evidence.RoleSecAdmin)}
+	custodian := cred{bearer: e.bearer("keeper", evidence.RoleCustodian)}
 	var city, traffic store.Department
 	e.do("POST", "/api/v1/departments", sys, `{"name":"市局"}`).decode(t, &city)
 	e.do("POST", "/api/v1/departments", sys, `{"name":"交警支队","parent_id":`+itoa(city.ID)+`}`).decode(t, &traffic)

@@ -80,16 +80,18 @@ func (e *peopleEnv) addUser(name string, role evidence.Role, password string, mu
 	return a.ID
 }
 
-// apiToken makes an account of role with a station-style API token.
-func (e *peopleEnv) apiToken(name string, role evidence.Role) string {
+// bearer makes an account of role and returns a bearer credential that
+// acts as it (actAs: a station's token, anyone else's session).
+func (e *peopleEnv) bearer(name string, role evidence.Role) string {
 	e.t.Helper()
-	tok, hash := auth.NewToken()
+	var tok string
 	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
 		u, err := tx.CreateUser(context.Background(), name, role, "")
 		if err != nil {
 			return err
 		}
-		return tx.CreateToken(context.Background(), u.ID, hash, "test")
+		tok, err = actAs(context.Background(), tx, u)
+		return err
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -265,7 +267,7 @@ func TestLockout(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	e := newPeopleEnv(t)
 	e.addUser("lina", evidence.RoleOfficer, goodPassword, false)
-	station := e.apiToken("station-01", evidence.RoleStation)
+	station := e.bearer("station-01", evidence.RoleStation)
 	_, s := e.login("lina", goodPassword, "")
 	steps := []struct {
 		name    string
@@ -427,7 +429,7 @@ func TestTOTP(t *testing.T) {
 // from the old; a wrong old password is refused and counted.
 func TestMustChangePassword(t *testing.T) {
 	e := newPeopleEnv(t)
-	admin := e.apiToken("admin-cli", evidence.RoleSysAdmin)
+	admin := e.bearer("admin-cli", evidence.RoleSysAdmin)
 	var created struct {
 		User            store.Account `json:"user"`
 		InitialPassword string        `json:"initial_password"`
@@ -485,8 +487,8 @@ func TestMustChangePassword(t *testing.T) {
 // custody log.
 func TestAdministration(t *testing.T) {
 	e := newPeopleEnv(t)
-	sys := cred{bearer: e.apiToken("sys", evidence.RoleSysAdmin)}
-	sec := cred{bearer: e.apiToken("sec", evidence.RoleSecAdmin)}
+	sys := cred{bearer: e.bearer("sys", evidence.RoleSysAdmin)}
+	sec := cred{bearer: e.bearer("sec", evidence.RoleSecAdmin)}
 	var city, traffic store.Department
 	e.do("POST", "/api/v1/departments", sys, `{"name":"市局"}`).decode(t, &city)
 	e.do("POST", "/api/v1/departments", sys, `{"name":"交警支队","parent_id":`+itoa(city.ID)+`}`).decode(t, &traffic)
@@ -563,7 +565,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // (409), malformed ones are refused, and changes land in the custody log.
 func TestOfficerIdentity(t *testing.T) {
 	e := newPeopleEnv(t)
-	sys := cred{bearer: e.apiToken("sys", evidence.RoleSysAdmin)}
+	sys := cred{bearer: e.bearer("sys", evidence.RoleSysAdmin)}
 	var created struct {
 		User store.Account `json:"user"`
 	}

@@ -11,17 +11,16 @@ import (
 	"time"
 
 	"shilu/internal/app"
-	"shilu/internal/auth"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
 
 // person adds an account of role in a new department named dept ("" for
-// none) with officer number no, and returns a token that acts as it.
+// none) with officer number no, and returns a credential that acts as it.
 func (ts *testServer) person(t *testing.T, name string, role evidence.Role, dept, no string) string {
 	t.Helper()
 	ctx := context.Background()
-	tok, th := auth.NewToken()
+	var tok string
 	err := ts.cfg.DB.Update(ctx, func(tx *store.Tx) error {
 		n := store.NewAccount{Name: name, Role: role, OfficerNo: no}
 		if dept != "" {
@@ -35,7 +34,8 @@ func (ts *testServer) person(t *testing.T, name string, role evidence.Role, dept
 		if err != nil {
 			return err
 		}
-		return tx.CreateToken(ctx, a.ID, th, "test")
+		tok, err = actAs(ctx, tx, a.User)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

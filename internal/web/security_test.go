@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/auth"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
@@ -409,4 +410,93 @@ func TestRevocationEndsResponseUnderWay(t *testing.T) {
 	if total := int64(len(buf)) + n; total >= size {
 		t.Errorf("received all %d bytes after the revocation", total)
 	}
+}
+
+// X-SEC-1, X-SEC-2: tokens belong to collection stations (issue 9 point
+// 3). Nobody, not even the server's operator, gives a person a token; a
+// token that a person's account holds anyway (made by an earlier version,
+// or written into the database) carries no rights; a station's token ends
+// for good when its account's role changes or it is disabled.
+func TestTokensBelongToStations(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	station := ts.tokens[evidence.RoleStation]
+	works := func(token string) bool {
+		return ts.do("GET", "/api/v1/recordings", token).Code == http.StatusOK
+	}
+	if !works(station) {
+		t.Fatal("the station's token does not work")
+	}
+	var officer evidence.User
+	err := ts.cfg.DB.View(ctx, func(tx *store.Tx) (err error) {
+		officer, _, err = tx.UserByName(ctx, "u-officer")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.app.CreateToken(ctx, app.System("cli:root"), officer.ID, "laptop"); evidence.ErrorCode(err) != evidence.EInvalid {
+		t.Errorf("the operator gives an officer a token: %v", err)
+	}
+	if code, e := ts.callErr(t, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", officer.ID), evidence.RoleSysAdmin, `{"name":"laptop"}`); code != http.StatusBadRequest || e.Key != "err.token.station_only" {
+		t.Errorf("the system administrator gives an officer a token: %d %+v", code, e)
+	}
+	forged, hash := auth.NewToken()
+	err = ts.cfg.DB.Update(ctx, func(tx *store.Tx) error { return tx.CreateToken(ctx, officer.ID, hash, "old version") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if works(forged) {
+		t.Error("an officer's token carries the officer's rights")
+	}
+
+	stationID := ts.userID(t, "u-station")
+	role := fmt.Sprintf("/api/v1/users/%d/role", stationID)
+	for _, to := range []string{"officer", "station"} {
+		if code := ts.call(t, "PUT", role, evidence.RoleSecAdmin, fmt.Sprintf(`{"role":%q}`, to), nil); code != http.StatusOK {
+			t.Fatalf("role %s: %d", to, code)
+		}
+		if works(station) {
+			t.Errorf("the station's token works after its role became %s", to)
+		}
+	}
+
+	station = ts.newStationToken(t, stationID)
+	user := fmt.Sprintf("/api/v1/users/%d", stationID)
+	for _, disabled := range []bool{true, false} {
+		if code := ts.call(t, "PATCH", user, evidence.RoleSysAdmin, fmt.Sprintf(`{"disabled":%v}`, disabled), nil); code != http.StatusOK {
+			t.Fatalf("disabled %v: %d", disabled, code)
+		}
+		if works(station) {
+			t.Errorf("the station's token works after disabled=%v", disabled)
+		}
+	}
+}
+
+// userID returns the id of account name.
+func (ts *testServer) userID(t *testing.T, name string) int64 {
+	t.Helper()
+	var id int64
+	err := ts.cfg.DB.View(context.Background(), func(tx *store.Tx) error {
+		u, _, err := tx.UserByName(context.Background(), name)
+		id = u.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// newStationToken gives station id a new token, as the system
+// administrator does.
+func (ts *testServer) newStationToken(t *testing.T, id int64) string {
+	t.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if code := ts.call(t, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", id), evidence.RoleSysAdmin, `{"name":"采集站一号"}`, &out); code != http.StatusCreated || out.Token == "" {
+		t.Fatalf("new token: %d %+v", code, out)
+	}
+	return out.Token
 }
