@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -85,9 +87,10 @@ func (e *cmdEnv) tokenCreate(args []string) (err error) {
 // ingest is re-checkable at any time) and names each that is missing or
 // corrupt.
 func (e *cmdEnv) verify(args []string) (err error) {
-	fs := e.newFlags("verify", "verify --data DIR [--quiet]")
+	fs := e.newFlags("verify", "verify --data DIR [--jobs N] [--quiet]")
 	data := fs.String("data", "", "data directory")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "recordings hashed at once")
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
 		return err
@@ -115,23 +118,58 @@ func (e *cmdEnv) verify(args []string) (err error) {
 		bar = progressbar.DefaultBytes(total, "verifying")
 		bar.ChangeMax64(total)
 	}
+	// Blobs are hashed in parallel, one per core (issue 17: one at a time
+	// left a core idle); this goroutine reports each result as it comes.
+	type result struct {
+		i   int
+		err error
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	next, results := make(chan int), make(chan result)
+	var wg sync.WaitGroup
+	for range max(*jobs, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results <- result{i, a.blobs.Verify(ctx, items[i].d)}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range items {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
 	bad := 0
-	for _, it := range items {
-		err := a.blobs.Verify(e.ctx, it.d)
+	var failed error
+	for r := range results {
+		it := items[r.i]
 		if bar != nil {
 			e.keep(bar.Add64(it.size))
 		}
 		switch {
-		case err == nil:
-		case errors.Is(err, blob.ErrCorrupt):
+		case r.err == nil:
+		case errors.Is(r.err, blob.ErrCorrupt):
 			bad++
 			e.printf("CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
-		case errors.Is(err, blob.ErrNotFound):
+		case errors.Is(r.err, blob.ErrNotFound):
 			bad++
 			e.printf("MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
-		default:
-			return err
+		case failed == nil:
+			failed = r.err
+			cancel()
 		}
+	}
+	if failed != nil {
+		return failed
 	}
 	if bar != nil {
 		e.keep(bar.Finish())

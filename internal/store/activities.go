@@ -32,6 +32,11 @@ func (tx *Tx) CreateActivity(ctx context.Context, a evidence.Activity, byID int6
 	if err := tx.setActivityPeople(ctx, a); err != nil {
 		return a, err
 	}
+	// Waits for its first evaluation (ActivitiesToEvaluate), which the
+	// application runs before it commits; PutEvaluation takes it off.
+	if err := tx.exec(ctx, `INSERT INTO evaluation_queue (activity_id) VALUES (?)`, a.ID); err != nil {
+		return a, fmt.Errorf("store: queue evaluation of activity %d: %w", a.ID, err)
+	}
 	return tx.Activity(ctx, a.ID)
 }
 
@@ -628,11 +633,27 @@ func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.
 	if err != nil {
 		return err
 	}
-	if err := tx.resolveFindings(ctx, `COALESCE(activity_id, 0) = ?`, activityID, keys); err != nil {
+	where, args := activityFindings(activityID)
+	if err := tx.resolveFindings(ctx, where, args, keys); err != nil {
 		return fmt.Errorf("store: resolve findings of activity %d: %w", activityID, err)
 	}
 	return nil
 }
+
+// activityFindings is the condition for the findings of activity id (0:
+// tied to no activity): two forms rather than COALESCE(activity_id, 0) = ?,
+// which no index answers (issue 17: a scan of every finding per activity).
+func activityFindings(id int64) (string, []any) {
+	if id == 0 {
+		return `activity_id IS NULL`, nil
+	}
+	return `activity_id = ?`, []any{id}
+}
+
+// recordingAloneFindings is the condition for the findings about one
+// recording alone: the expression and condition of the partial index
+// findings_recording_alone, which SQLite uses only when they match.
+const recordingAloneFindings = `activity_id IS NULL AND json_extract(recording_ids, '$[0]') = ?`
 
 // SyncRecordingFindings does for the findings about one recording alone —
 // tied to no activity, the recording first in their recording_ids — what
@@ -642,7 +663,7 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	if err != nil {
 		return err
 	}
-	if err := tx.resolveFindings(ctx, `activity_id IS NULL AND json_extract(recording_ids, '$[0]') = ?`, recordingID, keys); err != nil {
+	if err := tx.resolveFindings(ctx, recordingAloneFindings, []any{recordingID}, keys); err != nil {
 		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
 	}
 	if err := tx.exec(ctx, `UPDATE recordings SET signs_at = ? WHERE id = ?`, micros(tx.now), recordingID); err != nil {
@@ -699,15 +720,20 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 }
 
 // resolveFindings marks resolved the unresolved findings matching
-// where(arg) whose key is not in keep.
-func (tx *Tx) resolveFindings(ctx context.Context, where string, arg any, keep []any) error {
+// where(whereArgs) whose key is not in keep.
+func (tx *Tx) resolveFindings(ctx context.Context, where string, whereArgs, keep []any) error {
+	q, args := resolveQuery(tx.now, where, whereArgs, keep)
+	return tx.exec(ctx, q, args...)
+}
+
+func resolveQuery(now time.Time, where string, whereArgs, keep []any) (string, []any) {
 	q := `UPDATE findings SET resolved_at = ? WHERE ` + where + ` AND resolved_at IS NULL`
-	args := []any{micros(tx.now), arg}
+	args := append([]any{micros(now)}, whereArgs...)
 	if len(keep) > 0 {
 		q += ` AND key NOT IN (` + placeholders(len(keep)) + `)`
 		args = append(args, keep...)
 	}
-	return tx.exec(ctx, q, args...)
+	return q, args
 }
 
 // FindingFilter selects findings; zero fields do not filter. From and To

@@ -23,6 +23,15 @@ func (tx *Tx) PutEvaluation(ctx context.Context, activityID int64, arrival time.
 	if err != nil {
 		return fmt.Errorf("store: put evaluation of activity %d: %w", activityID, err)
 	}
+	return tx.dequeueEvaluation(ctx, activityID)
+}
+
+// dequeueEvaluation takes an evaluated (or voided) activity off the
+// evaluation queue.
+func (tx *Tx) dequeueEvaluation(ctx context.Context, activityID int64) error {
+	if err := tx.exec(ctx, `DELETE FROM evaluation_queue WHERE activity_id = ?`, activityID); err != nil {
+		return fmt.Errorf("store: dequeue evaluation of activity %d: %w", activityID, err)
+	}
 	return nil
 }
 
@@ -32,21 +41,29 @@ func (tx *Tx) DropEvaluation(ctx context.Context, activityID int64) error {
 	if err := tx.exec(ctx, `DELETE FROM activity_evaluations WHERE activity_id = ?`, activityID); err != nil {
 		return fmt.Errorf("store: drop evaluation of activity %d: %w", activityID, err)
 	}
-	return nil
+	return tx.dequeueEvaluation(ctx, activityID)
 }
 
 // ActivitiesToEvaluate returns, in id order after the id after, up to
 // limit activities whose evaluation is due at the transaction's time — a
-// deadline has passed since the last one — or that were never evaluated
-// (stored before evaluations were kept) and are not void. The cursor lets a caller move past
+// deadline has passed since the last one — or that wait in the evaluation
+// queue, never evaluated (stored before evaluations were kept, or their
+// evaluations dropped by a migration). The cursor lets a caller move past
 // an activity it failed on.
 func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, after int64, limit int) ([]int64, error) {
-	return tx.ids(ctx, `SELECT id FROM (
-		SELECT activity_id AS id FROM activity_evaluations WHERE next_at IS NOT NULL AND next_at <= ?
-		UNION ALL SELECT id FROM activities a WHERE a.voided_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM activity_evaluations e WHERE e.activity_id = a.id)
-		) WHERE id > ? ORDER BY id LIMIT ?`, micros(tx.now), after, limit)
+	// Each branch answers from an index (evaluations by next_at, the
+	// queue by id) and stops at limit: the evaluator runs every few
+	// seconds in the writer, beside a million activities. Without
+	// INDEXED BY, SQLite may walk the evaluations by id from after, i.e.
+	// all of them, to find the few that are due.
+	return tx.ids(ctx, activitiesToEvaluate, micros(tx.now), after, limit, after, limit, limit)
 }
+
+const activitiesToEvaluate = `SELECT id FROM (
+	SELECT * FROM (SELECT activity_id AS id FROM activity_evaluations INDEXED BY activity_evaluations_next WHERE next_at IS NOT NULL AND next_at <= ? AND activity_id > ?
+		ORDER BY activity_id LIMIT ?)
+	UNION SELECT * FROM (SELECT activity_id AS id FROM evaluation_queue WHERE activity_id > ? ORDER BY activity_id LIMIT ?)
+	) ORDER BY id LIMIT ?`
 
 // EvaluationRecord is one stored evaluation.
 type EvaluationRecord struct {

@@ -15,7 +15,7 @@ import (
 )
 
 // openTest opens a real SQLite database in a temp dir with a fixed clock.
-func openTest(t *testing.T) (*DB, note.Verifier) {
+func openTest(t testing.TB) (*DB, note.Verifier) {
 	t.Helper()
 	skey, _, err := audit.GenerateKey("test/log")
 	if err != nil {
@@ -44,7 +44,7 @@ func check(t *testing.T, err error) {
 
 // closeDB closes db, failing the test if that fails: closing checkpoints
 // the WAL, and some tests look at the files afterwards.
-func closeDB(t *testing.T, db *DB) {
+func closeDB(t testing.TB, db *DB) {
 	t.Helper()
 	if err := db.Close(); err != nil {
 		t.Errorf("close: %v", err)
