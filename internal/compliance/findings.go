@@ -184,15 +184,13 @@ func failedItems(c evidence.DeviceCheck) evidence.Message {
 	return list(bad)
 }
 
-// Orphans returns a finding for every recording tied to no activity or case
-// (Art. 4: recorders are for work only; R-USE-1). linked holds the ids of
-// recordings that are linked to either.
-func Orphans(recs []evidence.Recording, linked map[int64]bool) []evidence.Finding {
+// Orphans returns the finding of each recording in recs, which are tied to
+// no activity or case (Art. 4: recorders are for work only; R-USE-1): the
+// store selects them by their link count, so no set of every linked
+// recording is read to judge a page of them (issue 17).
+func Orphans(recs []evidence.Recording) []evidence.Finding {
 	var out []evidence.Finding
 	for _, r := range recs {
-		if linked[r.ID] {
-			continue
-		}
 		out = append(out, finding(RuleOrphan, "Art. 4", evidence.SeverityInfo, 0, r.Officer, []int64{r.ID}, "",
 			evidence.Msg("finding.orphan", r.Filename)))
 	}

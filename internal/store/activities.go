@@ -382,20 +382,6 @@ func (tx *Tx) RecordingsForProposal(ctx context.Context, a evidence.Activity, sl
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-// LinkedRecordingIDs returns the ids of the recordings linked to any
-// activity: the complement are orphans (Art. 4; R-USE-1).
-func (tx *Tx) LinkedRecordingIDs(ctx context.Context) (map[int64]bool, error) {
-	ids, err := tx.ids(ctx, `SELECT DISTINCT recording_id FROM activity_recordings`)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, nil
-}
-
 // OrphanRecordings lists recordings linked to no activity (R-USE-1), newest
 // recorded first, optionally of one officer; at most limit (0: 500).
 func (tx *Tx) OrphanRecordings(ctx context.Context, officer string, limit int) ([]evidence.Recording, error) {

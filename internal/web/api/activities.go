@@ -383,19 +383,14 @@ func (h *Handler) OrphanRecordings(w http.ResponseWriter, r *http.Request) error
 		limit = n
 	}
 	var recs []evidence.Recording
-	var linked map[int64]bool
-	err := h.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		if recs, err = tx.OrphanRecordings(ctx, q.Get("officer"), limit); err != nil {
-			return err
-		}
-		linked, err = tx.LinkedRecordingIDs(ctx)
+	err := h.DB.View(ctx, func(tx *store.Tx) (err error) {
+		recs, err = tx.OrphanRecordings(ctx, q.Get("officer"), limit)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	fs := compliance.Orphans(recs, linked)
+	fs := compliance.Orphans(recs)
 	if fs == nil {
 		fs = []evidence.Finding{}
 	}
