@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,11 @@ type Config struct {
 	// its transaction: work derived from the recording (the signs of
 	// editing) must never hold up or undo an ingest.
 	Archived func(ctx context.Context, rec evidence.Recording)
+	// Finishing is how many finished uploads are probed and catalogued at
+	// once (0: DefaultFinishing). Probing runs ffprobe and the signs of
+	// editing are CPU work: fifty stations finishing together must not take
+	// every core from the people using the workbench (issue 16).
+	Finishing int
 }
 
 // Service is the upload endpoint and the pipeline behind it.
@@ -71,7 +77,13 @@ type Service struct {
 	blobs blob.Store
 	files *hashingStore
 	tus   *handler.Handler
+	// finishing holds a token for each upload being probed and catalogued
+	// (Config.Finishing); waiting uploads are served in order.
+	finishing chan struct{}
 }
+
+// DefaultFinishing is Finishing's default: half the cores, at least one.
+func DefaultFinishing() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // DefaultMaxOpen is MaxOpen's default: a station uploads a docked camera's
 // files a few at a time, far below it.
@@ -98,7 +110,10 @@ func New(cfg Config, db *store.DB, blobs blob.Store) (*Service, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
-	s := &Service{cfg: cfg, db: db, blobs: blobs, files: newHashingStore(cfg.Dir)}
+	if cfg.Finishing <= 0 {
+		cfg.Finishing = DefaultFinishing()
+	}
+	s := &Service{cfg: cfg, db: db, blobs: blobs, files: newHashingStore(cfg.Dir), finishing: make(chan struct{}, cfg.Finishing)}
 	composer := handler.NewStoreComposer()
 	composer.UseCore(s.files)
 	composer.UseTerminater(s.files)
@@ -305,6 +320,8 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 			Details: map[string]any{"recording_id": existing.ID}}
 	}
 
+	s.finishing <- struct{}{}
+	defer func() { <-s.finishing }()
 	path := s.files.binPath(info.ID)
 	rec = s.describe(ctx, path, md)
 	rec.Digest, rec.Size = d, info.Size

@@ -37,6 +37,12 @@ import (
 type hashingStore struct {
 	fs   filestore.FileStore
 	bufs sync.Pool // *[]byte of bufSize: flat memory however large the upload
+	// inUse holds a token for each buffer taken from bufs, by every upload
+	// together, so that memory stays flat however many uploads arrive at
+	// once (issue 16: 50 stations docking each held their own buffers).
+	// An upload waits for a token without holding one; blocked senders on
+	// a channel are served in order, so waiting uploads take turns.
+	inUse chan struct{}
 }
 
 var (
@@ -48,10 +54,36 @@ var (
 // syscalls per gigabyte, which is what the ingest benchmark is sensitive to.
 const bufSize = 1 << 20
 
+// maxBuffers bounds the buffers of all uploads together: maxBuffers MiB.
+// Two cores hash and write far fewer than this many buffers at a time, so
+// the bound costs no throughput; each upload keeps at most perUpload of
+// them, so that one fast client cannot take them all.
+const (
+	maxBuffers = 24
+	perUpload  = 3
+)
+
 func newHashingStore(dir string) *hashingStore {
-	s := &hashingStore{fs: filestore.New(dir)}
+	s := &hashingStore{fs: filestore.New(dir), inUse: make(chan struct{}, maxBuffers)}
 	s.bufs.New = func() any { b := alignedBuf(bufSize); return &b }
 	return s
+}
+
+// getBuf takes a buffer within the bound of maxBuffers, waiting its turn.
+func (s *hashingStore) getBuf(ctx context.Context) (*[]byte, error) {
+	select {
+	case s.inUse <- struct{}{}:
+		return s.bufs.Get().(*[]byte), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// putBuf gives back a buffer of getBuf.
+func (s *hashingStore) putBuf(b *[]byte) {
+	*b = (*b)[:bufSize]
+	s.bufs.Put(b)
+	<-s.inUse
 }
 
 func (s *hashingStore) binPath(id string) string  { return filepath.Join(s.fs.Path, id) }
@@ -169,10 +201,12 @@ func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 		}
 	}()
 
-	toHash := make(chan *[]byte, 2)
-	free := make(chan *[]byte, 3)
-	for range 3 {
-		free <- u.s.bufs.Get().(*[]byte)
+	// credits bound this upload's share of the buffers: one is taken per
+	// buffer read and given back once the buffer is hashed.
+	toHash := make(chan *[]byte, perUpload)
+	credits := make(chan struct{}, perUpload)
+	for range perUpload {
+		credits <- struct{}{}
 	}
 	hashed := make(chan struct{})
 	go func() {
@@ -182,14 +216,19 @@ func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 			if ch != nil {
 				ch.Write(*b)
 			}
-			*b = (*b)[:bufSize]
-			free <- b
+			u.s.putBuf(b)
+			credits <- struct{}{}
 		}
 	}()
 	var n int64
 	var rerr, werr error
 	for rerr == nil && werr == nil {
-		b := <-free
+		<-credits
+		b, err := u.s.getBuf(ctx)
+		if err != nil {
+			rerr = err
+			break
+		}
 		want := bufSize
 		if r := (offset + n) % pageSize; r != 0 {
 			// Bring the offset to a page boundary first, so that the
@@ -206,13 +245,10 @@ func (u *hashedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 			toHash <- b
 			continue
 		}
-		free <- b
+		u.s.putBuf(b)
 	}
 	close(toHash)
 	<-hashed
-	for range 3 {
-		u.s.bufs.Put(<-free)
-	}
 	if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
 		rerr = nil // the end of this PATCH's body
 	}
@@ -298,8 +334,11 @@ func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, bool, error) 
 		return nil, false, err
 	}
 	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
-	bp := s.bufs.Get().(*[]byte)
-	defer s.bufs.Put(bp)
+	bp, err := s.getBuf(context.Background()) // in a request's path rarely: a resume after a crash
+	if err != nil {
+		return nil, false, err
+	}
+	defer s.putBuf(bp)
 	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, from, offset-from), *bp); err != nil {
 		return nil, false, err
 	}
