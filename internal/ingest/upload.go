@@ -334,7 +334,9 @@ func (s *hashingStore) hashAt(id string, offset int64) (hash.Hash, bool, error) 
 		return nil, false, err
 	}
 	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
-	bp, err := s.getBuf(context.Background()) // in a request's path rarely: a resume after a crash
+
+	// Rarely in a request's path: a resume after a crash.
+	bp, err := s.getBuf(context.Background())
 	if err != nil {
 		return nil, false, err
 	}
