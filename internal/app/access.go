@@ -11,9 +11,9 @@ import (
 )
 
 // AccessAsk is a request to view recordings (Art. 16-17). ActivityID asks
-// for all recordings linked to an activity, and CaseNumber for those of
-// every activity of a case, as they are linked when the request is made:
-// the leader approves what was asked.
+// for all recordings linked to an activity, and CaseNumber for those of a
+// case file (attached, or linked to an attached activity), as they are
+// when the request is made: the leader approves what was asked.
 type AccessAsk struct {
 	RecordingIDs []int64
 	ActivityID   int64
@@ -44,17 +44,20 @@ func (a *App) RequestAccess(ctx context.Context, who Actor, ask AccessAsk) (evid
 			}
 			activities = append(activities, ask.ActivityID)
 		}
+		byCase := false
 		if ask.CaseNumber != "" {
-			acts, err := c.Activities(ctx, store.ActivityFilter{CaseNumber: ask.CaseNumber})
+			x, err := c.CaseByNumber(ctx, ask.CaseNumber)
+			if evidence.ErrorCode(err) == evidence.ENotFound {
+				return evidence.Errorf(evidence.ENotFound, "err.access.no_case", ask.CaseNumber)
+			}
 			if err != nil {
 				return err
 			}
-			if len(acts) == 0 {
-				return evidence.Errorf(evidence.ENotFound, "err.access.no_case", ask.CaseNumber)
+			recs, err := c.CaseRecordingIDs(ctx, x.ID)
+			if err != nil {
+				return err
 			}
-			for _, x := range acts {
-				activities = append(activities, x.ID)
-			}
+			ids, byCase = append(ids, recs...), true
 		}
 		for _, id := range activities {
 			recs, err := c.ActivityRecordings(ctx, id)
@@ -65,7 +68,7 @@ func (a *App) RequestAccess(ctx context.Context, who Actor, ask AccessAsk) (evid
 				ids = append(ids, rec.ID)
 			}
 		}
-		if len(activities) > 0 && len(ids) == 0 {
+		if (len(activities) > 0 || byCase) && len(ids) == 0 {
 			return evidence.Errorf(evidence.EInvalid, "err.access.nothing_linked")
 		}
 		slices.Sort(ids)

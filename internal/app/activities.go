@@ -424,11 +424,18 @@ func (c *change) mayVoid(ctx context.Context, u evidence.User, x evidence.Activi
 // onOrLeads reports whether u's account holds one of x's officer numbers,
 // or u leads (PermActivitiesReview, by department) an account that does.
 func (c *change) onOrLeads(ctx context.Context, u evidence.User, x evidence.Activity) (bool, error) {
+	return c.onOrLeadsOfficers(ctx, u, x.Officers)
+}
+
+// onOrLeadsOfficers reports whether u's account holds one of the officer
+// numbers, or u leads (PermActivitiesReview, by department) an account
+// that does.
+func (c *change) onOrLeadsOfficers(ctx context.Context, u evidence.User, officers []string) (bool, error) {
 	dir, err := c.OfficerDirectory(ctx)
 	if err != nil {
 		return false, err
 	}
-	for _, o := range x.Officers {
+	for _, o := range officers {
 		if d, ok := dir[o]; ok && d.UserID == u.ID {
 			return true, nil
 		}
@@ -436,7 +443,7 @@ func (c *change) onOrLeads(ctx context.Context, u evidence.User, x evidence.Acti
 	if !u.Role.Can(evidence.PermActivitiesReview) {
 		return false, nil
 	}
-	return c.leadsAny(ctx, u, dir, x.Officers)
+	return c.leadsAny(ctx, u, dir, officers)
 }
 
 // leadsAny reports whether leader u leads an account holding one of the
@@ -572,7 +579,7 @@ func (a *App) AcceptFinding(ctx context.Context, who Actor, id int64, comment st
 // fieldValues returns the JSON values of x's fields named by their JSON
 // keys, as a custody entry records a change: before and after (issue 9
 // point 4).
-func fieldValues(x evidence.Activity, fields []string) (map[string]string, error) {
+func fieldValues(x any, fields []string) (map[string]string, error) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,12 @@ const (
 	ActionBookmarkAdd          Action = "bookmark.add"
 	ActionBookmarkRemove       Action = "bookmark.remove"
 
+	ActionCaseCreate Action = "case.create"
+	ActionCaseUpdate Action = "case.update" // fields, with before and after
+	ActionCaseStatus Action = "case.status" // one step forward
+	ActionCaseAttach Action = "case.attach" // 附卷: a recording or activity into the case file
+	ActionCaseDetach Action = "case.detach" // out of the file again, with a reason
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
@@ -66,6 +72,7 @@ var Actions = []Action{
 	ActionActivityCreate, ActionActivityUpdate, ActionActivityLink, ActionActivityUnlink, ActionActivityNotice, ActionActivityVoid,
 	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
 	ActionBookmarkAdd, ActionBookmarkRemove,
+	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionTokenCreate, ActionDepartmentCreate,

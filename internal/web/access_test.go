@@ -38,8 +38,18 @@ func TestAccessRequestForActivity(t *testing.T) {
 			return err
 		}
 		empty, err := mk()
+		if err != nil {
+			return err
+		}
 		actID, emptyID = a.ID, empty.ID
-		return err
+		// The case file holds the activity: a request by case asks for
+		// what the file holds, not for the activities naming the number.
+		k, err := tx.CreateCase(ctx, evidence.Case{Number: "丰医保罚〔2026〕12号", Title: "某医院违规使用医保基金案", Officers: []string{"000123"},
+			Status: evidence.CaseFiled}, officer.ID)
+		if err != nil {
+			return err
+		}
+		return tx.AttachToCase(ctx, k.ID, evidence.CaseItemActivity, a.ID, officer.ID)
 	})
 	if err != nil {
 		t.Fatal(err)

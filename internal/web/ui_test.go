@@ -34,9 +34,9 @@ func (ts *testServer) page(t *testing.T, role evidence.Role, path string, hdr ..
 func TestPagesRender(t *testing.T) {
 	ts := newTestServer(t)
 	for _, rt := range ts.routes() {
-		// The test server holds no activity: TestActivityPages renders
-		// an activity's page.
-		if rt.perm == "" || rt.method != "GET" || strings.HasPrefix(rt.pattern, "/api/") || rt.pattern == "/activities/{id}" ||
+		// The test server holds no activity nor case: TestActivityPages
+		// and TestCasePages render their pages.
+		if rt.perm == "" || rt.method != "GET" || strings.HasPrefix(rt.pattern, "/api/") || rt.pattern == "/activities/{id}" || rt.pattern == "/cases/{id}" ||
 			strings.HasSuffix(rt.pattern, ".csv") || strings.HasSuffix(rt.pattern, ".pdf") {
 			continue
 		}

@@ -315,7 +315,8 @@ func (p *page) detailCode(k, v string) string {
 }
 
 // ObjectLink is where an object of the log is shown, when the viewer may
-// open it: 执法活动 3 → /activities/3, 记录 7 → /recordings/7; "" otherwise.
+// open it: 执法活动 3 → /activities/3, 记录 7 → /recordings/7, 案件 2 →
+// /cases/2 (cases are read with activities); "" otherwise.
 func (p *page) ObjectLink(obj string, recordings, activities bool) string {
 	kind, id, ok := strings.Cut(obj, ":")
 	if !ok {
@@ -329,6 +330,8 @@ func (p *page) ObjectLink(obj string, recordings, activities bool) string {
 		return "/recordings/" + id
 	case kind == "activity" && activities:
 		return "/activities/" + id
+	case kind == "case" && activities:
+		return "/cases/" + id
 	}
 	return ""
 }

@@ -228,6 +228,7 @@ var menu = []MenuGroup{
 	{"menu.activities", "act", []MenuItem{
 		{"menu.activity_list", "/activities", evidence.PermActivitiesRead},
 		{"menu.findings", "/findings", evidence.PermActivitiesRead},
+		{"menu.cases", "/cases", evidence.PermActivitiesRead},
 		{"dashboard.title", "/dashboard", evidence.PermActivitiesRead},
 	}},
 	{"menu.access", "key", []MenuItem{
