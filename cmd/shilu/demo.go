@@ -243,10 +243,23 @@ func demoActivities(call demoCall, clips []int64) error {
 	if err := call("liuyang", "POST", fmt.Sprintf("/api/v1/exemptions/%d/acknowledge", exemption.ID), nil, nil); err != nil {
 		return err
 	}
-	return call("zhangwei", "POST", "/api/v1/activities", map[string]any{
+	if err := call("zhangwei", "POST", "/api/v1/activities", map[string]any{
 		"type": evidence.ActivityComplaint, "place": map[string]any{"address": "丰南区某诊所"}, "officers": []string{demoOfficer, "000124"},
 		"party": "某诊所", "arrival": day(3, 15, 0, 0), "end": day(3, 15, 45, 0), "case_number": "丰医保稽〔2026〕12号",
-	}, &complaint)
+	}, &complaint); err != nil {
+		return err
+	}
+	// A case under investigation whose file holds the inspection (附卷).
+	var k activity
+	if err := call("zhangwei", "POST", "/api/v1/cases", map[string]any{"number": "丰医保罚〔2026〕3号", "title": "某大药房串换药品结算案",
+		"parties": "某大药房有限公司", "officers": []string{demoOfficer, "000124"}, "retention_years": 30}, &k); err != nil {
+		return err
+	}
+	if err := call("zhangwei", "POST", fmt.Sprintf("/api/v1/cases/%d/items", k.ID), map[string]any{"items": []map[string]any{
+		{"kind": evidence.CaseItemActivity, "id": insp.ID}}}, nil); err != nil {
+		return err
+	}
+	return call("zhangwei", "POST", fmt.Sprintf("/api/v1/cases/%d/status", k.ID), map[string]any{"status": evidence.CaseInvestigating}, nil)
 }
 
 func demoLogin(ctx context.Context, url, name, password string) (string, error) {

@@ -199,6 +199,9 @@ func TestCasePages(t *testing.T) {
 			t.Errorf("case page lacks %q", want)
 		}
 	}
+	if rec := ts.page(t, evidence.RoleLegal, fmt.Sprintf("/recordings/%d", ts.recID)).Body.String(); !strings.Contains(rec, `<a class="link" href="/cases/`+fmt.Sprint(k.ID)+`">丰医保罚〔2026〕9号</a>`) {
+		t.Error("the recording's page does not name its case file")
+	}
 	legal := ts.page(t, evidence.RoleLegal, path).Body.String()
 	if strings.Contains(legal, `id="attach-form"`) || strings.Contains(legal, `data-action="case-detach"`) || !strings.Contains(legal, "某药房违规销售案") {
 		t.Error("the legal officer's case page offers changes, or lacks the case")

@@ -241,6 +241,9 @@ type recordingView struct {
 	ClockWarn      bool
 	// Bookmarks are the key moments under the player (R-ACT-5).
 	Bookmarks bookmarkPanel
+	// Cases are the cases whose file holds the recording (附卷), for those
+	// who read activities and cases.
+	Cases []evidence.Case
 }
 
 // trailItem is one step of the custody timeline; consecutive reads of the
@@ -280,6 +283,19 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		var err error
 		if v.Bookmarks, err = loadBookmarkPanel(ctx, tx, u, rec); err != nil {
 			return err
+		}
+		if u.Role.Can(evidence.PermActivitiesRead) {
+			ids, err := tx.CasesOf(ctx, evidence.CaseItemRecording, rec.ID)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				c, err := tx.Case(ctx, id)
+				if err != nil {
+					return err
+				}
+				v.Cases = append(v.Cases, c)
+			}
 		}
 		raw, err := tx.AuditTrail(ctx, app.ObjRecording(rec.ID), 10000)
 		if err != nil {
