@@ -44,7 +44,7 @@ func (e *peopleEnv) firstSession(name, initial string) cred {
 	return s
 }
 
-// X-SEC-2, R-ACC-1 (issue 9 point 2, 等保 三员分立): the system administrator
+// X-SEC-2 (issue 9 point 2, 等保 三员分立): the system administrator
 // makes accounts without rights; the security administrator assigns role
 // and department. So a system administrator who makes a leader and an
 // officer, and knows both initial passwords, cannot approve themselves
@@ -163,11 +163,11 @@ func TestSeparationOfDuties(t *testing.T) {
 	}
 }
 
-// Issue 9 point 2: a reset of someone's password or second factor by the
-// system administrator is a custody entry and is told to that person at
-// their next sign-in — when, by whom by name and number, in their
-// language — until they acknowledge it, once. The browser's side (the
-// sign-in form) is cmd/shilu's TestBrowser.
+// X-SEC-1, X-SEC-2 (issue 9 point 2): a reset of someone's password or
+// second factor by the system administrator is a custody entry and is told
+// to that person at their next sign-in — when, by whom by name and number,
+// in their language — until they acknowledge it, once. The browser's side
+// (the sign-in form) is cmd/shilu's TestBrowserWorkbench.
 func TestResetToldAtNextSignIn(t *testing.T) {
 	e := newPeopleEnv(t)
 	sys := e.adminSession("admin", evidence.RoleSysAdmin)

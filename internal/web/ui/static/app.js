@@ -137,7 +137,7 @@
       if (!ans.resets || !ans.resets.length) { then(); return; }
       const list = $('#reset-list');
       list.textContent = '';
-      ans.resets.forEach(r => { const li = document.createElement('li'); li.textContent = r.message; list.appendChild(li); });
+      ans.resets.forEach(r => { const p = document.createElement('p'); p.textContent = r.message; list.appendChild(p); });
       afterReset = then;
       form.hidden = true; change.hidden = true; resetForm.hidden = false;
       $('button[type=submit]', resetForm).focus();
