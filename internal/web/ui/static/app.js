@@ -130,11 +130,11 @@
     // Someone else reset this person's password or second factor since
     // they last signed in: tell them once, before anything else.
     const resetForm = $('#reset-form');
-    let afterReset = go;
+    let afterReset = go; // called with true once a notice was acknowledged
     async function tellResets(then) {
       let ans;
-      try { ans = await api('GET', '/api/v1/reset-notice'); } catch (e) { then(); return; }
-      if (!ans.resets || !ans.resets.length) { then(); return; }
+      try { ans = await api('GET', '/api/v1/reset-notice'); } catch (e) { then(false); return; }
+      if (!ans.resets || !ans.resets.length) { then(false); return; }
       const list = $('#reset-list');
       list.textContent = '';
       ans.resets.forEach(r => { const p = document.createElement('p'); p.textContent = r.message; list.appendChild(p); });
@@ -148,7 +148,7 @@
       try {
         await api('POST', '/api/v1/reset-notice/acknowledge');
         resetForm.hidden = true;
-        afterReset();
+        afterReset(true);
       } catch (e) {
         showError(resetForm, e.message);
       }
@@ -183,16 +183,20 @@
 
     // Sent here by a page while signed in with an initial or expired
     // password: change it, giving the current one again.
+    // A reset not yet acknowledged (the tab was closed on the notice) is
+    // told first here too.
     api('GET', '/api/v1/session').then(ans => {
       csrf = ans.csrf_token || csrf;
       needTOTP = !!ans.totp_setup_required;
-      if (!ans.password_change_required) {
-        if (needTOTP) askTOTP();
-        return;
-      }
-      $('#old-password-field').hidden = false;
-      askChange();
-      $('#old-password').focus();
+      tellResets(told => {
+        if (!ans.password_change_required) {
+          if (needTOTP) askTOTP(); else if (told) go();
+          return;
+        }
+        $('#old-password-field').hidden = false;
+        askChange();
+        $('#old-password').focus();
+      });
     }, () => {});
 
     change.addEventListener('submit', async ev => {
