@@ -27,7 +27,7 @@ func (e *cmdEnv) userAdd(args []string) (err error) {
 	fs := e.newFlags("user add", "user add --data DIR --name NAME --role ROLE [--dept ID|NAME] [--display-name NAME] [--officer-no NO] [--must-change=false]")
 	data := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "user name (sign-in name)")
-	role := fs.String("role", "", fmt.Sprintf("role, one of %v", evidence.Roles))
+	role := fs.String("role", "", fmt.Sprintf("role, one of %v, or none for an account awaiting its role from the security administrator", evidence.Roles))
 	dept := fs.String("dept", "", "the user's department, by id or unique name")
 	mustChange := fs.Bool("must-change", true, "the initial password must be changed at first sign-in")
 	displayName, officerNo := identityFlags(fs)
@@ -37,8 +37,8 @@ func (e *cmdEnv) userAdd(args []string) (err error) {
 	}
 	defer a.closeInto(&err)
 	r := evidence.Role(*role)
-	if !r.Valid() {
-		return fmt.Errorf("--role %q: want one of %v", *role, evidence.Roles)
+	if !r.Valid() && r != evidence.RoleNone {
+		return fmt.Errorf("--role %q: want one of %v or none", *role, evidence.Roles)
 	}
 	var deptID *int64
 	if err := a.db.View(e.ctx, func(tx *store.Tx) error { deptID, err = findDepartment(e.ctx, tx, *dept); return err }); err != nil {

@@ -336,7 +336,9 @@ func TestBrowserWorkbench(t *testing.T) {
 
 	// The system administrator (first sign-in: new password, then TOTP)
 	// makes a department and an account in 系统管理 and reads the initial
-	// password from the result dialog; the new officer signs in with it.
+	// password from the result dialog. The account has no rights yet
+	// (issue 9 point 2, 三员分立): its holder signs in to a page that says
+	// it awaits its role.
 	admin := open("sunqiang")
 	admin.adminSignIn(sysadminPW, "Xi-tong-Guan-li-2026", "users-table")
 	if menu := eval[string](admin, "menu", `document.querySelector('.sidebar nav').innerText`); !strings.Contains(menu, "系统管理") || !strings.Contains(menu, "部门管理") || strings.Contains(menu, "角色管理") || strings.Contains(menu, "记录列表") {
@@ -349,8 +351,7 @@ func TestBrowserWorkbench(t *testing.T) {
 	admin.shot(shots, "admin-departments")
 	admin.do("open users", chromedp.Navigate(srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users-table")),
 		chromedp.Click(chromedp.ID("user-new")), chromedp.WaitVisible(chromedp.ID("user-dialog")),
-		chromedp.SendKeys(chromedp.ID("nu-name"), "chenjing"))
-	eval[bool](admin, "choose the department", `(s => (s.value = [...s.options].find(o => o.text.includes('事故处理中队')).value, true))(document.getElementById('nu-dept'))`)
+		chromedp.SendKeys(chromedp.ID("nu-name"), "chenjing"), chromedp.SendKeys(chromedp.ID("nu-dname"), "陈静"))
 	admin.do("create the user", chromedp.Click(chromedp.CSS("#user-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("secret-dialog")))
 	newPW := eval[string](admin, "initial password", `document.getElementById('secret-value').textContent.trim()`)
 	if len(newPW) < 10 {
@@ -359,19 +360,53 @@ func TestBrowserWorkbench(t *testing.T) {
 	admin.shot(shots, "admin-users-password")
 	admin.do("close the dialog", chromedp.Click(chromedp.ID("secret-done")))
 	admin.waitFor("the new user in the table", `!!document.querySelector('#users-table') && document.querySelector('#users-table').innerText.includes('chenjing') && !document.getElementById('secret-dialog').open`)
-	if txt := eval[string](admin, "users", `[...document.querySelectorAll('#users-table tbody tr')].find(r => r.innerText.includes('chenjing')).innerText`); !strings.Contains(txt, "执法人员") || !strings.Contains(txt, "事故处理中队") {
+	chenRow := `[...document.querySelectorAll('#users-table tbody tr')].find(r => r.innerText.includes('chenjing')).innerText`
+	if txt := eval[string](admin, "users", chenRow); !strings.Contains(txt, "待分配角色") || strings.Contains(txt, "执法人员") {
 		t.Errorf("new user's row: %q", txt)
 	}
 	admin.shot(shots, "admin-users")
 	chen := open("chenjing")
-	chen.signIn(newPW, "Chen#jing-2026-ok")
+	chen.do("open the workbench", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.SendKeys(chromedp.ID("login-name"), "chenjing"), chromedp.SendKeys(chromedp.ID("login-password"), newPW),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("new-password")),
+		chromedp.SendKeys(chromedp.ID("new-password"), "Chen#jing-2026-ok"), chromedp.SendKeys(chromedp.ID("new-password2"), "Chen#jing-2026-ok"),
+		chromedp.Click(chromedp.CSS("#change-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("awaiting-role")))
+	chen.shot(shots, "awaiting-role")
 
-	// The security administrator changes the new officer's role.
+	// The security administrator assigns the new account its role and
+	// department; then it works.
 	sec := open("zhoumin")
 	sec.adminSignIn(secadminPW, "An-quan-Guan-li-2026", "role-matrix")
-	sec.do("change the role", chromedp.Click(chromedp.CSS(`#roles-users-table tr[data-name="chenjing"] [data-action=role-edit]`)), chromedp.WaitVisible(chromedp.ID("role-dialog")),
-		chromedp.SetValue(chromedp.ID("ro-role"), "leader"), chromedp.Click(chromedp.CSS("#role-form button[type=submit]")))
+	sec.do("assign the role", chromedp.Click(chromedp.CSS(`#roles-users-table tr[data-name="chenjing"] [data-action=role-edit]`)), chromedp.WaitVisible(chromedp.ID("role-dialog")),
+		chromedp.SetValue(chromedp.ID("ro-role"), "leader"))
+	eval[bool](sec, "choose the department", `(s => (s.value = [...s.options].find(o => o.text.includes('事故处理中队')).value, true))(document.getElementById('ro-dept'))`)
+	sec.do("save", chromedp.Click(chromedp.CSS("#role-form button[type=submit]")))
 	sec.waitFor("the new role", `!!document.querySelector('#roles-users-table tr[data-name="chenjing"][data-role="leader"]')`)
+	if txt := eval[string](sec, "roles", `document.querySelector('#roles-users-table tr[data-name="chenjing"]').innerText`); !strings.Contains(txt, "事故处理中队") {
+		t.Errorf("assigned row: %q", txt)
+	}
+	chen.do("reload", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("recordings-table")))
+
+	// The system administrator resets the password; at the next sign-in,
+	// through the form, the holder is told when and by whom, once.
+	admin.do("open users", chromedp.Navigate(srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users-table")))
+	eval[bool](admin, "accept the confirmation", `(window.confirm = () => true, true)`)
+	admin.do("reset the password", chromedp.Click(chromedp.CSS(`#users-table tr[data-name="chenjing"] [data-action=user-reset-pw]`)),
+		chromedp.WaitVisible(chromedp.ID("secret-dialog")))
+	resetPW := eval[string](admin, "reset password", `document.getElementById('secret-value').textContent.trim()`)
+	chen = open("chenjing")
+	chen.do("sign in after the reset", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.SendKeys(chromedp.ID("login-name"), "chenjing"), chromedp.SendKeys(chromedp.ID("login-password"), resetPW),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("reset-form")))
+	if txt := eval[string](chen, "reset notice", `document.getElementById('reset-form').innerText`); !regexp.MustCompile(`您的密码已于 \d{4}-\d\d-\d\d \d\d:\d\d（北京时间）由sunqiang重置。`).MatchString(txt) {
+		t.Errorf("reset notice: %q", txt)
+	}
+	chen.shot(shots, "reset-notice")
+	chen.do("acknowledge", chromedp.Click(chromedp.CSS("#reset-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("new-password")),
+		chromedp.SendKeys(chromedp.ID("new-password"), "Chen#jing-2026-again"), chromedp.SendKeys(chromedp.ID("new-password2"), "Chen#jing-2026-again"),
+		chromedp.Click(chromedp.CSS("#change-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("recordings-table")))
+	chen = open("chenjing")
+	chen.signIn("Chen#jing-2026-again", "") // no notice the second time: signIn goes straight to the list
 	sec.shot(shots, "admin-roles")
 	sec.do("scroll to the permission table", chromedp.ScrollIntoView(chromedp.ID("role-matrix")))
 	sec.shot(shots, "admin-roles-matrix")

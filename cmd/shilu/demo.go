@@ -50,6 +50,10 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 		{"zhaolei", evidence.RoleDeptHead, "赵磊", "000102"}, {"sunli", evidence.RoleLegal, "孙丽", "000103"},
 		{"admin", evidence.RoleSysAdmin, "周强", ""}, {"secadmin", evidence.RoleSecAdmin, "吴敏", ""},
 		{"chenjing", evidence.RoleAuditor, "陈静", ""}, {"station-01", evidence.RoleStation, "", ""},
+		// A new colleague whose account the system administrator has made
+		// and whose role and department the security administrator has yet
+		// to assign (三员分立): it signs in to a page that says so.
+		{"zhoujie", evidence.RoleNone, "周杰", ""},
 	}
 	var list strings.Builder
 	var stationToken string

@@ -12,7 +12,10 @@ import (
 
 // NewUser describes an account to make.
 type NewUser struct {
-	Name         string
+	Name string
+	// Role and DepartmentID are given by the server's operator (the CLI)
+	// only. A person (the system administrator) makes an account without
+	// either, RoleNone, or a station's account (Role: RoleStation).
 	Role         evidence.Role
 	DepartmentID *int64
 	// DisplayName and OfficerNo identify an officer (R-ACT-3).
@@ -25,6 +28,17 @@ type NewUser struct {
 
 // CreateUser makes an account with a random initial password, returned
 // once. Stations get no password: they use tokens.
+//
+// The system administrator who makes accounts gives them no rights: a
+// person's account is made without a role or a department (RoleNone), and
+// the security administrator assigns both (Assign). Otherwise one
+// administrator could make a leader and an officer, sign in as both with
+// the initial passwords they were shown, and approve themselves into
+// content (等保 三员分立, X-SEC-2, issue 9 point 2). A station's account
+// they may make: it can only ever be a station (Assign), which uploads
+// and holds no person's rights. The server's operator (System: shilu user
+// add) gives roles and departments directly, the first administrators'
+// among them.
 func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Account, string, error) {
 	if nu.Name == "" || strings.TrimSpace(nu.Name) != nu.Name {
 		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.user.name")
@@ -32,15 +46,19 @@ func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Acco
 	if err := firstErr(checkLine("user_name", nu.Name, 64), checkLine("display_name", nu.DisplayName, 64)); err != nil {
 		return store.Account{}, "", err
 	}
-	if !nu.Role.Valid() {
+	if nu.Role == "" {
+		nu.Role = evidence.RoleNone
+	}
+	if nu.Role != evidence.RoleNone && !nu.Role.Valid() {
 		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.user.role")
 	}
-	// Administrator roles are given by the security administrator or the
-	// server's operator, never by the system administrator who makes
-	// accounts: otherwise one administrator could make the others and the
-	// separation of the three would be void (X-SEC-2).
-	if who.User.ID != 0 && evidence.IsAdministrator(nu.Role) {
-		return store.Account{}, "", evidence.Errorf(evidence.EForbidden, "err.user.admin_role")
+	if who.User.ID != 0 {
+		if nu.Role != evidence.RoleNone && nu.Role != evidence.RoleStation {
+			return store.Account{}, "", evidence.Errorf(evidence.EForbidden, "err.user.role_by_secadmin")
+		}
+		if nu.DepartmentID != nil {
+			return store.Account{}, "", evidence.Errorf(evidence.EForbidden, "err.user.department_by_secadmin")
+		}
 	}
 	var password, hash string
 	if nu.Role != evidence.RoleStation {
@@ -88,14 +106,13 @@ func identityDetails(details map[string]string, u evidence.User) {
 	}
 }
 
-// UserChange is a change of an account; nil fields stay as they are.
+// UserChange is the system administrator's change of an account; nil
+// fields stay as they are. The department is the security
+// administrator's (Assign).
 type UserChange struct {
-	// SetDepartment moves the account to DepartmentID (nil: none).
-	SetDepartment bool
-	DepartmentID  *int64
-	Disabled      *bool
-	DisplayName   *string
-	OfficerNo     *string
+	Disabled    *bool
+	DisplayName *string
+	OfficerNo   *string
 	// ResetPassword gives a new initial password (returned once); ResetTOTP
 	// removes the second factor (a lost phone); Unlock ends a lockout.
 	ResetPassword bool
@@ -104,14 +121,16 @@ type UserChange struct {
 }
 
 func (ch UserChange) empty() bool {
-	return !ch.SetDepartment && ch.Disabled == nil && ch.DisplayName == nil && ch.OfficerNo == nil && !ch.ResetPassword && !ch.ResetTOTP && !ch.Unlock
+	return ch.Disabled == nil && ch.DisplayName == nil && ch.OfficerNo == nil && !ch.ResetPassword && !ch.ResetTOTP && !ch.Unlock
 }
 
-// UpdateUser changes account id: department, identity, disabled, or a
-// reset of a forgotten password, a lost second factor or a lockout.
-// Disabling or resetting the password ends the account's sessions. It
-// returns the account and, after a password reset, the new initial
-// password (once).
+// UpdateUser changes account id: identity, disabled, or a reset of a
+// forgotten password, a lost second factor or a lockout. Disabling or
+// resetting the password ends the account's sessions. A reset of someone
+// else's password or second factor is told to them at their next sign-in
+// (CredentialResets): whoever resets can sign in as them until they
+// notice, so they must learn of it. It returns the account and, after a
+// password reset, the new initial password (once).
 func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange) (store.Account, string, error) {
 	if ch.empty() {
 		return store.Account{}, "", evidence.Errorf(evidence.EInvalid, "err.nothing_to_change")
@@ -141,15 +160,6 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 			return err
 		}
 		details := map[string]string{}
-		if ch.SetDepartment {
-			if err := c.SetDepartment(ctx, id, ch.DepartmentID); err != nil {
-				return err
-			}
-			details["department_id"] = "null"
-			if ch.DepartmentID != nil {
-				details["department_id"] = itoa(*ch.DepartmentID)
-			}
-		}
 		if ch.DisplayName != nil || ch.OfficerNo != nil {
 			display, officer := acc.DisplayName, acc.OfficerNo
 			if ch.DisplayName != nil {
@@ -184,6 +194,11 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 				return err
 			}
 			details["reset_totp"] = "true"
+		}
+		if (ch.ResetPassword || ch.ResetTOTP) && id != who.User.ID {
+			if err := c.AddCredentialReset(ctx, id, who.User.Name, ch.ResetPassword, ch.ResetTOTP); err != nil {
+				return err
+			}
 		}
 		if ch.Unlock {
 			if err := c.Unlock(ctx, id); err != nil {
@@ -239,15 +254,34 @@ func (a *App) ResetUser(ctx context.Context, who Actor, name string, totp bool) 
 	return password, err
 }
 
-// SetRole gives account id a role: the security administrator's decision
-// alone, and never about their own account, so no administrator can widen
-// their own powers (X-SEC-2).
-func (a *App) SetRole(ctx context.Context, who Actor, id int64, role evidence.Role) (store.Account, error) {
-	if !role.Valid() {
+// Assignment is what the security administrator gives an account: a role
+// and, with SetDepartment, a department (DepartmentID nil: none).
+type Assignment struct {
+	Role          evidence.Role
+	SetDepartment bool
+	DepartmentID  *int64
+}
+
+// Assign gives account id a role and a department: the security
+// administrator's decision alone (等保 三员分立: the system administrator
+// makes accounts, the security administrator gives them rights; X-SEC-2),
+// and never about their own account, so no administrator can widen their
+// own powers. Administrator roles are given by the server's operator only
+// (shilu user add), as administrators' accounts are changed only by them
+// (outOfReach). A station stays a station and a person never becomes one:
+// the system administrator makes stations and their tokens, so a station
+// must never carry a person's rights. A role change is a user.role_change
+// entry, a department change alone a user.update entry; nothing changed,
+// nothing is entered.
+func (a *App) Assign(ctx context.Context, who Actor, id int64, as Assignment) (store.Account, error) {
+	if !as.Role.Valid() {
 		return store.Account{}, evidence.Errorf(evidence.EInvalid, "err.user.role")
 	}
 	if id == who.User.ID {
 		return store.Account{}, evidence.Errorf(evidence.EForbidden, "err.user.own_role")
+	}
+	if who.User.ID != 0 && evidence.IsAdministrator(as.Role) {
+		return store.Account{}, evidence.Errorf(evidence.EForbidden, "err.user.admin_role")
 	}
 	var acc store.Account
 	err := a.update(ctx, who, func(c *change) error {
@@ -258,14 +292,63 @@ func (a *App) SetRole(ctx context.Context, who Actor, id int64, role evidence.Ro
 		if err := outOfReach(who, acc); err != nil {
 			return err
 		}
-		from := acc.Role
-		if err := c.SetRole(ctx, id, role); err != nil {
-			return err
+		if (acc.Role == evidence.RoleStation) != (as.Role == evidence.RoleStation) {
+			return evidence.Errorf(evidence.EInvalid, "err.user.station_role")
 		}
-		acc.Role = role
-		return c.log(evidence.ActionUserRoleChange, objUser(acc.Name), map[string]string{"from": string(from), "to": string(role)})
+		details := map[string]string{}
+		if as.SetDepartment && !sameDepartment(acc.DepartmentID, as.DepartmentID) {
+			if err := c.SetDepartment(ctx, id, as.DepartmentID); err != nil {
+				return err
+			}
+			details["department_id"] = "null"
+			if as.DepartmentID != nil {
+				details["department_id"] = itoa(*as.DepartmentID)
+			}
+			acc.DepartmentID = as.DepartmentID
+		}
+		if from := acc.Role; from != as.Role {
+			if err := c.SetRole(ctx, id, as.Role); err != nil {
+				return err
+			}
+			acc.Role = as.Role
+			details["from"], details["to"] = string(from), string(as.Role)
+			return c.log(evidence.ActionUserRoleChange, objUser(acc.Name), details)
+		}
+		if len(details) == 0 {
+			return nil
+		}
+		return c.log(evidence.ActionUserUpdate, objUser(acc.Name), details)
 	})
 	return acc, err
+}
+
+func sameDepartment(a, b *int64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// CredentialResets returns the resets of who's password or second factor
+// by someone else that who has not yet acknowledged (UpdateUser).
+func (a *App) CredentialResets(ctx context.Context, who Actor) ([]store.CredentialReset, error) {
+	var out []store.CredentialReset
+	err := a.view(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.CredentialResets(ctx, who.User.ID)
+		return err
+	})
+	return out, err
+}
+
+// AcknowledgeResets records that who has seen the notice of their
+// resets, so that it is shown once; the custody log keeps that they were
+// told.
+func (a *App) AcknowledgeResets(ctx context.Context, who Actor) error {
+	return a.update(ctx, who, func(c *change) error {
+		n, err := c.AcknowledgeCredentialResets(ctx, who.User.ID)
+		if err != nil || n == 0 {
+			return err
+		}
+		return c.log(evidence.ActionUserResetSeen, objUser(who.User.Name), map[string]string{"resets": strconv.FormatInt(n, 10)})
+	})
 }
 
 // CreateToken makes an API token for account id, returned once. Tokens

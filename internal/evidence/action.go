@@ -58,9 +58,12 @@ const (
 	ActionUserLogout         Action = "user.logout"
 	ActionUserPasswordChange Action = "user.password_change"
 	ActionUserTOTPEnable     Action = "user.totp_enable"
-	ActionTokenCreate        Action = "token.create"
-	ActionDepartmentCreate   Action = "department.create"
-	ActionDepartmentRename   Action = "department.rename"
+	// ActionUserResetSeen: a person acknowledged the notice that someone
+	// else reset their password or second factor (issue 9 point 2).
+	ActionUserResetSeen    Action = "user.reset_seen"
+	ActionTokenCreate      Action = "token.create"
+	ActionDepartmentCreate Action = "department.create"
+	ActionDepartmentRename Action = "department.rename"
 )
 
 // Actions lists every custody action, for the catalogue's check and the
@@ -75,7 +78,7 @@ var Actions = []Action{
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
-	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionTokenCreate, ActionDepartmentCreate,
+	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
 	ActionDepartmentRename,
 }
 

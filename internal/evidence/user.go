@@ -25,12 +25,19 @@ const (
 	// RoleStation is a collection station's account (采集站): it uploads
 	// and reads back what it uploaded, nothing else.
 	RoleStation Role = "station"
+	// RoleNone is the state of a person's account that the security
+	// administrator has not yet given a role (待分配角色): it holds no
+	// permission but signing in and its own password and second factor.
+	// The system administrator makes accounts in this state, so that making
+	// an account gives no rights (等保 三员分立, X-SEC-2). It is not one of
+	// Roles: nobody assigns it.
+	RoleNone Role = "none"
 )
 
 // Roles lists every role.
 var Roles = []Role{RoleOfficer, RoleCustodian, RoleLeader, RoleDeptHead, RoleLegal, RoleSysAdmin, RoleSecAdmin, RoleAuditor, RoleStation}
 
-// Valid reports whether r is a known role.
+// Valid reports whether r is a known role, one that can be assigned.
 func (r Role) Valid() bool {
 	for _, x := range Roles {
 		if r == x {
@@ -175,11 +182,12 @@ var rolePerms = map[Role][]Permission{
 }
 
 // Can reports whether role r holds permission p. Every authenticated user
-// holds PermAuthenticated. A live grant (approval before viewing, R-VIEW-1)
-// is needed on top of PermContentRead.
+// holds PermAuthenticated, an account awaiting its role (RoleNone) that
+// alone. A live grant (approval before viewing, R-VIEW-1) is needed on top
+// of PermContentRead.
 func (r Role) Can(p Permission) bool {
 	if p == PermAuthenticated {
-		return r.Valid()
+		return r.Valid() || r == RoleNone
 	}
 	for _, x := range rolePerms[r] {
 		if x == p {

@@ -245,7 +245,7 @@ type NewAccount struct {
 func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) {
 	a := Account{User: evidence.User{Name: n.Name, DisplayName: n.DisplayName, OfficerNo: n.OfficerNo, Role: n.Role, CreatedAt: tx.now},
 		DepartmentID: n.DepartmentID, MustChange: n.MustChange, PasswordHash: n.PasswordHash}
-	if n.Name == "" || !n.Role.Valid() {
+	if n.Name == "" || !n.Role.Valid() && n.Role != evidence.RoleNone {
 		return a, evidence.Errorf(evidence.EInvalid, "err.user.name_and_role", roleList())
 	}
 	if err := validateIdentity(n.DisplayName, n.OfficerNo); err != nil {

@@ -434,13 +434,19 @@ func TestMustChangePassword(t *testing.T) {
 		User            store.Account `json:"user"`
 		InitialPassword string        `json:"initial_password"`
 	}
-	a := e.do("POST", "/api/v1/users", cred{bearer: admin}, `{"name":"wangfang","role":"custodian"}`)
+	a := e.do("POST", "/api/v1/users", cred{bearer: admin}, `{"name":"wangfang"}`)
 	if a.code != http.StatusCreated {
 		t.Fatalf("create user: %d %s", a.code, a.body)
 	}
 	a.decode(t, &created)
 	if !created.User.MustChange || created.InitialPassword == "" || strings.Contains(a.body, "argon2") {
 		t.Fatalf("create user: %s", a.body)
+	}
+	// The security administrator's assignment (TestSeparationOfDuties).
+	if err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.SetRole(context.Background(), created.User.ID, evidence.RoleCustodian)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	initial := created.InitialPassword
 	_, s := e.login("wangfang", initial, "")
@@ -482,9 +488,9 @@ func TestMustChangePassword(t *testing.T) {
 }
 
 // X-SEC-2: the system administrator manages accounts, departments and
-// station tokens but gives no administrator role; roles are the security
-// administrator's, never for their own account; each change is in the
-// custody log.
+// station tokens but gives no role and no department; roles and
+// departments are the security administrator's, never for their own
+// account; each change is in the custody log.
 func TestAdministration(t *testing.T) {
 	e := newPeopleEnv(t)
 	sys := cred{bearer: e.bearer("sys", evidence.RoleSysAdmin)}
@@ -498,31 +504,35 @@ func TestAdministration(t *testing.T) {
 	var created struct {
 		User store.Account `json:"user"`
 	}
-	e.do("POST", "/api/v1/users", sys, `{"name":"zhangwei","role":"officer","department_id":`+itoa(traffic.ID)+`}`).decode(t, &created)
+	e.do("POST", "/api/v1/users", sys, `{"name":"zhangwei"}`).decode(t, &created)
 	officer := created.User
-	e.do("POST", "/api/v1/users", sys, `{"name":"station-02","role":"station"}`).decode(t, &created)
+	e.do("POST", "/api/v1/users", sys, `{"name":"station-02","station":true}`).decode(t, &created)
 	station := created.User
+	if officer.Role != evidence.RoleNone || station.Role != evidence.RoleStation {
+		t.Fatalf("new accounts' roles: %q, %q", officer.Role, station.Role)
+	}
 	secID := e.accountID("sec")
+	user := "/api/v1/users/" + itoa(officer.ID)
 	tests := []struct {
 		name, method, path string
 		c                  cred
 		body               string
 		want               int
 	}{
-		{"ErrDuplicateName", "POST", "/api/v1/users", sys, `{"name":"zhangwei","role":"officer"}`, http.StatusConflict},
-		{"ErrAdministratorRole", "POST", "/api/v1/users", sys, `{"name":"root2","role":"secadmin"}`, http.StatusForbidden},
-		{"ErrUnknownRole", "POST", "/api/v1/users", sys, `{"name":"x","role":"emperor"}`, http.StatusBadRequest},
-		{"ErrMissingDepartment", "POST", "/api/v1/users", sys, `{"name":"x","role":"officer","department_id":999}`, http.StatusNotFound},
-		{"OKMoveToCity", "PATCH", "/api/v1/users/" + itoa(officer.ID), sys, `{"department_id":` + itoa(city.ID) + `}`, http.StatusOK},
-		{"OKNoDepartment", "PATCH", "/api/v1/users/" + itoa(officer.ID), sys, `{"department_id":null}`, http.StatusOK},
-		{"ErrNothingToChange", "PATCH", "/api/v1/users/" + itoa(officer.ID), sys, `{}`, http.StatusBadRequest},
-		{"ErrSysAdminSetsRole", "PUT", "/api/v1/users/" + itoa(officer.ID) + "/role", sys, `{"role":"leader"}`, http.StatusForbidden},
-		{"OKSecAdminSetsRole", "PUT", "/api/v1/users/" + itoa(officer.ID) + "/role", sec, `{"role":"leader"}`, http.StatusOK},
-		{"ErrOwnRole", "PUT", "/api/v1/users/" + itoa(secID) + "/role", sec, `{"role":"sysadmin"}`, http.StatusForbidden},
-		{"ErrTokenForPerson", "POST", "/api/v1/users/" + itoa(officer.ID) + "/tokens", sys, `{"name":"x"}`, http.StatusBadRequest},
+		{"ErrDuplicateName", "POST", "/api/v1/users", sys, `{"name":"zhangwei"}`, http.StatusConflict},
+		{"ErrAdministratorRole", "POST", "/api/v1/users", sys, `{"name":"root2","role":"secadmin"}`, http.StatusBadRequest},
+		{"ErrDepartment", "POST", "/api/v1/users", sys, `{"name":"x","department_id":` + itoa(city.ID) + `}`, http.StatusBadRequest},
+		{"ErrSysAdminMovesDepartment", "PATCH", user, sys, `{"department_id":` + itoa(city.ID) + `}`, http.StatusBadRequest},
+		{"ErrNothingToChange", "PATCH", user, sys, `{}`, http.StatusBadRequest},
+		{"ErrSysAdminSetsRole", "PUT", user + "/role", sys, `{"role":"leader"}`, http.StatusForbidden},
+		{"OKSecAdminAssigns", "PUT", user + "/role", sec, `{"role":"leader","department_id":` + itoa(city.ID) + `}`, http.StatusOK},
+		{"ErrMissingDepartment", "PUT", user + "/role", sec, `{"role":"leader","department_id":999}`, http.StatusNotFound},
+		{"OKNoDepartment", "PUT", user + "/role", sec, `{"role":"leader","department_id":null}`, http.StatusOK},
+		{"ErrOwnRole", "PUT", "/api/v1/users/" + itoa(secID) + "/role", sec, `{"role":"officer"}`, http.StatusForbidden},
+		{"ErrTokenForPerson", "POST", user + "/tokens", sys, `{"name":"x"}`, http.StatusBadRequest},
 		{"OKStationToken", "POST", "/api/v1/users/" + itoa(station.ID) + "/tokens", sys, `{"name":"采集站 2"}`, http.StatusCreated},
 		{"ErrSecAdminListsDepartments", "GET", "/api/v1/departments", sec, ``, http.StatusForbidden},
-		{"OKDisable", "PATCH", "/api/v1/users/" + itoa(officer.ID), sys, `{"disabled":true}`, http.StatusOK},
+		{"OKDisable", "PATCH", user, sys, `{"disabled":true}`, http.StatusOK},
 	}
 	for _, tt := range tests {
 		if a := e.do(tt.method, tt.path, tt.c, tt.body); a.code != tt.want {
@@ -537,7 +547,7 @@ func TestAdministration(t *testing.T) {
 		}
 	}
 	log := e.custody()
-	for action, want := range map[string]int{"department.create:ok": 2, "user.create:ok": 2, "user.update:ok": 3, "user.role_change:ok": 1, "token.create:ok": 1} {
+	for action, want := range map[string]int{"department.create:ok": 2, "user.create:ok": 2, "user.update:ok": 2, "user.role_change:ok": 1, "token.create:ok": 1} {
 		if n := count(log, action); n != want {
 			t.Errorf("custody log has %d %s, want %d: %v", n, action, want, log)
 		}
@@ -569,7 +579,7 @@ func TestOfficerIdentity(t *testing.T) {
 	var created struct {
 		User store.Account `json:"user"`
 	}
-	a := e.do("POST", "/api/v1/users", sys, `{"name":"zhangwei","role":"officer","display_name":"张伟","officer_no":"000123"}`)
+	a := e.do("POST", "/api/v1/users", sys, `{"name":"zhangwei","display_name":"张伟","officer_no":"000123"}`)
 	if a.code != http.StatusCreated {
 		t.Fatalf("create: %d %s", a.code, a.body)
 	}
@@ -577,17 +587,17 @@ func TestOfficerIdentity(t *testing.T) {
 	if created.User.DisplayName != "张伟" || created.User.OfficerNo != "000123" {
 		t.Errorf("created %+v", created.User)
 	}
-	lina := e.do("POST", "/api/v1/users", sys, `{"name":"lina","role":"officer"}`)
+	lina := e.do("POST", "/api/v1/users", sys, `{"name":"lina"}`)
 	lina.decode(t, &created)
 	linaID := itoa(created.User.ID)
 	tests := []struct {
 		name, method, path, body string
 		want                     int
 	}{
-		{"ErrConflictOnCreate", "POST", "/api/v1/users", `{"name":"x","role":"officer","officer_no":"000123"}`, http.StatusConflict},
+		{"ErrConflictOnCreate", "POST", "/api/v1/users", `{"name":"x","officer_no":"000123"}`, http.StatusConflict},
 		{"ErrConflictOnUpdate", "PATCH", "/api/v1/users/" + linaID, `{"officer_no":"000123"}`, http.StatusConflict},
 		{"ErrBadNumber", "PATCH", "/api/v1/users/" + linaID, `{"officer_no":"000/124"}`, http.StatusBadRequest},
-		{"ErrControlInName", "POST", "/api/v1/users", `{"name":"y","role":"officer","display_name":"李\u0007娜"}`, http.StatusBadRequest},
+		{"ErrControlInName", "POST", "/api/v1/users", `{"name":"y","display_name":"李\u0007娜"}`, http.StatusBadRequest},
 		{"OKSetBoth", "PATCH", "/api/v1/users/" + linaID, `{"display_name":"李娜","officer_no":"000124"}`, http.StatusOK},
 		{"OKNameOnlyKeepsNumber", "PATCH", "/api/v1/users/" + linaID, `{"display_name":"李 娜"}`, http.StatusOK},
 	}

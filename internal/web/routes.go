@@ -60,9 +60,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/password", signedIn, s.changePassword},
 		{"POST", "/api/v1/totp/setup", signedIn, s.totpSetup},
 		{"POST", "/api/v1/totp/enable", signedIn, s.totpEnable},
+		// Someone else's reset of one's password or second factor, told at
+		// the next sign-in (issue 9 point 2).
+		{"GET", "/api/v1/reset-notice", signedIn, s.api.ResetNotice},
+		{"POST", "/api/v1/reset-notice/acknowledge", signedIn, s.api.AcknowledgeResetNotice},
 
-		// Accounts, departments and tokens are the system administrator's;
-		// roles the security administrator's alone (三员分立, X-SEC-2).
+		// Accounts (made without rights), departments and station tokens
+		// are the system administrator's; an account's role and department
+		// the security administrator's alone (等保 三员分立, X-SEC-2).
 		{"GET", "/api/v1/users", usersManage, s.api.ListUsers},
 		{"POST", "/api/v1/users", usersManage, s.api.CreateUser},
 		{"PATCH", "/api/v1/users/{id}", usersManage, s.api.UpdateUser},

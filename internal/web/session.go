@@ -28,21 +28,25 @@ const touchEvery = time.Minute
 const csrfHeader = "X-CSRF-Token"
 
 // passwordChangeRoutes are all a user whose password is initial or expired
-// may reach: change it, see why, sign out.
+// may reach: change it, see why, read the notice of a reset, sign out.
 var passwordChangeRoutes = map[string]bool{
-	"POST /api/v1/password": true,
-	"GET /api/v1/session":   true,
-	"POST /api/v1/logout":   true,
+	"POST /api/v1/password":                 true,
+	"GET /api/v1/session":                   true,
+	"POST /api/v1/logout":                   true,
+	"GET /api/v1/reset-notice":              true,
+	"POST /api/v1/reset-notice/acknowledge": true,
 }
 
 // totpSetupRoutes are all an administrator without a second factor may
 // reach: set one up, and what a password change allows.
 var totpSetupRoutes = map[string]bool{
-	"POST /api/v1/totp/setup":  true,
-	"POST /api/v1/totp/enable": true,
-	"POST /api/v1/password":    true,
-	"GET /api/v1/session":      true,
-	"POST /api/v1/logout":      true,
+	"POST /api/v1/totp/setup":               true,
+	"POST /api/v1/totp/enable":              true,
+	"POST /api/v1/password":                 true,
+	"GET /api/v1/session":                   true,
+	"POST /api/v1/logout":                   true,
+	"GET /api/v1/reset-notice":              true,
+	"POST /api/v1/reset-notice/acknowledge": true,
 }
 
 // policy returns the sign-in policy with its defaults.

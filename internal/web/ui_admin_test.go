@@ -113,16 +113,17 @@ func TestAdminPagesContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := ts.page(t, evidence.RoleSysAdmin, "/admin/users").Body.String()
-	for _, want := range []string{"u-officer", "执法人员", "交警支队", "新增用户", `id="secret-dialog"`, "采集站", "生成令牌"} {
+	for _, want := range []string{"u-officer", "执法人员", "交警支队", "新增用户", `id="secret-dialog"`, "采集站", "生成令牌", `id="nu-kind"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("users page lacks %q", want)
 		}
 	}
-	// The new-user dialog offers no administrator role: the API refuses them.
-	dlg := body[strings.Index(body, `id="nu-role"`):]
-	dlg = dlg[:strings.Index(dlg, "</select>")]
-	if strings.Contains(dlg, `value="sysadmin"`) || strings.Contains(dlg, `value="auditor"`) || !strings.Contains(dlg, `value="officer"`) {
-		t.Errorf("new-user roles: %s", dlg)
+	// X-SEC-2: the system administrator's dialogs give no role and no
+	// department: the security administrator assigns both.
+	for _, no := range []string{`id="nu-role"`, `id="nu-dept"`, `id="eu-dept"`} {
+		if strings.Contains(body, no) {
+			t.Errorf("users page has %s", no)
+		}
 	}
 	// Search by role and department.
 	body = ts.page(t, evidence.RoleSysAdmin, "/admin/users?role=officer").Body.String()
@@ -152,7 +153,7 @@ func TestAdminPagesContent(t *testing.T) {
 
 	// The roles page: every account and the permission table.
 	body = ts.page(t, evidence.RoleSecAdmin, "/admin/roles").Body.String()
-	for _, want := range []string{"u-sysadmin", "修改角色", "三员分立", "播放、下载", "审批查阅申请"} {
+	for _, want := range []string{"u-sysadmin", "分配角色", `id="ro-dept"`, "播放、下载", "审批查阅申请"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("roles page lacks %q", want)
 		}

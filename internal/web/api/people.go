@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"shilu/internal/app"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 	"shilu/internal/store"
 	"shilu/internal/web/httpx"
 )
@@ -24,32 +26,47 @@ func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, map[string]any{"users": list})
 }
 
+// newUserBody is the system administrator's new account. Role and
+// DepartmentID are there to be refused by name: the security administrator
+// assigns both (PUT /api/v1/users/{id}/role); Station makes a collection
+// station's account.
 type newUserBody struct {
-	Name         string        `json:"name"`
-	Role         evidence.Role `json:"role"`
-	DepartmentID *int64        `json:"department_id"`
+	Name         string          `json:"name"`
+	Station      bool            `json:"station"`
+	Role         json.RawMessage `json:"role"`
+	DepartmentID json.RawMessage `json:"department_id"`
 	// DisplayName and OfficerNo identify an officer (R-ACT-3).
 	DisplayName string `json:"display_name"`
 	OfficerNo   string `json:"officer_no"`
 }
 
-// createUser makes an account (app.CreateUser); the initial password is
-// shown once in the answer.
+// createUser makes an account (app.CreateUser) without a role or a
+// department; the initial password is shown once in the answer.
 func (h *Handler) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	var b newUserBody
 	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	a, password, err := h.App.CreateUser(r.Context(), httpx.Actor(r), app.NewUser{Name: b.Name, Role: b.Role, DepartmentID: b.DepartmentID,
-		DisplayName: b.DisplayName, OfficerNo: b.OfficerNo})
+	if len(b.Role) > 0 {
+		return evidence.Errorf(evidence.EInvalid, "err.user.role_field")
+	}
+	if len(b.DepartmentID) > 0 {
+		return evidence.Errorf(evidence.EInvalid, "err.user.department_field")
+	}
+	nu := app.NewUser{Name: b.Name, DisplayName: b.DisplayName, OfficerNo: b.OfficerNo}
+	if b.Station {
+		nu.Role = evidence.RoleStation
+	}
+	a, password, err := h.App.CreateUser(r.Context(), httpx.Actor(r), nu)
 	if err != nil {
 		return err
 	}
 	return httpx.JSON(w, http.StatusCreated, map[string]any{"user": a, "initial_password": password})
 }
 
-// userChange is a PATCH of an account. DepartmentID is raw so that null
-// (no department) differs from absent (unchanged).
+// userChange is the system administrator's PATCH of an account.
+// DepartmentID is there to be refused by name: departments are the
+// security administrator's.
 type userChange struct {
 	DepartmentID  json.RawMessage `json:"department_id"`
 	Disabled      *bool           `json:"disabled"`
@@ -71,13 +88,11 @@ func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	ch := app.UserChange{SetDepartment: len(b.DepartmentID) > 0, Disabled: b.Disabled, DisplayName: b.DisplayName, OfficerNo: b.OfficerNo,
-		ResetPassword: b.ResetPassword, ResetTOTP: b.ResetTOTP, Unlock: b.Unlock}
-	if ch.SetDepartment && !bytes.Equal(b.DepartmentID, []byte("null")) {
-		if err := json.Unmarshal(b.DepartmentID, &ch.DepartmentID); err != nil {
-			return evidence.Errorf(evidence.EInvalid, "err.user.department_id")
-		}
+	if len(b.DepartmentID) > 0 {
+		return evidence.Errorf(evidence.EInvalid, "err.user.department_field")
 	}
+	ch := app.UserChange{Disabled: b.Disabled, DisplayName: b.DisplayName, OfficerNo: b.OfficerNo,
+		ResetPassword: b.ResetPassword, ResetTOTP: b.ResetTOTP, Unlock: b.Unlock}
 	a, password, err := h.App.UpdateUser(r.Context(), httpx.Actor(r), id, ch)
 	if err != nil {
 		return err
@@ -89,23 +104,101 @@ func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, ans)
 }
 
-// setRole gives an account a role (app.SetRole).
+// SetRole gives an account its role and, when department_id is present,
+// its department (null: none) in one change (app.Assign): the security
+// administrator's.
 func (h *Handler) SetRole(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var b struct {
-		Role evidence.Role `json:"role"`
+		Role         evidence.Role   `json:"role"`
+		DepartmentID json.RawMessage `json:"department_id"`
 	}
 	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	a, err := h.App.SetRole(r.Context(), httpx.Actor(r), id, b.Role)
+	as := app.Assignment{Role: b.Role, SetDepartment: len(b.DepartmentID) > 0}
+	if as.SetDepartment && !bytes.Equal(b.DepartmentID, []byte("null")) {
+		if err := json.Unmarshal(b.DepartmentID, &as.DepartmentID); err != nil {
+			return evidence.Errorf(evidence.EInvalid, "err.user.department_id")
+		}
+	}
+	a, err := h.App.Assign(r.Context(), httpx.Actor(r), id, as)
 	if err != nil {
 		return err
 	}
 	return httpx.JSON(w, http.StatusOK, a)
+}
+
+// ResetNotice lists the resets of the caller's password or second factor
+// by someone else that they have not yet acknowledged, each with its
+// sentence in the request's language (issue 9 point 2); the sign-in page
+// shows them once.
+func (h *Handler) ResetNotice(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.App.CredentialResets(r.Context(), httpx.Actor(r))
+	if err != nil {
+		return err
+	}
+	p := locale.New(locale.Negotiate(r))
+	type item struct {
+		store.CredentialReset
+		Message string `json:"message"`
+	}
+	out := []item{}
+	for _, x := range list {
+		out = append(out, item{x, ResetMessage(p, x)})
+	}
+	return httpx.JSON(w, http.StatusOK, map[string]any{"resets": out})
+}
+
+// ResetMessage is the sentence that tells a person of a reset: what, when
+// (Beijing time) and by whom, by name and number.
+func ResetMessage(p *locale.Printer, x store.CredentialReset) string {
+	key := "reset.notice_password"
+	switch {
+	case x.Password && x.TOTP:
+		key = "reset.notice_both"
+	case x.TOTP:
+		key = "reset.notice_totp"
+	}
+	return p.T(key, x.At.In(evidence.Zone).Format(locale.TimeLayout), resetBy(p, x))
+}
+
+// resetBy names who reset: a person by name and officer number (or account
+// name when they have no number), the server's operator as such.
+func resetBy(p *locale.Printer, x store.CredentialReset) string {
+	if !x.ByAccount {
+		if op, ok := strings.CutPrefix(x.By, "cli"); ok {
+			return p.T("reset.by_operator", strings.TrimPrefix(op, ":"))
+		}
+		if m, ok := p.Lookup("actor." + x.By); ok {
+			return m
+		}
+		return x.By
+	}
+	label, no := x.ByDisplayName, x.ByOfficerNo
+	if label == "" {
+		label = x.By
+	}
+	if no == "" && label != x.By {
+		no = x.By
+	}
+	if no == "" {
+		return label
+	}
+	return p.T("reset.by", label, no)
+}
+
+// AcknowledgeResetNotice records that the caller has seen the notice of
+// their resets (app.AcknowledgeResets).
+func (h *Handler) AcknowledgeResetNotice(w http.ResponseWriter, r *http.Request) error {
+	if err := h.App.AcknowledgeResets(r.Context(), httpx.Actor(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // createStationToken makes an API token for a station account, shown once

@@ -87,6 +87,8 @@ type userRow struct {
 	Dept    string
 	Station bool
 	Self    bool
+	// Awaiting: the account has no role yet (evidence.RoleNone).
+	Awaiting bool
 }
 
 // adminData loads accounts and departments.
@@ -112,7 +114,7 @@ func userRows(r *http.Request, users []store.Account, depts []deptRow) []userRow
 	me := httpx.User(r)
 	var out []userRow
 	for _, a := range users {
-		row := userRow{Account: a, Station: a.Role == evidence.RoleStation, Self: a.ID == me.ID}
+		row := userRow{Account: a, Station: a.Role == evidence.RoleStation, Self: a.ID == me.ID, Awaiting: a.Role == evidence.RoleNone}
 		if a.DepartmentID != nil {
 			row.Dept = names[*a.DepartmentID]
 		}
@@ -121,32 +123,50 @@ func userRows(r *http.Request, users []store.Account, depts []deptRow) []userRow
 	return out
 }
 
-// usersView is the data of the accounts page.
+// usersView is the data of the accounts page. The system administrator
+// makes accounts without a role or a department (app.CreateUser): the
+// page shows both, and the security administrator's roles page sets them.
 type usersView struct {
 	Name, Role, Dept string // the search
 	Users            []userRow
 	Total            int
 	Depts            []deptRow
-	Roles            []evidence.Role // all, for the search
-	NewRoles         []evidence.Role // those the system administrator may give
+	Roles            []evidence.Role // all and RoleNone, for the search
+}
+
+// searchRoles are the roles a search may pick: every role, and the
+// accounts awaiting one.
+func searchRoles() []evidence.Role {
+	return append([]evidence.Role{evidence.RoleNone}, evidence.Roles...)
+}
+
+// checkRoleQuery refuses a role in a search that is neither a role nor
+// RoleNone.
+func checkRoleQuery(role string) error {
+	if role != "" && !evidence.Role(role).Valid() && evidence.Role(role) != evidence.RoleNone {
+		return evidence.Errorf(evidence.EInvalid, "err.query.value", "role", role)
+	}
+	return nil
+}
+
+// nameMatches reports whether a name search q finds u: by account name,
+// display name or officer number, since people look officers up by
+// either.
+func nameMatches(u userRow, q string) bool {
+	return q == "" || strings.Contains(strings.ToLower(u.Name+"\x00"+u.DisplayName+"\x00"+u.OfficerNo), strings.ToLower(q))
 }
 
 func (h *Handler) AdminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := usersView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Dept: q.Get("dept"), Roles: evidence.Roles}
-	if v.Role != "" && !evidence.Role(v.Role).Valid() {
-		return evidence.Errorf(evidence.EInvalid, "err.query.value", "role", v.Role)
+	v := usersView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Dept: q.Get("dept"), Roles: searchRoles()}
+	if err := checkRoleQuery(v.Role); err != nil {
+		return err
 	}
 	var deptID int64
 	if v.Dept != "" {
 		var err error
 		if deptID, err = strconv.ParseInt(v.Dept, 10, 64); err != nil {
 			return evidence.Errorf(evidence.EInvalid, "err.query.id", "dept")
-		}
-	}
-	for _, role := range evidence.Roles {
-		if !evidence.IsAdministrator(role) {
-			v.NewRoles = append(v.NewRoles, role)
 		}
 	}
 	users, depts, err := h.adminData(r)
@@ -156,9 +176,7 @@ func (h *Handler) AdminUsersPage(w http.ResponseWriter, r *http.Request) error {
 	v.Depts = depts
 	v.Total = len(users)
 	for _, u := range userRows(r, users, depts) {
-		// The name search also finds the display name and the officer
-		// number: people look officers up by either.
-		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name+"\x00"+u.DisplayName+"\x00"+u.OfficerNo), strings.ToLower(v.Name)) ||
+		if !nameMatches(u, v.Name) ||
 			v.Role != "" && string(u.Role) != v.Role ||
 			v.Dept != "" && (u.DepartmentID == nil || *u.DepartmentID != deptID) {
 			continue
@@ -195,26 +213,43 @@ func (h *Handler) AdminDepartmentsPage(w http.ResponseWriter, r *http.Request) e
 }
 
 // rolesView is the data of the roles page: accounts with their roles and
-// what each role may do.
+// departments, which the security administrator assigns, and what each
+// role may do.
 type rolesView struct {
 	Name, Role string
 	Users      []userRow
-	Roles      []evidence.Role
+	Awaiting   int             // accounts without a role
+	Roles      []evidence.Role // the matrix's columns
+	Search     []evidence.Role // the search's choices: Roles and RoleNone
+	// Assignable are the roles the security administrator gives: not the
+	// administrators' (the server's operator gives those); station only
+	// to a station's account (app.Assign).
+	Assignable []evidence.Role
+	Depts      []deptRow
 	Perms      []evidence.Permission
 }
 
 func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Perms: AdminPerms}
-	if v.Role != "" && !evidence.Role(v.Role).Valid() {
-		return evidence.Errorf(evidence.EInvalid, "err.query.value", "role", v.Role)
+	v := rolesView{Name: strings.TrimSpace(q.Get("name")), Role: q.Get("role"), Roles: evidence.Roles, Search: searchRoles(), Perms: AdminPerms}
+	if err := checkRoleQuery(v.Role); err != nil {
+		return err
+	}
+	for _, role := range evidence.Roles {
+		if !evidence.IsAdministrator(role) {
+			v.Assignable = append(v.Assignable, role)
+		}
 	}
 	users, depts, err := h.adminData(r)
 	if err != nil {
 		return err
 	}
+	v.Depts = depts
 	for _, u := range userRows(r, users, depts) {
-		if v.Name != "" && !strings.Contains(strings.ToLower(u.Name), strings.ToLower(v.Name)) || v.Role != "" && string(u.Role) != v.Role {
+		if u.Awaiting {
+			v.Awaiting++
+		}
+		if !nameMatches(u, v.Name) || v.Role != "" && string(u.Role) != v.Role {
 			continue
 		}
 		v.Users = append(v.Users, u)
@@ -226,6 +261,11 @@ func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 
 // Perm is a permission's description in the page's language.
 func (p *page) Perm(x evidence.Permission) string { return p.T(permKey(x)) }
+
+// AwaitingRole reports whether the signed-in account awaits its role from
+// the security administrator (evidence.RoleNone): its only page is the
+// home page that says so.
+func (p *page) AwaitingRole() bool { return p.User.Role == evidence.RoleNone }
 
 // IsAdminRole reports whether r is one of the three administrators.
 func (p *page) IsAdminRole(r evidence.Role) bool { return evidence.IsAdministrator(r) }

@@ -127,6 +127,32 @@
       }
     });
     const askChange = () => { form.hidden = true; change.hidden = false; $('#new-password').focus(); };
+    // Someone else reset this person's password or second factor since
+    // they last signed in: tell them once, before anything else.
+    const resetForm = $('#reset-form');
+    let afterReset = go; // called with true once a notice was acknowledged
+    async function tellResets(then) {
+      let ans;
+      try { ans = await api('GET', '/api/v1/reset-notice'); } catch (e) { then(false); return; }
+      if (!ans.resets || !ans.resets.length) { then(false); return; }
+      const list = $('#reset-list');
+      list.textContent = '';
+      ans.resets.forEach(r => { const p = document.createElement('p'); p.textContent = r.message; list.appendChild(p); });
+      afterReset = then;
+      form.hidden = true; change.hidden = true; resetForm.hidden = false;
+      $('button[type=submit]', resetForm).focus();
+    }
+    resetForm.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      showError(resetForm, '');
+      try {
+        await api('POST', '/api/v1/reset-notice/acknowledge');
+        resetForm.hidden = true;
+        afterReset(true);
+      } catch (e) {
+        showError(resetForm, e.message);
+      }
+    });
 
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
@@ -141,7 +167,7 @@
         sessionStorage.setItem('shilu.csrf', csrf);
         oldPassword = body.password;
         needTOTP = !!ans.totp_setup_required;
-        if (ans.password_change_required) askChange(); else go();
+        tellResets(ans.password_change_required ? askChange : go);
       } catch (e) {
         if (e.details && e.details.totp_required) {
           $('#totp-field').hidden = false;
@@ -157,16 +183,20 @@
 
     // Sent here by a page while signed in with an initial or expired
     // password: change it, giving the current one again.
+    // A reset not yet acknowledged (the tab was closed on the notice) is
+    // told first here too.
     api('GET', '/api/v1/session').then(ans => {
       csrf = ans.csrf_token || csrf;
       needTOTP = !!ans.totp_setup_required;
-      if (!ans.password_change_required) {
-        if (needTOTP) askTOTP();
-        return;
-      }
-      $('#old-password-field').hidden = false;
-      askChange();
-      $('#old-password').focus();
+      tellResets(told => {
+        if (!ans.password_change_required) {
+          if (needTOTP) askTOTP(); else if (told) go();
+          return;
+        }
+        $('#old-password-field').hidden = false;
+        askChange();
+        $('#old-password').focus();
+      });
     }, () => {});
 
     change.addEventListener('submit', async ev => {
@@ -391,13 +421,12 @@
     form.reset();
     showError(form, '');
     form.name.value = row.dataset.name;
-    form.dept.value = row.dataset.dept;
     form.status.value = row.dataset.disabled;
     form.display_name.value = row.dataset.display || '';
     form.officer_no.value = row.dataset.officer || '';
     $('#eu-resets').hidden = !$('[data-action=user-reset-pw]', row);
     $('#user-edit-dialog').showModal();
-    form.dept.focus();
+    form.status.focus();
   }
 
   async function resetPassword(row) {
@@ -451,7 +480,9 @@
         showError(form, '');
         const name = form.name.value.trim();
         if (!name) { showError(form, t('need_name')); return; }
-        const body = { name, role: form.role.value, department_id: form.dept.value ? Number(form.dept.value) : null,
+        // No role and no department: the security administrator assigns
+        // them (三员分立).
+        const body = { name, station: form.kind.value === 'station',
           display_name: form.display_name.value.trim(), officer_no: form.officer_no.value.trim() };
         try {
           const ans = await api('POST', '/api/v1/users', body);
@@ -470,7 +501,7 @@
       edit.addEventListener('submit', async ev => {
         ev.preventDefault();
         showError(edit, '');
-        const body = { department_id: edit.dept.value ? Number(edit.dept.value) : null, disabled: edit.status.value === 'true',
+        const body = { disabled: edit.status.value === 'true',
           display_name: edit.display_name.value.trim(), officer_no: edit.officer_no.value.trim() };
         try {
           await api('PATCH', '/api/v1/users/' + editing.dataset.id, body);
@@ -506,7 +537,8 @@
         ev.preventDefault();
         showError(role, '');
         try {
-          await api('PUT', `/api/v1/users/${editing.dataset.id}/role`, { role: role.role.value });
+          await api('PUT', `/api/v1/users/${editing.dataset.id}/role`,
+            { role: role.role.value, department_id: role.dept.value ? Number(role.dept.value) : null });
           $('#role-dialog').close();
           toast(t('role_changed'));
           setTimeout(() => location.reload(), 600);
@@ -554,7 +586,12 @@
         form.reset();
         showError(form, '');
         form.name.value = editing.dataset.name;
-        form.role.value = editing.dataset.role;
+        // A station stays a station, and a person never becomes one
+        // (app.Assign); an account awaiting its role starts with none.
+        const station = editing.dataset.role === 'station';
+        $$('option', form.role).forEach(o => { if (o.value) o.disabled = (o.value === 'station') !== station; });
+        form.role.value = editing.dataset.role === 'none' ? '' : editing.dataset.role;
+        form.dept.value = editing.dataset.dept;
         $('#role-dialog').showModal();
         form.role.focus();
         return true;
