@@ -452,13 +452,14 @@ func TestTokensBelongToStations(t *testing.T) {
 
 	stationID := ts.userID(t, "u-station")
 	role := fmt.Sprintf("/api/v1/users/%d/role", stationID)
-	for _, to := range []string{"officer", "station"} {
-		if code := ts.call(t, "PUT", role, evidence.RoleSecAdmin, fmt.Sprintf(`{"role":%q}`, to), nil); code != http.StatusOK {
-			t.Fatalf("role %s: %d", to, code)
-		}
-		if works(station) {
-			t.Errorf("the station's token works after its role became %s", to)
-		}
+	// A station stays a station: the role that would turn its token into
+	// a person's rights cannot be given (app.Assign), and the token keeps
+	// only the station's.
+	if code, e := ts.callErr(t, "PUT", role, evidence.RoleSecAdmin, `{"role":"officer"}`); code != http.StatusBadRequest || e.Key != "err.user.station_role" {
+		t.Errorf("a station made an officer: %d %+v", code, e)
+	}
+	if !works(station) {
+		t.Error("a refused role change ended the station's token")
 	}
 
 	station = ts.newStationToken(t, stationID)

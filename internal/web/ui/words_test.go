@@ -19,7 +19,7 @@ func TestWordsForCodes(t *testing.T) {
 		{"ActorCLI", zh.Actor("cli:root"), "命令行（root）"},
 		{"ActorPerson", zh.Actor("zhangwei"), "zhangwei"},
 		{"ObjectActivity", zh.Object("activity:3"), "执法活动 3"},
-		{"ObjectUnknownKind", zh.Object("case:7"), "case:7"},
+		{"ObjectUnknownKind", zh.Object("widget:7"), "widget:7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.got != tc.want {
