@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,4 +319,113 @@ func TestCheckStateOldEntries(t *testing.T) {
 	if p.Tampering() {
 		t.Error("unlogged detail counted as tampering")
 	}
+}
+
+// BenchmarkCheckState measures CheckState over a generated archive of
+// SHILU_BENCH_RECORDINGS recordings (default 10 000), each with its ingest
+// entry and, for every second one, a viewing of three content requests,
+// against the floor of reading the same log without looking at it. It
+// reports entries per second and the peak heap.
+//
+//	SHILU_BENCH_RECORDINGS=100000 go test ./internal/app -run '^$' -bench CheckState -benchtime 3x
+func BenchmarkCheckState(b *testing.B) {
+	n := 10000
+	if v := os.Getenv("SHILU_BENCH_RECORDINGS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	db, _ := storetest.Open(b)
+	a := New(Config{DB: db, Argon2: fastHash})
+	acc, _, err := a.CreateUser(ctx, System("cli:root"), NewUser{Name: "station-01", Role: evidence.RoleStation})
+	if err != nil {
+		b.Fatal(err)
+	}
+	viewer, _, err := a.CreateUser(ctx, System("cli:root"), NewUser{Name: "zhangwei", Role: evidence.RoleOfficer, OfficerNo: "000123"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 1000
+	for start := 0; start < n; start += batch {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				name := fmt.Sprintf("clip-%07d.mp4", i)
+				rec, err := tx.CreateRecording(ctx, evidence.Recording{Digest: blob.Sum([]byte(name)), Size: int64(i + 1), Filename: name,
+					Kind: evidence.KindVideo, Officer: "000123"}, acc.ID)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Audit(ctx, audit.Entry{Actor: acc.Name, Action: evidence.ActionRecordingIngest, Object: objRecording(rec.ID),
+					Outcome: audit.OutcomeOK, Digests: []blob.Digest{rec.Digest}, Details: map[string]string{"size": itoa(rec.Size)}}); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					continue
+				}
+				for range 3 {
+					v, err := tx.RecordViewing(ctx, 0, viewer.ID, rec.ID, 1<<20)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.Audit(ctx, audit.Entry{Actor: viewer.Name, Action: evidence.ActionRecordingContent, Object: objRecording(rec.ID),
+						Outcome: audit.OutcomeOK, Digests: []blob.Digest{rec.Digest},
+						Details: map[string]string{"grant": "policy:officer", detailViewing: itoa(v), detailBytes: itoa(1 << 20), "remote": "10.0.0.1"}}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The floor: the same read transaction over the log, each entry
+	// read and dropped (testing.Benchmark cannot run inside a benchmark).
+	var entries int
+	t0 := time.Now()
+	err = db.View(ctx, func(tx *store.Tx) error {
+		return tx.Entries(ctx, 0, func(uint64, []byte, []byte) error { entries++; return nil })
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor := time.Since(t0)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > peak.Load() {
+					peak.Store(m.HeapAlloc)
+				}
+			}
+		}
+	}()
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	b.ResetTimer()
+	for range b.N {
+		problems, err := a.CheckState(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(problems) > 0 {
+			b.Fatalf("generated archive: %v", problems[0])
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	perOp := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(entries)/perOp.Seconds(), "entries/s")
+	b.ReportMetric(float64(perOp)/float64(floor), "x-log-read")
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapAlloc))/(1<<20), "peak-heap-MiB")
 }
