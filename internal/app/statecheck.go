@@ -18,6 +18,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/blob"
+	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
 )
@@ -970,4 +971,84 @@ func (r *replay) compareFindings(ctx context.Context, tx *store.Tx, _ map[int64]
 		}
 	}
 	return nil
+}
+
+// maxStateFindings bounds the findings one check raises: past that many
+// rows the archive is compromised wholesale, and audit verify lists them.
+const maxStateFindings = 200
+
+// RaiseStateFindings raises a serious state_tampered finding for each sign
+// of tampering in problems (R-AUD-1, X-SEC-3), keyed by the row and the
+// kind of problem, so that the same problem found again is the same
+// finding, not a new one. It returns how many findings are new.
+func (a *App) RaiseStateFindings(ctx context.Context, problems []StateProblem) (int, error) {
+	var fs []evidence.Finding
+	for _, p := range problems {
+		if !p.Tampering() || len(fs) == maxStateFindings {
+			continue
+		}
+		fs = append(fs, evidence.Finding{Key: compliance.RuleStateTampered + ":" + p.Object + ":" + p.Kind, Rule: compliance.RuleStateTampered,
+			Article: "R-AUD-1", Evidence: evidence.Msg("finding.state_tampered", p.Object, evidence.Msg("state.kind."+p.Kind)),
+			Status: evidence.FindingOpen, Severity: evidence.SeveritySerious})
+	}
+	if len(fs) == 0 {
+		return 0, nil
+	}
+	var fresh int
+	err := a.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		fresh, err = tx.RaiseFindings(ctx, fs)
+		return err
+	})
+	return fresh, err
+}
+
+// StateCheck is the outcome of one scheduled CheckState.
+type StateCheck struct {
+	At       time.Time
+	Tampered int // signs of tampering found
+	Raised   int // findings new in this check
+	Err      error
+}
+
+// RunStateCheck runs CheckState after delay and then every interval until
+// ctx ends (issue 9 point 6: the server checks its own tables, not only
+// an operator running audit verify). Signs of tampering raise findings
+// (RaiseStateFindings) and an error log line naming the first rows; each
+// check's outcome goes to report (the metrics), which may be nil.
+func (a *App) RunStateCheck(ctx context.Context, delay, interval time.Duration, report func(StateCheck)) {
+	wait := delay
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = interval
+		out := StateCheck{At: time.Now()}
+		problems, err := a.CheckState(ctx)
+		if err == nil {
+			var objects []string
+			for _, p := range problems {
+				if p.Tampering() {
+					out.Tampered++
+					if len(objects) < 10 {
+						objects = append(objects, p.Object)
+					}
+				}
+			}
+			out.Raised, err = a.RaiseStateFindings(ctx, problems)
+			if out.Tampered > 0 {
+				a.log.Error("the archive's state does not match its custody log; shilu audit verify names every difference",
+					"problems", out.Tampered, "new_findings", out.Raised, "objects", strings.Join(objects, ","))
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("state check", "err", err)
+		}
+		out.Err = err
+		if report != nil {
+			report(out)
+		}
+	}
 }

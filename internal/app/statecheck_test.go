@@ -429,3 +429,44 @@ func BenchmarkCheckState(b *testing.B) {
 	b.ReportMetric(float64(perOp)/float64(floor), "x-log-read")
 	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapAlloc))/(1<<20), "peak-heap-MiB")
 }
+
+// R-AUD-1, X-SEC-3 (issue 9 point 6): the server's scheduled check raises
+// a serious state_tampered finding for a forged grant, and raises it once:
+// the next check finds the same problem and the same finding.
+func TestRunStateCheckRaisesFinding(t *testing.T) {
+	s := newStateArchive(t)
+	s.tamper(t, `INSERT INTO grants (id, request_id, grantee_id, valid_from, valid_until, created_at)
+		SELECT 99, {rejected}, {zhangwei}, valid_from, valid_until, created_at FROM access_requests WHERE id = {rejected}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	checks := make(chan StateCheck)
+	go s.app.RunStateCheck(ctx, 0, time.Millisecond, func(c StateCheck) { checks <- c })
+	first, second := <-checks, <-checks
+	cancel()
+	if first.Err != nil || first.Tampered != 1 || first.Raised != 1 {
+		t.Errorf("first check %+v, want one problem and one new finding", first)
+	}
+	if second.Err != nil || second.Tampered != 1 || second.Raised != 0 {
+		t.Errorf("second check %+v, want the same problem and no new finding", second)
+	}
+	var fs []store.StoredFinding
+	err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		fs, err = tx.Findings(context.Background(), store.FindingFilter{Rule: "state_tampered"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Severity != evidence.SeveritySerious || fs[0].Key != "state_tampered:grant:99:unlogged" {
+		t.Fatalf("findings %+v, want one serious state_tampered about grant:99", fs)
+	}
+	// The finding it raised is no problem of its own.
+	problems, err := s.app.CheckState(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 {
+		t.Errorf("problems after raising: %v", problems)
+	}
+}

@@ -235,10 +235,21 @@ func (tx *Tx) EachExemption(ctx context.Context, fn func(ExemptionRow) error) er
 
 // RaiseFindings stores findings that no rule over activities produces and
 // no re-evaluation resolves (the state check's, app.CheckState), upserted
-// by Key: raising the same finding again only moves its last_seen.
-func (tx *Tx) RaiseFindings(ctx context.Context, fs []evidence.Finding) error {
+// by Key: raising the same finding again only moves its last_seen. It
+// returns how many were new.
+func (tx *Tx) RaiseFindings(ctx context.Context, fs []evidence.Finding) (int, error) {
+	fresh := 0
+	for _, f := range fs {
+		var n int
+		if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM findings WHERE key = ?`, f.Key); err != nil {
+			return 0, fmt.Errorf("store: finding %s: %w", f.Key, err)
+		}
+		if n == 0 {
+			fresh++
+		}
+	}
 	_, err := tx.upsertFindings(ctx, fs)
-	return err
+	return fresh, err
 }
 
 // each runs q and calls scan for every row.
