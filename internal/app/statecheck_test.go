@@ -216,7 +216,11 @@ func (s *stateArchive) tamper(t *testing.T, stmts ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for _, q := range append([]string{"PRAGMA foreign_keys = OFF"}, stmts...) {
 		for k, v := range s.ids {
 			q = strings.ReplaceAll(q, "{"+k+"}", itoa(v))
