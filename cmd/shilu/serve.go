@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"shilu/internal/app"
 	"shilu/internal/auth"
@@ -35,6 +36,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
+	stateEvery := fs.Duration("state-check-interval", time.Hour, "replay the custody log against the tables this often, and a minute after start; a difference raises a state_tampered finding and an error (0 = never)")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -103,8 +105,14 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	if err := ing.Recover(e.ctx); err != nil {
 		return err
 	}
+	stateProblems := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shilu_state_problems",
+		Help: "Rows of the archive's tables that differ from the custody log, at the last state check (0: none; alert on > 0)."})
+	stateChecked := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shilu_state_check_timestamp_seconds",
+		Help: "When the last state check finished, Unix seconds."})
+	stateFailed := prometheus.NewCounter(prometheus.CounterOpts{Name: "shilu_state_check_errors_total", Help: "State checks that could not run to the end."})
 	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
-		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted})
+		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted,
+		Collectors: []prometheus.Collector{stateProblems, stateChecked, stateFailed}})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -116,6 +124,18 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
 	go a.app.RunEvaluator(ctx, time.Minute)
+	// Issue 9 point 6: the tables are checked against the custody log in
+	// the server too, not only when an operator runs audit verify.
+	if *stateEvery > 0 {
+		go a.app.RunStateCheck(ctx, min(time.Minute, *stateEvery), *stateEvery, func(c app.StateCheck) {
+			if c.Err != nil {
+				stateFailed.Inc()
+				return
+			}
+			stateProblems.Set(float64(c.Tampered))
+			stateChecked.Set(float64(c.At.Unix()))
+		})
+	}
 	witnessed := make(chan struct{})
 	if *witness != "" {
 		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()

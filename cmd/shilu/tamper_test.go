@@ -123,9 +123,9 @@ func TestTamperingIsDetected(t *testing.T) {
 	})
 }
 
-// Issue 9 point 6, R-AUD-1: the custody log is the source of truth. A
-// recording or account row changed, added or deleted with sqlite3 passed
-// both verifications; `shilu audit verify` now replays the log against the
+// Issue 9 point 6, R-AUD-1, X-SEC-3: the custody log is the source of
+// truth. A recording, account, grant, request or viewing row changed, added
+// or deleted with sqlite3 passed both verifications; `shilu audit verify` now replays the log against the
 // tables, exits 1 and names the row.
 func TestStateTamperingIsDetected(t *testing.T) {
 	data := t.TempDir()
@@ -160,6 +160,19 @@ func TestStateTamperingIsDetected(t *testing.T) {
 		{"RaiseRole", []string{`UPDATE users SET role = 'leader' WHERE name = 'a'`}, []string{"user:a differs: role leader"}},
 		{"InsertAccount", []string{`INSERT INTO users (name, role, password_hash, created_at) SELECT 'mallory', 'leader', password_hash, created_at FROM users WHERE name = 'a'`},
 			[]string{"user:mallory unlogged"}},
+		// A grant forged with its request would show content (R-VIEW-1).
+		{"ForgedGrant", []string{
+			`INSERT INTO access_requests (id, requester_id, purpose, reason, valid_from, valid_until, status, created_at, decided_by, decided_at)
+				SELECT 1, id, 'case_work', '案件调查需要', created_at, created_at + 86400000000, 'approved', created_at, id, created_at FROM users WHERE name = 'a'`,
+			`INSERT INTO access_request_recordings (request_id, recording_id) VALUES (1, 1)`,
+			`INSERT INTO grants (id, request_id, grantee_id, valid_from, valid_until, created_at)
+				SELECT 1, 1, requester_id, valid_from, valid_until, created_at FROM access_requests WHERE id = 1`,
+		}, []string{"grant:1 unlogged", "request:1 unlogged"}},
+		{"ForgedViewing", []string{`INSERT INTO viewings (id, user_id, recording_id, started_at, last_at, requests, bytes)
+			SELECT 1, id, 1, created_at, created_at, 1, 5 FROM users WHERE name = 'a'`}, []string{"viewing:1 unlogged"}},
+		{"PasswordHashSwapped", []string{`UPDATE users SET password_hash = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA' WHERE name = 'a'`},
+			[]string{"user:a differs: password hash"}},
+		{"Disabled", []string{`UPDATE users SET disabled = 1 WHERE name = 'station-01'`}, []string{"user:station-01 differs: disabled true"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := copyDir(t, data)

@@ -123,8 +123,12 @@ func (a *App) CreateActivity(ctx context.Context, who Actor, x evidence.Activity
 			return err
 		}
 		c.reevaluate(x.ID)
-		return c.log(evidence.ActionActivityCreate, objActivity(x.ID), map[string]string{"type": string(x.Type), "officers": strings.Join(x.Officers, ","),
-			"arrival": x.Arrival.Format(time.RFC3339), "end": x.End.Format(time.RFC3339)})
+		details := map[string]string{"type": string(x.Type), "officers": strings.Join(x.Officers, ","),
+			"arrival": x.Arrival.Format(time.RFC3339), "end": x.End.Format(time.RFC3339)}
+		if err := c.activityState(x.ID, details); err != nil {
+			return err
+		}
+		return c.log(evidence.ActionActivityCreate, objActivity(x.ID), details)
 	})
 	return x, err
 }
@@ -187,6 +191,9 @@ func (a *App) UpdateActivity(ctx context.Context, who Actor, id int64, patch map
 		details := map[string]string{"fields": strings.Join(fields, ",")}
 		for _, f := range fields {
 			details[f+"_before"], details[f] = before[f], after[f]
+		}
+		if err := c.activityState(id, details); err != nil {
+			return err
 		}
 		return c.log(evidence.ActionActivityUpdate, objActivity(id), details)
 	})
@@ -406,7 +413,11 @@ func (a *App) VoidActivity(ctx context.Context, who Actor, id int64, reason stri
 			return err
 		}
 		c.reevaluate(id)
-		return c.log(evidence.ActionActivityVoid, objActivity(id), map[string]string{"reason": reason, "officers": strings.Join(x.Officers, ",")})
+		details := map[string]string{"reason": reason, "officers": strings.Join(x.Officers, ",")}
+		if err := c.activityState(id, details); err != nil {
+			return err
+		}
+		return c.log(evidence.ActionActivityVoid, objActivity(id), details)
 	})
 	return x, err
 }

@@ -186,8 +186,11 @@ func (a *App) ConfirmNotice(ctx context.Context, who Actor, id int64, stated []s
 				missing = append(missing, k)
 			}
 		}
-		if err := c.log(evidence.ActionActivityNotice, objActivity(id), map[string]string{"stated": strings.Join(stated, ","),
-			"missing": strings.Join(missing, ","), "text": v.Text}); err != nil {
+		details := map[string]string{"stated": strings.Join(stated, ","), "missing": strings.Join(missing, ","), "text": v.Text}
+		if err := c.activityState(id, details); err != nil {
+			return err
+		}
+		if err := c.log(evidence.ActionActivityNotice, objActivity(id), details); err != nil {
 			return err
 		}
 		if err := reevaluate(ctx, c.Tx, id, a.params); err != nil {

@@ -80,6 +80,7 @@ func (a *App) CreateUser(ctx context.Context, who Actor, nu NewUser) (store.Acco
 			details["department_id"] = itoa(*acc.DepartmentID)
 		}
 		identityDetails(details, acc.User)
+		credentialDetails(details, acc.ID, hash)
 		return c.log(evidence.ActionUserCreate, objUser(acc.Name), details)
 	})
 	if err != nil {
@@ -188,6 +189,7 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, id int64, ch UserChange
 				return err
 			}
 			details["reset_password"] = "true"
+			details[detailPassword] = passwordDigest(hash)
 		}
 		if ch.ResetTOTP {
 			if err := c.ResetTOTP(ctx, id); err != nil {

@@ -116,9 +116,14 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out View
 		default:
 			return err
 		}
-		if err := c.Tx.RecordViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes); err != nil {
+		viewing, err := c.Tx.RecordViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes)
+		if err != nil {
 			return err
 		}
+		// Which viewing of the register this request counts under, and
+		// with how many bytes: the register is rebuilt from these (issue
+		// 9 point 6).
+		details[detailViewing], details[detailBytes] = itoa(viewing), itoa(v.Bytes)
 		return c.log(evidence.ActionRecordingContent, objRecording(rec.ID), details, rec.Digest)
 	})
 	if evidence.ErrorCode(err) == evidence.EForbidden {

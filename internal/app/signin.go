@@ -263,7 +263,7 @@ func (a *App) ChangePassword(ctx context.Context, who Actor, keep int64, old, ne
 		if err := c.EndUserSessions(ctx, acc.ID, keep); err != nil {
 			return err
 		}
-		return c.log(evidence.ActionUserPasswordChange, objUser(acc.Name), nil)
+		return c.log(evidence.ActionUserPasswordChange, objUser(acc.Name), map[string]string{detailPassword: passwordDigest(hash)})
 	})
 }
 
@@ -311,7 +311,11 @@ func (a *App) EnableTOTP(ctx context.Context, who Actor, code string) error {
 		if err := c.EnableTOTP(ctx, acc.ID, step); err != nil {
 			return err
 		}
-		return c.log(evidence.ActionUserTOTPEnable, objUser(acc.Name), nil)
+		sealed, err := c.TOTPSealed(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		return c.log(evidence.ActionUserTOTPEnable, objUser(acc.Name), map[string]string{detailTOTP: secretDigest(sealed)})
 	})
 }
 

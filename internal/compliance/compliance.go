@@ -32,6 +32,7 @@ const (
 	RuleClockDrift           = "clock_drift"            // Art. 5: the device's clock was off at docking (R-DEV-2)
 	RuleSpliced              = "spliced"                // Art. 11: the edit list joins pieces of media (cut, inserted, reordered)
 	RuleTimestamps           = "timestamps"             // Art. 11: decoding timestamps that do not increase
+	RuleStateTampered        = "state_tampered"         // R-AUD-1, X-SEC-3: a table differs from what the custody log says (app.CheckState)
 )
 
 // Params are the tunable thresholds. DefaultParams gives the values the

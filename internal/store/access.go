@@ -264,7 +264,8 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 // the user's latest viewing of the recording if that was active within
 // evidence.ViewingGap (the range requests of one playback), or starts a
 // new one. grantID is 0 for a viewing allowed without a grant by policy.
-func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) error {
+// It returns the viewing's id.
+func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) (int64, error) {
 	var id int64
 	err := tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ?
 		ORDER BY last_at DESC LIMIT 1`, userID, recordingID, grantID, micros(tx.now.Add(-evidence.ViewingGap)))
@@ -276,13 +277,13 @@ func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, b
 		if grantID != 0 {
 			g = grantID
 		}
-		err = tx.exec(ctx, `INSERT INTO viewings (grant_id, user_id, recording_id, started_at, last_at, requests, bytes) VALUES (?, ?, ?, ?, ?, 1, ?)`,
-			g, userID, recordingID, micros(tx.now), micros(tx.now), bytes)
+		err = tx.get(ctx, []any{&id}, `INSERT INTO viewings (grant_id, user_id, recording_id, started_at, last_at, requests, bytes) VALUES (?, ?, ?, ?, ?, 1, ?)
+			RETURNING id`, g, userID, recordingID, micros(tx.now), micros(tx.now), bytes)
 	}
 	if err != nil {
-		return fmt.Errorf("store: record viewing: %w", err)
+		return 0, fmt.Errorf("store: record viewing: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // Register returns the viewings that started in [from, to), newest first,

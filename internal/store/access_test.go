@@ -64,7 +64,10 @@ func TestGrantsAndRegister(t *testing.T) {
 	// pause starts another.
 	for _, at := range []time.Duration{0, time.Minute, 2 * time.Minute, 30 * time.Minute} {
 		clock = now.Add(at)
-		if err := db.Update(ctx, func(tx *Tx) error { return tx.RecordViewing(ctx, req.GrantID, officer.ID, recA.ID, 1000) }); err != nil {
+		if err := db.Update(ctx, func(tx *Tx) error {
+			_, err := tx.RecordViewing(ctx, req.GrantID, officer.ID, recA.ID, 1000)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -114,29 +114,10 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 	}
 	list := []evidence.Activity{}
 	for rows.Next() {
-		var a evidence.Activity
-		var typ, mode string
-		var lat, lon sql.NullFloat64
-		var arrival, end int64
-		var ret, pAt, pDecided sql.NullInt64
-		var pBy, vBy, vReason string
-		var vAt sql.NullInt64
-		if err := rows.Scan(&a.ID, &typ, &a.Place.Address, &lat, &lon, &a.Party, &arrival, &end, &mode, &ret, &a.CaseNumber,
-			&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided, &vBy, &vAt, &vReason); err != nil {
+		a, err := scanActivity(rows)
+		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: activities: %w", err)
-		}
-		a.Type, a.WorkMode = evidence.ActivityType(typ), evidence.WorkMode(mode)
-		a.Arrival, a.End = fromMicros(arrival), fromMicros(end)
-		if lat.Valid && lon.Valid {
-			a.Place.Lat, a.Place.Lon = &lat.Float64, &lon.Float64
-		}
-		a.ReturnAt = fromNullMicros(ret)
-		if pAt.Valid {
-			a.Preservation = &evidence.Preservation{ApprovedBy: pBy, ApprovedAt: fromMicros(pAt.Int64), DecidedAt: fromNullMicros(pDecided)}
-		}
-		if vAt.Valid {
-			a.Void = &evidence.Void{By: vBy, At: fromMicros(vAt.Int64), Reason: vReason}
 		}
 		list = append(list, a)
 	}
@@ -157,6 +138,35 @@ func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...an
 		}
 	}
 	return list, nil
+}
+
+// scanActivity scans a row of activityCols; Officers and Devices are the
+// caller's to fill.
+func scanActivity(rows *sql.Rows) (evidence.Activity, error) {
+	var a evidence.Activity
+	var typ, mode string
+	var lat, lon sql.NullFloat64
+	var arrival, end int64
+	var ret, pAt, pDecided sql.NullInt64
+	var pBy, vBy, vReason string
+	var vAt sql.NullInt64
+	if err := rows.Scan(&a.ID, &typ, &a.Place.Address, &lat, &lon, &a.Party, &arrival, &end, &mode, &ret, &a.CaseNumber,
+		&a.Scene, &a.Violations, &a.PhysicalEvidence, &a.NoticeGiven, &pBy, &pAt, &pDecided, &vBy, &vAt, &vReason); err != nil {
+		return a, err
+	}
+	a.Type, a.WorkMode = evidence.ActivityType(typ), evidence.WorkMode(mode)
+	a.Arrival, a.End = fromMicros(arrival), fromMicros(end)
+	if lat.Valid && lon.Valid {
+		a.Place.Lat, a.Place.Lon = &lat.Float64, &lon.Float64
+	}
+	a.ReturnAt = fromNullMicros(ret)
+	if pAt.Valid {
+		a.Preservation = &evidence.Preservation{ApprovedBy: pBy, ApprovedAt: fromMicros(pAt.Int64), DecidedAt: fromNullMicros(pDecided)}
+	}
+	if vAt.Valid {
+		a.Void = &evidence.Void{By: vBy, At: fromMicros(vAt.Int64), Reason: vReason}
+	}
+	return a, nil
 }
 
 func (tx *Tx) strings(ctx context.Context, q string, args ...any) ([]string, error) {

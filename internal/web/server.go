@@ -54,6 +54,9 @@ type Config struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed (proxy.go).
 	TrustedProxies []netip.Prefix
+	// Collectors are further metrics served on /metrics (the scheduled
+	// state check's, set up by serve).
+	Collectors []prometheus.Collector
 }
 
 // Server serves the routes.
@@ -86,6 +89,7 @@ func New(cfg Config) *Server {
 	if cfg.Ingest != nil {
 		s.registry.MustRegister(prometheuscollector.New(cfg.Ingest.Metrics()))
 	}
+	s.registry.MustRegister(cfg.Collectors...)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}

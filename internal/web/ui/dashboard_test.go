@@ -123,7 +123,7 @@ func BenchmarkUsageStats(b *testing.B) {
 					return err
 				}
 				if j%(nEntries/nViewings) == 0 {
-					if err := tx.RecordViewing(ctx, 0, users[j%nUsers], recID, 1<<20); err != nil {
+					if _, err := tx.RecordViewing(ctx, 0, users[j%nUsers], recID, 1<<20); err != nil {
 						return err
 					}
 				}
