@@ -128,7 +128,7 @@ func newStateArchive(t *testing.T) *stateArchive {
 	yes := true
 	_, _, err = a.UpdateUser(ctx, op, s.ids["lina"], UserChange{Disabled: &yes})
 	must(err)
-	_, err = a.SetRole(ctx, op, s.ids["chenjing"], evidence.RoleLeader)
+	_, err = a.Assign(ctx, op, s.ids["chenjing"], Assignment{Role: evidence.RoleLeader, SetDepartment: true, DepartmentID: &d1.ID})
 	must(err)
 	secretText, _, err := a.SetupTOTP(ctx, leader)
 	must(err)
