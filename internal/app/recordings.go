@@ -98,12 +98,59 @@ type Viewed struct {
 }
 
 // RecordViewing authorizes a playback or download against a live grant of
-// the viewer (Art. 16: only with the leader's approval, R-VIEW-1), registers
-// it (查阅登记) and logs it, all before the first byte is sent (R-AUD-1,
-// R-SEC-2). It returns the grant, which the response under way checks
-// again (GrantLive). A refusal is logged as access.denied.
+// the viewer (Art. 16: only with the leader's approval, R-VIEW-1) and
+// registers it (查阅登记) in the register and the custody log, all before
+// the first byte is sent (R-AUD-1, R-SEC-2). It returns the grant, which
+// the response under way checks again (GrantLive). A refusal is logged as
+// access.denied.
+//
+// Every request is authorised, each range request of a playback too, but
+// without a write: the live grant comes from the grant cache when the
+// grants' generation, read in the request's snapshot, has not moved
+// (grantcache.go). Only the first range of a viewing writes: its row in
+// the register and one custody entry, in one transaction; the later ones
+// of the same viewing (viewer, recording and grant, within
+// evidence.ViewingGap) add their bytes to the register in batches
+// (viewings.go, which states the crash window).
 func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out Viewed, err error) {
 	rec, details := v.Recording, v.Details
+	var now time.Time
+	var g cachedGrant
+	var live bool
+	err = a.view(ctx, func(tx *store.Tx) error {
+		now = tx.Now()
+		gen, err := tx.GrantGeneration(ctx)
+		if err != nil {
+			return err
+		}
+		if g, live = a.grants.get(gen, who.User.ID, rec.ID, now); live {
+			return nil
+		}
+		lg, err := tx.LiveGrant(ctx, who.User.ID, rec.ID)
+		switch {
+		case err == nil:
+			g, live = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until}, true
+			a.grants.put(gen, who.User.ID, rec.ID, g)
+		case evidence.ErrorCode(err) != evidence.EForbidden:
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	if live {
+		out = Viewed{GrantID: g.id, Until: g.until}
+	} else if !slices.Contains(v.WithoutApproval, who.User.Role) {
+		return out, a.refuseViewing(ctx, who, rec, details)
+	}
+	if a.viewings.extend(viewingKey{who.User.ID, rec.ID, out.GrantID}, now, v.Bytes) {
+		return out, nil
+	}
+	// The first range of a viewing: authorised again in the writer's
+	// transaction, which registers it.
+	var key viewingKey
+	var id int64
 	err = a.update(ctx, who, func(c *change) error {
 		var grantID int64
 		g, err := c.LiveGrant(ctx, who.User.ID, rec.ID)
@@ -112,22 +159,37 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out View
 			grantID, out = g.ID, Viewed{GrantID: g.ID, Until: g.Until}
 			details["grant"] = itoa(g.ID)
 		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(v.WithoutApproval, who.User.Role):
+			out = Viewed{}
 			details["grant"] = "policy:" + string(who.User.Role)
 		default:
 			return err
 		}
-		if err := c.Tx.RecordViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes); err != nil {
+		key, now = viewingKey{who.User.ID, rec.ID, grantID}, c.Now()
+		var started bool
+		if id, started, err = c.OpenViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes); err != nil || !started {
+			// Not started: the viewing was registered and logged by an
+			// earlier request (another instance's, or before a restart).
 			return err
 		}
 		return c.log(evidence.ActionRecordingContent, objRecording(rec.ID), details, rec.Digest)
 	})
 	if evidence.ErrorCode(err) == evidence.EForbidden {
-		details["reason"] = "no live grant"
-		if aerr := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); aerr != nil {
-			return out, aerr
-		}
+		return out, a.refuseViewing(ctx, who, rec, details)
+	}
+	if err == nil {
+		a.viewings.opened(key, id, now)
 	}
 	return out, err
+}
+
+// refuseViewing logs a content request without a live grant as
+// access.denied and returns the refusal.
+func (a *App) refuseViewing(ctx context.Context, who Actor, rec evidence.Recording, details map[string]string) error {
+	details["reason"] = "no live grant"
+	if err := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); err != nil {
+		return err
+	}
+	return evidence.Errorf(evidence.EForbidden, "err.grant.none", rec.ID)
 }
 
 // GrantLive reports whether grant id still allows viewing now: a response
