@@ -62,10 +62,10 @@ type App struct {
 	// should never pay.
 	dummyHash func() string
 	log       *slog.Logger
-	// grants and viewings keep playback off the writer (issue 15):
-	// the live grants found, and the viewings open (grantcache.go,
-	// viewings.go).
-	grants   *grantCache
+	// access and viewings keep playback off the writer (issue 15): the
+	// recordings and live grants found, and the viewings open
+	// (grantcache.go, viewings.go).
+	access   *accessCache
 	viewings *viewingLog
 }
 
@@ -91,7 +91,7 @@ func New(cfg Config) *App {
 			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 			return h
 		}),
-		grants: newGrantCache()}
+		access: newAccessCache()}
 	a.viewings = newViewingLog(a.flushViewings)
 	return a
 }

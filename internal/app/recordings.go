@@ -79,9 +79,7 @@ func (a *App) UpdateRecording(ctx context.Context, who Actor, id int64, ch Recor
 
 // Viewing is one request for a recording's bytes.
 type Viewing struct {
-	Recording evidence.Recording
-	// Bytes is how many bytes the request asks for, for the register.
-	Bytes int64
+	RecordingID int64
 	// WithoutApproval lists the roles that may view without a grant (the
 	// bureau's policy; by default none, as Art. 16 says).
 	WithoutApproval []evidence.Role
@@ -97,60 +95,85 @@ type Viewed struct {
 	Until   time.Time
 }
 
-// RecordViewing authorizes a playback or download against a live grant of
-// the viewer (Art. 16: only with the leader's approval, R-VIEW-1) and
-// registers it (查阅登记) in the register and the custody log, all before
-// the first byte is sent (R-AUD-1, R-SEC-2). It returns the grant, which
-// the response under way checks again (GrantLive). A refusal is logged as
-// access.denied.
+// Access is a request for a recording's bytes that AuthorizeViewing let
+// through: the recording and the grant, as one snapshot saw them.
+// Recording's links and signs may be older than that snapshot (the access
+// cache keeps what the content route reads, grantcache.go).
+type Access struct {
+	Recording evidence.Recording
+	Viewed
+	v   Viewing
+	now time.Time
+}
+
+// AuthorizeViewing finds the recording a content request asks for and
+// authorizes the request against a live grant of the viewer (Art. 16: only
+// with the leader's approval, R-VIEW-1), or the policy. A refusal is
+// logged as access.denied. RecordViewing then registers it.
 //
-// Every request is authorised, each range request of a playback too, but
-// without a write: the live grant comes from the grant cache when the
-// grants' generation, read in the request's snapshot, has not moved
-// (grantcache.go). Only the first range of a viewing writes: its row in
-// the register and one custody entry, in one transaction; the later ones
-// of the same viewing (viewer, recording and grant, within
-// evidence.ViewingGap) add their bytes to the register in batches
-// (viewings.go, which states the crash window).
-func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out Viewed, err error) {
-	rec, details := v.Recording, v.Details
-	var now time.Time
-	var g cachedGrant
+// Every request is authorized, each range request of a playback too, in
+// one read transaction and most often one query: the recording and the
+// live grant come from the access cache when the access generation, read
+// in the request's snapshot, has not moved since the cache read them
+// (grantcache.go: a revocation takes effect at the next request).
+func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Access, error) {
+	acc := Access{v: v}
 	var live bool
-	err = a.view(ctx, func(tx *store.Tx) error {
-		now = tx.Now()
-		gen, err := tx.GrantGeneration(ctx)
+	err := a.view(ctx, func(tx *store.Tx) error {
+		acc.now = tx.Now()
+		gen, err := tx.AccessGeneration(ctx)
 		if err != nil {
 			return err
 		}
-		if g, live = a.grants.get(gen, who.User.ID, rec.ID, now); live {
-			return nil
+		var ok bool
+		if acc.Recording, ok = a.access.recording(gen, v.RecordingID); !ok {
+			if acc.Recording, err = tx.Recording(ctx, v.RecordingID); err != nil {
+				return err
+			}
+			a.access.putRecording(gen, acc.Recording)
 		}
-		lg, err := tx.LiveGrant(ctx, who.User.ID, rec.ID)
-		switch {
-		case err == nil:
-			g, live = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until}, true
-			a.grants.put(gen, who.User.ID, rec.ID, g)
-		case evidence.ErrorCode(err) != evidence.EForbidden:
-			return err
+		g, ok := a.access.grant(gen, who.User.ID, v.RecordingID, acc.now)
+		if !ok {
+			lg, err := tx.LiveGrant(ctx, who.User.ID, v.RecordingID)
+			if evidence.ErrorCode(err) == evidence.EForbidden {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			g = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until}
+			a.access.putGrant(gen, who.User.ID, v.RecordingID, g)
 		}
+		acc.Viewed, live = Viewed{GrantID: g.id, Until: g.until}, true
 		return nil
 	})
 	if err != nil {
-		return out, err
+		return acc, err
 	}
-	if live {
-		out = Viewed{GrantID: g.id, Until: g.until}
-	} else if !slices.Contains(v.WithoutApproval, who.User.Role) {
-		return out, a.refuseViewing(ctx, who, rec, details)
+	if !live && !slices.Contains(v.WithoutApproval, who.User.Role) {
+		return acc, a.refuseViewing(ctx, who, acc.Recording, v.Details)
 	}
-	if a.viewings.extend(viewingKey{who.User.ID, rec.ID, out.GrantID}, now, v.Bytes) {
+	return acc, nil
+}
+
+// RecordViewing registers an authorized content request of bytes bytes in
+// the register of viewings (查阅登记) and the custody log before its first
+// byte is sent (R-VIEW-1, R-AUD-1, R-SEC-2), and returns the grant, which
+// the response under way checks again (GrantLive).
+//
+// Only the first range of a viewing writes: its row in the register and
+// one custody entry, in one transaction that authorizes it again. The
+// later ranges of the same viewing (viewer, recording and grant, within
+// evidence.ViewingGap) add their requests and bytes to the register in
+// batches (viewings.go, which states the crash window).
+func (a *App) RecordViewing(ctx context.Context, who Actor, acc Access, bytes int64) (out Viewed, err error) {
+	rec, details, out := acc.Recording, acc.v.Details, acc.Viewed
+	if a.viewings.extend(viewingKey{who.User.ID, rec.ID, out.GrantID}, acc.now, bytes) {
 		return out, nil
 	}
-	// The first range of a viewing: authorised again in the writer's
-	// transaction, which registers it.
 	var key viewingKey
 	var id int64
+	var now time.Time
 	err = a.update(ctx, who, func(c *change) error {
 		var grantID int64
 		g, err := c.LiveGrant(ctx, who.User.ID, rec.ID)
@@ -158,7 +181,7 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out View
 		case err == nil:
 			grantID, out = g.ID, Viewed{GrantID: g.ID, Until: g.Until}
 			details["grant"] = itoa(g.ID)
-		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(v.WithoutApproval, who.User.Role):
+		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(acc.v.WithoutApproval, who.User.Role):
 			out = Viewed{}
 			details["grant"] = "policy:" + string(who.User.Role)
 		default:
@@ -166,9 +189,9 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out View
 		}
 		key, now = viewingKey{who.User.ID, rec.ID, grantID}, c.Now()
 		var started bool
-		if id, started, err = c.OpenViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes); err != nil || !started {
-			// Not started: the viewing was registered and logged by an
-			// earlier request (another instance's, or before a restart).
+		if id, started, err = c.OpenViewing(ctx, grantID, who.User.ID, rec.ID, bytes); err != nil || !started {
+			// Not started: an earlier request (another instance's, or one
+			// before a restart) registered and logged the viewing.
 			return err
 		}
 		return c.log(evidence.ActionRecordingContent, objRecording(rec.ID), details, rec.Digest)

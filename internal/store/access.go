@@ -260,15 +260,15 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 	return tx.Grant(ctx, id)
 }
 
-// GrantGeneration returns the grants' generation, which every change of a
-// grant bumps in the transaction that makes it (the triggers of migration
-// 0014): a cache of live grants read at generation n holds as long as the
-// generation is n. One row by its primary key: cheap enough to read at
-// every range request.
-func (tx *Tx) GrantGeneration(ctx context.Context) (int64, error) {
+// AccessGeneration returns the access generation, which every change of a
+// grant or a recording bumps in the transaction that makes it (the
+// triggers of migration 0014): what a cache read at generation n holds of
+// them is current as long as the generation is n. One row by its primary
+// key: cheap enough to read at every range request.
+func (tx *Tx) AccessGeneration(ctx context.Context) (int64, error) {
 	var n int64
-	if err := tx.get(ctx, []any{&n}, `SELECT n FROM grant_generation WHERE id = 1`); err != nil {
-		return 0, fmt.Errorf("store: grant generation: %w", err)
+	if err := tx.get(ctx, []any{&n}, `SELECT n FROM access_generation WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("store: access generation: %w", err)
 	}
 	return n, nil
 }

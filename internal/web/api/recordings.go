@@ -101,7 +101,7 @@ func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {
 // register of viewings and is in the custody log before the first byte
 // leaves (R-AUD-1, R-SEC-2); if that cannot be written, nothing is served.
 func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error {
-	rec, err := httpx.Recording(r, h.DB)
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,11 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 	if rg := r.Header.Get("Range"); rg != "" {
 		details["range"] = app.Printable(rg)
 	}
+	acc, err := h.App.AuthorizeViewing(ctx, who, app.Viewing{RecordingID: id, WithoutApproval: h.ViewWithoutApproval, Details: details})
+	if err != nil {
+		return err
+	}
+	rec := acc.Recording
 	f, err := h.Blobs.Open(ctx, rec.Digest)
 	if err != nil {
 		if aerr := h.App.ContentFailed(ctx, who, rec, details); aerr != nil {
@@ -126,8 +131,7 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 	}()
 	etag := `"` + rec.Digest.String() + `"`
 	r, sent := plan(r, rec.Size, etag)
-	viewed, err := h.App.RecordViewing(ctx, who, app.Viewing{Recording: rec, Bytes: sent,
-		WithoutApproval: h.ViewWithoutApproval, Details: details})
+	viewed, err := h.App.RecordViewing(ctx, who, acc, sent)
 	if err != nil {
 		return err
 	}
