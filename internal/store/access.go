@@ -260,6 +260,8 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 	return tx.Grant(ctx, id)
 }
 
+const accessGenerationQuery = `SELECT n FROM access_generation WHERE id = 1`
+
 // AccessGeneration returns the access generation, which every change of a
 // grant or a recording bumps in the transaction that makes it (the
 // triggers of migration 0014): what a cache read at generation n holds of
@@ -267,7 +269,7 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 // key: cheap enough to read at every range request.
 func (tx *Tx) AccessGeneration(ctx context.Context) (int64, error) {
 	var n int64
-	if err := tx.get(ctx, []any{&n}, `SELECT n FROM access_generation WHERE id = 1`); err != nil {
+	if err := tx.getPrepared(ctx, []any{&n}, accessGenerationQuery); err != nil {
 		return 0, fmt.Errorf("store: access generation: %w", err)
 	}
 	return n, nil
