@@ -77,6 +77,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("store: open %s: %w", path, err), w.Close())
 	}
 	r.SetMaxOpenConns(4)
+	// All four stay open: database/sql keeps two idle by default, so
+	// concurrent requests closed and reopened readers (each open runs the
+	// pragmas and loses the prepared statements, stmtcache.go).
+	r.SetMaxIdleConns(4)
 	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
