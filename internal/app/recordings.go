@@ -119,22 +119,26 @@ type Access struct {
 func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Access, error) {
 	acc := Access{v: v}
 	var live bool
-	err := a.view(ctx, func(tx *store.Tx) error {
+	// Not cancelled with the request: the read takes microseconds, and
+	// modernc's SQLite watches a cancellable context with a goroutine per
+	// statement, which cost playback latency (issue 15).
+	rctx := context.WithoutCancel(ctx)
+	err := a.view(rctx, func(tx *store.Tx) error {
 		acc.now = tx.Now()
-		gen, err := tx.AccessGeneration(ctx)
+		gen, err := tx.AccessGeneration(rctx)
 		if err != nil {
 			return err
 		}
 		var ok bool
 		if acc.Recording, ok = a.access.recording(gen, v.RecordingID); !ok {
-			if acc.Recording, err = tx.Recording(ctx, v.RecordingID); err != nil {
+			if acc.Recording, err = tx.Recording(rctx, v.RecordingID); err != nil {
 				return err
 			}
 			a.access.putRecording(gen, acc.Recording)
 		}
 		g, ok := a.access.grant(gen, who.User.ID, v.RecordingID, acc.now)
 		if !ok {
-			lg, err := tx.LiveGrant(ctx, who.User.ID, v.RecordingID)
+			lg, err := tx.LiveGrant(rctx, who.User.ID, v.RecordingID)
 			if evidence.ErrorCode(err) == evidence.EForbidden {
 				return nil
 			}

@@ -94,12 +94,16 @@ func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, rec)
 }
 
-// recordingContent serves the original bytes, with range requests for
+// RecordingContent serves the original bytes, with range requests for
 // players (206) and the digest as the strong ETag. Every request, each range
 // request of a playback included, needs a live grant (R-VIEW-1) unless the
-// policy lets the caller's role view without approval, is registered in the
-// register of viewings and is in the custody log before the first byte
-// leaves (R-AUD-1, R-SEC-2); if that cannot be written, nothing is served.
+// policy lets the caller's role view without approval; each viewing (the
+// ranges of one playback) is in the register of viewings and the custody
+// log before its first byte leaves (R-AUD-1, R-SEC-2), and if that cannot
+// be written, nothing is served (app.AuthorizeViewing, app.RecordViewing).
+// The body goes out by sendfile, piece by piece, its grant checked between
+// pieces (contentWriter): issue 15 asks playback at a plain file server's
+// speed.
 func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
