@@ -127,7 +127,6 @@ func BenchmarkPlayback(b *testing.B) {
 	if err := blobs.Put(ctx, d, bytes.NewReader(content), size); err != nil {
 		b.Fatal(err)
 	}
-	content = nil
 	var recID int64
 	tokens := make([]string, maxViewers)
 	err = db.Update(ctx, func(tx *store.Tx) error {
@@ -182,7 +181,7 @@ func BenchmarkPlayback(b *testing.B) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // a read-only file: closing loses nothing
 		http.ServeContent(w, r, "", time.Time{}, f)
 	}))
 	defer plain.Close()
