@@ -81,6 +81,7 @@ fuzz:
 bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./internal/bench/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkDashboard -benchtime=5x -timeout 30m ./internal/web/
+	SHILU_BENCH=1 $(GO) test -run='^$$' -bench='^BenchmarkPlayback$$' -benchtime=1x -timeout 30m ./internal/web/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench='^BenchmarkVerify$$' -benchtime=3x -timeout 30m ./internal/audit/
 	$(GO) test -run='^$$' -bench=BenchmarkSummary -timeout 10m ./internal/compliance/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkSyncFindings -benchtime=200x -timeout 30m ./internal/store/

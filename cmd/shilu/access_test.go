@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,88 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 		if !strings.Contains(strings.Join(got, " "), want) {
 			t.Errorf("custody trail lacks %s: %v", want, got)
 		}
+	}
+}
+
+// R-VIEW-1, R-AUD-1: a viewing is in the register and the custody log
+// before its first byte leaves (issue 15: the later ranges of a playback
+// reach the register in batches, its first one never). The server is
+// killed with SIGKILL as soon as the first byte of a playback arrives;
+// after the restart the viewing is registered and logged. A second
+// playback after the restart, whose later ranges were counted when the
+// server shut down, is one viewing with all its bytes.
+func TestViewingRegisteredBeforeFirstByte(t *testing.T) {
+	data := t.TempDir()
+	station := newStation(t, data, "station-01")
+	zhaomin := newPerson(t, data, "zhaomin", "legal")
+	liuyang := newPerson(t, data, "liuyang", "leader")
+	wangfang := newPerson(t, data, "wangfang", "custodian")
+	srv := startServer(t, data, "127.0.0.1:0")
+	legal := srv.signIn(t, zhaomin)
+	f := randomFile(t, t.TempDir(), "clip.bin", 8<<20, 22)
+	id := uploadedID(t, mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f))
+	grantFor(t, srv.URL, legal, srv.signIn(t, liuyang), id, time.Now().Add(time.Hour))
+	content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
+
+	req, _ := http.NewRequest("GET", content, nil)
+	req.Header.Set("Authorization", "Bearer "+legal)
+	req.Header.Set("Range", "bytes=0-")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, 1)); err != nil || resp.StatusCode != http.StatusPartialContent {
+		t.Fatalf("first byte: %d %v", resp.StatusCode, err)
+	}
+	srv.kill()
+	resp.Body.Close()
+
+	srv = startServer(t, data, "127.0.0.1:0")
+	custodian := srv.signIn(t, wangfang)
+	var reg struct{ Viewings []evidence.Viewing }
+	if resp, b := api(t, "GET", srv.URL+"/api/v1/register", custodian, nil, &reg); resp.StatusCode != 200 {
+		t.Fatalf("register: %d %s", resp.StatusCode, b)
+	}
+	if len(reg.Viewings) != 1 || reg.Viewings[0].Viewer != "zhaomin" || reg.Viewings[0].RecordingID != id || reg.Viewings[0].Bytes != 8<<20 {
+		t.Fatalf("register after the crash: %+v, want zhaomin's viewing of %d with the %d bytes asked for", reg.Viewings, id, 8<<20)
+	}
+	contents := func() int {
+		var trail struct {
+			Entries []struct{ Action, Actor string } `json:"entries"`
+		}
+		api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d/custody", srv.URL, id), custodian, nil, &trail)
+		n := 0
+		for _, e := range trail.Entries {
+			if e.Action == string(evidence.ActionRecordingContent) && e.Actor == "zhaomin" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := contents(); n != 1 {
+		t.Errorf("custody log has %d entries of the viewing, want 1", n)
+	}
+
+	// The same viewer goes on within evidence.ViewingGap: the same
+	// viewing, whose later ranges are counted in the register once the
+	// server shuts down, without another custody entry.
+	legal = srv.signIn(t, zhaomin)
+	content = fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
+	for _, rg := range []string{"bytes=0-99", "bytes=100-1099", "bytes=1100-1199"} {
+		if resp, _ := api(t, "GET", content, legal, map[string]string{"Range": rg}, nil); resp.StatusCode != http.StatusPartialContent {
+			t.Fatalf("range %s: %d", rg, resp.StatusCode)
+		}
+	}
+	srv.stop()
+	srv = startServer(t, data, "127.0.0.1:0")
+	custodian = srv.signIn(t, wangfang)
+	if resp, b := api(t, "GET", srv.URL+"/api/v1/register", custodian, nil, &reg); resp.StatusCode != 200 {
+		t.Fatalf("register: %d %s", resp.StatusCode, b)
+	}
+	if len(reg.Viewings) != 1 || reg.Viewings[0].Requests != 4 || reg.Viewings[0].Bytes != 8<<20+1200 {
+		t.Errorf("register after a clean shutdown: %+v, want one viewing of 4 requests and %d bytes", reg.Viewings, 8<<20+1200)
+	}
+	if n := contents(); n != 1 {
+		t.Errorf("custody log has %d entries of the viewing, want 1", n)
 	}
 }

@@ -171,6 +171,11 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelShutdown()
 	err = hs.Shutdown(shutdown)
+	// The byte counts of the last ranges served are written to the register
+	// before the database closes (app.FlushViewings, issue 15).
+	if ferr := a.app.FlushViewings(shutdown); ferr != nil {
+		logger.Error("write the progress of viewings to the register", "err", ferr)
+	}
 	cancel()
 	<-witnessed // the last checkpoint is out before the database closes
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {

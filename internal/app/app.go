@@ -62,6 +62,11 @@ type App struct {
 	// should never pay.
 	dummyHash func() string
 	log       *slog.Logger
+	// access and viewings keep playback off the writer (issue 15): the
+	// recordings and live grants found, and the viewings open
+	// (grantcache.go, viewings.go).
+	access   *accessCache
+	viewings *viewingLog
 }
 
 // New returns the application over cfg.
@@ -79,13 +84,16 @@ func New(cfg Config) *App {
 		cfg.SessionTTL = 8 * time.Hour
 	}
 	policy := cfg.Policy.WithDefaults()
-	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
+	a := &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
 		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
 		addresses: newAddressLimit(policy.AddressFailures, policy.AddressWindow),
 		dummyHash: sync.OnceValue(func() string {
 			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 			return h
-		})}
+		}),
+		access: newAccessCache()}
+	a.viewings = newViewingLog(a.flushViewings)
+	return a
 }
 
 // Policy is the sign-in policy in force.

@@ -79,9 +79,7 @@ func (a *App) UpdateRecording(ctx context.Context, who Actor, id int64, ch Recor
 
 // Viewing is one request for a recording's bytes.
 type Viewing struct {
-	Recording evidence.Recording
-	// Bytes is how many bytes the request asks for, for the register.
-	Bytes int64
+	RecordingID int64
 	// WithoutApproval lists the roles that may view without a grant (the
 	// bureau's policy; by default none, as Art. 16 says).
 	WithoutApproval []evidence.Role
@@ -97,13 +95,89 @@ type Viewed struct {
 	Until   time.Time
 }
 
-// RecordViewing authorizes a playback or download against a live grant of
-// the viewer (Art. 16: only with the leader's approval, R-VIEW-1), registers
-// it (查阅登记) and logs it, all before the first byte is sent (R-AUD-1,
-// R-SEC-2). It returns the grant, which the response under way checks
-// again (GrantLive). A refusal is logged as access.denied.
-func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out Viewed, err error) {
-	rec, details := v.Recording, v.Details
+// Access is a request for a recording's bytes that AuthorizeViewing let
+// through: the recording and the grant, as one snapshot saw them.
+// Recording's links and signs may be older than that snapshot (the access
+// cache keeps what the content route reads, grantcache.go).
+type Access struct {
+	Recording evidence.Recording
+	Viewed
+	v   Viewing
+	now time.Time
+}
+
+// AuthorizeViewing finds the recording a content request asks for and
+// authorizes the request against a live grant of the viewer (Art. 16: only
+// with the leader's approval, R-VIEW-1), or the policy. A refusal is
+// logged as access.denied. RecordViewing then registers it.
+//
+// Every request is authorized, each range request of a playback too, in
+// one read transaction and most often one query: the recording and the
+// live grant come from the access cache when the access generation, read
+// in the request's snapshot, has not moved since the cache read them
+// (grantcache.go: a revocation takes effect at the next request).
+func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Access, error) {
+	acc := Access{v: v}
+	var live bool
+	// Not cancelled with the request: the read takes microseconds, and
+	// modernc's SQLite watches a cancellable context with a goroutine per
+	// statement, which cost playback latency (issue 15).
+	rctx := context.WithoutCancel(ctx)
+	err := a.view(rctx, func(tx *store.Tx) error {
+		acc.now = tx.Now()
+		gen, err := tx.AccessGeneration(rctx)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if acc.Recording, ok = a.access.recording(gen, v.RecordingID); !ok {
+			if acc.Recording, err = tx.Recording(rctx, v.RecordingID); err != nil {
+				return err
+			}
+			a.access.putRecording(gen, acc.Recording)
+		}
+		g, ok := a.access.grant(gen, who.User.ID, v.RecordingID, acc.now)
+		if !ok {
+			lg, err := tx.LiveGrant(rctx, who.User.ID, v.RecordingID)
+			if evidence.ErrorCode(err) == evidence.EForbidden {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			g = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until}
+			a.access.putGrant(gen, who.User.ID, v.RecordingID, g)
+		}
+		acc.Viewed, live = Viewed{GrantID: g.id, Until: g.until}, true
+		return nil
+	})
+	if err != nil {
+		return acc, err
+	}
+	if !live && !slices.Contains(v.WithoutApproval, who.User.Role) {
+		return acc, a.refuseViewing(ctx, who, acc.Recording, v.Details)
+	}
+	return acc, nil
+}
+
+// RecordViewing registers an authorized content request of bytes bytes in
+// the register of viewings (查阅登记) and the custody log before its first
+// byte is sent (R-VIEW-1, R-AUD-1, R-SEC-2), and returns the grant, which
+// the response under way checks again (GrantLive).
+//
+// Only the first range of a viewing writes: its row in the register and
+// one custody entry, in one transaction that authorizes it again. The
+// later ranges of the same viewing (viewer, recording and grant, within
+// evidence.ViewingGap) add their requests and bytes to the register in
+// batches (viewings.go, which states the crash window).
+func (a *App) RecordViewing(ctx context.Context, who Actor, acc Access, bytes int64) (out Viewed, err error) {
+	rec, details, out := acc.Recording, acc.v.Details, acc.Viewed
+	if a.viewings.extend(viewingKey{who.User.ID, rec.ID, out.GrantID}, acc.now, bytes) {
+		return out, nil
+	}
+	var key viewingKey
+	var id int64
+	var now time.Time
 	err = a.update(ctx, who, func(c *change) error {
 		var grantID int64
 		g, err := c.LiveGrant(ctx, who.User.ID, rec.ID)
@@ -111,28 +185,42 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, v Viewing) (out View
 		case err == nil:
 			grantID, out = g.ID, Viewed{GrantID: g.ID, Until: g.Until}
 			details["grant"] = itoa(g.ID)
-		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(v.WithoutApproval, who.User.Role):
+		case evidence.ErrorCode(err) == evidence.EForbidden && slices.Contains(acc.v.WithoutApproval, who.User.Role):
+			out = Viewed{}
 			details["grant"] = "policy:" + string(who.User.Role)
 		default:
 			return err
 		}
-		viewing, err := c.Tx.RecordViewing(ctx, grantID, who.User.ID, rec.ID, v.Bytes)
-		if err != nil {
+		key, now = viewingKey{who.User.ID, rec.ID, grantID}, c.Now()
+		var started bool
+		if id, started, err = c.OpenViewing(ctx, grantID, who.User.ID, rec.ID, bytes); err != nil || !started {
+			// Not started: an earlier request (another instance's, or one
+			// before a restart) registered and logged the viewing.
 			return err
 		}
-		// Which viewing of the register this request counts under, and
-		// with how many bytes: the register is rebuilt from these (issue
-		// 9 point 6).
-		details[detailViewing], details[detailBytes] = itoa(viewing), itoa(v.Bytes)
+		// The viewing this entry registers, with its first range's bytes:
+		// the state check rebuilds the register's rows from these (issue
+		// 9 point 6); the later ranges' counts are not logged.
+		details[detailViewing], details[detailBytes] = itoa(id), itoa(bytes)
 		return c.log(evidence.ActionRecordingContent, objRecording(rec.ID), details, rec.Digest)
 	})
 	if evidence.ErrorCode(err) == evidence.EForbidden {
-		details["reason"] = "no live grant"
-		if aerr := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); aerr != nil {
-			return out, aerr
-		}
+		return out, a.refuseViewing(ctx, who, rec, details)
+	}
+	if err == nil {
+		a.viewings.opened(key, id, now)
 	}
 	return out, err
+}
+
+// refuseViewing logs a content request without a live grant as
+// access.denied and returns the refusal.
+func (a *App) refuseViewing(ctx context.Context, who Actor, rec evidence.Recording, details map[string]string) error {
+	details["reason"] = "no live grant"
+	if err := a.Record(ctx, who, evidence.ActionAccessDenied, objRecording(rec.ID), audit.OutcomeDenied, details, rec.Digest); err != nil {
+		return err
+	}
+	return evidence.Errorf(evidence.EForbidden, "err.grant.none", rec.ID)
 }
 
 // GrantLive reports whether grant id still allows viewing now: a response

@@ -188,11 +188,14 @@ func newStateArchive(t *testing.T) *stateArchive {
 		return r, err
 	}()
 	must(err)
-	for _, n := range []int64{1000, 500} {
-		_, err := a.RecordViewing(ctx, officer, Viewing{Recording: rec, Bytes: n, Details: map[string]string{"remote": "10.0.0.1"}})
+	for _, n := range []int64{1000, 500} { // one viewing of two ranges
+		acc, err := a.AuthorizeViewing(ctx, officer, Viewing{RecordingID: rec.ID, Details: map[string]string{"remote": "10.0.0.1"}})
+		must(err)
+		_, err = a.RecordViewing(ctx, officer, acc, n)
 		must(err)
 		clock.Add(time.Second)
 	}
+	must(a.FlushViewings(ctx))
 	rejected := ask(s.ids["rec2"])
 	_, err = a.Decide(ctx, leader, rejected, Decision{Comment: "理由不足"})
 	must(err)

@@ -260,30 +260,77 @@ func (tx *Tx) RevokeGrant(ctx context.Context, id, byID int64) (evidence.Grant, 
 	return tx.Grant(ctx, id)
 }
 
-// RecordViewing registers one content request in the register: it extends
-// the user's latest viewing of the recording if that was active within
-// evidence.ViewingGap (the range requests of one playback), or starts a
-// new one. grantID is 0 for a viewing allowed without a grant by policy.
-// It returns the viewing's id.
+const accessGenerationQuery = `SELECT n FROM access_generation WHERE id = 1`
+
+// AccessGeneration returns the access generation, which every change of a
+// grant or a recording bumps in the transaction that makes it (the
+// triggers of migration 0017): what a cache read at generation n holds of
+// them is current as long as the generation is n. One row by its primary
+// key: cheap enough to read at every range request.
+func (tx *Tx) AccessGeneration(ctx context.Context) (int64, error) {
+	var n int64
+	if err := tx.getPrepared(ctx, []any{&n}, accessGenerationQuery); err != nil {
+		return 0, fmt.Errorf("store: access generation: %w", err)
+	}
+	return n, nil
+}
+
+// RecordViewing registers one content request in the register and returns
+// the viewing it counts under (OpenViewing without whether it started).
 func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) (int64, error) {
-	var id int64
-	err := tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ?
+	id, _, err := tx.OpenViewing(ctx, grantID, userID, recordingID, bytes)
+	return id, err
+}
+
+// OpenViewing registers a content request that no viewing known to the
+// caller continues: it extends the user's latest viewing of the recording
+// under the same grant if that was active within evidence.ViewingGap (the
+// range requests of one playback, served since by another instance or
+// before a restart), or starts a new one (started). grantID is 0 for a
+// viewing allowed without a grant by policy. It returns the viewing's ID,
+// to which later ranges add their bytes (AddViewingProgress).
+func (tx *Tx) OpenViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) (id int64, started bool, err error) {
+	err = tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ?
 		ORDER BY last_at DESC LIMIT 1`, userID, recordingID, grantID, micros(tx.now.Add(-evidence.ViewingGap)))
 	switch {
 	case err == nil:
-		err = tx.exec(ctx, `UPDATE viewings SET last_at = ?, requests = requests + 1, bytes = bytes + ? WHERE id = ?`, micros(tx.now), bytes, id)
+		err = tx.exec(ctx, `UPDATE viewings SET last_at = MAX(last_at, ?), requests = requests + 1, bytes = bytes + ? WHERE id = ?`, micros(tx.now), bytes, id)
 	case errors.Is(err, sql.ErrNoRows):
 		var g any
 		if grantID != 0 {
 			g = grantID
 		}
-		err = tx.get(ctx, []any{&id}, `INSERT INTO viewings (grant_id, user_id, recording_id, started_at, last_at, requests, bytes) VALUES (?, ?, ?, ?, ?, 1, ?)
-			RETURNING id`, g, userID, recordingID, micros(tx.now), micros(tx.now), bytes)
+		started = true
+		err = tx.get(ctx, []any{&id}, `INSERT INTO viewings (grant_id, user_id, recording_id, started_at, last_at, requests, bytes) VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+			g, userID, recordingID, micros(tx.now), micros(tx.now), bytes)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: record viewing: %w", err)
+		return 0, false, fmt.Errorf("store: record viewing: %w", err)
 	}
-	return id, nil
+	return id, started, nil
+}
+
+// ViewingProgress is what the later range requests of viewing ID added
+// since it was last written: how many, how many bytes, and the last one's
+// time.
+type ViewingProgress struct {
+	ID       int64
+	Last     time.Time
+	Requests int64
+	Bytes    int64
+}
+
+// AddViewingProgress adds progress to the viewings in the register. A
+// viewing's end only moves forward: an instance that writes late does not
+// shorten what another one wrote.
+func (tx *Tx) AddViewingProgress(ctx context.Context, progress []ViewingProgress) error {
+	for _, p := range progress {
+		if err := tx.exec(ctx, `UPDATE viewings SET last_at = MAX(last_at, ?), requests = requests + ?, bytes = bytes + ? WHERE id = ?`,
+			micros(p.Last), p.Requests, p.Bytes, p.ID); err != nil {
+			return fmt.Errorf("store: viewing %d progress: %w", p.ID, err)
+		}
+	}
+	return nil
 }
 
 // Register returns the viewings that started in [from, to), newest first,

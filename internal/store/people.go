@@ -296,9 +296,13 @@ func scanAccount(scan func(...any) error) (Account, error) {
 	return a, err
 }
 
+const accountByIDQuery = `SELECT ` + accountCols + ` FROM users WHERE id = ?`
+
 // Account returns the user with this id (ENotFound if none).
 func (tx *Tx) Account(ctx context.Context, id int64) (Account, error) {
-	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountCols+` FROM users WHERE id = ?`), id).Scan)
+	a, err := scanAccount(func(dest ...any) error {
+		return tx.getPrepared(ctx, dest, accountByIDQuery, id)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, evidence.Errorf(evidence.ENotFound, "err.user.not_found", id)
 	}
@@ -763,6 +767,8 @@ func (tx *Tx) CreateSession(ctx context.Context, userID int64, tokenHash []byte,
 	return s, nil
 }
 
+const sessionByHashQuery = `SELECT id, user_id, created_at, last_seen, expires_at, ended_at FROM sessions WHERE hash = ?`
+
 // SessionByToken returns the live session with this token hash and its
 // user. A session is live until it ends (logout), reaches its expiry, or
 // stays unused for idle (0: no idle limit); a disabled user has none.
@@ -772,8 +778,7 @@ func (tx *Tx) SessionByToken(ctx context.Context, tokenHash []byte, idle time.Du
 	var s Session
 	var created, seen, exp int64
 	var ended sql.NullInt64
-	err := tx.get(ctx, []any{&s.ID, &s.UserID, &created, &seen, &exp, &ended},
-		`SELECT id, user_id, created_at, last_seen, expires_at, ended_at FROM sessions WHERE hash = ?`, tokenHash)
+	err := tx.getPrepared(ctx, []any{&s.ID, &s.UserID, &created, &seen, &exp, &ended}, sessionByHashQuery, tokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, Account{}, evidence.Errorf(evidence.EUnauthorized, "err.auth.session_invalid")
 	}

@@ -34,6 +34,7 @@ type DB struct {
 	clock   func() time.Time
 	log     *audit.Log
 	secrets *secret.Box
+	stmts   *stmtCache // the readers' prepared statements (stmtcache.go)
 }
 
 // Options configure a DB.
@@ -76,6 +77,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("store: open %s: %w", path, err), w.Close())
 	}
 	r.SetMaxOpenConns(4)
+	// All four stay open: database/sql keeps two idle by default, so
+	// concurrent requests closed and reopened readers (each open runs the
+	// pragmas and loses the prepared statements, stmtcache.go).
+	r.SetMaxIdleConns(4)
 	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -83,12 +88,15 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err := db.sealPlaintextTOTP(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	if db.stmts, err = newStmtCache(ctx, r, db.d); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	return errors.Join(db.w.Close(), db.r.Close())
+	return errors.Join(db.stmts.close(), db.w.Close(), db.r.Close())
 }
 
 // migrate applies, in order and each in its own transaction, the embedded
@@ -157,6 +165,7 @@ type Tx struct {
 	now     time.Time
 	log     *audit.Log
 	secrets *secret.Box
+	stmts   *stmtCache // nil in a write transaction
 }
 
 // Now returns the transaction's time, UTC.
@@ -180,6 +189,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets}
+	if readOnly {
+		tx.stmts = db.stmts
+	}
 	if err := fn(tx); err != nil {
 		return rollback(sqlTx, err)
 	}

@@ -85,7 +85,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/uploads/{id}", upload, s.upload},
 
 		// Recordings (R-STORE-1/2). Content needs a live grant on top
-		// (R-VIEW-1), and every range is registered and logged.
+		// (R-VIEW-1) at every range; each playback is registered and logged.
 		{"GET", "/api/v1/recordings", recordingsList, s.api.ListRecordings},
 		{"GET", "/api/v1/recordings/orphans", activitiesRead, s.api.OrphanRecordings},
 		{"GET", "/api/v1/recordings/{id}", recordingsRead, s.api.GetRecording},

@@ -80,6 +80,13 @@ func newTestServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	ts.Server = New(Config{DB: db, Blobs: blobs, Ingest: ing, Verifier: verifier, Origin: storetest.Origin, Argon2: cheap, SessionTTL: time.Hour})
+	// The register's last counts are written before the store closes
+	// (cleanups run last first), as the server does when it shuts down.
+	t.Cleanup(func() {
+		if err := ts.app.FlushViewings(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	return ts
 }
 
