@@ -1,6 +1,6 @@
 // Package audit is the custody log (R-AUD-1, X-AUD-1): an append-only Merkle
 // tree over the canonical encodings of log entries, hashed as in RFC 6962,
-// with a checkpoint (tree size and root) signed on every append.
+// with checkpoints (tree size and root) signed per batch of appends.
 //
 // A state change of evidence and its entry commit in one metadata-store
 // transaction: Log.Append writes through the caller's Tx, so there is no

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"shilu/internal/audit"
@@ -34,6 +35,8 @@ type DB struct {
 	clock   func() time.Time
 	log     *audit.Log
 	secrets *secret.Box
+	// signed is called with each checkpoint signed, after its commit.
+	signed atomic.Pointer[func(audit.Checkpoint)]
 }
 
 // Options configure a DB.
@@ -157,6 +160,10 @@ type Tx struct {
 	now     time.Time
 	log     *audit.Log
 	secrets *secret.Box
+	// appended is set by Audit; signed holds the checkpoint the
+	// transaction signed, if it did (audit.go).
+	appended bool
+	signed   *audit.Checkpoint
 }
 
 // Now returns the transaction's time, UTC.
@@ -183,9 +190,13 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	if err := fn(tx); err != nil {
 		return rollback(sqlTx, err)
 	}
+	if err := tx.signDue(ctx); err != nil {
+		return rollback(sqlTx, err)
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	db.published(tx.signed)
 	return nil
 }
 
