@@ -35,6 +35,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
+	witnessURL := fs.String("witness-url", "", "POST each signed checkpoint of the custody log (text/plain, the signed note) to this URL, retrying while it fails")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -50,6 +51,11 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	}
 	if *witness != "" {
 		if err := checkWitnessPath(*witness, *data); err != nil {
+			return err
+		}
+	}
+	if *witnessURL != "" {
+		if err := checkWitnessURL(*witnessURL); err != nil {
 			return err
 		}
 	}
@@ -103,8 +109,22 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	if err := ing.Recover(e.ctx); err != nil {
 		return err
 	}
+	// Every checkpoint signed from here on leaves the archive as it
+	// commits; the head is signed now if the last process left it unsigned
+	// (a crash, a command-line change), and handed to the witnesses too.
+	wit := newWitness(*witness, *witnessURL, logger)
+	if *witness != "" || *witnessURL != "" {
+		a.db.OnCheckpoint(wit.offer)
+	}
+	head, err := a.db.SignHead(e.ctx)
+	if err != nil {
+		return err
+	}
+	if head.Size > 0 {
+		wit.offer(head)
+	}
 	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
-		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted})
+		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted, Collectors: wit.collectors()})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -116,12 +136,12 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
 	go a.app.RunEvaluator(ctx, time.Minute)
+	go runSigner(ctx, a.db, wit, logger)
+	// The witnesses outlive ctx: they take the head signed at shutdown.
+	witnessCtx, stopWitness := context.WithCancel(context.WithoutCancel(e.ctx))
+	defer stopWitness()
 	witnessed := make(chan struct{})
-	if *witness != "" {
-		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()
-	} else {
-		close(witnessed)
-	}
+	go func() { wit.run(witnessCtx); close(witnessed) }()
 	errc := make(chan error, 2)
 	if *metrics != "" {
 		mln, err := net.Listen("tcp", *metrics)
@@ -152,7 +172,13 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	defer cancelShutdown()
 	err = hs.Shutdown(shutdown)
 	cancel()
-	<-witnessed // the last checkpoint is out before the database closes
+	// At rest every entry is under a signed checkpoint, and the witnesses
+	// hold it before the database closes.
+	if _, serr := a.db.SignHead(context.WithoutCancel(e.ctx)); serr != nil {
+		logger.Error("sign the custody log's head at shutdown", "err", serr)
+	}
+	stopWitness()
+	<-witnessed
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 
 	"shilu/internal/audit"
+	"shilu/internal/evidence"
 )
 
 var (
@@ -133,19 +134,26 @@ func (db *DB) SignHead(ctx context.Context) (audit.Checkpoint, error) {
 }
 
 // SignDue signs the head in a transaction of its own if the log's rule
-// says it is time: the server calls it every few seconds, so that an idle
-// log's newest entries wait at most about audit.CheckpointAfter.
-func (db *DB) SignDue(ctx context.Context) error {
+// says it is time, and returns the newest checkpoint (zero for an unsigned
+// log): the server calls it every few seconds, so that an idle log's newest
+// entries wait at most about audit.CheckpointAfter, and hands what it
+// returns to its witnesses, which so also see checkpoints that another
+// process (a command) signed.
+func (db *DB) SignDue(ctx context.Context) (audit.Checkpoint, error) {
 	if db.log == nil {
-		return errors.New("store: sign: no log configured")
+		return audit.Checkpoint{}, errors.New("store: sign: no log configured")
 	}
-	return db.Update(ctx, func(tx *Tx) error {
-		cp, signed, err := db.log.SignDue(ctx, tx, tx.now)
+	var cp audit.Checkpoint
+	err := db.Update(ctx, func(tx *Tx) error {
+		var signed bool
+		var err error
+		cp, signed, err = db.log.SignDue(ctx, tx, tx.now)
 		if signed {
 			tx.signed = &cp
 		}
 		return err
 	})
+	return cp, err
 }
 
 // OnCheckpoint has fn called with every checkpoint signed from now on,
@@ -159,6 +167,11 @@ func (db *DB) OnCheckpoint(fn func(audit.Checkpoint)) {
 	}
 	db.signed.Store(&fn)
 }
+
+// Appended reports whether a transaction through db has added to the
+// custody log since it was opened: a command that did signs the head
+// before it exits, so that the log at rest is signed to its end.
+func (db *DB) Appended() bool { return db.appended.Load() }
 
 func (db *DB) published(cp *audit.Checkpoint) {
 	if cp == nil {
@@ -287,10 +300,14 @@ func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) 
 	return rows.Err()
 }
 
-// Checkpoint returns the checkpoint of the given size.
+// Checkpoint returns the checkpoint of the given size; ENotFound if none is
+// stored (the log signs per batch, so most sizes have none).
 func (tx *Tx) Checkpoint(ctx context.Context, size uint64) (audit.Checkpoint, error) {
 	cp := audit.Checkpoint{Size: size}
 	err := tx.get(ctx, []any{&cp.Root, &cp.Note}, `SELECT root, note FROM audit_checkpoints WHERE size = ?`, int64(size))
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, evidence.Errorf(evidence.ENotFound, "err.audit.no_checkpoint", size)
+	}
 	if err != nil {
 		return cp, fmt.Errorf("store: audit checkpoint %d: %w", size, err)
 	}

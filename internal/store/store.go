@@ -37,6 +37,8 @@ type DB struct {
 	secrets *secret.Box
 	// signed is called with each checkpoint signed, after its commit.
 	signed atomic.Pointer[func(audit.Checkpoint)]
+	// appended is set when a transaction that appended commits.
+	appended atomic.Bool
 }
 
 // Options configure a DB.
@@ -195,6 +197,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if tx.appended {
+		db.appended.Store(true)
 	}
 	db.published(tx.signed)
 	return nil

@@ -54,6 +54,8 @@ type Config struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed (proxy.go).
 	TrustedProxies []netip.Prefix
+	// Collectors are further metrics for Metrics (serve's witnesses).
+	Collectors []prometheus.Collector
 }
 
 // Server serves the routes.
@@ -86,6 +88,7 @@ func New(cfg Config) *Server {
 	if cfg.Ingest != nil {
 		s.registry.MustRegister(prometheuscollector.New(cfg.Ingest.Metrics()))
 	}
+	s.registry.MustRegister(cfg.Collectors...)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
