@@ -182,7 +182,9 @@ func (db *DB) published(cp *audit.Checkpoint) {
 	}
 }
 
-// Entries implements audit.Reader.
+// Entries implements audit.Reader. The slices fn gets are the driver's
+// (sql.RawBytes), valid only during the call, as audit.Reader allows: a
+// copy per row was a third of reading a million entries.
 func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error {
 	rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx`, int64(start))
 	if err != nil {
@@ -191,7 +193,7 @@ func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, d
 	defer rows.Close()
 	for rows.Next() {
 		var idx int64
-		var data, leaf []byte
+		var data, leaf sql.RawBytes
 		if err := rows.Scan(&idx, &data, &leaf); err != nil {
 			return fmt.Errorf("store: audit entries: %w", err)
 		}
