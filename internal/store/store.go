@@ -66,7 +66,11 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// committed transaction survive power loss, which evidence needs;
 	// foreign keys are off by default in SQLite.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+	// mmap_size lets SQLite read pages from a memory map rather than a
+	// pread and a copy each: reading the whole custody log (audit verify)
+	// spent a tenth of its time in those. It maps at most 1 GiB, address
+	// space only.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
