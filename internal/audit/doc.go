@@ -66,4 +66,10 @@
 // with no extension lines, signed with Ed25519 by the archive's key, whose
 // name is the origin. The verifier key is printed in the admin UI and on
 // every export disc.
+//
+// Checkpoints are signed per batch, not per entry (CheckpointEvery): a
+// transaction that appended signs once at its end when 1000 entries are
+// unsigned or the oldest unsigned one is a minute old, and the server signs
+// an idle head. Not every size has a checkpoint; the newest entries may
+// have none yet, and Verify reports them as unsigned (Report.Unsigned).
 package audit
