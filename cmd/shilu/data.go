@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -70,7 +71,17 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 	return &archive{dir: dir, db: db, blobs: blobs, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
 }
 
-func (a *archive) Close() error { return a.db.Close() }
+// Close closes the archive. A command that added to the custody log signs
+// its head first, so that the log at rest is signed to its end (the log
+// signs per batch: audit.CheckpointEvery); one that only read writes
+// nothing.
+func (a *archive) Close() error {
+	var err error
+	if a.db.Appended() {
+		_, err = a.db.SignHead(context.Background())
+	}
+	return errors.Join(err, a.db.Close())
+}
 
 // privateDir makes the data directory, or tightens an existing one to its
 // owner alone (0700): the metadata, the keys and the originals are nobody

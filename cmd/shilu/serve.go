@@ -37,6 +37,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
 	stateEvery := fs.Duration("state-check-interval", time.Hour, "replay the custody log against the tables this often, and a minute after start; a difference raises a state_tampered finding and an error (0 = never)")
+	witnessURL := fs.String("witness-url", "", "POST each signed checkpoint of the custody log (text/plain, the signed note) to this URL, retrying while it fails")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -52,6 +53,11 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	}
 	if *witness != "" {
 		if err := checkWitnessPath(*witness, *data); err != nil {
+			return err
+		}
+	}
+	if *witnessURL != "" {
+		if err := checkWitnessURL(*witnessURL); err != nil {
 			return err
 		}
 	}
@@ -110,9 +116,23 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	stateChecked := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shilu_state_check_timestamp_seconds",
 		Help: "When the last state check finished, Unix seconds."})
 	stateFailed := prometheus.NewCounter(prometheus.CounterOpts{Name: "shilu_state_check_errors_total", Help: "State checks that could not run to the end."})
+	// Every checkpoint signed from here on leaves the archive as it
+	// commits; the head is signed now if the last process left it unsigned
+	// (a crash, a command-line change), and handed to the witnesses too.
+	wit := newWitness(*witness, *witnessURL, logger)
+	if *witness != "" || *witnessURL != "" {
+		a.db.OnCheckpoint(wit.offer)
+	}
+	head, err := a.db.SignHead(e.ctx)
+	if err != nil {
+		return err
+	}
+	if head.Size > 0 {
+		wit.offer(head)
+	}
 	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
 		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted,
-		Collectors: []prometheus.Collector{stateProblems, stateChecked, stateFailed}})
+		Collectors: append(wit.collectors(), stateProblems, stateChecked, stateFailed)})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -136,12 +156,12 @@ func (e *cmdEnv) serve(args []string) (err error) {
 			stateChecked.Set(float64(c.At.Unix()))
 		})
 	}
+	go runSigner(ctx, a.db, wit, logger)
+	// The witnesses outlive ctx: they take the head signed at shutdown.
+	witnessCtx, stopWitness := context.WithCancel(context.WithoutCancel(e.ctx))
+	defer stopWitness()
 	witnessed := make(chan struct{})
-	if *witness != "" {
-		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()
-	} else {
-		close(witnessed)
-	}
+	go func() { wit.run(witnessCtx); close(witnessed) }()
 	errc := make(chan error, 2)
 	if *metrics != "" {
 		mln, err := net.Listen("tcp", *metrics)
@@ -177,7 +197,13 @@ func (e *cmdEnv) serve(args []string) (err error) {
 		logger.Error("write the progress of viewings to the register", "err", ferr)
 	}
 	cancel()
-	<-witnessed // the last checkpoint is out before the database closes
+	// At rest every entry is under a signed checkpoint, and the witnesses
+	// hold it before the database closes.
+	if _, serr := a.db.SignHead(context.WithoutCancel(e.ctx)); serr != nil {
+		logger.Error("sign the custody log's head at shutdown", "err", serr)
+	}
+	stopWitness()
+	<-witnessed
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}

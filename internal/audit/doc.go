@@ -1,6 +1,6 @@
 // Package audit is the custody log (R-AUD-1, X-AUD-1): an append-only Merkle
 // tree over the canonical encodings of log entries, hashed as in RFC 6962,
-// with a checkpoint (tree size and root) signed on every append.
+// with checkpoints (tree size and root) signed per batch of appends.
 //
 // A state change of evidence and its entry commit in one metadata-store
 // transaction: Log.Append writes through the caller's Tx, so there is no
@@ -66,4 +66,10 @@
 // with no extension lines, signed with Ed25519 by the archive's key, whose
 // name is the origin. The verifier key is printed in the admin UI and on
 // every export disc.
+//
+// Checkpoints are signed per batch, not per entry (CheckpointEvery): a
+// transaction that appended signs once at its end when 1000 entries are
+// unsigned or the oldest unsigned one is a minute old, and the server signs
+// an idle head. Not every size has a checkpoint; the newest entries may
+// have none yet, and Verify reports them as unsigned (Report.Unsigned).
 package audit

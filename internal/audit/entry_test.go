@@ -242,6 +242,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(entryHeader + `{"index":0}`))
 	f.Add([]byte(entryHeader + `{"index":1,"time":"2025-01-01T00:00:00.000000000Z","actor":"\u0000","action":"a.b","object":"","outcome":"ok","digests":[],"details":{"a":"\ud800"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The fast path accepts nothing the general one rejects, and
+		// reads the same entry.
+		if fast, ok := decodeCanonical(data); ok {
+			general, err := decodeJSON(data)
+			if err != nil {
+				t.Fatalf("decodeCanonical accepted %q, the general path: %v", data, err)
+			}
+			if diff := cmp.Diff(general, fast); diff != "" {
+				t.Fatalf("%q: the paths disagree (-general +fast):\n%s", data, diff)
+			}
+		}
 		e, err := Decode(data)
 		if err != nil {
 			return
@@ -254,4 +265,39 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode accepted %q, which re-encodes as %q", data, again)
 		}
 	})
+}
+
+// TestDecodeCanonicalAgrees: the fast decoding path takes every canonical
+// encoding and reads what the general path reads; a byte changed anywhere
+// is either rejected by both or read alike (FuzzDecode goes further).
+func TestDecodeCanonicalAgrees(t *testing.T) {
+	for i := range 60 {
+		e := testEntry(i)
+		if i == 0 {
+			e = fixedEntry()
+		}
+		b, err := e.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, ok := decodeCanonical(b)
+		general, err := decodeJSON(b)
+		if !ok || err != nil {
+			t.Fatalf("entry %d: fast %v, general %v", i, ok, err)
+		}
+		if diff := cmp.Diff(general, fast); diff != "" {
+			t.Fatalf("entry %d (-general +fast):\n%s", i, diff)
+		}
+		for j := range b {
+			for _, c := range []byte{'"', '\\', 'u', '0', ',', '}', 0x1f, 0xff, b[j] ^ 0x20} {
+				m := bytes.Clone(b)
+				m[j] = c
+				fast, ok := decodeCanonical(m)
+				general, err := decodeJSON(m)
+				if ok && (err != nil || !cmp.Equal(general, fast)) {
+					t.Fatalf("%q: fast path took it, general %v", m, err)
+				}
+			}
+		}
+	}
 }

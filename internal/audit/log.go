@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -96,15 +97,36 @@ func NewLog(origin, signerKey string) (*Log, note.Verifier, error) {
 	return &Log{Origin: origin, Signer: s}, v, nil
 }
 
+// When the log signs. A checkpoint per entry made signatures the cost of
+// both appending and verifying (an Ed25519 signature is about 50 µs to make
+// or check, more than everything else an entry costs Verify), so, as
+// transparency logs do, the log signs its head per batch: a write
+// transaction that appended signs once, at its end, when it leaves
+// CheckpointEvery or more entries unsigned or when the oldest unsigned entry
+// is CheckpointAfter old; the server signs an idle log's head after
+// CheckpointAfter, and whenever it starts or stops. So a log never holds
+// CheckpointEvery or more unsigned entries after a commit, even after a
+// crash, and a log at rest holds none; Verify reports an unsigned tail as a
+// warning (Report.Unsigned) and a longer one as a problem.
+//
+// The cost: until the next signature, the newest entries are covered only by
+// the recomputed root, so whoever can write the database in that window can
+// change or add to them and the next checkpoint signs what they left. (That
+// was so before too, for the window between two appends: an entry forged
+// after the last checkpoint was signed over by the next append.) The witness
+// (serve --witness, --witness-url) holds every checkpoint, so what was
+// signed cannot be rolled back unnoticed.
+const (
+	CheckpointEvery = 1000
+	CheckpointAfter = time.Minute
+)
+
 // Append adds e to the log inside tx, the transaction of the state change e
 // describes, and returns it as stored: Index set to its position and Time in
-// UTC. It signs a checkpoint for the new size, so that tampering with even
-// the newest entry contradicts a signature. The caller commits tx; if tx
-// rolls back, the entry and checkpoint go with it.
+// UTC. It does not sign: the transaction calls SignDue once at its end (the
+// store does this for every write transaction that appended). The caller
+// commits tx; if tx rolls back, the entry goes with it.
 func (l *Log) Append(ctx context.Context, tx Tx, e Entry) (Entry, error) {
-	if l.Signer == nil {
-		return Entry{}, errors.New("audit: append: log has no signer")
-	}
 	size, hashes, err := tx.LogState(ctx)
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit: append: %w", err)
@@ -129,18 +151,85 @@ func (l *Log) Append(ctx context.Context, tx Tx, e Entry) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit: append: %w", err)
 	}
-	root, err := rng.GetRootHash(nil)
-	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append: %w", err)
-	}
-	cp, err := l.checkpoint(size+1, root)
-	if err != nil {
-		return Entry{}, err
-	}
-	if err := tx.StoreAppend(ctx, size, data, leaf, nodes, rng.Hashes(), cp); err != nil {
+	if err := tx.StoreAppend(ctx, size, data, leaf, nodes, rng.Hashes()); err != nil {
 		return Entry{}, fmt.Errorf("audit: append %d: %w", size, err)
 	}
 	return e, nil
+}
+
+// SignHead signs and stores a checkpoint of the log's current size inside
+// tx, unless the newest stored checkpoint already has that size. It returns
+// the newest checkpoint, and whether it signed it now; on an empty log,
+// where there is nothing to sign, the zero Checkpoint and false.
+func (l *Log) SignHead(ctx context.Context, tx Tx) (Checkpoint, bool, error) {
+	size, hashes, err := tx.LogState(ctx)
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+	}
+	latest, ok, err := tx.LatestCheckpoint(ctx)
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+	}
+	if size == 0 || ok && latest.Size >= size {
+		return latest, false, nil
+	}
+	return l.sign(ctx, tx, size, hashes)
+}
+
+// SignDue signs the head inside tx if the log's signing rule says it is
+// time (see CheckpointEvery): CheckpointEvery or more entries unsigned, or
+// the oldest unsigned entry's time CheckpointAfter or more before now.
+func (l *Log) SignDue(ctx context.Context, tx Tx, now time.Time) (Checkpoint, bool, error) {
+	size, hashes, err := tx.LogState(ctx)
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+	}
+	latest, ok, err := tx.LatestCheckpoint(ctx)
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+	}
+	if size == 0 || ok && latest.Size >= size {
+		return latest, false, nil
+	}
+	if size-latest.Size < CheckpointEvery {
+		// The oldest unsigned entry's time, from its own bytes: the log
+		// keeps no other clock, and one read per transaction is cheap.
+		data, err := tx.AuditEntry(ctx, latest.Size)
+		if err != nil {
+			return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+		}
+		// An entry that does not decode has no time: the count alone
+		// decides then, rather than every write failing on a damaged
+		// entry (Verify names it).
+		if e, err := Decode(data); err != nil || now.Sub(e.Time) < CheckpointAfter {
+			return latest, false, nil
+		}
+	}
+	return l.sign(ctx, tx, size, hashes)
+}
+
+// sign signs and stores the checkpoint of the tree of the given size whose
+// compact range is hashes.
+func (l *Log) sign(ctx context.Context, tx Tx, size uint64, hashes [][]byte) (Checkpoint, bool, error) {
+	if l.Signer == nil {
+		return Checkpoint{}, false, errors.New("audit: sign: log has no signer")
+	}
+	rng, err := rangeFactory.NewRange(0, size, slices.Clone(hashes))
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: log state of size %d: %w", size, err)
+	}
+	root, err := rng.GetRootHash(nil)
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign: %w", err)
+	}
+	cp, err := l.checkpoint(size, root)
+	if err != nil {
+		return Checkpoint{}, false, err
+	}
+	if err := tx.StoreCheckpoint(ctx, cp); err != nil {
+		return Checkpoint{}, false, fmt.Errorf("audit: sign %d: %w", size, err)
+	}
+	return cp, true, nil
 }
 
 // checkpoint signs the checkpoint of a tree of the given size and root.

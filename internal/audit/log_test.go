@@ -57,8 +57,10 @@ func testEntry(i int) Entry {
 	return e
 }
 
-// appendN appends entries 0..n-1 to a new store and returns the store and
-// the stored encodings.
+// appendN appends entries 0..n-1 to a new store, signing a checkpoint
+// after each (as the log did before it signed per batch: the damage tests
+// locate a change between two neighbouring checkpoints), and returns the
+// store and the entries' encodings.
 func appendN(t testing.TB, l *Log, n int) (*memStore, [][]byte) {
 	t.Helper()
 	m := newMemStore()
@@ -70,6 +72,9 @@ func appendN(t testing.TB, l *Log, n int) (*memStore, [][]byte) {
 		}
 		if e.Index != uint64(i) {
 			t.Fatalf("Append %d: Index = %d", i, e.Index)
+		}
+		if _, signed, err := l.SignHead(context.Background(), m); err != nil || !signed {
+			t.Fatalf("SignHead %d: %v, signed %v", i, err, signed)
 		}
 		data = append(data, m.data(uint64(i)))
 	}
@@ -186,9 +191,14 @@ func TestAppendStoreError(t *testing.T) {
 type failingTx struct{ err error }
 
 func (f failingTx) LogState(context.Context) (uint64, [][]byte, error) { return 0, nil, nil }
-func (f failingTx) StoreAppend(context.Context, uint64, []byte, []byte, []Node, [][]byte, Checkpoint) error {
+func (f failingTx) StoreAppend(context.Context, uint64, []byte, []byte, []Node, [][]byte) error {
 	return f.err
 }
+func (f failingTx) AuditEntry(context.Context, uint64) ([]byte, error) { return nil, f.err }
+func (f failingTx) LatestCheckpoint(context.Context) (Checkpoint, bool, error) {
+	return Checkpoint{}, false, f.err
+}
+func (f failingTx) StoreCheckpoint(context.Context, Checkpoint) error { return f.err }
 
 // TestLogGolden pins the tree hashing and the checkpoint format: the root
 // and the signed checkpoint of a fixed five-entry log (Ed25519 signatures are
@@ -289,5 +299,65 @@ func TestParseCheckpoint(t *testing.T) {
 				t.Errorf("ParseCheckpoint = %+v, want an error", c)
 			}
 		})
+	}
+}
+
+// TestSigningRule: R-AUD-1. The log signs per batch (CheckpointEvery):
+// SignDue signs when CheckpointEvery entries are unsigned or the oldest
+// unsigned one is CheckpointAfter old, and not before; SignHead signs any
+// unsigned head, once.
+func TestSigningRule(t *testing.T) {
+	ctx := context.Background()
+	l, v := testLog(t)
+	m := newMemStore()
+	if _, signed, err := l.SignHead(ctx, m); err != nil || signed {
+		t.Fatalf("SignHead of an empty log: signed %v, %v", signed, err)
+	}
+	appendAt := func(at time.Time) {
+		t.Helper()
+		e := testEntry(int(m.size))
+		e.Time = at
+		if _, err := l.Append(ctx, m, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := func(now time.Time, want bool, wantSize uint64) {
+		t.Helper()
+		cp, signed, err := l.SignDue(ctx, m, now)
+		if err != nil || signed != want || cp.Size != wantSize {
+			t.Fatalf("SignDue at %v = size %d, signed %v, %v; want size %d, signed %v", now.Sub(t0), cp.Size, signed, err, wantSize, want)
+		}
+	}
+	appendAt(t0)
+	due(t0, false, 0)
+	due(t0.Add(CheckpointAfter-time.Microsecond), false, 0)
+	due(t0.Add(CheckpointAfter), true, 1)
+	due(t0.Add(time.Hour), false, 1) // nothing unsigned
+
+	t1 := t0.Add(time.Hour)
+	for range CheckpointEvery - 1 {
+		appendAt(t1)
+	}
+	due(t1, false, 1)
+	appendAt(t1)
+	due(t1, true, CheckpointEvery+1)
+
+	appendAt(t1)
+	if cp, signed, err := l.SignHead(ctx, m); err != nil || !signed || cp.Size != CheckpointEvery+2 {
+		t.Fatalf("SignHead = size %d, signed %v, %v", cp.Size, signed, err)
+	}
+	if _, signed, err := l.SignHead(ctx, m); err != nil || signed {
+		t.Fatalf("SignHead of a signed head: signed %v, %v", signed, err)
+	}
+
+	// An undecodable oldest unsigned entry leaves the count to decide; it
+	// does not fail the transaction.
+	appendAt(t1)
+	m.setData(CheckpointEvery+2, []byte("garbage"))
+	due(t1.Add(time.Hour), false, CheckpointEvery+2)
+
+	rep, err := Verify(ctx, m, v, testOrigin)
+	if !errors.Is(err, ErrTampered) || rep.Checkpoints != 3 || rep.Latest.Size != CheckpointEvery+2 || rep.Unsigned != 1 {
+		t.Errorf("Verify = %v: %d checkpoints, latest %d, %d unsigned", err, rep.Checkpoints, rep.Latest.Size, rep.Unsigned)
 	}
 }

@@ -45,11 +45,11 @@ func (m *memStore) LogState(ctx context.Context) (uint64, [][]byte, error) {
 	return m.size, m.hashes, nil
 }
 
-func (m *memStore) StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []Node, hashes [][]byte, cp Checkpoint) error {
+func (m *memStore) StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []Node, hashes [][]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if index != m.size || cp.Size != index+1 {
-		return fmt.Errorf("memstore: append %d (checkpoint %d) to a log of size %d", index, cp.Size, m.size)
+	if index != m.size {
+		return fmt.Errorf("memstore: append %d to a log of size %d", index, m.size)
 	}
 	for _, n := range nodes {
 		if _, ok := m.nodes[n.ID]; ok {
@@ -62,8 +62,37 @@ func (m *memStore) StoreAppend(ctx context.Context, index uint64, data, leafHash
 	}
 	m.size = index + 1
 	m.hashes = cloneHashes(hashes)
+	return nil
+}
+
+func (m *memStore) StoreCheckpoint(ctx context.Context, cp Checkpoint) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := len(m.checkpoints); n > 0 && m.checkpoints[n-1].Size >= cp.Size {
+		return fmt.Errorf("memstore: checkpoint %d after %d", cp.Size, m.checkpoints[n-1].Size)
+	}
 	m.checkpoints = append(m.checkpoints, cp)
 	return nil
+}
+
+func (m *memStore) LatestCheckpoint(ctx context.Context) (Checkpoint, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.checkpoints) == 0 {
+		return Checkpoint{}, false, nil
+	}
+	return m.checkpoints[len(m.checkpoints)-1], true, nil
+}
+
+func (m *memStore) AuditEntry(ctx context.Context, index uint64) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.entries {
+		if e.index == index {
+			return slices.Clone(e.data), nil
+		}
+	}
+	return nil, fmt.Errorf("memstore: no entry %d", index)
 }
 
 func (m *memStore) Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error {

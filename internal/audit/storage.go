@@ -23,9 +23,16 @@ type Tx interface {
 	LogState(ctx context.Context) (size uint64, hashes [][]byte, err error)
 	// StoreAppend stores entry number index (== the size before the append)
 	// with its canonical encoding and leaf hash, the subtree nodes the append
-	// completed, the compact range after the append, and the signed
-	// checkpoint of the new size.
-	StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []Node, hashes [][]byte, cp Checkpoint) error
+	// completed, and the compact range after the append.
+	StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []Node, hashes [][]byte) error
+	// AuditEntry returns the stored encoding of entry index.
+	AuditEntry(ctx context.Context, index uint64) ([]byte, error)
+	// LatestCheckpoint returns the stored checkpoint of the largest size;
+	// ok is false when none is stored.
+	LatestCheckpoint(ctx context.Context) (cp Checkpoint, ok bool, err error)
+	// StoreCheckpoint stores a signed checkpoint; its size is larger than
+	// every stored one's.
+	StoreCheckpoint(ctx context.Context, cp Checkpoint) error
 }
 
 // Reader reads what Tx stored. Implementations read one consistent snapshot

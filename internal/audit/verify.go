@@ -47,6 +47,13 @@ type Report struct {
 	// Latest is the largest checkpoint whose signature verified and whose
 	// root matched the recomputed tree; zero if none did.
 	Latest Checkpoint `json:"latest"`
+	// Unsigned counts the entries after the largest stored checkpoint,
+	// when there are fewer than CheckpointEvery of them: the log signs per
+	// batch, so the newest entries may wait for their signature and are
+	// covered only by the recomputed root until then. It is a warning, not
+	// a problem; a longer unsigned tail than the log ever leaves is a
+	// Problem instead.
+	Unsigned uint64 `json:"unsigned,omitempty"`
 	// Problems lists the findings, in the order found, at most 1000 of
 	// them; Omitted counts the rest. A consequence repeated down the log (a
 	// changed entry contradicts every later checkpoint) is listed once,
@@ -88,8 +95,9 @@ func Verify(ctx context.Context, r Reader, v note.Verifier, origin string) (Repo
 // tree from the entries, and checks that the indexes run 0, 1, 2, … without
 // gaps, that every entry decodes and holds its own index, that every
 // checkpoint carries a valid signature for origin and the recomputed root at
-// its size, that no checkpoint covers entries that are not stored and no
-// entry is left uncovered, and that the stored leaf hashes, subtree nodes
+// its size, that no checkpoint covers entries that are not stored, that no
+// more entries are left unsigned than the log leaves (fewer are counted in
+// Report.Unsigned), and that the stored leaf hashes, subtree nodes
 // and log state agree with the recomputation.
 //
 // It returns a non-nil error wrapping ErrTampered when it found problems
@@ -462,11 +470,18 @@ func (vr *verification) finish() {
 		if !vr.seenCP {
 			covered = 0
 		}
-		msg := "covered by no checkpoint"
-		if covered < vr.n-1 {
-			msg += fmt.Sprintf(", nor are the entries up to %d", vr.n-1)
+		// The log never commits CheckpointEvery unsigned entries (see
+		// SignDue), so a tail that long was not left by it: checkpoints
+		// were deleted, or entries added without the key.
+		if tail := vr.n - covered; tail < CheckpointEvery {
+			vr.rep.Unsigned = tail
+		} else {
+			msg := "covered by no checkpoint"
+			if covered < vr.n-1 {
+				msg += fmt.Sprintf(", nor are the entries up to %d", vr.n-1)
+			}
+			vr.add(ProblemEntry, covered, "%s: %d unsigned entries, the log signs at least every %d", msg, tail, CheckpointEvery)
 		}
-		vr.add(ProblemEntry, covered, "%s", msg)
 	}
 	for k := range vr.runs {
 		if r := &vr.runs[k]; r.more > 0 {

@@ -25,6 +25,11 @@ type CustodyLog struct {
 	KeyName string
 	Size    uint64
 	Root    []byte
+	// Checkpoint is the signed checkpoint of Size and Root, the note as
+	// `shilu audit verify --checkpoint FILE` reads it: the report ends
+	// with it, so that the report itself witnesses the log (issue 9
+	// point 7). Empty: no such section.
+	Checkpoint string
 	// ExportIndex is the custody entry recording this export, if any
 	// (HasExport).
 	ExportIndex uint64
@@ -221,6 +226,22 @@ func RenderCustody(doc CustodyLog, font []byte) (*CustodyPDF, error) {
 	}
 	f.SetX(margin)
 	f.MultiCell(pageW-2*margin, 4.2, note, "", "L", false)
+	if doc.Checkpoint != "" {
+		// The note exactly, line by line: copied into a file it is what
+		// audit verify --checkpoint reads.
+		lines := strings.Split(strings.TrimSuffix(doc.Checkpoint, "\n"), "\n")
+		if f.GetY()+8+4.2*float64(len(lines)+1) > bottom {
+			f.AddPage()
+		}
+		f.Ln(3)
+		f.SetX(margin)
+		f.SetTextColor(0, 0, 0)
+		f.CellFormat(pageW-2*margin, 5, "签名检查点（将以下各行原样存为文件，可用 shilu audit verify --checkpoint 文件 核验保管链是否仍包含本报告所列记录）", "", 1, "L", false, 0, "")
+		for _, l := range lines {
+			f.SetX(margin)
+			f.CellFormat(pageW-2*margin, 4.2, l, "", 1, "L", false, 0, "")
+		}
+	}
 	if f.Err() {
 		return nil, fmt.Errorf("report: render: %w", f.Error())
 	}

@@ -54,8 +54,8 @@ type Config struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed (proxy.go).
 	TrustedProxies []netip.Prefix
-	// Collectors are further metrics served on /metrics (the scheduled
-	// state check's, set up by serve).
+	// Collectors are further metrics served on /metrics (set up by serve:
+	// the scheduled state check's, the witnesses').
 	Collectors []prometheus.Collector
 }
 

@@ -198,6 +198,9 @@ func (h *Handler) CustodyCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.writeCheckpoint(r.Context(), cw, p); err != nil {
+		return err
+	}
 	cw.Flush()
 	return cw.Error()
 }

@@ -688,6 +688,9 @@ func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) error {
 		cw.Write([]string{x.Viewer, strconv.FormatInt(x.RecordingID, 10), purpose, x.Reason, x.Approver,
 			localTime(x.StartedAt), localTime(x.LastAt), strconv.FormatFloat(x.Seconds, 'f', 0, 64), strconv.FormatInt(x.Requests, 10), strconv.FormatInt(x.Bytes, 10)})
 	}
+	if err := h.writeCheckpoint(r.Context(), cw, p); err != nil {
+		return err
+	}
 	cw.Flush()
 	return cw.Error()
 }

@@ -123,8 +123,8 @@ func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) er
 	return h.writeCustodyPDF(w, r, doc, size, exported, fmt.Sprintf("custody-recording-%d.pdf", rec.ID))
 }
 
-// writeCustodyPDF completes doc with the checkpoint of the log's size when
-// the rows were read, records the export in the custody log and renders
+// writeCustodyPDF completes doc with a signed checkpoint that covers the
+// rows read (the log's head after this export's entry), records the export in the custody log and renders
 // the PDF in that transaction (a failed rendering records nothing), then
 // writes it. Without the font the answer is 503 naming the package, never
 // a PDF with missing glyphs.
@@ -138,18 +138,19 @@ func (h *Handler) writeCustodyPDF(w http.ResponseWriter, r *http.Request, doc re
 	var out *report.CustodyPDF
 	err = h.DB.Update(r.Context(), func(tx *store.Tx) error {
 		ctx := r.Context()
-		if size > 0 {
-			cp, err := tx.Checkpoint(ctx, size)
-			if err != nil {
-				return err
-			}
-			doc.Root = cp.Root
-		}
 		exported.Actor, exported.Outcome = u.Name, audit.OutcomeOK
 		e, err := tx.Audit(ctx, exported)
 		if err != nil {
 			return err
 		}
+		// The log signs per batch: the head, with this export's entry,
+		// is signed now, so the report carries a checkpoint over every
+		// row it shows (issue 9 point 7).
+		cp, err := tx.SignHead(ctx)
+		if err != nil {
+			return err
+		}
+		doc.Size, doc.Root, doc.Checkpoint = cp.Size, cp.Root, cp.Note
 		doc.GeneratedAt, doc.ExportIndex, doc.HasExport = e.Time, e.Index, true
 		out, err = report.RenderCustody(doc, font)
 		return err
