@@ -85,6 +85,7 @@ bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench='^BenchmarkVerify$$' -benchtime=3x -timeout 30m ./internal/audit/
 	$(GO) test -run='^$$' -bench=BenchmarkSummary -timeout 10m ./internal/compliance/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkSyncFindings -benchtime=200x -timeout 30m ./internal/store/
+	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkRecordingList -benchtime=1x -timeout 30m ./internal/store/
 
 clean:
 	rm -rf bin .run

@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"shilu/internal/blob"
@@ -104,5 +106,54 @@ type RecordingFilter struct {
 	// Orphan keeps only recordings linked to no activity (R-USE-1).
 	Orphan bool
 	Limit  int
-	Offset int
+	// After and Before page through the list by position (keyset paging:
+	// a page deep in a million recordings costs what the first one does,
+	// where an offset made the database step over every row before it).
+	// After selects the recordings listed after the cursor, Before those
+	// listed before it (the previous page).
+	After, Before *RecordingCursor
+}
+
+// RecordingCursor is a position in the list of recordings, which is
+// ordered newest recorded first and then by id, newest first; recordings
+// whose recording time is unknown come last, by id.
+type RecordingCursor struct {
+	Start *time.Time // nil: recording time unknown
+	ID    int64
+}
+
+// Cursor is the position of r in the list of recordings.
+func (r Recording) Cursor() RecordingCursor {
+	return RecordingCursor{Start: r.RecordedStart, ID: r.ID}
+}
+
+// String encodes c for a URL: the start in Unix microseconds and the id,
+// "-" for an unknown start ("1767225600000000.42", "-.7").
+func (c RecordingCursor) String() string {
+	start := "-"
+	if c.Start != nil {
+		start = strconv.FormatInt(c.Start.UnixMicro(), 10)
+	}
+	return start + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseRecordingCursor reads a cursor written by String. It is outside
+// input (a URL's query), so anything else is an error.
+func ParseRecordingCursor(s string) (RecordingCursor, error) {
+	start, id, ok := strings.Cut(s, ".")
+	var c RecordingCursor
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 || id != strconv.FormatInt(n, 10) {
+		return c, Errorf(EInvalid, "err.query.cursor")
+	}
+	c.ID = n
+	if start != "-" {
+		us, err := strconv.ParseInt(start, 10, 64)
+		if err != nil || start != strconv.FormatInt(us, 10) {
+			return c, Errorf(EInvalid, "err.query.cursor")
+		}
+		t := time.UnixMicro(us).UTC()
+		c.Start = &t
+	}
+	return c, nil
 }

@@ -118,8 +118,8 @@ func (f *fixture) recordings(t *testing.T) []evidence.Recording {
 	t.Helper()
 	var list []evidence.Recording
 	err := f.db.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		list, _, err = tx.Recordings(context.Background(), evidence.RecordingFilter{})
+		p, err := tx.Recordings(context.Background(), evidence.RecordingFilter{})
+		list = p.Recordings
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,29 +120,127 @@ func (tx *Tx) RecordingByDigest(ctx context.Context, d blob.Digest) (evidence.Re
 	return tx.recording(ctx, d.String(), `r.digest = ?`, d[:])
 }
 
-// Recordings lists recordings matching f, newest recorded first, and the
-// total number that match.
-func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) ([]evidence.Recording, int, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+// CountLimit is how many matching rows a list counts at most: counting a
+// million recordings cost more than reading the page, so a list that
+// matches more says so (RecordingPage.Over) instead of how many.
+const CountLimit = 10_000
+
+// RecordingPage is a page of the list of recordings.
+type RecordingPage struct {
+	Recordings []evidence.Recording
+	// Total is how many recordings match, counted up to CountLimit; Over
+	// is set when more match.
+	Total int
+	Over  bool
+	// Next and Prev are the positions to ask for the neighbouring pages
+	// from (evidence.RecordingFilter's After and Before); nil at the ends.
+	Next, Prev *evidence.RecordingCursor
+}
+
+// Recordings returns a page of the recordings matching f, newest recorded
+// first (evidence.RecordingCursor states the order), and how many match.
+// Every filter and every page answers from an index: the list's order is
+// each index's own (officer, device, kind or orphan state, then the
+// recorded start and the id, which SQLite keeps in every index), and a
+// page starts at its cursor instead of stepping over the rows before it.
+func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) (RecordingPage, error) {
+	var p RecordingPage
+	l := newRecordingList(f)
+	q, args := l.count()
+	if err := tx.get(ctx, []any{&p.Total}, q, args...); err != nil {
+		return p, fmt.Errorf("store: count recordings: %w", err)
+	}
+	if p.Total > CountLimit {
+		p.Total, p.Over = CountLimit, true
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	back := f.Before != nil && f.After == nil
+	at := f.After
+	if back {
+		at = f.Before
+	}
+	list, err := l.read(ctx, tx, at, back, limit+1)
+	if err != nil {
+		return p, err
+	}
+	more := len(list) > limit
+	list = list[:min(len(list), limit)]
+	if back {
+		slices.Reverse(list)
+	}
+	p.Recordings = list
+	if len(list) == 0 {
+		return p, nil
+	}
+	first, last := list[0].Cursor(), list[len(list)-1].Cursor()
+	// The end the page was read towards has rows beyond it when the read
+	// found one more than the page; the other end, when one row lies
+	// beyond it (the page the cursor came from may have changed since).
+	further := func(c evidence.RecordingCursor, back bool) (bool, error) {
+		beyond, err := l.read(ctx, tx, &c, back, 1)
+		return len(beyond) > 0, err
+	}
+	prev, next := more && back, more && !back
+	if at != nil && !back {
+		prev, err = further(first, true)
+	} else if back {
+		next, err = further(last, false)
+	}
+	if err != nil {
+		return p, err
+	}
+	if prev {
+		p.Prev = &first
+	}
+	if next {
+		p.Next = &last
+	}
+	return p, nil
+}
+
+// recordingList is the list of recordings a filter selects, read a page
+// at a time.
+type recordingList struct {
+	where []string
+	args  []any
+}
+
+func newRecordingList(f evidence.RecordingFilter) recordingList {
+	var l recordingList
+	add := func(cond string, arg any) { l.where = append(l.where, cond); l.args = append(l.args, arg) }
+	// One index leads, the most selective the filter allows: the officer's
+	// or the device's, then the kind's or the orphans'. Terms on the other
+	// indexed columns are written +r.column, which keeps SQLite (without
+	// statistics) from leading with the index of a kind that most
+	// recordings have.
+	officer := f.Officer != "" || len(f.Officers) > 0
+	term := func(column string, leads bool) string {
+		if leads {
+			return "r." + column
+		}
+		return "+r." + column
+	}
 	if f.Officer != "" && len(f.Officers) == 0 {
 		add("r.officer = ?", f.Officer)
 	}
 	if len(f.Officers) > 0 {
-		where = append(where, "r.officer IN ("+placeholders(len(f.Officers))+")")
+		l.where = append(l.where, "r.officer IN ("+placeholders(len(f.Officers))+")")
 		for _, o := range f.Officers {
-			args = append(args, o)
+			l.args = append(l.args, o)
 		}
 	}
 	if f.Device != "" {
-		add("r.device = ?", f.Device)
+		add(term("device", !officer)+" = ?", f.Device)
 	}
+	narrow := officer || f.Device != ""
 	if f.Kind != "" {
-		add("r.kind = ?", string(f.Kind))
+		add(term("kind", !narrow)+" = ?", string(f.Kind))
 	}
 	if f.Orphan {
-		where = append(where, "r.links = 0")
+		l.where = append(l.where, term("links", !narrow && f.Kind == "")+" = 0")
 	}
 	if !f.From.IsZero() {
 		add("r.recorded_start >= ?", micros(f.From))
@@ -152,36 +251,97 @@ func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) ([]evi
 	if !f.Digest.IsZero() {
 		add("r.digest = ?", f.Digest[:])
 	}
+	return l
+}
+
+// count is the query counting the list's recordings up to one more than
+// CountLimit.
+func (l recordingList) count() (string, []any) {
 	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if len(l.where) > 0 {
+		cond = " WHERE " + strings.Join(l.where, " AND ")
 	}
-	var total int
-	if err := tx.get(ctx, []any{&total}, `SELECT COUNT(*) FROM recordings r`+cond, args...); err != nil {
-		return nil, 0, fmt.Errorf("store: count recordings: %w", err)
+	return `SELECT COUNT(*) FROM (SELECT 1 FROM recordings r` + cond + ` LIMIT ?)`, append(slices.Clone(l.args), CountLimit+1)
+}
+
+// pages are the queries that read the list after at (before it when back,
+// nearest first; from an end when at is nil), each to be completed with a
+// LIMIT's argument. The list has two parts, recordings with a recorded
+// start (by start and id) and then those without (by id), each read from
+// an index in its order, so a page may take the end of one and the start
+// of the other.
+func (l recordingList) pages(at *evidence.RecordingCursor, back bool) []sqlQuery {
+	dir, cmp := "DESC", "<"
+	if back {
+		dir, cmp = "ASC", ">"
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	rows, err := tx.query(ctx, `SELECT `+recordingCols+` FROM recordings r JOIN users u ON u.id = r.uploader_id`+cond+
-		` ORDER BY r.recorded_start DESC, r.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list recordings: %w", err)
-	}
-	defer rows.Close()
-	list := []evidence.Recording{}
-	for rows.Next() {
-		r, err := scanRecording(rows.Scan)
-		if err != nil {
-			return nil, 0, fmt.Errorf("store: list recordings: %w", err)
+	timed := func() sqlQuery {
+		where, args := append(slices.Clone(l.where), "r.recorded_start IS NOT NULL"), slices.Clone(l.args)
+		if at != nil && at.Start != nil {
+			// The first condition bounds the index's range; the second
+			// skips the rows at the cursor's start up to its id.
+			s := micros(*at.Start)
+			where = append(where, "r.recorded_start "+cmp+"= ?", "(r.recorded_start "+cmp+" ? OR r.id "+cmp+" ?)")
+			args = append(args, s, s, at.ID)
 		}
-		list = append(list, r)
+		return recordingPage(where, args, "r.recorded_start "+dir+", r.id "+dir)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("store: list recordings: %w", err)
+	untimed := func() sqlQuery {
+		where, args := append(slices.Clone(l.where), "r.recorded_start IS NULL"), slices.Clone(l.args)
+		if at != nil && at.Start == nil {
+			where, args = append(where, "r.id "+cmp+" ?"), append(args, at.ID)
+		}
+		return recordingPage(where, args, "r.id "+dir)
 	}
-	return list, total, nil
+	switch {
+	case !back && (at == nil || at.Start != nil):
+		return []sqlQuery{timed(), untimed()}
+	case !back:
+		return []sqlQuery{untimed()}
+	case at == nil || at.Start == nil:
+		return []sqlQuery{untimed(), timed()}
+	default:
+		return []sqlQuery{timed()}
+	}
+}
+
+// sqlQuery is a query with its arguments.
+type sqlQuery struct {
+	q    string
+	args []any
+}
+
+func recordingPage(where []string, args []any, order string) sqlQuery {
+	return sqlQuery{`SELECT ` + recordingCols + ` FROM recordings r JOIN users u ON u.id = r.uploader_id WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ?`, args}
+}
+
+// read returns up to limit recordings of the list after at (pages).
+func (l recordingList) read(ctx context.Context, tx *Tx, at *evidence.RecordingCursor, back bool, limit int) ([]evidence.Recording, error) {
+	list := []evidence.Recording{}
+	for _, q := range l.pages(at, back) {
+		if len(list) >= limit {
+			break
+		}
+		rows, err := tx.query(ctx, q.q, append(q.args, limit-len(list))...)
+		if err != nil {
+			return nil, fmt.Errorf("store: list recordings: %w", err)
+		}
+		for rows.Next() {
+			r, err := scanRecording(rows.Scan)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: list recordings: %w", err)
+			}
+			list = append(list, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: list recordings: %w", err)
+		}
+	}
+	return list, nil
 }
 
 // AllDigests calls fn with every catalogued recording's id and digest, for

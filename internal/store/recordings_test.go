@@ -55,7 +55,8 @@ func TestRecordingClockRoundTrip(t *testing.T) {
 			check(t, db.View(ctx, func(tx *Tx) error {
 				byID, _ = tx.Recording(ctx, created.ID)
 				byDigest, _ = tx.RecordingByDigest(ctx, in.Digest)
-				list, _, _ = tx.Recordings(ctx, evidence.RecordingFilter{Digest: in.Digest})
+				page, _ := tx.Recordings(ctx, evidence.RecordingFilter{Digest: in.Digest})
+				list = page.Recordings
 				return nil
 			}))
 			if len(list) != 1 {

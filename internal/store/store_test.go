@@ -113,17 +113,17 @@ func TestRecordings(t *testing.T) {
 		{"Kind", evidence.RecordingFilter{Kind: evidence.KindVideo}, 2},
 		{"TimeRange", evidence.RecordingFilter{From: start.Add(30 * time.Minute), To: start.Add(90 * time.Minute)}, 1},
 		{"Digest", evidence.RecordingFilter{Digest: blob.Sum([]byte("c"))}, 1},
-		{"Page", evidence.RecordingFilter{Limit: 2, Offset: 2}, 1},
+		{"Page", evidence.RecordingFilter{Limit: 2, After: &evidence.RecordingCursor{Start: ptrTime(start.Add(time.Hour)), ID: 2}}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			check(t, db.View(ctx, func(tx *Tx) error {
-				list, total, err := tx.Recordings(ctx, tt.f)
+				page, err := tx.Recordings(ctx, tt.f)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(list) != tt.want {
-					t.Errorf("got %d recordings (total %d), want %d", len(list), total, tt.want)
+				if len(page.Recordings) != tt.want {
+					t.Errorf("got %d recordings (total %d), want %d", len(page.Recordings), page.Total, tt.want)
 				}
 				return nil
 			}))

@@ -20,12 +20,17 @@ import (
 	"shilu/internal/web/httpx"
 )
 
-// RecordingList is the answer of GET /api/v1/recordings.
+// RecordingList is the answer of GET /api/v1/recordings. Total counts the
+// matching recordings up to store.CountLimit; Over says more match. Next
+// and Prev are the cursors to ask the neighbouring pages with (after=,
+// before=), absent at the ends.
 type RecordingList struct {
 	Recordings []evidence.Recording `json:"recordings"`
 	Total      int                  `json:"total"`
+	Over       bool                 `json:"total_over,omitempty"`
 	Limit      int                  `json:"limit"`
-	Offset     int                  `json:"offset"`
+	Next       string               `json:"next,omitempty"`
+	Prev       string               `json:"prev,omitempty"`
 }
 
 func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
@@ -50,23 +55,39 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 		}
 		f.Digest = d
 	}
-	for _, n := range []struct {
-		key string
-		dst *int
-		max int
-	}{{"limit", &f.Limit, 1000}, {"offset", &f.Offset, 1 << 30}} {
-		if v := q.Get(n.key); v != "" {
-			i, err := strconv.Atoi(v)
-			if err != nil || i < 0 || i > n.max {
-				return f, evidence.Errorf(evidence.EInvalid, "err.query.range", n.key, 0, n.max)
-			}
-			*n.dst = i
+	if v := q.Get("limit"); v != "" {
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 0 || i > 1000 {
+			return f, evidence.Errorf(evidence.EInvalid, "err.query.range", "limit", 0, 1000)
 		}
+		f.Limit = i
 	}
 	if f.Limit == 0 {
 		f.Limit = 100
 	}
+	if q.Has("offset") {
+		// Pages are positions, not offsets (store.Recordings): an old
+		// client's offset must not silently answer with the first page.
+		return f, evidence.Errorf(evidence.EInvalid, "err.query.offset")
+	}
+	for key, dst := range map[string]**evidence.RecordingCursor{"after": &f.After, "before": &f.Before} {
+		if v := q.Get(key); v != "" {
+			c, err := evidence.ParseRecordingCursor(v)
+			if err != nil {
+				return f, err
+			}
+			*dst = &c
+		}
+	}
 	return f, nil
+}
+
+// cursorString is c's URL form, "" for none.
+func cursorString(c *evidence.RecordingCursor) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
 }
 
 func (h *Handler) ListRecordings(w http.ResponseWriter, r *http.Request) error {
@@ -74,16 +95,16 @@ func (h *Handler) ListRecordings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var out RecordingList
+	var p store.RecordingPage
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
-		out.Recordings, out.Total, err = tx.Recordings(r.Context(), f)
+		p, err = tx.Recordings(r.Context(), f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	out.Limit, out.Offset = f.Limit, f.Offset
-	return httpx.JSON(w, http.StatusOK, out)
+	return httpx.JSON(w, http.StatusOK, RecordingList{Recordings: p.Recordings, Total: p.Total, Over: p.Over, Limit: f.Limit,
+		Next: cursorString(p.Next), Prev: cursorString(p.Prev)})
 }
 
 func (h *Handler) GetRecording(w http.ResponseWriter, r *http.Request) error {

@@ -95,9 +95,12 @@ type recordingsView struct {
 	Pager
 }
 
-// Pager is the paging of a list page (the "pager" partial).
+// Pager is the paging of a list page (the "pager" partial): by page
+// number, or by position when Page is 0 (keyset paging: the list's total
+// may be counted only up to a limit, Over).
 type Pager struct {
 	Total      int
+	Over       bool // more than Total rows match
 	Page       int
 	Pages      int
 	Prev, Next string // URLs of the neighbouring pages; "" at the ends
@@ -145,6 +148,44 @@ func newPager(r *http.Request, keys []string, page, total, shown int) Pager {
 	return pg
 }
 
+// cursorPager is the paging of a list paged by position: the links keep
+// the search's keys and ask for the rows after the page's last (next) or
+// before its first (prev).
+func cursorPager(r *http.Request, keys []string, total int, over bool, prev, next fmt.Stringer) Pager {
+	pg := Pager{Total: total, Over: over}
+	link := func(dir string, c fmt.Stringer) string {
+		q := url.Values{}
+		for _, k := range keys {
+			if x := r.URL.Query().Get(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+		q.Set(dir, c.String())
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if prev != nil {
+		pg.Prev = link("before", prev)
+	}
+	if next != nil {
+		pg.Next = link("after", next)
+	}
+	return pg
+}
+
+// cursors reads the ?after= and ?before= of a list paged by position.
+func cursors(r *http.Request, f *evidence.RecordingFilter) error {
+	for key, dst := range map[string]**evidence.RecordingCursor{"after": &f.After, "before": &f.Before} {
+		if v := r.URL.Query().Get(key); v != "" {
+			c, err := evidence.ParseRecordingCursor(v)
+			if err != nil {
+				return err
+			}
+			*dst = &c
+		}
+	}
+	return nil
+}
+
 type recordingRow struct {
 	evidence.Recording
 	Duration time.Duration
@@ -190,24 +231,32 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.From, f.To = from, to
-	var page, total int
-	page, f.Offset = pageOf(r)
-	var list []evidence.Recording
+	if err := cursors(r, &f); err != nil {
+		return err
+	}
+	var list store.RecordingPage
 	err = h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		if f.Officers, err = tx.OfficerNumbers(r.Context(), f.Officer); err != nil { // 警号或姓名
 			return err
 		}
-		list, total, err = tx.Recordings(r.Context(), f)
+		list, err = tx.Recordings(r.Context(), f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	for _, rec := range list {
+	for _, rec := range list.Recordings {
 		v.Recordings = append(v.Recordings, recordingRow{rec, recordingDuration(rec)})
 	}
-	v.Pager = newPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, page, total, len(list))
+	var prev, next fmt.Stringer // nil unless there is such a page
+	if list.Prev != nil {
+		prev = list.Prev
+	}
+	if list.Next != nil {
+		next = list.Next
+	}
+	v.Pager = cursorPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, list.Total, list.Over, prev, next)
 	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
 	p.Data = v
 	return h.render(w, http.StatusOK, "recordings", p)
