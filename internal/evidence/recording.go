@@ -111,25 +111,26 @@ type RecordingFilter struct {
 	// where an offset made the database step over every row before it).
 	// After selects the recordings listed after the cursor, Before those
 	// listed before it (the previous page).
-	After, Before *RecordingCursor
+	After, Before *Cursor
 }
 
-// RecordingCursor is a position in the list of recordings, which is
-// ordered newest recorded first and then by id, newest first; recordings
-// whose recording time is unknown come last, by id.
-type RecordingCursor struct {
-	Start *time.Time // nil: recording time unknown
+// Cursor is a position in a list ordered by a time, newest first, and
+// then by id, newest first: recordings by their recorded start (those
+// whose recording time is unknown come last, by id), activities by their
+// arrival. Lists page from cursors (keyset paging).
+type Cursor struct {
+	Start *time.Time // nil: the time is unknown
 	ID    int64
 }
 
 // Cursor is the position of r in the list of recordings.
-func (r Recording) Cursor() RecordingCursor {
-	return RecordingCursor{Start: r.RecordedStart, ID: r.ID}
+func (r Recording) Cursor() Cursor {
+	return Cursor{Start: r.RecordedStart, ID: r.ID}
 }
 
 // String encodes c for a URL: the start in Unix microseconds and the id,
 // "-" for an unknown start ("1767225600000000.42", "-.7").
-func (c RecordingCursor) String() string {
+func (c Cursor) String() string {
 	start := "-"
 	if c.Start != nil {
 		start = strconv.FormatInt(c.Start.UnixMicro(), 10)
@@ -137,11 +138,11 @@ func (c RecordingCursor) String() string {
 	return start + "." + strconv.FormatInt(c.ID, 10)
 }
 
-// ParseRecordingCursor reads a cursor written by String. It is outside
+// ParseCursor reads a cursor written by String. It is outside
 // input (a URL's query), so anything else is an error.
-func ParseRecordingCursor(s string) (RecordingCursor, error) {
+func ParseCursor(s string) (Cursor, error) {
 	start, id, ok := strings.Cut(s, ".")
-	var c RecordingCursor
+	var c Cursor
 	n, err := strconv.ParseInt(id, 10, 64)
 	if !ok || err != nil || n <= 0 || id != strconv.FormatInt(n, 10) {
 		return c, Errorf(EInvalid, "err.query.cursor")

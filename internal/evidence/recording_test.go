@@ -55,31 +55,31 @@ func TestRecordingClockJSONAndCorrection(t *testing.T) {
 	}
 }
 
-// TestRecordingCursor: a cursor read back from its URL form is the same
+// TestCursor: a cursor read back from its URL form is the same
 // position, and what a cursor never looks like is refused.
-func TestRecordingCursor(t *testing.T) {
+func TestCursor(t *testing.T) {
 	at := time.Date(2026, 11, 26, 1, 2, 3, 456789000, time.UTC)
-	for _, c := range []RecordingCursor{{Start: &at, ID: 42}, {ID: 7}, {Start: ptrTo(time.UnixMicro(-5).UTC()), ID: 1}} {
-		got, err := ParseRecordingCursor(c.String())
+	for _, c := range []Cursor{{Start: &at, ID: 42}, {ID: 7}, {Start: ptrTo(time.UnixMicro(-5).UTC()), ID: 1}} {
+		got, err := ParseCursor(c.String())
 		if err != nil || got.ID != c.ID || (got.Start == nil) != (c.Start == nil) || got.Start != nil && !got.Start.Equal(*c.Start) {
 			t.Errorf("%v read back as %v, %v", c, got, err)
 		}
 	}
 	for _, s := range []string{"", "42", ".42", "1.", "1.0", "1.-3", "1.+3", "1.03", "x.1", "-.", "--.1", "01.1", "1.1.1", " 1.1", "1e3.1", "9223372036854775808.1"} {
-		if _, err := ParseRecordingCursor(s); ErrorCode(err) != EInvalid {
-			t.Errorf("ParseRecordingCursor(%q) = %v, want invalid", s, err)
+		if _, err := ParseCursor(s); ErrorCode(err) != EInvalid {
+			t.Errorf("ParseCursor(%q) = %v, want invalid", s, err)
 		}
 	}
 }
 
-// FuzzRecordingCursor: any text in a URL's after= or before= is a cursor
+// FuzzCursor: any text in a URL's after= or before= is a cursor
 // that reads back to itself, or an invalid-input error; never a panic.
-func FuzzRecordingCursor(f *testing.F) {
+func FuzzCursor(f *testing.F) {
 	for _, s := range []string{"1767225600000000.42", "-.7", "", "1.0", "-1.1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseRecordingCursor(s)
+		c, err := ParseCursor(s)
 		if err != nil {
 			if ErrorCode(err) != EInvalid {
 				t.Fatalf("%q: %v", s, err)

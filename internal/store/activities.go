@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,8 +108,10 @@ const activityCols = `a.id, a.type, a.address, a.lat, a.lon, a.party, a.arrival,
 	a.scene, a.violations, a.physical_evidence, a.notice_given, a.preservation_by, a.preservation_at, a.preservation_decided_at,
 	a.voided_by, a.voided_at, a.void_reason`
 
-func (tx *Tx) scanActivities(ctx context.Context, where, tail string, args ...any) ([]evidence.Activity, error) {
-	rows, err := tx.query(ctx, `SELECT `+activityCols+` FROM activities a WHERE `+where+` ORDER BY a.arrival DESC, a.id DESC`+tail, args...)
+// scanActivityRows runs q, which selects activityCols, and reads each
+// activity's officers and devices.
+func (tx *Tx) scanActivityRows(ctx context.Context, q string, args ...any) ([]evidence.Activity, error) {
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: activities: %w", err)
 	}
@@ -188,7 +191,7 @@ func (tx *Tx) strings(ctx context.Context, q string, args ...any) ([]string, err
 
 // Activity returns one activity.
 func (tx *Tx) Activity(ctx context.Context, id int64) (evidence.Activity, error) {
-	list, err := tx.scanActivities(ctx, `a.id = ?`, "", id)
+	list, err := tx.scanActivityRows(ctx, `SELECT `+activityCols+` FROM activities a WHERE a.id = ?`, id)
 	if err != nil {
 		return evidence.Activity{}, err
 	}
@@ -209,24 +212,35 @@ type ActivityFilter struct {
 	From, To time.Time
 	// CaseNumber selects the activities of one case file.
 	CaseNumber string
-	// Limit caps the answer (0 means 500); Offset skips the first rows,
-	// for paging.
-	Limit, Offset int
+	// Limit caps the answer (0 means 500).
+	Limit int
+	// After and Before page by position (evidence.Cursor: the arrival and
+	// the id): the activities listed after the cursor, or before it.
+	After, Before *evidence.Cursor
 }
 
 func (f ActivityFilter) where() (string, []any) {
 	where, args := []string{"1 = 1"}, []any{}
-	if f.Officer != "" && len(f.Officers) == 0 {
-		where, args = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer = ?)"), append(args, f.Officer)
+	// An officer's activities are found from the officer's index (a few
+	// hundred among a million) and sorted, rather than by walking every
+	// activity in time order asking whether the officer was on it.
+	officers := f.Officers
+	if len(officers) == 0 && f.Officer != "" {
+		officers = []string{f.Officer}
 	}
-	if len(f.Officers) > 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM activity_officers o WHERE o.activity_id = a.id AND o.officer IN ("+placeholders(len(f.Officers))+"))")
-		for _, o := range f.Officers {
+	if len(officers) > 0 {
+		where = append(where, "a.id IN (SELECT o.activity_id FROM activity_officers o WHERE o.officer IN ("+placeholders(len(officers))+"))")
+		for _, o := range officers {
 			args = append(args, o)
 		}
 	}
 	if f.Type != "" {
-		where, args = append(where, "a.type = ?"), append(args, string(f.Type))
+		// +a.type: with an officer, the officer's index leads.
+		if len(officers) > 0 {
+			where, args = append(where, "+a.type = ?"), append(args, string(f.Type))
+		} else {
+			where, args = append(where, "a.type = ?"), append(args, string(f.Type))
+		}
 	}
 	if f.CaseNumber != "" {
 		where, args = append(where, "a.case_number = ?"), append(args, f.CaseNumber)
@@ -265,25 +279,117 @@ func (tx *Tx) OfficerNumbers(ctx context.Context, q string) ([]string, error) {
 	return append([]string{q}, found...), nil
 }
 
-// Activities lists activities, latest arrival first.
+// Activities lists activities, latest arrival first (then by id): Limit of
+// them after f.After or before f.Before.
 func (tx *Tx) Activities(ctx context.Context, f ActivityFilter) ([]evidence.Activity, error) {
-	where, args := f.where()
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500
 	}
-	return tx.scanActivities(ctx, where, " LIMIT ? OFFSET ?", append(args, limit, max(f.Offset, 0))...)
+	back := f.Before != nil && f.After == nil
+	at := f.After
+	if back {
+		at = f.Before
+	}
+	list, err := tx.activitiesFrom(ctx, f, at, back, limit)
+	if back {
+		slices.Reverse(list)
+	}
+	return list, err
 }
 
-// CountActivities counts the activities f selects, ignoring Limit and
-// Offset: the total of a paged list.
-func (tx *Tx) CountActivities(ctx context.Context, f ActivityFilter) (int, error) {
+// activitiesFrom returns up to limit activities listed after at (before
+// it when back, nearest first; from an end when at is nil).
+func (tx *Tx) activitiesFrom(ctx context.Context, f ActivityFilter, at *evidence.Cursor, back bool, limit int) ([]evidence.Activity, error) {
+	q, args := f.page(at, back)
+	return tx.scanActivityRows(ctx, q, append(args, limit)...)
+}
+
+// page is the query reading the activities f selects after at (pages),
+// to be completed with a LIMIT's argument.
+func (f ActivityFilter) page(at *evidence.Cursor, back bool) (string, []any) {
 	where, args := f.where()
-	var n int
-	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM activities a WHERE `+where, args...); err != nil {
-		return 0, fmt.Errorf("store: count activities: %w", err)
+	q, dir, cmp := `SELECT `+activityCols+` FROM activities a WHERE `+where, "DESC", "<"
+	if back {
+		dir, cmp = "ASC", ">"
 	}
-	return n, nil
+	if at != nil && at.Start != nil {
+		// The first condition bounds the index's range; the second skips
+		// the activities at the cursor's arrival up to its id.
+		s := micros(*at.Start)
+		q += " AND a.arrival " + cmp + "= ? AND (a.arrival " + cmp + " ? OR a.id " + cmp + " ?)"
+		args = append(args, s, s, at.ID)
+	}
+	return q + " ORDER BY a.arrival " + dir + ", a.id " + dir + " LIMIT ?", args
+}
+
+// ActivityPage is a page of the list of activities: as RecordingPage.
+type ActivityPage struct {
+	Activities []evidence.Activity
+	Total      int
+	Over       bool
+	Next, Prev *evidence.Cursor
+}
+
+// ActivitiesPage returns a page of the activities f selects, how many match
+// (up to CountLimit) and the cursors of the neighbouring pages.
+func (tx *Tx) ActivitiesPage(ctx context.Context, f ActivityFilter) (ActivityPage, error) {
+	var p ActivityPage
+	where, args := f.where()
+	if err := tx.get(ctx, []any{&p.Total}, `SELECT COUNT(*) FROM (SELECT 1 FROM activities a WHERE `+where+` LIMIT ?)`, append(args, CountLimit+1)...); err != nil {
+		return p, fmt.Errorf("store: count activities: %w", err)
+	}
+	if p.Total > CountLimit {
+		p.Total, p.Over = CountLimit, true
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	back := f.Before != nil && f.After == nil
+	at := f.After
+	if back {
+		at = f.Before
+	}
+	list, err := tx.activitiesFrom(ctx, f, at, back, limit+1)
+	if err != nil {
+		return p, err
+	}
+	more := len(list) > limit
+	list = list[:min(len(list), limit)]
+	if back {
+		slices.Reverse(list)
+	}
+	p.Activities = list
+	if len(list) == 0 {
+		return p, nil
+	}
+	first, last := activityCursor(list[0]), activityCursor(list[len(list)-1])
+	further := func(c evidence.Cursor, back bool) (bool, error) {
+		beyond, err := tx.activitiesFrom(ctx, f, &c, back, 1)
+		return len(beyond) > 0, err
+	}
+	prev, next := more && back, more && !back
+	if at != nil && !back {
+		prev, err = further(first, true)
+	} else if back {
+		next, err = further(last, false)
+	}
+	if err != nil {
+		return p, err
+	}
+	if prev {
+		p.Prev = &first
+	}
+	if next {
+		p.Next = &last
+	}
+	return p, nil
+}
+
+func activityCursor(a evidence.Activity) evidence.Cursor {
+	t := a.Arrival
+	return evidence.Cursor{Start: &t, ID: a.ID}
 }
 
 // VoidActivity marks activity id void (作废) by by at the transaction's

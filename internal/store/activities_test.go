@@ -124,8 +124,9 @@ func TestActivities(t *testing.T) {
 		{"FromInclusive", ActivityFilter{From: second.Arrival}, []int64{second.ID}},
 		{"ToExclusive", ActivityFilter{To: second.Arrival}, []int64{f.act.ID}},
 		{"FirstPage", ActivityFilter{Limit: 1}, []int64{second.ID}},
-		{"SecondPage", ActivityFilter{Limit: 1, Offset: 1}, []int64{f.act.ID}},
-		{"PastTheEnd", ActivityFilter{Limit: 1, Offset: 2}, nil},
+		{"SecondPage", ActivityFilter{Limit: 1, After: &evidence.Cursor{Start: &second.Arrival, ID: second.ID}}, []int64{f.act.ID}},
+		{"PastTheEnd", ActivityFilter{Limit: 1, After: &evidence.Cursor{Start: &f.act.Arrival, ID: f.act.ID}}, nil},
+		{"Before", ActivityFilter{Limit: 1, Before: &evidence.Cursor{Start: &f.act.Arrival, ID: f.act.ID}}, []int64{second.ID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,12 +143,12 @@ func TestActivities(t *testing.T) {
 					t.Errorf("ids (-want +got):\n%s", diff)
 				}
 				// The count is the whole selection, whatever the page.
-				n, err := tx.CountActivities(ctx, tt.filter)
+				p, err := tx.ActivitiesPage(ctx, tt.filter)
 				page := tt.filter
-				page.Limit, page.Offset = 0, 0
+				page.Limit, page.After, page.Before = 0, nil, nil
 				all, _ := tx.Activities(ctx, page)
-				if err != nil || n != len(all) {
-					t.Errorf("count %d (%v), want %d", n, err, len(all))
+				if err != nil || p.Total != len(all) || fmt.Sprint(activityIDs(p.Activities)) != fmt.Sprint(activityIDs(list)) {
+					t.Errorf("page %v of %d (%v), want %v of %d", activityIDs(p.Activities), p.Total, err, activityIDs(list), len(all))
 				}
 				return nil
 			}))
@@ -518,4 +519,12 @@ func TestOfficerNumbers(t *testing.T) {
 			}
 		})
 	}
+}
+
+func activityIDs(list []evidence.Activity) []int64 {
+	ids := []int64{}
+	for _, a := range list {
+		ids = append(ids, a.ID)
+	}
+	return ids
 }

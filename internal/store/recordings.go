@@ -134,11 +134,11 @@ type RecordingPage struct {
 	Over  bool
 	// Next and Prev are the positions to ask for the neighbouring pages
 	// from (evidence.RecordingFilter's After and Before); nil at the ends.
-	Next, Prev *evidence.RecordingCursor
+	Next, Prev *evidence.Cursor
 }
 
 // Recordings returns a page of the recordings matching f, newest recorded
-// first (evidence.RecordingCursor states the order), and how many match.
+// first (evidence.Cursor states the order), and how many match.
 // Every filter and every page answers from an index: the list's order is
 // each index's own (officer, device, kind or orphan state, then the
 // recorded start and the id, which SQLite keeps in every index), and a
@@ -179,7 +179,7 @@ func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) (Recor
 	// The end the page was read towards has rows beyond it when the read
 	// found one more than the page; the other end, when one row lies
 	// beyond it (the page the cursor came from may have changed since).
-	further := func(c evidence.RecordingCursor, back bool) (bool, error) {
+	further := func(c evidence.Cursor, back bool) (bool, error) {
 		beyond, err := l.read(ctx, tx, &c, back, 1)
 		return len(beyond) > 0, err
 	}
@@ -270,7 +270,7 @@ func (l recordingList) count() (string, []any) {
 // start (by start and id) and then those without (by id), each read from
 // an index in its order, so a page may take the end of one and the start
 // of the other.
-func (l recordingList) pages(at *evidence.RecordingCursor, back bool) []sqlQuery {
+func (l recordingList) pages(at *evidence.Cursor, back bool) []sqlQuery {
 	dir, cmp := "DESC", "<"
 	if back {
 		dir, cmp = "ASC", ">"
@@ -317,7 +317,7 @@ func recordingPage(where []string, args []any, order string) sqlQuery {
 }
 
 // read returns up to limit recordings of the list after at (pages).
-func (l recordingList) read(ctx context.Context, tx *Tx, at *evidence.RecordingCursor, back bool, limit int) ([]evidence.Recording, error) {
+func (l recordingList) read(ctx context.Context, tx *Tx, at *evidence.Cursor, back bool, limit int) ([]evidence.Recording, error) {
 	list := []evidence.Recording{}
 	for _, q := range l.pages(at, back) {
 		if len(list) >= limit {

@@ -36,8 +36,8 @@ func BenchmarkRecordingList(b *testing.B) {
 	const pageSize = 50
 	// The cursor of the 2 000th page: the row before it, found once by an
 	// offset (the list itself never uses one).
-	deep := func(where string, args ...any) *evidence.RecordingCursor {
-		var c evidence.RecordingCursor
+	deep := func(where string, args ...any) *evidence.Cursor {
+		var c evidence.Cursor
 		var us int64
 		err := db.View(ctx, func(tx *Tx) error {
 			return tx.get(ctx, []any{&c.ID, &us}, `SELECT id, recorded_start FROM recordings r WHERE recorded_start IS NOT NULL`+where+
@@ -82,7 +82,7 @@ func BenchmarkRecordingList(b *testing.B) {
 			return evidence.RecordingFilter{Digest: recordingDigest(rng.IntN(n))}
 		}},
 	}
-	deepCursors := map[string]*evidence.RecordingCursor{
+	deepCursors := map[string]*evidence.Cursor{
 		"all":        deep(""),
 		"kind_video": deep(` AND kind = 'video'`),
 		"orphan":     deep(` AND links = 0`),
@@ -90,7 +90,7 @@ func BenchmarkRecordingList(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for _, c := range cases {
-			positions := []*evidence.RecordingCursor{nil}
+			positions := []*evidence.Cursor{nil}
 			if at := deepCursors[c.name]; at != nil {
 				positions = append(positions, at)
 			}

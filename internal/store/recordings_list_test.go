@@ -143,7 +143,7 @@ func TestRecordingListPlans(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
 	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
-	deep := []*evidence.RecordingCursor{nil, {Start: &at, ID: 500_000}, {ID: 900_000}}
+	deep := []*evidence.Cursor{nil, {Start: &at, ID: 500_000}, {ID: 900_000}}
 	for _, tc := range []struct {
 		name  string
 		f     evidence.RecordingFilter
@@ -189,6 +189,57 @@ func TestRecordingListPlans(t *testing.T) {
 					}
 					if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN r ") && !strings.Contains(plan, "INDEX") {
 						t.Errorf("plan %q sorts or scans for\n%s", plan, q.q)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestActivityListPlans: the list of activities reads each page from the
+// index of its filter in the list's order; an officer's activities are
+// found from the officer's index and sorted (an officer has hundreds, the
+// archive hundreds of thousands), never by walking every activity.
+func TestActivityListPlans(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		f     ActivityFilter
+		index string
+		sorts bool
+	}{
+		{"All", ActivityFilter{}, "activities_arrival", false},
+		{"Type", ActivityFilter{Type: evidence.ActivityInspection}, "activities_type", false},
+		{"Day", ActivityFilter{From: at.Add(-24 * time.Hour), To: at}, "activities_arrival", false},
+		{"TypeDay", ActivityFilter{Type: evidence.ActivityInspection, From: at.Add(-24 * time.Hour), To: at}, "activities_type", false},
+		{"Officer", ActivityFilter{Officer: "000123"}, "activity_officers_officer", true},
+		{"OfficersAndType", ActivityFilter{Officers: []string{"000123", "000124"}, Type: evidence.ActivityInspection}, "activity_officers_officer", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := db.View(ctx, func(tx *Tx) error {
+				for _, c := range []*evidence.Cursor{nil, {Start: &at, ID: 90_000}} {
+					for _, back := range []bool{false, true} {
+						if back && c == nil {
+							continue
+						}
+						q, args := tc.f.page(c, back)
+						args = append(args, 20)
+						plan, err := queryPlan(ctx, tx, q, args...)
+						if err != nil {
+							return err
+						}
+						if !regexp.MustCompile(`USING (COVERING )?INDEX ` + tc.index + `\b`).MatchString(plan) {
+							t.Errorf("plan %q does not use %s", plan, tc.index)
+						}
+						if strings.Contains(plan, "TEMP B-TREE") != tc.sorts || regexp.MustCompile(`SCAN a\b`).MatchString(plan) && !strings.Contains(plan, "INDEX") {
+							t.Errorf("plan %q: want a sort %v, never a scan of the table", plan, tc.sorts)
+						}
 					}
 				}
 				return nil

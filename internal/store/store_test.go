@@ -113,7 +113,7 @@ func TestRecordings(t *testing.T) {
 		{"Kind", evidence.RecordingFilter{Kind: evidence.KindVideo}, 2},
 		{"TimeRange", evidence.RecordingFilter{From: start.Add(30 * time.Minute), To: start.Add(90 * time.Minute)}, 1},
 		{"Digest", evidence.RecordingFilter{Digest: blob.Sum([]byte("c"))}, 1},
-		{"Page", evidence.RecordingFilter{Limit: 2, After: &evidence.RecordingCursor{Start: ptrTime(start.Add(time.Hour)), ID: 2}}, 1},
+		{"Page", evidence.RecordingFilter{Limit: 2, After: &evidence.Cursor{Start: ptrTime(start.Add(time.Hour)), ID: 2}}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,7 +59,7 @@ func TestAPIErrorsSpeakTheCatalogue(t *testing.T) {
 		{"RecordingDigest", "GET", "/api/v1/recordings?sha256=abc", with(evidence.PermRecordingsList), evidence.EInvalid, msg("err.recording.sha256")},
 		{"RecordingLimit", "GET", "/api/v1/recordings?limit=1001", with(evidence.PermRecordingsList), evidence.EInvalid, msg("err.query.range", "limit", 0, 1000)},
 		{"RecordingOffset", "GET", "/api/v1/recordings?offset=100", with(evidence.PermRecordingsList), evidence.EInvalid, msg("err.query.offset")},
-		{"RecordingCursor", "GET", "/api/v1/recordings?after=1.0", with(evidence.PermRecordingsList), evidence.EInvalid, msg("err.query.cursor")},
+		{"Cursor", "GET", "/api/v1/recordings?after=1.0", with(evidence.PermRecordingsList), evidence.EInvalid, msg("err.query.cursor")},
 		{"RecordingID", "GET", "/api/v1/recordings/abc", with(evidence.PermRecordingsRead), evidence.EInvalid, msg("err.bad_id")},
 		{"AccessRequestNotFound", "GET", "/api/v1/access-requests/9999", with(evidence.PermAccessRequest), evidence.ENotFound, msg("err.access.not_found", 9999)},
 		{"RegisterTo", "GET", "/api/v1/register?to=tomorrow", with(evidence.PermRegisterRead), evidence.EInvalid, msg("err.time", "to")},

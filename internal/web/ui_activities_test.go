@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -219,7 +220,7 @@ func TestActivityEditForm(t *testing.T) {
 }
 
 // The activities list pages like the other lists (RuoYi layout): 20 rows a
-// page, the total, and page links that keep the search.
+// page, the total, and links by position that keep the search.
 func TestActivitiesPaged(t *testing.T) {
 	ts := newTestServer(t)
 	ts.officers(t, "000123", "000124", "000125")
@@ -236,10 +237,11 @@ func TestActivitiesPaged(t *testing.T) {
 	if n := len(rows.FindAllString(first, -1)); n != 20 {
 		t.Errorf("page 1: %d rows, want 20", n)
 	}
-	if !strings.Contains(first, ui.Msg("zh", "list.total", 25)) || !strings.Contains(first, `href="/activities?officer=000123&amp;page=2" rel="next"`) {
-		t.Errorf("page 1 lacks the total or a next link keeping the search")
+	next := regexp.MustCompile(`href="(/activities\?after=[^"]+&amp;officer=000123)" rel="next"`).FindStringSubmatch(first)
+	if !strings.Contains(first, ui.Msg("zh", "list.total", 25)) || next == nil {
+		t.Fatalf("page 1 lacks the total or a next link by position keeping the search")
 	}
-	second := ts.page(t, evidence.RoleLeader, "/activities?officer=000123&page=2").Body.String()
+	second := ts.page(t, evidence.RoleLeader, html.UnescapeString(next[1])).Body.String()
 	if n := len(rows.FindAllString(second, -1)); n != 5 || !strings.Contains(second, "第0处") || strings.Contains(second, "第24处") {
 		t.Errorf("page 2: %d rows, want the 5 oldest", n)
 	}

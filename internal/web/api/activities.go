@@ -45,9 +45,20 @@ func (h *Handler) UpdateActivity(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, a)
 }
 
-// listActivities lists activities by ?officer= (a number, or a name or
-// part of one), ?type=, and ?from= / ?to=
-// on the arrival, latest first.
+// ActivityList is the answer of GET /api/v1/activities, paged as
+// RecordingList.
+type ActivityList struct {
+	Activities []evidence.Activity `json:"activities"`
+	Total      int                 `json:"total"`
+	Over       bool                `json:"total_over,omitempty"`
+	Limit      int                 `json:"limit"`
+	Next       string              `json:"next,omitempty"`
+	Prev       string              `json:"prev,omitempty"`
+}
+
+// ListActivities lists activities by ?officer= (a number, or a name or
+// part of one), ?type=, and ?from= / ?to= on the arrival, latest first,
+// a page of ?limit= (100) after ?after= or before ?before=.
 func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.ActivityFilter{Officer: q.Get("officer"), Type: evidence.ActivityType(q.Get("type"))}
@@ -57,19 +68,31 @@ func (h *Handler) ListActivities(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Times(q, map[string]*time.Time{"from": &f.From, "to": &f.To}); err != nil {
 		return err
 	}
-	var list []evidence.Activity
+	if err := httpx.Cursors(q, &f.After, &f.Before); err != nil {
+		return err
+	}
+	f.Limit = 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return evidence.Errorf(evidence.EInvalid, "err.query.range", "limit", 1, 1000)
+		}
+		f.Limit = n
+	}
+	var p store.ActivityPage
 	err := h.DB.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		if f.Officers, err = tx.OfficerNumbers(r.Context(), f.Officer); err != nil {
 			return err
 		}
-		list, err = tx.Activities(r.Context(), f)
+		p, err = tx.ActivitiesPage(r.Context(), f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, map[string]any{"activities": list})
+	return httpx.JSON(w, http.StatusOK, ActivityList{Activities: p.Activities, Total: p.Total, Over: p.Over, Limit: f.Limit,
+		Next: cursorString(p.Next), Prev: cursorString(p.Prev)})
 }
 
 // getActivity shows an activity with its coverage (R-ACT-4), the export

@@ -70,20 +70,11 @@ func parseFilter(q url.Values) (evidence.RecordingFilter, error) {
 		// client's offset must not silently answer with the first page.
 		return f, evidence.Errorf(evidence.EInvalid, "err.query.offset")
 	}
-	for key, dst := range map[string]**evidence.RecordingCursor{"after": &f.After, "before": &f.Before} {
-		if v := q.Get(key); v != "" {
-			c, err := evidence.ParseRecordingCursor(v)
-			if err != nil {
-				return f, err
-			}
-			*dst = &c
-		}
-	}
-	return f, nil
+	return f, httpx.Cursors(q, &f.After, &f.Before)
 }
 
 // cursorString is c's URL form, "" for none.
-func cursorString(c *evidence.RecordingCursor) string {
+func cursorString(c *evidence.Cursor) string {
 	if c == nil {
 		return ""
 	}

@@ -74,6 +74,21 @@ func JSON(w http.ResponseWriter, code int, v any) error {
 	return enc.Encode(v)
 }
 
+// Cursors reads the after= and before= of a list paged by position
+// (evidence.Cursor) into after and before; absent values leave them nil.
+func Cursors(q url.Values, after, before **evidence.Cursor) error {
+	for key, dst := range map[string]**evidence.Cursor{"after": after, "before": before} {
+		if v := q.Get(key); v != "" {
+			c, err := evidence.ParseCursor(v)
+			if err != nil {
+				return err
+			}
+			*dst = &c
+		}
+	}
+	return nil
+}
+
 // Times parses the RFC 3339 query values named by dst's keys into dst's
 // times, in UTC; absent values leave them as they are.
 func Times(q url.Values, dst map[string]*time.Time) error {

@@ -98,8 +98,9 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 	v := activitiesView{Officer: strings.TrimSpace(q.Get("officer")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to"),
 		Types: evidence.ActivityTypes(), Modes: []evidence.WorkMode{evidence.WorkNormal, evidence.WorkContinuous, evidence.WorkAway, evidence.WorkRemote}}
 	f := store.ActivityFilter{Officer: v.Officer, Type: evidence.ActivityType(v.Type), Limit: PageSize}
-	page, offset := pageOf(r)
-	f.Offset = offset
+	if err := httpx.Cursors(r.URL.Query(), &f.After, &f.Before); err != nil {
+		return err
+	}
 	if f.Type != "" && !f.Type.Valid() {
 		return evidence.Errorf(evidence.EInvalid, "err.query.value", "type", v.Type)
 	}
@@ -113,15 +114,12 @@ func (h *Handler) ActivitiesPage(w http.ResponseWriter, r *http.Request) error {
 		if f.Officers, err = tx.OfficerNumbers(ctx, f.Officer); err != nil { // 警号或姓名
 			return err
 		}
-		acts, err := tx.Activities(ctx, f)
+		list, err := tx.ActivitiesPage(ctx, f)
 		if err != nil {
 			return err
 		}
-		total, err := tx.CountActivities(ctx, f)
-		if err != nil {
-			return err
-		}
-		v.Pager = newPager(r, []string{"officer", "type", "from", "to"}, page, total, len(acts))
+		acts := list.Activities
+		v.Pager = cursorPager(r, []string{"officer", "type", "from", "to"}, list.Total, list.Over, list.Prev, list.Next)
 		// Rows come from the stored evaluations and findings (kept by
 		// reevaluate and the evaluator); an activity not evaluated yet —
 		// stored before evaluations were kept, until the evaluator's first

@@ -150,10 +150,10 @@ func newPager(r *http.Request, keys []string, page, total, shown int) Pager {
 
 // cursorPager is the paging of a list paged by position: the links keep
 // the search's keys and ask for the rows after the page's last (next) or
-// before its first (prev).
-func cursorPager(r *http.Request, keys []string, total int, over bool, prev, next fmt.Stringer) Pager {
+// before its first (prev); nil cursors at the list's ends.
+func cursorPager(r *http.Request, keys []string, total int, over bool, prev, next *evidence.Cursor) Pager {
 	pg := Pager{Total: total, Over: over}
-	link := func(dir string, c fmt.Stringer) string {
+	link := func(dir string, c *evidence.Cursor) string {
 		q := url.Values{}
 		for _, k := range keys {
 			if x := r.URL.Query().Get(k); x != "" {
@@ -170,20 +170,6 @@ func cursorPager(r *http.Request, keys []string, total int, over bool, prev, nex
 		pg.Next = link("after", next)
 	}
 	return pg
-}
-
-// cursors reads the ?after= and ?before= of a list paged by position.
-func cursors(r *http.Request, f *evidence.RecordingFilter) error {
-	for key, dst := range map[string]**evidence.RecordingCursor{"after": &f.After, "before": &f.Before} {
-		if v := r.URL.Query().Get(key); v != "" {
-			c, err := evidence.ParseRecordingCursor(v)
-			if err != nil {
-				return err
-			}
-			*dst = &c
-		}
-	}
-	return nil
 }
 
 type recordingRow struct {
@@ -231,7 +217,7 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.From, f.To = from, to
-	if err := cursors(r, &f); err != nil {
+	if err := httpx.Cursors(r.URL.Query(), &f.After, &f.Before); err != nil {
 		return err
 	}
 	var list store.RecordingPage
@@ -249,14 +235,7 @@ func (h *Handler) RecordingsPage(w http.ResponseWriter, r *http.Request) error {
 	for _, rec := range list.Recordings {
 		v.Recordings = append(v.Recordings, recordingRow{rec, recordingDuration(rec)})
 	}
-	var prev, next fmt.Stringer // nil unless there is such a page
-	if list.Prev != nil {
-		prev = list.Prev
-	}
-	if list.Next != nil {
-		next = list.Next
-	}
-	v.Pager = cursorPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, list.Total, list.Over, prev, next)
+	v.Pager = cursorPager(r, []string{"officer", "device", "kind", "orphan", "from", "to"}, list.Total, list.Over, list.Prev, list.Next)
 	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list")
 	p.Data = v
 	return h.render(w, http.StatusOK, "recordings", p)
