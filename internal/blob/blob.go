@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // ErrCorrupt reports bytes whose digest is not the one they were stored or
@@ -114,4 +115,17 @@ type Adopter interface {
 	// idempotent, durable on return, and returns an error (never a partial
 	// blob) when the file is not on the store's file system.
 	Adopt(ctx context.Context, d Digest, path string, size int64) error
+}
+
+// Retainer is implemented by stores that lock blobs against deletion until
+// a date (S3 Object Lock in COMPLIANCE mode). The retention schedule calls it
+// when a recording's retention date is known or moves later. A store that
+// deletes blobs (disposal after retention) must refuse to delete one before
+// its retain-until; with Object Lock the object store itself refuses.
+type Retainer interface {
+	// Retain locks d until at least until. It only ever extends: a blob
+	// already locked longer keeps its date, and a date in the past changes
+	// nothing. It returns an error wrapping ErrNotFound when d is not held.
+	// Retain is idempotent and safe to call concurrently.
+	Retain(ctx context.Context, d Digest, until time.Time) error
 }
