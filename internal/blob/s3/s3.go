@@ -16,10 +16,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -179,8 +181,8 @@ func (s *Store) putSingle(ctx context.Context, d blob.Digest, r io.Reader, size 
 	opts := s.putOptions()
 	opts.UserMetadata["x-amz-checksum-sha256"] = base64.StdEncoding.EncodeToString(d[:])
 	// Write once: a server that knows conditional writes refuses a second
-	// object under the key (412); one that does not adds an identical,
-	// equally locked version.
+	// object under the key (412); one that does not (versitygw v1.8.0
+	// ignores If-None-Match) adds an identical, equally locked version.
 	opts.SetMatchETagExcept("*")
 	_, err := s.core.PutObject(ctx, s.cfg.Bucket, s.Key(d), v, size, "", d.Hex(), opts)
 	if v.err != nil {
@@ -281,13 +283,18 @@ func check(d blob.Digest, h interface{ Sum([]byte) []byte }, n, size int64) erro
 
 // Open implements blob.Store with minio-go's Object: each Seek that moves
 // the position starts a ranged GET from there on the next Read, which is
-// what playback's Range requests need.
+// what playback's Range requests need. It reads the version that locate
+// finds, not whatever was put on top of it.
 func (s *Store) Open(ctx context.Context, d blob.Digest) (blob.ReadSeekCloser, error) {
-	o, err := s.core.Client.GetObject(ctx, s.cfg.Bucket, s.Key(d), minio.GetObjectOptions{})
+	version, _, err := s.locate(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.core.Client.GetObject(ctx, s.cfg.Bucket, s.Key(d), minio.GetObjectOptions{VersionID: version})
 	if err != nil {
 		return nil, s.wrap("open", d, err)
 	}
-	// GetObject sends nothing until asked; Stat finds a missing object now.
+	// GetObject sends nothing until asked; Stat finds a vanished object now.
 	if _, err := o.Stat(); err != nil {
 		o.Close() //nolint:errcheck // never read: nothing to lose
 		return nil, s.wrap("open", d, err)
@@ -297,11 +304,49 @@ func (s *Store) Open(ctx context.Context, d blob.Digest) (blob.ReadSeekCloser, e
 
 // Stat implements blob.Store.
 func (s *Store) Stat(ctx context.Context, d blob.Digest) (int64, error) {
-	oi, err := s.core.StatObject(ctx, s.cfg.Bucket, s.Key(d), minio.StatObjectOptions{})
-	if err != nil {
-		return 0, s.wrap("stat", d, err)
+	_, size, err := s.locate(ctx, d)
+	return size, err
+}
+
+// locate finds the version of d's object that holds d, and its size.
+//
+// The bucket is versioned (Object Lock needs it), so a PUT by anyone with
+// write access adds a version on top of the locked one rather than
+// replacing it, and a DELETE without a version adds a delete marker that
+// hides it. Neither destroys the original; locate looks past both. The
+// version to read is the current one when its stored SHA-256 checksum is d
+// (the server checked the bytes against it on the way in), else the first
+// version whose checksum is d, else (a server that keeps no checksums) the
+// current version; Verify then tells whether it is the original.
+func (s *Store) locate(ctx context.Context, d blob.Digest) (version string, size int64, err error) {
+	want := base64.StdEncoding.EncodeToString(d[:])
+	oi, err := s.core.StatObject(ctx, s.cfg.Bucket, s.Key(d), minio.StatObjectOptions{Checksum: true})
+	if err == nil && oi.ChecksumSHA256 == want {
+		return oi.VersionID, oi.Size, nil
 	}
-	return oi.Size, nil
+	if err != nil && !errors.Is(s.wrap("stat", d, err), blob.ErrNotFound) {
+		return "", 0, s.wrap("stat", d, err)
+	}
+	current, cerr := oi, err
+	for v := range s.core.Client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.Key(d), WithVersions: true}) {
+		if v.Err != nil {
+			return "", 0, s.wrap("stat", d, v.Err)
+		}
+		if v.Key != s.Key(d) || v.IsDeleteMarker {
+			continue
+		}
+		vi, err := s.core.StatObject(ctx, s.cfg.Bucket, s.Key(d), minio.StatObjectOptions{VersionID: v.VersionID, Checksum: true})
+		if err != nil {
+			return "", 0, s.wrap("stat", d, err)
+		}
+		if vi.ChecksumSHA256 == want {
+			return vi.VersionID, vi.Size, nil
+		}
+	}
+	if cerr != nil {
+		return "", 0, s.wrap("stat", d, cerr)
+	}
+	return current.VersionID, current.Size, nil
 }
 
 // Verify implements blob.Store: the object is read back whole and hashed.
@@ -342,18 +387,14 @@ func (s *Store) List(ctx context.Context, fn func(blob.Digest) error) error {
 	return ctx.Err()
 }
 
-// Retain implements blob.Retainer: every version of d's object (concurrent
-// Puts on a server without conditional writes may leave several, all with
-// the same bytes) is locked in COMPLIANCE mode until at least until. A
-// version already locked longer is left as it is: S3 refuses to shorten a
-// compliance lock, and Retain never asks.
+// Retain implements blob.Retainer: every version of d's object (a
+// concurrent Put may leave two, with the same bytes; a version put on top
+// by someone else is extended too, which does no harm) is locked in
+// COMPLIANCE mode until at least until. A version already locked longer is
+// left as it is: S3 refuses to shorten a compliance lock, and Retain never
+// asks.
 func (s *Store) Retain(ctx context.Context, d blob.Digest, until time.Time) error {
 	until = until.UTC().Truncate(time.Second)
-	if until.Before(s.cfg.Clock()) {
-		// Already past: nothing to extend, but the blob must exist.
-		_, err := s.Stat(ctx, d)
-		return err
-	}
 	key := s.Key(d)
 	found := false
 	for oi := range s.core.Client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
@@ -385,18 +426,53 @@ func (s *Store) Retain(ctx context.Context, d blob.Digest, until time.Time) erro
 }
 
 // RetainUntil returns the retain-until date of a version of d's object (""
-// for the current one), read from its HEAD: versitygw's GetObjectRetention
-// answer is one minio-go cannot parse. The zero time means not locked.
+// for the current one); the zero time means not locked. It asks GET
+// ?retention itself, through a presigned URL: minio-go expects the answer's
+// element to be <Retention>, as AWS sends it, and versitygw sends
+// <ObjectLockRetention>; versitygw's HEAD of a version that is not the
+// current one carries no lock headers.
 func (s *Store) RetainUntil(ctx context.Context, d blob.Digest, version string) (time.Time, error) {
-	oi, err := s.core.StatObject(ctx, s.cfg.Bucket, s.Key(d), minio.StatObjectOptions{VersionID: version})
+	q := url.Values{"retention": {""}}
+	if version != "" {
+		q.Set("versionId", version)
+	}
+	u, err := s.core.Client.Presign(ctx, http.MethodGet, s.cfg.Bucket, s.Key(d), time.Minute, q)
 	if err != nil {
-		return time.Time{}, s.wrap("retention", d, err)
+		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, err)
 	}
-	v := oi.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date")
-	if v == "" {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, err)
+	}
+	hc := &http.Client{Transport: s.cfg.Transport}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, err)
+	}
+	// Either root element: only the fields matter.
+	var r struct {
+		Code            string
+		Mode            string
+		RetainUntilDate string
+	}
+	if err := xml.Unmarshal(body, &r); err != nil {
+		return time.Time{}, fmt.Errorf("s3: retention %v: %d %w", d, resp.StatusCode, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+	case r.Code == "NoSuchObjectLockConfiguration":
 		return time.Time{}, nil
+	case r.Code == "NoSuchKey" || r.Code == "NoSuchVersion" || resp.StatusCode == http.StatusNotFound:
+		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, blob.ErrNotFound)
+	default:
+		return time.Time{}, fmt.Errorf("s3: retention %v: %d %s", d, resp.StatusCode, r.Code)
 	}
-	t, err := time.Parse(time.RFC3339, v)
+	t, err := time.Parse(time.RFC3339, r.RetainUntilDate)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("s3: retention %v: %w", d, err)
 	}

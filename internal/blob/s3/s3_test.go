@@ -122,6 +122,25 @@ func TestComplianceLock(t *testing.T) {
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("locked version reads %q, %v; want the original", got, err)
 		}
+		// The store reads past the version on top, and past a delete
+		// marker, to the version whose checksum is the digest.
+		if err := s.Verify(ctx, d); err != nil {
+			t.Fatalf("Verify with a forged version on top: %v", err)
+		}
+		if err := srv.Client.RemoveObject(ctx, s.cfg.Bucket, s.Key(d), minio.RemoveObjectOptions{}); err != nil {
+			t.Fatalf("delete marker: %v", err)
+		}
+		if n, err := s.Stat(ctx, d); err != nil || n != int64(len(data)) {
+			t.Fatalf("Stat behind a delete marker = %d, %v", n, err)
+		}
+		r, err := s.Open(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close() //nolint:errcheck // read-only
+		if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("Open behind a delete marker reads %q, %v", got, err)
+		}
 	})
 	t.Run("RetainExtendsNeverShortens", func(t *testing.T) {
 		later := now.Add(48 * time.Hour).Truncate(time.Second)
