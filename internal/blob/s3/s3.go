@@ -42,10 +42,13 @@ var (
 // recording's period) extends it through blob.Retainer.
 const DefaultRetention = 365 * 24 * time.Hour
 
+// DefaultMaxPut is the largest object sent in one PUT when Config.MaxPut
+// is zero: S3's own limit.
+const DefaultMaxPut = 5 << 30
+
 // DefaultPartSize is the part size of multipart uploads when
-// Config.PartSize is zero. Objects up to it go in one PUT. One part is held
-// in memory per Put in progress: the memory of an upload is flat, whatever
-// the object's size.
+// Config.PartSize is zero. One part is held in memory per multipart Put in
+// progress: the memory of an upload is flat, whatever the object's size.
 const DefaultPartSize = 64 << 20
 
 // Config says where the bucket is and how objects are written.
@@ -65,9 +68,13 @@ type Config struct {
 	// Retention is how long after its Put an object is locked (0:
 	// DefaultRetention).
 	Retention time.Duration
-	// PartSize: objects larger than it are uploaded in parts of this size
-	// (0: DefaultPartSize; at least 5 MiB, S3's smallest part).
-	PartSize int64
+	// MaxPut: objects up to it go in one PUT (0: DefaultMaxPut), larger
+	// ones and those of unknown size in parts of PartSize (0:
+	// DefaultPartSize; at least 5 MiB, S3's smallest part). One PUT is
+	// preferred: it streams without buffering, and the server checks the
+	// whole object's SHA-256 and keeps it as the object's checksum, where a
+	// multipart object only has a checksum of its parts' checksums.
+	MaxPut, PartSize int64
 	// Clock gives the time retain-until dates are counted from (nil:
 	// time.Now).
 	Clock func() time.Time
@@ -94,6 +101,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.PartSize == 0 {
 		cfg.PartSize = DefaultPartSize
+	}
+	if cfg.MaxPut == 0 {
+		cfg.MaxPut = DefaultMaxPut
 	}
 	if cfg.PartSize < minPartSize {
 		return nil, fmt.Errorf("s3: part size %d below S3's minimum of %d", cfg.PartSize, minPartSize)
@@ -148,7 +158,7 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader, size int64)
 		return err
 	}
 	var err error
-	if size >= 0 && size <= s.cfg.PartSize {
+	if size >= 0 && size <= s.cfg.MaxPut {
 		err = s.putSingle(ctx, d, r, size)
 	} else {
 		err = s.putMultipart(ctx, d, r, size)
@@ -314,10 +324,12 @@ func (s *Store) Stat(ctx context.Context, d blob.Digest) (int64, error) {
 // write access adds a version on top of the locked one rather than
 // replacing it, and a DELETE without a version adds a delete marker that
 // hides it. Neither destroys the original; locate looks past both. The
-// version to read is the current one when its stored SHA-256 checksum is d
-// (the server checked the bytes against it on the way in), else the first
-// version whose checksum is d, else (a server that keeps no checksums) the
-// current version; Verify then tells whether it is the original.
+// version to read is the current one when its stored full-object SHA-256
+// checksum is d (the server checked the bytes against it on the way in:
+// every single PUT of this store), else a version whose checksum is d, else
+// the oldest version: the original was written first, a locked version
+// cannot be removed, and nothing can be put below it. Verify tells whether
+// what locate found is the original.
 func (s *Store) locate(ctx context.Context, d blob.Digest) (version string, size int64, err error) {
 	want := base64.StdEncoding.EncodeToString(d[:])
 	oi, err := s.core.StatObject(ctx, s.cfg.Bucket, s.Key(d), minio.StatObjectOptions{Checksum: true})
@@ -327,7 +339,7 @@ func (s *Store) locate(ctx context.Context, d blob.Digest) (version string, size
 	if err != nil && !errors.Is(s.wrap("stat", d, err), blob.ErrNotFound) {
 		return "", 0, s.wrap("stat", d, err)
 	}
-	current, cerr := oi, err
+	var oldest *minio.ObjectInfo
 	for v := range s.core.Client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.Key(d), WithVersions: true}) {
 		if v.Err != nil {
 			return "", 0, s.wrap("stat", d, v.Err)
@@ -342,11 +354,15 @@ func (s *Store) locate(ctx context.Context, d blob.Digest) (version string, size
 		if vi.ChecksumSHA256 == want {
 			return vi.VersionID, vi.Size, nil
 		}
+		// Listed newest first: a later one of the same time is older.
+		if oldest == nil || !vi.LastModified.After(oldest.LastModified) {
+			oldest = &vi
+		}
 	}
-	if cerr != nil {
-		return "", 0, s.wrap("stat", d, cerr)
+	if oldest == nil {
+		return "", 0, fmt.Errorf("s3: stat %v: %w", d, blob.ErrNotFound)
 	}
-	return current.VersionID, current.Size, nil
+	return oldest.VersionID, oldest.Size, nil
 }
 
 // Verify implements blob.Store: the object is read back whole and hashed.

@@ -17,7 +17,7 @@ import (
 // ParseURL reads a store's location from a URL:
 //
 //	s3://BUCKET?endpoint=HOST:PORT[&secure=false][&region=R][&prefix=P]
-//	      [&retention=8760h][&part-size=64MiB][&credentials=FILE]
+//	      [&retention=8760h][&max-put=5GiB][&part-size=64MiB][&credentials=FILE]
 //
 // secure defaults to true (https). The credentials never appear in the URL
 // (it ends up in shell histories, process lists and unit files): they come
@@ -40,7 +40,7 @@ func ParseURL(raw string, getenv func(string) string) (Config, error) {
 	q := u.Query()
 	for k := range q {
 		switch k {
-		case "endpoint", "secure", "region", "prefix", "retention", "part-size", "credentials":
+		case "endpoint", "secure", "region", "prefix", "retention", "max-put", "part-size", "credentials":
 		default:
 			return cfg, fmt.Errorf("s3: unknown parameter %q", k)
 		}
@@ -61,12 +61,14 @@ func ParseURL(raw string, getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("s3: retention %q: want a positive duration such as 8760h", v)
 		}
 	}
-	if v := q.Get("part-size"); v != "" {
-		n, err := humanize.ParseBytes(v)
-		if err != nil {
-			return cfg, fmt.Errorf("s3: part-size: %w", err)
+	for name, p := range map[string]*int64{"max-put": &cfg.MaxPut, "part-size": &cfg.PartSize} {
+		if v := q.Get(name); v != "" {
+			n, err := humanize.ParseBytes(v)
+			if err != nil {
+				return cfg, fmt.Errorf("s3: %s: %w", name, err)
+			}
+			*p = int64(n)
 		}
-		cfg.PartSize = int64(n)
 	}
 	if p := q.Get("credentials"); p != "" {
 		cfg.AccessKey, cfg.SecretKey, err = readCredentials(p)

@@ -25,8 +25,8 @@ func TestParseURL(t *testing.T) {
 		want      Config
 		err       string
 	}{
-		{name: "OKFromEnvironment", url: "s3://evidence?endpoint=s3.local:9000&region=cn-east&prefix=a/&retention=720h&part-size=16MiB", env: env,
-			want: Config{Endpoint: "s3.local:9000", Secure: true, Region: "cn-east", Bucket: "evidence", Prefix: "a/", AccessKey: "EK", SecretKey: "ES", Retention: 720 * time.Hour, PartSize: 16 << 20}},
+		{name: "OKFromEnvironment", url: "s3://evidence?endpoint=s3.local:9000&region=cn-east&prefix=a/&retention=720h&max-put=1GiB&part-size=16MiB", env: env,
+			want: Config{Endpoint: "s3.local:9000", Secure: true, Region: "cn-east", Bucket: "evidence", Prefix: "a/", AccessKey: "EK", SecretKey: "ES", Retention: 720 * time.Hour, MaxPut: 1 << 30, PartSize: 16 << 20}},
 		{name: "OKFromFile", url: "s3://evidence?endpoint=127.0.0.1:7070&secure=false&credentials=" + good, env: env,
 			want: Config{Endpoint: "127.0.0.1:7070", Bucket: "evidence", AccessKey: "AK", SecretKey: "SK"}},
 		{name: "ErrSecretInURL", url: "s3://AK:SK@evidence?endpoint=x:1", env: env, err: "do not belong in the URL"},
@@ -58,5 +58,5 @@ func equalConfig(a, b Config) bool {
 	a.Clock, b.Clock, a.Transport, b.Transport = nil, nil, nil, nil
 	return a.Endpoint == b.Endpoint && a.Secure == b.Secure && a.Region == b.Region && a.Bucket == b.Bucket &&
 		a.Prefix == b.Prefix && a.AccessKey == b.AccessKey && a.SecretKey == b.SecretKey &&
-		a.Retention == b.Retention && a.PartSize == b.PartSize
+		a.Retention == b.Retention && a.MaxPut == b.MaxPut && a.PartSize == b.PartSize
 }
