@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -171,5 +173,38 @@ func TestNewRefusesBucketWithoutLock(t *testing.T) {
 	_, err := New(ctx, Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "unlocked"})
 	if err == nil {
 		t.Fatal("New accepted a bucket without Object Lock")
+	}
+}
+
+// Adopt sends an upload file without hashing it again; the S3 server checks
+// the bytes against the digest, so a wrong one stores nothing.
+func TestAdopt(t *testing.T) {
+	ctx := context.Background()
+	srv := blobtest.StartS3(t)
+	s := newStore(t, srv, Config{})
+	path := filepath.Join(t.TempDir(), "upload.bin")
+	data := make([]byte, 1<<20+1)
+	rand.Read(data)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := blob.Sum(data)
+	wrong := blob.Sum([]byte("other bytes"))
+	if err := s.Adopt(ctx, wrong, path, int64(len(data))); !errors.Is(err, blob.ErrCorrupt) {
+		t.Fatalf("Adopt under a wrong digest: %v, want ErrCorrupt", err)
+	}
+	if _, err := s.Stat(ctx, wrong); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Stat after a refused Adopt: %v, want ErrNotFound", err)
+	}
+	if err := s.Adopt(ctx, d, path, int64(len(data))+1); !errors.Is(err, blob.ErrCorrupt) {
+		t.Fatalf("Adopt with a wrong size: %v, want ErrCorrupt", err)
+	}
+	for range 2 { // idempotent
+		if err := s.Adopt(ctx, d, path, int64(len(data))); err != nil {
+			t.Fatalf("Adopt: %v", err)
+		}
+	}
+	if err := s.Verify(ctx, d); err != nil {
+		t.Fatalf("Verify: %v", err)
 	}
 }
