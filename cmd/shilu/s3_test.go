@@ -118,8 +118,8 @@ func TestS3EndToEnd(t *testing.T) {
 	}
 }
 
-// An archive whose originals are on disk does not switch to S3 by a flag:
-// that would leave every recording missing.
+// R-STORE-2, X-SEC-4: an archive whose originals are on disk does not switch
+// to S3 by a flag: that would leave every recording missing.
 func TestS3RefusedForDiskArchive(t *testing.T) {
 	_, _, blobsURL := s3Blobs(t, "")
 	data := t.TempDir()

@@ -162,8 +162,8 @@ func TestComplianceLock(t *testing.T) {
 	})
 }
 
-// A bucket without Object Lock is refused: evidence in it could be deleted
-// by anyone holding the credentials.
+// X-SEC-4: a bucket without Object Lock is refused: evidence in it could be
+// deleted by anyone holding the credentials.
 func TestNewRefusesBucketWithoutLock(t *testing.T) {
 	ctx := context.Background()
 	srv := blobtest.StartS3(t)
@@ -176,8 +176,8 @@ func TestNewRefusesBucketWithoutLock(t *testing.T) {
 	}
 }
 
-// Adopt sends an upload file without hashing it again; the S3 server checks
-// the bytes against the digest, so a wrong one stores nothing.
+// R-STORE-2: Adopt sends an upload file without hashing it again; the S3
+// server checks the bytes against the digest, so a wrong one stores nothing.
 func TestAdopt(t *testing.T) {
 	ctx := context.Background()
 	srv := blobtest.StartS3(t)

@@ -11,7 +11,7 @@ import (
 	"shilu/internal/blob"
 )
 
-// The client's own check, for servers that verify nothing: a body whose
+// R-STORE-2: the client's own check, for servers that verify nothing: a body whose
 // bytes are not the digest or the size promised never reaches its last
 // byte, so the PUT is cut short of its Content-Length and stores nothing.
 func TestVerifierHoldsBackLastByte(t *testing.T) {
