@@ -19,6 +19,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -549,11 +550,8 @@ func (s *Store) wrap(op string, d blob.Digest, err error) error {
 // digest promised. On a mismatch Read fails instead, the request is cut
 // short of its Content-Length, and the server stores nothing.
 type verifier struct {
-	r io.Reader
-	h interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
+	r    io.Reader
+	h    hash.Hash
 	want blob.Digest
 	size int64
 	n    int64
