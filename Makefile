@@ -74,7 +74,8 @@ fuzz:
 	  if ! $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./$$pkg > /tmp/shilu-fuzz.log 2>&1; then cat /tmp/shilu-fuzz.log; exit 1; fi; \
 	done; echo "fuzz: all targets ran $(FUZZTIME) without failure"
 
-# Ingest throughput against a durable tusd baseline, and peak RSS; the
+# Ingest throughput against a durable tusd baseline, and peak RSS; puts
+# into S3 (versitygw) against minio-go's PutObject of the same bytes; the
 # compliance dashboard over 10 000 activities and 100 000 recordings, from
 # stored evaluations against running the rules from scratch (budget 200 ms);
 # custody-log verification of 100 000 entries, all cores against one.

@@ -159,10 +159,10 @@ func (e *cmdEnv) verify(args []string) (err error) {
 		case r.err == nil:
 		case errors.Is(r.err, blob.ErrCorrupt):
 			bad++
-			e.printf("CORRUPT recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("CORRUPT recording %d %s %s\n", it.id, it.d, a.blobAt(it.d))
 		case errors.Is(r.err, blob.ErrNotFound):
 			bad++
-			e.printf("MISSING recording %d %s %s\n", it.id, it.d, a.blobs.Path(it.d))
+			e.printf("MISSING recording %d %s %s\n", it.id, it.d, a.blobAt(it.d))
 		case failed == nil:
 			failed = r.err
 			cancel()

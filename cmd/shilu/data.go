@@ -18,7 +18,9 @@ import (
 
 	"shilu/internal/app"
 	"shilu/internal/audit"
+	"shilu/internal/blob"
 	"shilu/internal/blob/disk"
+	"shilu/internal/blob/s3"
 	"shilu/internal/secret"
 	"shilu/internal/store"
 )
@@ -31,6 +33,9 @@ import (
 //	DIR/audit.key       the custody log's Ed25519 signer key (0600)
 //	DIR/audit.pub       its verifier key, for auditors
 //	DIR/secrets.key     the key that seals TOTP secrets in shilu.db (0600)
+//	DIR/blobs.url       where the originals are instead of DIR/blobs: an
+//	                    s3:// URL (no secrets in it), recorded by the first
+//	                    serve --blobs, so every command opens the same store
 //
 // secrets.key (X-SEC-3) makes a copy of shilu.db alone — a backup, a stolen
 // disk — useless for minting second-factor codes, so back it up apart from
@@ -38,9 +43,11 @@ import (
 // sign-in with TOTP is refused, and each person who had it (the three
 // administrators at least) enrols again after `shilu user reset --totp`.
 type archive struct {
-	dir      string
-	db       *store.DB
-	blobs    *disk.Store
+	dir   string
+	db    *store.DB
+	blobs blob.Store
+	// blobAt names where a blob is kept, for messages (a file, an object).
+	blobAt   func(blob.Digest) string
 	log      *audit.Log
 	verifier note.Verifier
 	// app runs the use cases on db: every change the CLI makes goes
@@ -48,7 +55,11 @@ type archive struct {
 	app *app.App
 }
 
-func (e *cmdEnv) openArchive(dir string) (*archive, error) {
+func (e *cmdEnv) openArchive(dir string) (*archive, error) { return e.openArchiveAt(dir, "") }
+
+// openArchiveAt opens the archive in dir with its originals at blobsURL
+// ("": where DIR/blobs.url says, else DIR/blobs on disk).
+func (e *cmdEnv) openArchiveAt(dir, blobsURL string) (*archive, error) {
 	if err := privateDir(dir, e.logger()); err != nil {
 		return nil, err
 	}
@@ -60,7 +71,7 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
+	blobs, blobAt, err := e.openBlobs(dir, blobsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +79,79 @@ func (e *cmdEnv) openArchive(dir string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &archive{dir: dir, db: db, blobs: blobs, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
+	return &archive{dir: dir, db: db, blobs: blobs, blobAt: blobAt, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
+}
+
+// openBlobs opens the archive's blob store: DIR/blobs on disk, or the S3
+// bucket that DIR/blobs.url names. A blobsURL given on the command line is
+// recorded there on first use; one that differs from the recorded one is
+// refused (moving originals is a migration, not a flag), and so is one for
+// an archive that already keeps originals on disk.
+func (e *cmdEnv) openBlobs(dir, blobsURL string) (blob.Store, func(blob.Digest) string, error) {
+	path := filepath.Join(dir, "blobs.url")
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("blobs: %w", err)
+	}
+	recorded := strings.TrimSpace(string(b))
+	switch {
+	case blobsURL != "" && recorded != "" && blobsURL != recorded:
+		return nil, nil, fmt.Errorf("--blobs %s: this archive's originals are at %s (%s)", blobsURL, recorded, path)
+	case blobsURL != "" && recorded == "":
+		if held, err := diskHoldsBlobs(filepath.Join(dir, "blobs")); err != nil || held {
+			return nil, nil, errors.Join(err, fmt.Errorf("--blobs %s: this archive keeps its originals in %s", blobsURL, filepath.Join(dir, "blobs")))
+		}
+		if _, err := s3.ParseURL(blobsURL, e.getenv); err != nil {
+			return nil, nil, err
+		}
+		if err := writeFileSynced(path, blobsURL+"\n"); err != nil {
+			return nil, nil, fmt.Errorf("blobs: %w", err)
+		}
+		recorded = blobsURL
+	}
+	if recorded == "" {
+		d, err := disk.Open(filepath.Join(dir, "blobs"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, d.Path, nil
+	}
+	cfg, err := s3.ParseURL(recorded, e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s3.New(e.ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func(d blob.Digest) string { return "s3://" + cfg.Bucket + "/" + st.Key(d) }, nil
+}
+
+// diskHoldsBlobs reports whether a disk blob store at dir holds a blob.
+func diskHoldsBlobs(dir string) (bool, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	d, err := disk.Open(dir)
+	if err != nil {
+		return false, err
+	}
+	stop := errors.New("found")
+	err = d.List(context.Background(), func(blob.Digest) error { return stop })
+	if errors.Is(err, stop) {
+		return true, nil
+	}
+	return false, err
+}
+
+// writeFileSynced writes a small file whole and makes it durable.
+func writeFileSynced(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(content)
+	return errors.Join(werr, f.Sync(), f.Close())
 }
 
 // Close closes the archive. A command that added to the custody log signs

@@ -39,7 +39,14 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	stateEvery := fs.Duration("state-check-interval", time.Hour, "replay the custody log against the tables this often, and a minute after start; a difference raises a state_tampered finding and an error (0 = never)")
 	witnessURL := fs.String("witness-url", "", "POST each signed checkpoint of the custody log (text/plain, the signed note) to this URL, retrying while it fails")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
-	a, err := e.openWithFlags(fs, args, data)
+	blobs := fs.String("blobs", "", `where originals are kept: "" = DATA/blobs on disk; s3://BUCKET?endpoint=HOST:PORT[&secure=false][&credentials=FILE] = an S3 bucket with Object Lock (credentials from FILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, never in the URL); recorded in DATA/blobs.url on first use`)
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "data"); err != nil {
+		return err
+	}
+	a, err := e.openArchiveAt(*data, *blobs)
 	if err != nil {
 		return err
 	}

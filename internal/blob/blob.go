@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // ErrCorrupt reports bytes whose digest is not the one they were stored or
@@ -103,15 +104,30 @@ type ReadSeekCloser interface {
 	io.ReadSeekCloser
 }
 
-// Adopter is implemented by stores that can take ownership of a file that
-// is already on their own file system without copying it. The ingest path
-// uses it to avoid a second full pass over multi-gigabyte uploads.
+// Adopter is implemented by stores that can take a file whose digest the
+// caller has already computed without hashing it a second time. The ingest
+// path uses it to avoid a second full pass over multi-gigabyte uploads.
 type Adopter interface {
-	// Adopt makes the file at path the blob d, by hard link, leaving path in
-	// place. The caller guarantees that d was computed over exactly the
+	// Adopt makes the file at path the blob d, leaving path in place: disk
+	// by hard link; s3 by one PUT whose bytes the S3 server itself checks
+	// against d. The caller guarantees that d was computed over exactly the
 	// file's bytes as they were written and that the file has been fsynced;
-	// Adopt checks the size only (`shilu verify` re-hashes later). Adopt is
-	// idempotent, durable on return, and returns an error (never a partial
-	// blob) when the file is not on the store's file system.
+	// Adopt checks the size at least (`shilu verify` re-hashes later). Adopt
+	// is idempotent, durable on return, and returns an error (never a
+	// partial blob) when it cannot adopt the file (disk: not on its file
+	// system); the caller then falls back to Put.
 	Adopt(ctx context.Context, d Digest, path string, size int64) error
+}
+
+// Retainer is implemented by stores that lock blobs against deletion until
+// a date (S3 Object Lock in COMPLIANCE mode). The retention schedule calls it
+// when a recording's retention date is known or moves later. A store that
+// deletes blobs (disposal after retention) must refuse to delete one before
+// its retain-until; with Object Lock the object store itself refuses.
+type Retainer interface {
+	// Retain locks d until at least until. It only ever extends: a blob
+	// already locked longer keeps its date, and a date in the past changes
+	// nothing. It returns an error wrapping ErrNotFound when d is not held.
+	// Retain is idempotent and safe to call concurrently.
+	Retain(ctx context.Context, d Digest, until time.Time) error
 }

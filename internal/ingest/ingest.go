@@ -376,9 +376,12 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 	return rec, err
 }
 
-// storeBlob makes the upload's bytes the blob d: by hard link when the
-// store can adopt files (no second pass), else by streaming them into it,
-// which verifies the digest on the way.
+// storeBlob makes the upload's bytes the blob d: without a second hash pass
+// when the store can adopt files (disk: a hard link; s3: one PUT whose bytes
+// the S3 server checks against d), else by streaming them into it, which
+// verifies the digest on the way. Either way the blob is durable (in S3:
+// acknowledged by the object store) before the recording is committed and
+// the upload's last request answered.
 func (s *Service) storeBlob(ctx context.Context, d blob.Digest, path string, size int64) error {
 	if a, ok := s.blobs.(blob.Adopter); ok {
 		if err := a.Adopt(ctx, d, path, size); err == nil {
