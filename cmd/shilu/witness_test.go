@@ -112,7 +112,9 @@ func TestServeWitnessURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil { // the witness is down until it listens again below
+		t.Fatal(err)
+	}
 	srv := startServer(t, data, "127.0.0.1:0", "--witness-url", "http://"+addr+"/checkpoints")
 	waitFor(t, 15*time.Second, "failed posts on /metrics", func() bool {
 		return metric(t, srv.Metrics, "shilu_witness_post_failures_total") >= 1
@@ -133,7 +135,9 @@ func TestServeWitnessURL(t *testing.T) {
 		got = append(got, string(b))
 		mu.Unlock()
 	}))
-	ws.Listener.Close()
+	if err := ws.Listener.Close(); err != nil { // replaced by the witness's own address
+		t.Fatal(err)
+	}
 	ws.Listener = ln
 	ws.Start()
 	defer ws.Close()
