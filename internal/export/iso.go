@@ -1,0 +1,126 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// WriteCustody writes the custody excerpt into the package tree at dir:
+// the verifier key, the checkpoint the trails are proved against, and each
+// recording's trail.
+func WriteCustody(dir, key, checkpoint string, trails []Trail) error {
+	if err := WriteFile(filepath.Join(dir, filepath.FromSlash(KeyName)), []byte(strings.TrimSpace(key)+"\n")); err != nil {
+		return err
+	}
+	if err := WriteFile(filepath.Join(dir, filepath.FromSlash(CheckpointName)), []byte(checkpoint)); err != nil {
+		return err
+	}
+	for _, t := range trails {
+		data, err := json.MarshalIndent(t, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := WriteFile(filepath.Join(dir, filepath.FromSlash(TrailName(t.RecordingID))), append(data, '\n')); err != nil {
+			return err
+		}
+	}
+	return syncDir(filepath.Join(dir, CustodyDir))
+}
+
+// ErrNoXorriso reports that xorriso, which writes and reads the images, is
+// not installed.
+var ErrNoXorriso = errors.New("export: xorriso is not installed (Debian package xorriso)")
+
+func xorrisoPath(x string) (string, error) {
+	if x == "" {
+		x = "xorriso"
+	}
+	p, err := exec.LookPath(x)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNoXorriso, err)
+	}
+	return p, nil
+}
+
+// MakeISO writes the tree at dir as an ISO 9660 image with Joliet and Rock
+// Ridge at out (a new file), named volid (at most 32 of A-Z, 0-9, _).
+// Joliet and Rock Ridge keep the Chinese names: Windows reads Joliet, Linux
+// and macOS Rock Ridge. xorriso writes no UDF; ISO 9660 + Joliet is what
+// every disc reader in a court or a bureau reads. The image is synced.
+func MakeISO(ctx context.Context, xorriso, dir, out, volid string) error {
+	x, err := xorrisoPath(xorriso)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, x, "-as", "mkisofs", "-quiet", "-input-charset", "utf-8", "-output-charset", "utf-8",
+		"-J", "-joliet-long", "-R", "-V", volid, "-o", out, dir)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		if bytes.Contains(msg, []byte("No space left")) {
+			return fmt.Errorf("%w: %s", ErrNoSpace, bytes.TrimSpace(msg))
+		}
+		return fmt.Errorf("export: xorriso: %w: %s", err, bytes.TrimSpace(msg))
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return noSpace(f.Sync())
+}
+
+// ExtractISO copies the files of image iso into dir (which must exist)
+// with xorriso, without mounting it: what `shilu package verify ISO` reads.
+func ExtractISO(ctx context.Context, xorriso, iso, dir string) error {
+	x, err := xorrisoPath(xorriso)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(iso)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, x, "-osirrox", "on", "-indev", abs, "-extract", "/", dir)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("export: read image %s: %w: %s", iso, err, lastLines(msg))
+	}
+	return nil
+}
+
+func lastLines(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	return strings.Join(lines, " / ")
+}
+
+// syncDir syncs a directory, so that the names of the files synced in it
+// survive a crash too.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// SyncTree syncs every directory of the tree at dir.
+func SyncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		return syncDir(p)
+	})
+}
