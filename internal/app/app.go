@@ -45,6 +45,8 @@ type Config struct {
 	// Policy is the sign-in policy; zero fields take auth.DefaultPolicy's.
 	Policy auth.Policy
 	Logger *slog.Logger
+	// Packaging makes evidence packages of approved extractions.
+	Packaging Packaging
 }
 
 // App runs the use cases.
@@ -62,6 +64,8 @@ type App struct {
 	// should never pay.
 	dummyHash func() string
 	log       *slog.Logger
+	packaging Packaging
+	pack      chan struct{} // wakes RunPackager
 }
 
 // New returns the application over cfg.
@@ -82,6 +86,7 @@ func New(cfg Config) *App {
 	return &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
 		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
 		addresses: newAddressLimit(policy.AddressFailures, policy.AddressWindow),
+		packaging: cfg.Packaging, pack: make(chan struct{}, 1),
 		dummyHash: sync.OnceValue(func() string {
 			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 			return h
