@@ -38,11 +38,11 @@ type ExtractionStatus string
 
 // The extraction states.
 const (
-	ExtractionPending   ExtractionStatus = "pending"
-	ExtractionApproved  ExtractionStatus = "approved"
-	ExtractionRejected  ExtractionStatus = "rejected"
-	ExtractionPackaged  ExtractionStatus = "packaged"
-	ExtractionFailed    ExtractionStatus = "failed"
+	ExtractionPending  ExtractionStatus = "pending"
+	ExtractionApproved ExtractionStatus = "approved"
+	ExtractionRejected ExtractionStatus = "rejected"
+	ExtractionPackaged ExtractionStatus = "packaged"
+	ExtractionFailed   ExtractionStatus = "failed"
 )
 
 // The bounds of an extraction request.
