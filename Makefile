@@ -9,7 +9,7 @@ LISTEN ?= 127.0.0.1:8080
 # exceeded" (a known go test -fuzz quirk).
 FUZZTIME ?= 200000x
 
-.PHONY: build run test vet lint fuzz bench clean
+.PHONY: build verifiers run test vet lint fuzz bench clean
 
 # golangci-lint, pinned. Built once per machine with go install (from the
 # module proxy, like our other dependencies) into a cache outside the
@@ -21,8 +21,16 @@ TOOLS_DIR  ?= $(HOME)/.cache/shilu/bin
 LINT_CACHE ?= $(HOME)/.cache/shilu/golangci-lint
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-build:
+build: verifiers
 	$(GO) build -o $(BIN) ./cmd/shilu
+
+# The standalone verifiers every evidence package carries (校验工具/), for
+# Linux and Windows on amd64, pure Go and cross-compiled. The server finds
+# them in bin/verifiers beside its binary (or --verifiers DIR); it embeds
+# nothing.
+verifiers:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o bin/verifiers/shilu-verify-linux-amd64 ./cmd/shilu-verify
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o bin/verifiers/shilu-verify-windows-amd64.exe ./cmd/shilu-verify
 
 # Serve the embedded default (SQLite + local blob store) with demo data.
 run: build

@@ -252,3 +252,45 @@ func approvedInLog(ctx context.Context, tx *store.Tx, x evidence.Extraction) (bo
 	}
 	return false, nil
 }
+
+// RecordBurn enters on the custody trail of every recording of packaged
+// extraction id that its image (SHA-256 iso) was written to a disc in
+// device and read back identical (R-STORE-3: evidence handed out on disc).
+func (a *App) RecordBurn(ctx context.Context, who Actor, id int64, device, iso string) error {
+	return a.update(ctx, who, func(c *change) error {
+		x, err := c.Extraction(ctx, id)
+		if err != nil {
+			return err
+		}
+		if x.Status != evidence.ExtractionPackaged {
+			return evidence.Errorf(evidence.EConflict, "err.extract.not_packaged", id)
+		}
+		if x.ISOSHA256 != iso {
+			return evidence.Errorf(evidence.EConflict, "err.extract.other_image", id)
+		}
+		return c.logExtraction(evidence.ActionDiscBurn, x, map[string]string{"device": device, "iso_sha256": iso, "read_back": "identical"})
+	})
+}
+
+// RecordDownload enters on the custody trail of every recording of
+// extraction id that its image was handed out (R-SEC-2), before the first
+// byte leaves; the caller may see the extraction (MaySeeExtraction).
+func (a *App) RecordDownload(ctx context.Context, who Actor, id int64) (evidence.Extraction, error) {
+	var x evidence.Extraction
+	err := a.update(ctx, who, func(c *change) error {
+		var err error
+		if x, err = c.Extraction(ctx, id); err != nil {
+			return err
+		}
+		if ok, err := MaySeeExtraction(ctx, c.Tx, who.User, x); err != nil {
+			return err
+		} else if !ok {
+			return evidence.Errorf(evidence.ENotFound, "err.extract.not_found", id)
+		}
+		if x.Status != evidence.ExtractionPackaged {
+			return evidence.Errorf(evidence.ENotFound, "err.extract.no_package", id)
+		}
+		return c.logExtraction(evidence.ActionExtractionDownload, x, map[string]string{"iso_sha256": x.ISOSHA256})
+	})
+	return x, err
+}

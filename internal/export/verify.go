@@ -14,6 +14,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/locale"
 )
 
 // Problem is one thing wrong with a package: the file it concerns and what
@@ -242,3 +243,27 @@ func (r Report) Paths() []string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Print writes r for a person: each problem and the verdict in Chinese,
+// then in English (the court clerk and a foreign party's expert read the
+// same output), and the key to compare with the one the archive publishes.
+func Print(w io.Writer, r Report) error {
+	var b strings.Builder
+	for _, lang := range []string{"zh-CN", "en"} {
+		p := locale.New(lang)
+		for _, pr := range r.Problems {
+			b.WriteString("  ✗ " + p.Msg(pr.Msg) + "\n")
+		}
+		if r.OK() {
+			b.WriteString(p.T("pkg.verdict_ok", r.Files, r.Entries) + "\n")
+		} else {
+			b.WriteString(p.T("pkg.verdict_fail", len(r.Problems)) + "\n")
+		}
+		if r.Key != "" {
+			b.WriteString(p.T("pkg.key", r.Key) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
