@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,6 +341,17 @@ func TestMakePackage(t *testing.T) {
 	if r := export.Verify(os.DirFS(tree), ""); !r.OK() || r.Files < 6 {
 		t.Fatalf("fresh package: %+v", r)
 	}
+	var earlier string
+	f.db.View(ctx, func(tx *store.Tx) error {
+		size, _, err := tx.LogState(ctx)
+		if err == nil {
+			var cp audit.Checkpoint
+			cp, err = tx.Checkpoint(ctx, size-1)
+			earlier = cp.Note
+		}
+		return err
+	})
+	tamperPackage(t, tree, f.recs[0].Filename, earlier)
 	for i, rec := range f.recs {
 		got, err := os.ReadFile(filepath.Join(tree, export.OriginalsDir, "0"+itoa(int64(i+1))+"_"+rec.Filename))
 		if err != nil || blob.Sum(got) != rec.Digest {
@@ -502,5 +515,84 @@ func TestExtractionFindings(t *testing.T) {
 	}
 	if err := f.app.CheckExtractions(ctx, time.Hour); err != nil || open(evidence.RuleExtractionUnapproved) != 1 {
 		t.Fatalf("edited: %v, %d findings", err, open(evidence.RuleExtractionUnapproved))
+	}
+}
+
+// tamperPackage checks R-EXP-2 on copies of the package tree at tree: one
+// flipped byte of an original, one removed file, an edited description, an
+// edited MANIFEST, a checkpoint swapped for another of the same log, an
+// extra file: each fails, naming what is wrong.
+func tamperPackage(t *testing.T, tree, original, earlier string) {
+	t.Helper()
+	orig := filepath.Join(export.OriginalsDir, "01_"+original)
+	for _, tc := range []struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+		want   string // the file the report must name
+	}{
+		{"FlippedByte", func(t *testing.T, dir string) { flip(t, filepath.Join(dir, orig)) }, filepath.ToSlash(orig)},
+		{"RemovedFile", func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, export.ListCSVName)); err != nil {
+				t.Fatal(err)
+			}
+		}, export.ListCSVName},
+		{"EditedDescription", func(t *testing.T, dir string) { flip(t, filepath.Join(dir, export.DescriptionName)) }, export.DescriptionName},
+		{"EditedManifest", func(t *testing.T, dir string) {
+			// The description edited and its line in MANIFEST updated to
+			// match: MANIFEST is then not the one the custody log records.
+			p := filepath.Join(dir, export.DescriptionName)
+			flip(t, p)
+			data, _ := os.ReadFile(p)
+			m, _ := os.ReadFile(filepath.Join(dir, export.ManifestName))
+			lines, _ := export.ParseManifest(m)
+			for i := range lines {
+				if lines[i].Path == export.DescriptionName {
+					lines[i].SHA256 = blob.Sum(data).Hex()
+				}
+			}
+			os.WriteFile(filepath.Join(dir, export.ManifestName), export.FormatManifest(lines), 0o644)
+		}, export.ManifestName},
+		{"EditedCheckpoint", func(t *testing.T, dir string) {
+			cp, _ := os.ReadFile(filepath.Join(dir, export.CheckpointName))
+			lines := strings.SplitN(string(cp), "\n", 4)
+			n, _ := strconv.Atoi(lines[1])
+			lines[1] = strconv.Itoa(n - 1)
+			os.WriteFile(filepath.Join(dir, export.CheckpointName), []byte(strings.Join(lines, "\n")), 0o644)
+		}, export.CheckpointName},
+		{"SwappedCheckpoint", func(t *testing.T, dir string) {
+			// Another checkpoint of the same log, validly signed: the
+			// proofs do not lead to its root, and each excerpt says so.
+			if err := os.WriteFile(filepath.Join(dir, export.CheckpointName), []byte(earlier), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, export.CustodyDir + "/recording-"},
+		{"ExtraFile", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, export.OriginalsDir, "03_inserted.mp4"), []byte("x"), 0o644)
+		}, export.OriginalsDir + "/03_inserted.mp4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(tree)); err != nil {
+				t.Fatal(err)
+			}
+			tc.tamper(t, dir)
+			r := export.Verify(os.DirFS(dir), "")
+			if r.OK() || !slices.ContainsFunc(r.Paths(), func(p string) bool { return strings.HasPrefix(p, tc.want) }) {
+				t.Fatalf("problems name %v, want %s (%+v)", r.Paths(), tc.want, r.Problems)
+			}
+		})
+	}
+}
+
+func flip(t *testing.T, path string) {
+	t.Helper()
+	os.Chmod(path, 0o644)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x20
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
