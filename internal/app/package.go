@@ -399,3 +399,6 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// PackageFile is the path of extraction id's image.
+func (a *App) PackageFile(id int64) string { return a.packaging.ISOPath(id) }

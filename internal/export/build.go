@@ -447,7 +447,7 @@ func listCSV(s Spec, files []File, w io.Writer) error {
 	cw.Write([]string{"序号", "名称", "类型", "大小（字节）", "时长", "来源", "SHA-256"})
 	for i, d := range described(s, files) {
 		size := strings.TrimSuffix(d.Size[strings.Index(d.Size, "（")+len("（"):], " 字节）")
-		cw.Write([]string{fmt.Sprint(i + 1), d.Name, d.Kind, size, d.Duration, d.Source, d.SHA256})
+		cw.Write([]string{fmt.Sprint(i + 1), safeCell(d.Name), d.Kind, size, d.Duration, safeCell(d.Source), d.SHA256})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -485,4 +485,14 @@ func readme(s Spec) []byte {
 `, s.Case.Number, s.ExtractionID, tools, s.VerifierKey)
 	// CRLF and a byte-order mark, for Notepad on older Windows.
 	return append([]byte("\ufeff"), strings.ReplaceAll(text, "\n", "\r\n")...)
+}
+
+// safeCell keeps a spreadsheet from taking a cell for a formula (a device's
+// file name is outside input): a leading =, +, -, @, tab or CR gets an
+// apostrophe, as the workbench's CSV downloads do.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
