@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/json"
 	"time"
 	"unicode/utf8"
 )
@@ -66,6 +67,19 @@ type ExtractionItem struct {
 
 // HasSpan reports whether the item asks for a clip.
 func (it ExtractionItem) HasSpan() bool { return it.Start != nil && it.End != nil }
+
+// UnmarshalJSON reads an item and fills Start and End from start_ms and
+// end_ms.
+func (it *ExtractionItem) UnmarshalJSON(b []byte) error {
+	type plain ExtractionItem
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*it = ExtractionItem(p)
+	it.Normalize()
+	return nil
+}
 
 // Normalize fills Start and End from StartMS and EndMS and back.
 func (it *ExtractionItem) Normalize() {

@@ -174,6 +174,7 @@ func (s *Server) routes() []route {
 		{"GET", "/grants/all", grantRevoke, s.ui.GrantsAdminPage},
 		{"GET", "/register", registerRead, s.ui.RegisterPage},
 		{"GET", "/register.csv", registerRead, s.ui.RegisterCSV},
+		{"GET", "/extractions", accessRequest, s.ui.ExtractionsPage},
 		{"GET", "/custody", auditRead, s.ui.CustodyPage},
 		{"GET", "/custody.csv", auditRead, s.ui.CustodyCSV},
 		{"GET", "/custody.pdf", auditRead, s.ui.CustodyPDF},
