@@ -211,13 +211,11 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 		return x, err
 	}
 	iso := filepath.Join(tmp, "package.iso")
-	if err := export.MakeISO(ctx, p.Xorriso, tree, iso, fmt.Sprintf("SHILU_EXTRACT_%d", x.ID)); err != nil {
+	img, err := export.MakeISO(ctx, p.Xorriso, tree, iso, fmt.Sprintf("SHILU_EXTRACT_%d", x.ID))
+	if err != nil {
 		return x, a.packageFailed(ctx, x, err)
 	}
-	sum, size, err := hashFile(iso)
-	if err != nil {
-		return x, err
-	}
+	sum, size := img.SHA256, img.Size
 	final := p.ISOPath(x.ID)
 	if err := os.Rename(iso, final); err != nil {
 		return x, err
@@ -335,8 +333,14 @@ func (a *App) packageSpec(ctx context.Context, id int64) (export.Spec, evidence.
 				_ = json.Unmarshal(rec.Media, &facts) // unreadable facts: no duration
 			}
 			d := rec.Digest
-			s.Items = append(s.Items, export.Item{Recording: rec, Maker: maker, Duration: facts.Duration, Bookmarks: live(bms),
-				Start: it.Start, End: it.End, Open: func(ctx context.Context) (io.ReadCloser, error) { return p.Blobs.Open(ctx, d) }})
+			item := export.Item{Recording: rec, Maker: maker, Duration: facts.Duration, Bookmarks: live(bms),
+				Start: it.Start, End: it.End, Open: func(ctx context.Context) (io.ReadCloser, error) { return p.Blobs.Open(ctx, d) }}
+			// A store that keeps each blob as a file lends it to the tree
+			// by a hard link: no second copy of gigabytes.
+			if f, ok := p.Blobs.(interface{ Path(blob.Digest) string }); ok {
+				item.Path = f.Path(d)
+			}
+			s.Items = append(s.Items, item)
 		}
 		return nil
 	})

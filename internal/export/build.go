@@ -59,6 +59,12 @@ type Item struct {
 	Start, End *time.Duration
 	// Open reads the original's bytes (the blob).
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Path, when set, is a read-only file holding those bytes (a disk
+	// blob store's own file): it is hard-linked into the tree rather than
+	// copied, when it is on the same file system, and hashed all the same.
+	// The tree is temporary and only read (by xorriso), so the link never
+	// lets anything write to the original.
+	Path string
 }
 
 // File is a file written into a package.
@@ -118,7 +124,10 @@ func Build(ctx context.Context, s Spec, dir string) (Built, error) {
 	for i, it := range s.Items {
 		rec := it.Recording
 		name := fmt.Sprintf("%s/%02d_%s", OriginalsDir, i+1, safeName(rec.Filename, rec.ID))
-		sum, size, err := copyIn(ctx, dir, name, func() (io.ReadCloser, error) { return it.Open(ctx) })
+		sum, size, err := linkIn(dir, name, it.Path)
+		if err != nil {
+			sum, size, err = copyIn(ctx, dir, name, func() (io.ReadCloser, error) { return it.Open(ctx) })
+		}
 		if err != nil {
 			return b, err
 		}
@@ -217,6 +226,23 @@ func copyIn(ctx context.Context, dir, name string, open func() (io.ReadCloser, e
 	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
+// linkIn hard-links the file at path to dir/name and hashes it; an error
+// (no path, another file system) makes the caller copy instead.
+func linkIn(dir, name, path string) (string, int64, error) {
+	if path == "" {
+		return "", 0, errors.New("export: no file to link")
+	}
+	dst := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.Link(path, dst); err != nil {
+		return "", 0, err
+	}
+	sum, size, err := hashPath(dst)
+	if err != nil {
+		os.Remove(dst)
+	}
+	return sum, size, err
+}
+
 // noSpace marks a full disk with ErrNoSpace, for a clear message.
 func noSpace(err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
@@ -291,9 +317,6 @@ func hashPath(p string) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return "", 0, err
-	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, f, make([]byte, copyBuf))
 	return hex.EncodeToString(h.Sum(nil)), n, err

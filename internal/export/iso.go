@@ -3,13 +3,17 @@ package export
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // WriteCustody writes the custody excerpt into the package tree at dir:
@@ -49,30 +53,61 @@ func xorrisoPath(x string) (string, error) {
 	return p, nil
 }
 
+// Image is an ISO image as MakeISO wrote it.
+type Image struct {
+	SHA256 string // hex
+	Size   int64
+	// MaxRSS is xorriso's peak resident memory in bytes, for the
+	// benchmark's memory bound.
+	MaxRSS int64
+}
+
 // MakeISO writes the tree at dir as an ISO 9660 image with Joliet and Rock
 // Ridge at out (a new file), named volid (at most 32 of A-Z, 0-9, _).
 // Joliet and Rock Ridge keep the Chinese names: Windows reads Joliet, Linux
 // and macOS Rock Ridge. xorriso writes no UDF; ISO 9660 + Joliet is what
-// every disc reader in a court or a bureau reads. The image is synced.
-func MakeISO(ctx context.Context, xorriso, dir, out, volid string) error {
+// every disc reader in a court or a bureau reads. xorriso writes to a pipe
+// that is hashed on its way to out, so the image is read once, and synced.
+func MakeISO(ctx context.Context, xorriso, dir, out, volid string) (img Image, err error) {
 	x, err := xorrisoPath(xorriso)
 	if err != nil {
-		return err
+		return img, err
 	}
-	cmd := exec.CommandContext(ctx, x, "-as", "mkisofs", "-quiet", "-input-charset", "utf-8", "-output-charset", "utf-8",
-		"-J", "-joliet-long", "-R", "-V", volid, "-o", out, dir)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		if bytes.Contains(msg, []byte("No space left")) {
-			return fmt.Errorf("%w: %s", ErrNoSpace, bytes.TrimSpace(msg))
-		}
-		return fmt.Errorf("export: xorriso: %w: %s", err, bytes.TrimSpace(msg))
-	}
-	f, err := os.Open(out)
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return img, err
 	}
-	defer f.Close()
-	return noSpace(f.Sync())
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = noSpace(cerr)
+		}
+	}()
+	cmd := exec.CommandContext(ctx, x, "-as", "mkisofs", "-quiet", "-input-charset", "utf-8", "-output-charset", "utf-8",
+		"-J", "-joliet-long", "-R", "-V", volid, "-o", "-", dir)
+	var msg bytes.Buffer
+	cmd.Stderr = &msg
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return img, err
+	}
+	if err := cmd.Start(); err != nil {
+		return img, fmt.Errorf("export: xorriso: %w", err)
+	}
+	h := sha256.New()
+	img.Size, err = io.CopyBuffer(io.MultiWriter(f, h), pipe, make([]byte, copyBuf))
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return img, noSpace(fmt.Errorf("export: write image: %w", err))
+	}
+	if err := cmd.Wait(); err != nil {
+		return img, fmt.Errorf("export: xorriso: %w: %s", err, lastLines(msg.Bytes()))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		img.MaxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	img.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return img, noSpace(f.Sync())
 }
 
 // ExtractISO copies the files of image iso into dir (which must exist)

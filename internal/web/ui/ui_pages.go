@@ -341,14 +341,14 @@ type requestsView struct {
 	Exemptions []pendingExemption
 	Names      map[int64]string
 	// Recs are the recordings the requests name, for the approval dialog.
-	Recs       map[int64]approvalRecording
+	Recs map[int64]approvalRecording
 	// Extractions are the pending extractions this leader decides
 	// (approvals page only; Art. 15, 18).
 	Extractions []evidence.Extraction
 	Recording   int64 // prefill of the new-request dialog
-	Pending    bool
-	DefaultEnd string
-	DefaultBeg string
+	Pending     bool
+	DefaultEnd  string
+	DefaultBeg  string
 }
 
 func (h *Handler) RequestsPage(w http.ResponseWriter, r *http.Request) error {
