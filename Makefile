@@ -85,13 +85,16 @@ fuzz:
 # Ingest throughput against a durable tusd baseline, and peak RSS; the
 # compliance dashboard over 10 000 activities and 100 000 recordings, from
 # stored evaluations against running the rules from scratch (budget 200 ms);
-# custody-log verification of 100 000 entries, all cores against one.
+# custody-log verification of 100 000 entries, all cores against one;
+# making an evidence package of SHILU_BENCH_GIB GiB (default 1) against cp,
+# sync and sha256sum of the same files.
 bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./internal/bench/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkDashboard -benchtime=5x -timeout 30m ./internal/web/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench='^BenchmarkVerify$$' -benchtime=3x -timeout 30m ./internal/audit/
 	$(GO) test -run='^$$' -bench=BenchmarkSummary -timeout 10m ./internal/compliance/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkSyncFindings -benchtime=200x -timeout 30m ./internal/store/
+	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkPackage -benchtime=1x -timeout 60m ./internal/export/
 
 clean:
 	rm -rf bin .run
