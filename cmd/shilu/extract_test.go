@@ -41,12 +41,15 @@ type extractionCase struct {
 	srv             *server
 	data            string
 	officer, leader string // session tokens
+	lihua, zhang    person
 	caseID, id      int64
 	recs            []int64
 	verifiers       string
 }
 
-func newExtractionCase(t *testing.T) *extractionCase {
+// newExtractionCase makes the archive; attach puts the clips into the
+// case's file (else the test attaches them).
+func newExtractionCase(t *testing.T, attach bool) *extractionCase {
 	t.Helper()
 	requireProgram(t, "xorriso")
 	requireProgram(t, "ffmpeg")
@@ -57,6 +60,7 @@ func newExtractionCase(t *testing.T) *extractionCase {
 	station := newStation(t, ec.data, "station-01")
 	ec.srv = startServer(t, ec.data, "127.0.0.1:0", "--verifiers", ec.verifiers)
 	ec.officer, ec.leader = ec.srv.signIn(t, lihua), ec.srv.signIn(t, zhang)
+	ec.lihua, ec.zhang = lihua, zhang
 	media := t.TempDir()
 	for i, name := range []string{"DSJ0A12_000123_20261205093015_0001.MP4", "DSJ0A12_000123_20261205094500_0002.MP4"} {
 		v := makeVideo(t, media, name, 5, time.Date(2026, 12, 5, 1, 30+15*i, 15, 0, time.UTC), "-g", "25")
@@ -72,6 +76,9 @@ func newExtractionCase(t *testing.T) *extractionCase {
 	var c struct{ ID int64 }
 	post("/api/v1/cases", ec.officer, `{"number":"丰医保罚〔2026〕12号","title":"某诊所无证经营案","officers":["000123"]}`, &c)
 	ec.caseID = c.ID
+	if !attach {
+		return ec
+	}
 	post(fmt.Sprintf("/api/v1/cases/%d/items", c.ID), ec.officer,
 		fmt.Sprintf(`{"items":[{"kind":"recording","id":%d},{"kind":"recording","id":%d}]}`, ec.recs[0], ec.recs[1]), nil)
 	return ec
@@ -95,8 +102,22 @@ func (ec *extractionCase) ask(t *testing.T) {
 // packaged waits until the server has made the package and downloads its
 // image.
 func (ec *extractionCase) packaged(t *testing.T) string {
+	ec.wait(t)
+	return ec.download(t)
+}
+
+// wait waits until the server has made the package of the extraction.
+func (ec *extractionCase) wait(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
+	if ec.id == 0 {
+		var list struct{ Extractions []struct{ ID int64 } }
+		api(t, "GET", ec.srv.URL+"/api/v1/extractions", ec.officer, nil, &list)
+		if len(list.Extractions) != 1 {
+			t.Fatalf("extractions: %+v", list)
+		}
+		ec.id = list.Extractions[0].ID
+	}
 	for {
 		var x struct {
 			Status, Failure string
@@ -111,6 +132,12 @@ func (ec *extractionCase) packaged(t *testing.T) string {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// download fetches the package's image and checks it against the digest
+// the register gives.
+func (ec *extractionCase) download(t *testing.T) string {
+	t.Helper()
 	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/extractions/%d/package.iso", ec.srv.URL, ec.id), nil)
 	req.Header.Set("Authorization", "Bearer "+ec.officer)
 	resp, err := http.DefaultClient.Do(req)
@@ -143,7 +170,7 @@ func (ec *extractionCase) packaged(t *testing.T) string {
 // edited description and a swapped checkpoint each fail, naming what is
 // wrong. The recordings' custody trails hold the package and the download.
 func TestExtractionEndToEnd(t *testing.T) {
-	ec := newExtractionCase(t)
+	ec := newExtractionCase(t, true)
 	ec.ask(t)
 	iso := ec.packaged(t)
 	out, err := cli(t, "package", "verify", iso)

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // WriteCustody writes the custody excerpt into the package tree at dir:
@@ -103,9 +102,7 @@ func MakeISO(ctx context.Context, xorriso, dir, out, volid string) (img Image, e
 	if err := cmd.Wait(); err != nil {
 		return img, fmt.Errorf("export: xorriso: %w: %s", err, lastLines(msg.Bytes()))
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		img.MaxRSS = ru.Maxrss * 1024 // kilobytes on Linux
-	}
+	img.MaxRSS = maxRSS(cmd.ProcessState)
 	img.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return img, noSpace(f.Sync())
 }
