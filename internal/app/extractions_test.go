@@ -596,3 +596,46 @@ func flip(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// X-EVD-1, issue 10 (bad input): a package that cannot be made — the disk
+// of the packages fills, or xorriso is missing — fails the extraction with
+// a clear reason and leaves nothing behind. The full disk is a 256 KiB
+// tmpfs, mounted where the test may mount (as root).
+func TestMakePackageFailsClean(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, f *extractFixture)
+		key   string
+	}{
+		{"NoXorriso", func(t *testing.T, f *extractFixture) { f.app.packaging.Xorriso = filepath.Join(t.TempDir(), "xorriso") }, "err.extract.no_xorriso"},
+		{"NoSpace", func(t *testing.T, f *extractFixture) {
+			dir := t.TempDir()
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+				t.Skipf("cannot mount a small file system here: %v %s", err, out)
+			}
+			t.Cleanup(func() { exec.Command("umount", dir).Run() })
+			f.app.packaging.Dir, f.pkgDir = dir, dir
+		}, "err.extract.no_space"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newExtractFixture(t)
+			ctx := context.Background()
+			tc.setup(t, f)
+			x := f.approved(t)
+			_, err := f.app.MakePackage(ctx, x.ID)
+			if evidence.ErrorMessage(err).Key != tc.key {
+				t.Fatalf("err = %v, want %s", err, tc.key)
+			}
+			f.db.View(ctx, func(tx *store.Tx) error {
+				got, err := tx.Extraction(ctx, x.ID)
+				if err != nil || got.Status != evidence.ExtractionFailed || got.Failure != tc.key {
+					t.Errorf("extraction: %s %q %v", got.Status, got.Failure, err)
+				}
+				return nil
+			})
+			if left, _ := os.ReadDir(f.pkgDir); len(left) > 0 {
+				t.Errorf("left in the package directory: %v", left)
+			}
+		})
+	}
+}

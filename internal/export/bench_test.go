@@ -21,7 +21,9 @@ import (
 )
 
 // BenchmarkPackage (make bench, SHILU_BENCH=1): making the package of N GiB
-// of originals (SHILU_BENCH_GIB, default 1; four recordings) — the tree with
+// of originals (SHILU_BENCH_GIB, default 1; four recordings), with the
+// originals hard-linked from a blob store on the same file system (link) or
+// copied (copy: another file system) — the tree with
 // the originals hashed, the PDFs, MANIFEST, and the ISO image written,
 // hashed and synced — against the floor of the same bytes in the same run:
 // `cp` of the files, `sync` of the copies and `sha256sum` of them. Runs
@@ -47,7 +49,6 @@ func BenchmarkPackage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	ctx := context.Background()
 	root := b.TempDir()
 	src := filepath.Join(root, "blobs")
 	os.Mkdir(src, 0o755)
@@ -63,6 +64,21 @@ func BenchmarkPackage(b *testing.B) {
 		items = append(items, Item{Recording: rec, Maker: "张伟（警号 000123）", Duration: 10 * time.Minute, Path: p,
 			Open: func(context.Context) (io.ReadCloser, error) { return os.Open(p) }})
 	}
+	for _, mode := range []string{"link", "copy"} {
+		b.Run(mode, func(b *testing.B) {
+			its := slices.Clone(items)
+			if mode == "copy" {
+				for i := range its {
+					its[i].Path = ""
+				}
+			}
+			benchPackage(b, root, paths, its, font, total, gib)
+		})
+	}
+}
+
+func benchPackage(b *testing.B, root string, paths []string, items []Item, font []byte, total int64, gib float64) {
+	ctx := context.Background()
 	spec := Spec{ExtractionID: 1, Case: evidence.Case{Number: "丰医保罚〔2026〕1号", Title: "基准"}, Purpose: evidence.ExtractCaseFile,
 		Proves: "基准测试的证明对象", Extractor: "张伟", Approver: "刘洋", ExtractedAt: time.Now(), Items: items, Font: font}
 
