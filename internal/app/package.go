@@ -207,9 +207,6 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 	if err := export.WriteCustody(tree, p.VerifierKey, checkpoint, trails); err != nil {
 		return x, a.packageFailed(ctx, x, err)
 	}
-	if err := export.SyncTree(tree); err != nil {
-		return x, err
-	}
 	iso := filepath.Join(tmp, "package.iso")
 	img, err := export.MakeISO(ctx, p.Xorriso, tree, iso, fmt.Sprintf("SHILU_EXTRACT_%d", x.ID))
 	if err != nil {

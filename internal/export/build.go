@@ -112,8 +112,10 @@ const copyBuf = 1 << 20
 // empty (a temporary directory beside the target: the caller renames the
 // finished product into place). Originals are copied byte for byte and
 // hashed on the way; one that does not have its recording's digest stops
-// the build with a *CorruptError. Every file is synced. The custody
-// excerpt (WriteCustody) comes after, once the log records MANIFEST.
+// the build with a *CorruptError. The tree is an intermediate that only
+// xorriso reads: its files are not synced one by one (a crash leaves a
+// temporary directory to remove, never a package); the image is. The
+// custody excerpt (WriteCustody) comes after, once the log records MANIFEST.
 func Build(ctx context.Context, s Spec, dir string) (Built, error) {
 	var b Built
 	for _, d := range []string{OriginalsDir, VerifiersDir, CustodyDir} {
@@ -194,8 +196,7 @@ func Build(ctx context.Context, s Spec, dir string) (Built, error) {
 	return b, nil
 }
 
-// copyIn streams what open reads into dir/name, hashing it on the way, and
-// syncs the file.
+// copyIn streams what open reads into dir/name, hashing it on the way.
 func copyIn(ctx context.Context, dir, name string, open func() (io.ReadCloser, error)) (sum string, size int64, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", 0, err
@@ -219,9 +220,6 @@ func copyIn(ctx context.Context, dir, name string, open func() (io.ReadCloser, e
 	size, err = io.CopyBuffer(io.MultiWriter(f, h), struct{ io.Reader }{r}, buf)
 	if err != nil {
 		return "", size, noSpace(fmt.Errorf("export: %s: %w", name, err))
-	}
-	if err := f.Sync(); err != nil {
-		return "", size, noSpace(err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
