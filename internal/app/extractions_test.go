@@ -3,8 +3,11 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +98,7 @@ func newExtractFixture(t *testing.T) *extractFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { noErr(t, db.Close()) })
 	if f.blobs, err = disk.Open(filepath.Join(dir, "blobs")); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +345,7 @@ func TestMakePackage(t *testing.T) {
 		t.Fatalf("fresh package: %+v", r)
 	}
 	var earlier string
-	f.db.View(ctx, func(tx *store.Tx) error {
+	noErr(t, f.db.View(ctx, func(tx *store.Tx) error {
 		size, _, err := tx.LogState(ctx)
 		if err == nil {
 			var cp audit.Checkpoint
@@ -350,7 +353,7 @@ func TestMakePackage(t *testing.T) {
 			earlier = cp.Note
 		}
 		return err
-	})
+	}))
 	tamperPackage(t, tree, f.recs[0].Filename, earlier)
 	for i, rec := range f.recs {
 		got, err := os.ReadFile(filepath.Join(tree, export.OriginalsDir, "0"+itoa(int64(i+1))+"_"+rec.Filename))
@@ -418,7 +421,7 @@ func TestMakePackageRefusesCorruptBlob(t *testing.T) {
 		t.Fatal(err)
 	}
 	data[len(data)/2] ^= 1
-	os.Chmod(p, 0o644)
+	noErr(t, os.Chmod(p, 0o644))
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -455,13 +458,13 @@ func TestMakePackageRefusesCorruptBlob(t *testing.T) {
 	if err := f.db.Update(ctx, func(tx *store.Tx) error { return checkRecording(ctx, tx, f.recs[1].ID, f.app.params) }); err != nil {
 		t.Fatal(err)
 	}
-	f.db.View(ctx, func(tx *store.Tx) error {
+	noErr(t, f.db.View(ctx, func(tx *store.Tx) error {
 		fs, _ := tx.Findings(ctx, store.FindingFilter{Rule: evidence.RuleExtractionCorrupt})
 		if len(fs) != 1 || fs[0].ResolvedAt != nil {
 			t.Errorf("after a re-check: %+v", fs)
 		}
 		return nil
-	})
+	}))
 	if left, _ := os.ReadDir(f.pkgDir); len(left) > 0 {
 		t.Errorf("left in the package directory: %v", left)
 	}
@@ -476,7 +479,7 @@ func TestExtractionFindings(t *testing.T) {
 	x := f.approved(t)
 	open := func(rule string) int {
 		var n int
-		f.db.View(ctx, func(tx *store.Tx) error {
+		noErr(t, f.db.View(ctx, func(tx *store.Tx) error {
 			fs, err := tx.Findings(ctx, store.FindingFilter{Rule: rule})
 			for _, x := range fs {
 				if x.ResolvedAt == nil {
@@ -484,7 +487,7 @@ func TestExtractionFindings(t *testing.T) {
 				}
 			}
 			return err
-		})
+		}))
 		return n
 	}
 	if err := f.app.CheckExtractions(ctx, time.Hour); err != nil || open(evidence.RuleExtractionUnproduced) != 0 {
@@ -509,7 +512,7 @@ func TestExtractionFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer raw.Close()
+	defer func() { noErr(t, raw.Close()) }()
 	if _, err := raw.Exec(`UPDATE extractions SET status = 'packaged', packaged_at = 1, manifest_sha256 = 'x' WHERE id = ?`, y.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -550,14 +553,14 @@ func tamperPackage(t *testing.T, tree, original, earlier string) {
 					lines[i].SHA256 = blob.Sum(data).Hex()
 				}
 			}
-			os.WriteFile(filepath.Join(dir, export.ManifestName), export.FormatManifest(lines), 0o644)
+			noErr(t, os.WriteFile(filepath.Join(dir, export.ManifestName), export.FormatManifest(lines), 0o644))
 		}, export.ManifestName},
 		{"EditedCheckpoint", func(t *testing.T, dir string) {
 			cp, _ := os.ReadFile(filepath.Join(dir, export.CheckpointName))
 			lines := strings.SplitN(string(cp), "\n", 4)
 			n, _ := strconv.Atoi(lines[1])
 			lines[1] = strconv.Itoa(n - 1)
-			os.WriteFile(filepath.Join(dir, export.CheckpointName), []byte(strings.Join(lines, "\n")), 0o644)
+			noErr(t, os.WriteFile(filepath.Join(dir, export.CheckpointName), []byte(strings.Join(lines, "\n")), 0o644))
 		}, export.CheckpointName},
 		{"SwappedCheckpoint", func(t *testing.T, dir string) {
 			// Another checkpoint of the same log, validly signed: the
@@ -567,7 +570,7 @@ func tamperPackage(t *testing.T, tree, original, earlier string) {
 			}
 		}, export.CustodyDir + "/recording-"},
 		{"ExtraFile", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, export.OriginalsDir, "03_inserted.mp4"), []byte("x"), 0o644)
+			noErr(t, os.WriteFile(filepath.Join(dir, export.OriginalsDir, "03_inserted.mp4"), []byte("x"), 0o644))
 		}, export.OriginalsDir + "/03_inserted.mp4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -586,7 +589,7 @@ func tamperPackage(t *testing.T, tree, original, earlier string) {
 
 func flip(t *testing.T, path string) {
 	t.Helper()
-	os.Chmod(path, 0o644)
+	noErr(t, os.Chmod(path, 0o644))
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -613,7 +616,7 @@ func TestMakePackageFailsClean(t *testing.T) {
 			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
 				t.Skipf("cannot mount a small file system here: %v %s", err, out)
 			}
-			t.Cleanup(func() { exec.Command("umount", dir).Run() })
+			t.Cleanup(func() { noErr(t, exec.Command("umount", dir).Run()) })
 			f.app.packaging.Dir, f.pkgDir = dir, dir
 		}, "err.extract.no_space"},
 	} {
@@ -626,16 +629,35 @@ func TestMakePackageFailsClean(t *testing.T) {
 			if evidence.ErrorMessage(err).Key != tc.key {
 				t.Fatalf("err = %v, want %s", err, tc.key)
 			}
-			f.db.View(ctx, func(tx *store.Tx) error {
+			noErr(t, f.db.View(ctx, func(tx *store.Tx) error {
 				got, err := tx.Extraction(ctx, x.ID)
 				if err != nil || got.Status != evidence.ExtractionFailed || got.Failure != tc.key {
 					t.Errorf("extraction: %s %q %v", got.Status, got.Failure, err)
 				}
 				return nil
-			})
+			}))
 			if left, _ := os.ReadDir(f.pkgDir); len(left) > 0 {
 				t.Errorf("left in the package directory: %v", left)
 			}
 		})
+	}
+}
+
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// noErr fails the test on err.
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,7 +125,13 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 	if err != nil {
 		return x, a.packageFailed(ctx, x, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		// Nothing half-made is left behind: the tree, and the image
+		// unless it was renamed into place.
+		if err := os.RemoveAll(tmp); err != nil {
+			a.log.Error("remove a temporary package tree", "dir", tmp, "err", err)
+		}
+	}()
 	tree := filepath.Join(tmp, "tree")
 	if err := os.Mkdir(tree, 0o755); err != nil {
 		return x, err
@@ -229,7 +233,7 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 		return err
 	})
 	if err != nil {
-		os.Remove(final)
+		err = errors.Join(err, os.Remove(final))
 	}
 	return x, err
 }
@@ -381,23 +385,12 @@ func trail(ctx context.Context, tx *store.Tx, id int64) ([]audit.Entry, error) {
 	return out, nil
 }
 
-func hashFile(p string) (string, int64, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
-	return hex.EncodeToString(h.Sum(nil)), n, err
-}
-
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer d.Close() //nolint:errcheck // read-only handle: Sync's error is the one that counts
 	return d.Sync()
 }
 

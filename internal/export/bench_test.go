@@ -51,14 +51,14 @@ func BenchmarkPackage(b *testing.B) {
 	}
 	root := b.TempDir()
 	src := filepath.Join(root, "blobs")
-	os.Mkdir(src, 0o755)
+	must(b, os.Mkdir(src, 0o755))
 	total := int64(gib * (1 << 30))
 	var items []Item
 	var paths []string
 	for i := range 4 {
 		p := filepath.Join(src, fmt.Sprintf("DSJ0A12_000123_2026120509%02d00.mp4", i))
 		d := writeRandom(b, p, total/4, uint64(i))
-		os.Chmod(p, 0o444)
+		must(b, os.Chmod(p, 0o444))
 		paths = append(paths, p)
 		rec := evidence.Recording{ID: int64(i + 1), Digest: d, Size: total / 4, Filename: filepath.Base(p), Officer: "000123", Device: "DSJ0A12"}
 		items = append(items, Item{Recording: rec, Maker: "张伟（警号 000123）", Duration: 10 * time.Minute, Path: p,
@@ -87,9 +87,9 @@ func benchPackage(b *testing.B, root string, paths []string, items []Item, font 
 	b.ResetTimer()
 	for round := range 3 {
 		work := filepath.Join(root, "work"+strconv.Itoa(round))
-		os.Mkdir(work, 0o755)
+		must(b, os.Mkdir(work, 0o755))
 		tree := filepath.Join(work, "tree")
-		os.Mkdir(tree, 0o755)
+		must(b, os.Mkdir(tree, 0o755))
 		start := time.Now()
 		if _, err := Build(ctx, spec, tree); err != nil {
 			b.Fatal(err)
@@ -100,10 +100,10 @@ func benchPackage(b *testing.B, root string, paths []string, items []Item, font 
 		}
 		ours = append(ours, time.Since(start))
 		xorrisoRSS = max(xorrisoRSS, img.MaxRSS)
-		os.RemoveAll(work)
+		must(b, os.RemoveAll(work))
 
 		dst := filepath.Join(root, "copy"+strconv.Itoa(round))
-		os.Mkdir(dst, 0o755)
+		must(b, os.Mkdir(dst, 0o755))
 		var copies []string
 		for _, p := range paths {
 			copies = append(copies, filepath.Join(dst, filepath.Base(p)))
@@ -116,7 +116,7 @@ func benchPackage(b *testing.B, root string, paths []string, items []Item, font 
 			}
 		}
 		floor = append(floor, time.Since(start))
-		os.RemoveAll(dst)
+		must(b, os.RemoveAll(dst))
 	}
 	b.StopTimer()
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
@@ -137,7 +137,7 @@ func writeRandom(b *testing.B, path string, n int64, seed uint64) blob.Digest {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { must(b, f.Close()) }()
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
@@ -149,7 +149,9 @@ func writeRandom(b *testing.B, path string, n int64, seed uint64) blob.Digest {
 			}
 		}
 		k := min(int64(len(buf)), left)
-		f.Write(buf[:k])
+		if _, err := f.Write(buf[:k]); err != nil {
+			b.Fatal(err)
+		}
 		h.Write(buf[:k])
 		left -= k
 	}
@@ -168,4 +170,11 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
+}
+
+func must(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
 }

@@ -205,7 +205,7 @@ func copyIn(ctx context.Context, dir, name string, open func() (io.ReadCloser, e
 	if err != nil {
 		return "", 0, err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // the source is only read
 	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", 0, err
@@ -236,7 +236,7 @@ func linkIn(dir, name, path string) (string, int64, error) {
 	}
 	sum, size, err := hashPath(dst)
 	if err != nil {
-		os.Remove(dst)
+		os.Remove(dst) //nolint:errcheck // the caller copies instead, and the tree is removed whole after
 	}
 	return sum, size, err
 }
@@ -314,7 +314,7 @@ func hashPath(p string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, f, make([]byte, copyBuf))
 	return hex.EncodeToString(h.Sum(nil)), n, err
@@ -465,10 +465,11 @@ func listCSV(s Spec, files []File, w io.Writer) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"序号", "名称", "类型", "大小（字节）", "时长", "来源", "SHA-256"})
+	// Write's errors are the writer's, and Error returns them after Flush.
+	_ = cw.Write([]string{"序号", "名称", "类型", "大小（字节）", "时长", "来源", "SHA-256"})
 	for i, d := range described(s, files) {
 		size := strings.TrimSuffix(d.Size[strings.Index(d.Size, "（")+len("（"):], " 字节）")
-		cw.Write([]string{fmt.Sprint(i + 1), safeCell(d.Name), d.Kind, size, d.Duration, safeCell(d.Source), d.SHA256})
+		_ = cw.Write([]string{fmt.Sprint(i + 1), safeCell(d.Name), d.Kind, size, d.Duration, safeCell(d.Source), d.SHA256})
 	}
 	cw.Flush()
 	return cw.Error()

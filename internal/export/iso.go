@@ -95,8 +95,10 @@ func MakeISO(ctx context.Context, xorriso, dir, out, volid string) (img Image, e
 	h := sha256.New()
 	img.Size, err = io.CopyBuffer(io.MultiWriter(f, h), pipe, make([]byte, copyBuf))
 	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+		// The copy's error is the one to report; xorriso is stopped and
+		// reaped, whatever it says.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		return img, noSpace(fmt.Errorf("export: write image: %w", err))
 	}
 	if err := cmd.Wait(); err != nil {
@@ -143,6 +145,6 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer d.Close() //nolint:errcheck // read-only handle: Sync's error is the one that counts
 	return d.Sync()
 }

@@ -222,7 +222,7 @@ func hashFile(root fs.FS, p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
 	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf); err != nil {

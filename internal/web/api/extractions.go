@@ -147,7 +147,7 @@ func (h *Handler) ExtractionImage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: closing cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return err
