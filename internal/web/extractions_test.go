@@ -50,6 +50,10 @@ func TestExtractionRoutes(t *testing.T) {
 	if w := ts.page(t, evidence.RoleLeader, "/approvals"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `data-action="ext-decide"`) {
 		t.Errorf("the leader's queue lacks the extraction: %d", w.Code)
 	}
+	body := ts.page(t, evidence.RoleLeader, "/recordings").Body.String()
+	if i := strings.Index(body, `href="/approvals"`); i < 0 || !strings.Contains(body[i:i+strings.Index(body[i:], "</a>")], `class="menu-count"`) {
+		t.Errorf("the menu does not count the extraction among the decisions waiting")
+	}
 	if code := ts.call(t, "POST", base+"/approve", evidence.RoleLeader, `{"comment":"同意"}`, &x); code != http.StatusOK || x.Status != evidence.ExtractionApproved {
 		t.Fatalf("the leader approves: %d %+v", code, x)
 	}
