@@ -9,7 +9,7 @@ LISTEN ?= 127.0.0.1:8080
 # exceeded" (a known go test -fuzz quirk).
 FUZZTIME ?= 200000x
 
-.PHONY: build run test vet lint fuzz bench clean
+.PHONY: build verifiers run test vet lint fuzz bench clean
 
 # golangci-lint, pinned. Built once per machine with go install (from the
 # module proxy, like our other dependencies) into a cache outside the
@@ -21,8 +21,16 @@ TOOLS_DIR  ?= $(HOME)/.cache/shilu/bin
 LINT_CACHE ?= $(HOME)/.cache/shilu/golangci-lint
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-build:
+build: verifiers
 	$(GO) build -o $(BIN) ./cmd/shilu
+
+# The standalone verifiers every evidence package carries (校验工具/), for
+# Linux and Windows on amd64, pure Go and cross-compiled. The server finds
+# them in bin/verifiers beside its binary (or --verifiers DIR); it embeds
+# nothing.
+verifiers:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o bin/verifiers/shilu-verify-linux-amd64 ./cmd/shilu-verify
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o bin/verifiers/shilu-verify-windows-amd64.exe ./cmd/shilu-verify
 
 # Serve the embedded default (SQLite + local blob store) with demo data.
 run: build
@@ -78,7 +86,9 @@ fuzz:
 # into S3 (versitygw) against minio-go's PutObject of the same bytes; the
 # compliance dashboard over 10 000 activities and 100 000 recordings, from
 # stored evaluations against running the rules from scratch (budget 200 ms);
-# custody-log verification of 100 000 entries, all cores against one.
+# custody-log verification of 100 000 entries, all cores against one;
+# making an evidence package of SHILU_BENCH_GIB GiB (default 1) against cp,
+# sync and sha256sum of the same files.
 bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./internal/bench/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkDashboard -benchtime=5x -timeout 30m ./internal/web/
@@ -87,6 +97,7 @@ bench:
 	$(GO) test -run='^$$' -bench=BenchmarkSummary -timeout 10m ./internal/compliance/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkSyncFindings -benchtime=200x -timeout 30m ./internal/store/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkRecordingList -benchtime=1x -timeout 30m ./internal/store/
+	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkPackage -benchtime=1x -timeout 60m ./internal/export/
 
 clean:
 	rm -rf bin .run

@@ -263,7 +263,24 @@ func demoActivities(call demoCall, clips []int64) error {
 		{"kind": evidence.CaseItemActivity, "id": insp.ID}}}, nil); err != nil {
 		return err
 	}
-	return call("zhangwei", "POST", fmt.Sprintf("/api/v1/cases/%d/status", k.ID), map[string]any{"status": evidence.CaseInvestigating}, nil)
+	if err := call("zhangwei", "POST", fmt.Sprintf("/api/v1/cases/%d/status", k.ID), map[string]any{"status": evidence.CaseInvestigating}, nil); err != nil {
+		return err
+	}
+	// An extraction of the file's first recording for the court, approved:
+	// the server makes its package (提取登记).
+	var file struct {
+		Recordings []int64 `json:"recording_ids"`
+	}
+	if err := call("zhangwei", "GET", fmt.Sprintf("/api/v1/cases/%d", k.ID), nil, &file); err != nil || len(file.Recordings) == 0 {
+		return err
+	}
+	var x activity
+	if err := call("zhangwei", "POST", "/api/v1/extractions", map[string]any{"case_id": k.ID, "purpose": evidence.ExtractCourt,
+		"recipient": "丰南区人民法院", "proves": "当事人串换药品结算的经过", "place": "丰南区某大药房",
+		"items": []map[string]any{{"recording_id": file.Recordings[0]}}}, &x); err != nil {
+		return err
+	}
+	return call("liuyang", "POST", fmt.Sprintf("/api/v1/extractions/%d/approve", x.ID), map[string]any{"comment": "同意提交法院"}, nil)
 }
 
 func demoLogin(ctx context.Context, url, name, password string) (string, error) {

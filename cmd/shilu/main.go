@@ -85,6 +85,10 @@ Usage:
                                                   check the custody log (all cores, progress bar),
                                                   and that it extends a checkpoint held elsewhere
   shilu audit checkpoint --data DIR               print the latest signed checkpoint, to keep
+  shilu package verify [--key KEY] DIR|ISO        check an evidence package offline (every file,
+                                                  every custody proof, the checkpoint's signature)
+  shilu disc burn --device DEV [--data DIR --extraction ID] PACKAGE.iso
+                                                  write a package's image to disc and read it back
 
 Every flag can also be set as SHILU_<FLAG> in the environment, e.g.
 SHILU_DATA=/var/lib/shilu. Run "shilu COMMAND --help" for a command's flags.
@@ -150,6 +154,18 @@ func (e *cmdEnv) command(args []string) error {
 			return err
 		}
 		return e.tokenCreate(rest)
+	case "package":
+		rest, err := sub("verify")
+		if err != nil {
+			return err
+		}
+		return e.packageVerify(rest)
+	case "disc":
+		rest, err := sub("burn")
+		if err != nil {
+			return err
+		}
+		return e.discBurn(rest)
 	case "audit":
 		if len(args) > 1 && args[1] == "checkpoint" {
 			return e.auditCheckpoint(args[2:])

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,10 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"shilu/internal/app"
+	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
+	"shilu/internal/export"
 	"shilu/internal/ingest"
 	"shilu/internal/media"
+	"shilu/internal/report"
 	"shilu/internal/store"
 	"shilu/internal/web"
 )
@@ -38,6 +42,9 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
 	stateEvery := fs.Duration("state-check-interval", time.Hour, "replay the custody log against the tables this often, and a minute after start; a difference raises a state_tampered finding and an error (0 = never)")
 	witnessURL := fs.String("witness-url", "", "POST each signed checkpoint of the custody log (text/plain, the signed note) to this URL, retrying while it fails")
+	packages := fs.String("packages", "", `directory of the evidence packages' images ("" = DATA/packages)`)
+	verifiers := fs.String("verifiers", "", `directory with the standalone verifiers every package carries, shilu-verify-linux-amd64 and shilu-verify-windows-amd64.exe, built by make verifiers ("" = bin/verifiers beside this binary, if there)`)
+	produceWithin := fs.Duration("produce-within", 24*time.Hour, "an approved extraction whose package is not made within this is a finding")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	blobs := fs.String("blobs", "", `where originals are kept: "" = DATA/blobs on disk; s3://BUCKET?endpoint=HOST:PORT[&secure=false][&credentials=FILE] = an S3 bucket with Object Lock (credentials from FILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, never in the URL); recorded in DATA/blobs.url on first use`)
 	if err := e.parse(fs, args); err != nil {
@@ -82,7 +89,12 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	} else {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
-	a.app = app.New(app.Config{DB: a.db, Logger: logger})
+	pkg, err := e.packaging(*data, *packages, *verifiers, *ffprobe, a, logger)
+	if err != nil {
+		return err
+	}
+	pkg.ProduceWithin = *produceWithin
+	a.app = app.New(app.Config{DB: a.db, Logger: logger, Packaging: pkg})
 	prober := media.Prober{FFprobe: *ffprobe, Timeout: 30 * time.Second}
 	ing, err := ingest.New(ingest.Config{
 		Dir:          filepath.Join(*data, "uploads"),
@@ -163,6 +175,8 @@ func (e *cmdEnv) serve(args []string) (err error) {
 			stateChecked.Set(float64(c.At.Unix()))
 		})
 	}
+	// Approved extractions become packages (woken by each approval).
+	go a.app.RunPackager(ctx, time.Minute)
 	go runSigner(ctx, a.db, wit, logger)
 	// The witnesses outlive ctx: they take the head signed at shutdown.
 	witnessCtx, stopWitness := context.WithCancel(context.WithoutCancel(e.ctx))
@@ -233,4 +247,59 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// packaging configures the making of evidence packages: images under
+// DATA/packages unless told otherwise, the standalone verifiers from
+// --verifiers or bin/verifiers beside the binary (make verifiers), the
+// Chinese font of the PDFs. Without the font no package is made (the
+// approvals wait, and turn into findings), which the log says at start.
+func (e *cmdEnv) packaging(data, dir, verifiers, ffprobe string, a *archive, logger *slog.Logger) (app.Packaging, error) {
+	if dir == "" {
+		dir = filepath.Join(data, "packages")
+	}
+	vkey, err := verifierKey(data)
+	if err != nil {
+		return app.Packaging{}, err
+	}
+	if verifiers == "" {
+		if exe, err := os.Executable(); err == nil {
+			verifiers = filepath.Join(filepath.Dir(exe), "verifiers")
+		}
+		for _, v := range export.VerifierBinaries {
+			if _, err := os.Stat(filepath.Join(verifiers, v)); err != nil {
+				verifiers = ""
+				break
+			}
+		}
+		if verifiers == "" {
+			logger.Warn("no standalone verifiers found (make verifiers); packages will carry none and their README points to shilu package verify")
+		}
+	} else {
+		for _, v := range export.VerifierBinaries {
+			if _, err := os.Stat(filepath.Join(verifiers, v)); err != nil {
+				return app.Packaging{}, fmt.Errorf("--verifiers: %w", err)
+			}
+		}
+	}
+	font, err := report.LoadFont(report.DefaultFontPath)
+	if err != nil {
+		logger.Warn("evidence packages cannot be made", "err", err)
+		return app.Packaging{}, nil
+	}
+	ffmpeg := ""
+	if ffprobe != "" {
+		ffmpeg = filepath.Join(filepath.Dir(ffprobe), "ffmpeg")
+	}
+	return app.Packaging{Dir: dir, Blobs: a.blobs, Font: font, VerifierKey: vkey, Verifiers: verifiers, FFmpeg: ffmpeg}, nil
+}
+
+// verifierKey is the custody log's verifier key, from the signer key in
+// DIR/audit.key.
+func verifierKey(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "audit.key"))
+	if err != nil {
+		return "", fmt.Errorf("audit key: %w", err)
+	}
+	return audit.VerifierKey(strings.TrimSpace(string(b)))
 }

@@ -45,6 +45,8 @@ type Config struct {
 	// Policy is the sign-in policy; zero fields take auth.DefaultPolicy's.
 	Policy auth.Policy
 	Logger *slog.Logger
+	// Packaging makes evidence packages of approved extractions.
+	Packaging Packaging
 }
 
 // App runs the use cases.
@@ -65,8 +67,10 @@ type App struct {
 	// access and viewings keep playback off the writer (issue 15): the
 	// recordings and live grants found, and the viewings open
 	// (grantcache.go, viewings.go).
-	access   *accessCache
-	viewings *viewingLog
+	access    *accessCache
+	viewings  *viewingLog
+	packaging Packaging
+	pack      chan struct{} // wakes RunPackager
 }
 
 // New returns the application over cfg.
@@ -87,6 +91,7 @@ func New(cfg Config) *App {
 	a := &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
 		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
 		addresses: newAddressLimit(policy.AddressFailures, policy.AddressWindow),
+		packaging: cfg.Packaging, pack: make(chan struct{}, 1),
 		dummyHash: sync.OnceValue(func() string {
 			h, _ := auth.HashPassword("no one's password", cfg.Argon2)
 			return h

@@ -44,6 +44,19 @@ const (
 	ActionCaseAttach Action = "case.attach" // 附卷: a recording or activity into the case file
 	ActionCaseDetach Action = "case.detach" // out of the file again, with a reason
 
+	// Extraction (提取) of evidence for a case file, a court or another
+	// authority (Art. 15, 18; issue 10): each is logged on the custody
+	// trail of every recording it names.
+	ActionExtractionRequest  Action = "extraction.request"
+	ActionExtractionApprove  Action = "extraction.approve"
+	ActionExtractionReject   Action = "extraction.reject"
+	ActionExtractionPackage  Action = "extraction.package"  // the package made; its MANIFEST's digest
+	ActionExtractionClip     Action = "extraction.clip"     // a span cut from an original, with its lineage
+	ActionExtractionFail     Action = "extraction.fail"     // the package could not be made (a blob failed its hash)
+	ActionExtractionDownload Action = "extraction.download" // the package's image handed out
+	ActionExtractionReceipt  Action = "extraction.receipt"  // the recipient's acknowledgement (签收)
+	ActionDiscBurn           Action = "disc.burn"           // written to disc and read back
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
@@ -76,6 +89,8 @@ var Actions = []Action{
 	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
 	ActionBookmarkAdd, ActionBookmarkRemove,
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
+	ActionExtractionRequest, ActionExtractionApprove, ActionExtractionReject, ActionExtractionPackage, ActionExtractionClip,
+	ActionExtractionFail, ActionExtractionDownload, ActionExtractionReceipt, ActionDiscBurn,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
@@ -104,6 +119,8 @@ var ExportActions = []Action{
 	ActionRegisterExport,
 	ActionComplianceExport,
 	ActionFindingsExport,
-	// R-EXP-1: the evidence package written to disc joins here under its
-	// action when it exists.
+	// R-EXP-1: the evidence package handed out (its image downloaded or
+	// burned to disc).
+	ActionExtractionDownload,
+	ActionDiscBurn,
 }

@@ -765,7 +765,10 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	if err != nil {
 		return err
 	}
-	if err := tx.resolveFindings(ctx, recordingAloneFindings, []any{recordingID}, keys); err != nil {
+	// Findings raised by an event about the recording (RaiseFindings: its
+	// blob failed its hash at extraction) are not the signs' to resolve.
+	if err := tx.resolveFindings(ctx, recordingAloneFindings+` AND rule NOT IN (`+placeholders(len(evidence.EventRules))+`)`,
+		append([]any{recordingID}, ruleArgs(evidence.EventRules)...), keys); err != nil {
 		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
 	}
 	if err := tx.exec(ctx, `UPDATE recordings SET signs_at = ? WHERE id = ?`, micros(tx.now), recordingID); err != nil {

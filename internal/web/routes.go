@@ -116,6 +116,18 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/grants/{id}/revoke", grantRevoke, s.api.RevokeGrant},
 		{"GET", "/api/v1/register", registerRead, s.api.Register},
 
+		// Extraction of evidence as a package (Art. 15, 18; R-EXP-1,
+		// R-VIEW-3): asked by an officer of the case, decided by the
+		// requester's leader alone (app.DecideExtraction); the register and
+		// the image to those who may see the extraction (app.MaySeeExtraction).
+		{"POST", "/api/v1/extractions", accessRequest, s.api.CreateExtraction},
+		{"GET", "/api/v1/extractions", accessRequest, s.api.ListExtractions},
+		{"GET", "/api/v1/extractions/{id}", accessRequest, s.api.GetExtraction},
+		{"POST", "/api/v1/extractions/{id}/approve", accessApprove, s.api.ApproveExtraction},
+		{"POST", "/api/v1/extractions/{id}/reject", accessApprove, s.api.RejectExtraction},
+		{"POST", "/api/v1/extractions/{id}/receipt", accessRequest, s.api.ExtractionReceipt},
+		{"GET", "/api/v1/extractions/{id}/package.iso", accessRequest, s.api.ExtractionImage},
+
 		// Activities and the compliance of recording (Art. 4-13).
 		{"POST", "/api/v1/activities", activitiesWrite, s.api.CreateActivity},
 		{"GET", "/api/v1/activities", activitiesRead, s.api.ListActivities},
@@ -162,6 +174,7 @@ func (s *Server) routes() []route {
 		{"GET", "/grants/all", grantRevoke, s.ui.GrantsAdminPage},
 		{"GET", "/register", registerRead, s.ui.RegisterPage},
 		{"GET", "/register.csv", registerRead, s.ui.RegisterCSV},
+		{"GET", "/extractions", accessRequest, s.ui.ExtractionsPage},
 		{"GET", "/custody", auditRead, s.ui.CustodyPage},
 		{"GET", "/custody.csv", auditRead, s.ui.CustodyCSV},
 		{"GET", "/custody.pdf", auditRead, s.ui.CustodyPDF},

@@ -90,7 +90,12 @@ func (h *Handler) menuCounts(ctx context.Context, p *page) {
 			if err != nil {
 				return err
 			}
-			counts["/approvals"] = n
+			// Extractions wait in the same queue (Art. 15, 18).
+			m, err := tx.PendingExtractions(ctx, p.User.ID)
+			if err != nil {
+				return err
+			}
+			counts["/approvals"] = n + m
 		}
 		if reviews {
 			n, err := tx.CountFindings(ctx, store.FindingFilter{Status: evidence.FindingOpen})

@@ -73,7 +73,7 @@ func (h *Handler) CasesPage(w http.ResponseWriter, r *http.Request) error {
 		v.Next = "/cases?" + next.Encode()
 	}
 	p := h.newPage(w, r, "/cases", "menu.activities", "menu.cases")
-	p.Data, p.Scripts, p.Styles = v, []string{"cases.js"}, []string{"activities.css"}
+	p.Data, p.Scripts, p.Styles = v, []string{"cases.js", "extractions.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "cases", p)
 }
 
@@ -106,6 +106,13 @@ type caseView struct {
 	// MayChange: the reader may change the file (the server decides; this
 	// only hides buttons that would be refused).
 	MayChange bool
+	// Extractions are the case's extractions the reader may see;
+	// MayExtract shows the form to ask for one (app.RequestExtraction
+	// decides), with the file's recordings by name.
+	Extractions []evidence.Extraction
+	MayExtract  bool
+	Names       map[int64]string
+	Purposes    []evidence.ExtractionPurpose
 }
 
 type caseStep struct {
@@ -132,6 +139,12 @@ func (h *Handler) CasePage(w http.ResponseWriter, r *http.Request) error {
 		if v.CaseView, err = app.LoadCase(ctx, tx, id); err != nil {
 			return err
 		}
+		if v.Extractions, err = tx.Extractions(ctx, store.ExtractionFilter{Scope: app.SeeExtractions(u), CaseID: id}); err != nil {
+			return err
+		}
+		if v.Names, err = recordingNames(ctx, tx, append(extractionRecordings(v.Extractions), v.Recordings...)); err != nil {
+			return err
+		}
 		return h.caseRows(ctx, tx, &v)
 	})
 	if err != nil {
@@ -147,9 +160,11 @@ func (h *Handler) CasePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Next, _ = v.Case.Status.Next()
 	v.MayChange = u.Role.Can(evidence.PermActivitiesRecord) && v.Case.Status != evidence.CaseArchived
+	v.MayExtract = u.Role.Can(evidence.PermAccessRequest) && u.Role.Can(evidence.PermActivitiesRecord) && len(v.Recordings) > 0
+	v.Purposes = evidence.ExtractionPurposes
 	p := h.newPage(w, r, "/cases", "menu.activities", "menu.cases")
 	p.Title = v.Case.Number
-	p.Data, p.Scripts, p.Styles = v, []string{"cases.js"}, []string{"activities.css"}
+	p.Data, p.Scripts, p.Styles = v, []string{"cases.js", "extractions.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "case", p)
 }
 

@@ -98,6 +98,20 @@ var uiFuncs = template.FuncMap{
 	"grantClass": grantClass,
 	"fileName":   fileName,
 	"size":       humanSize,
+	// span writes an extraction item's span, m:ss–m:ss.
+	"span": func(it evidence.ExtractionItem) string {
+		if !it.HasSpan() {
+			return ""
+		}
+		f := func(d time.Duration) string { return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60) }
+		return f(*it.Start) + "–" + f(*it.End)
+	},
+	"short": func(s string) string {
+		if len(s) > 12 {
+			return s[:12] + "…"
+		}
+		return s
+	},
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -106,6 +120,10 @@ var uiFuncs = template.FuncMap{
 		return []evidence.Kind{evidence.KindVideo, evidence.KindAudio, evidence.KindPhoto, evidence.KindUnknown}
 	},
 	"purposes": func() []evidence.Purpose { return purposes },
+	"extractClass": func(st evidence.ExtractionStatus) string {
+		return map[evidence.ExtractionStatus]string{evidence.ExtractionPending: "warning", evidence.ExtractionApproved: "info",
+			evidence.ExtractionPackaged: "success", evidence.ExtractionRejected: "danger", evidence.ExtractionFailed: "danger"}[st]
+	},
 	"statusClass": func(st evidence.RequestStatus) string {
 		return map[evidence.RequestStatus]string{evidence.RequestPending: "warning", evidence.RequestApproved: "success", evidence.RequestRejected: "danger", evidence.RequestWithdrawn: "muted"}[st]
 	},
@@ -237,6 +255,7 @@ var menu = []MenuGroup{
 		{"menu.grants", "/grants", evidence.PermAccessRequest},
 		{"rv.menu", "/grants/all", evidence.PermGrantRevoke},
 		{"menu.register", "/register", evidence.PermRegisterRead},
+		{"menu.extractions", "/extractions", evidence.PermAccessRequest},
 	}},
 	{"menu.logs", "log", []MenuItem{
 		{"menu.custody", "/custody", evidence.PermAuditRead},

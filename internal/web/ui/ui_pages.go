@@ -369,11 +369,14 @@ type requestsView struct {
 	Exemptions []pendingExemption
 	Names      map[int64]string
 	// Recs are the recordings the requests name, for the approval dialog.
-	Recs       map[int64]approvalRecording
-	Recording  int64 // prefill of the new-request dialog
-	Pending    bool
-	DefaultEnd string
-	DefaultBeg string
+	Recs map[int64]approvalRecording
+	// Extractions are the pending extractions this leader decides
+	// (approvals page only; Art. 15, 18).
+	Extractions []evidence.Extraction
+	Recording   int64 // prefill of the new-request dialog
+	Pending     bool
+	DefaultEnd  string
+	DefaultBeg  string
 }
 
 func (h *Handler) RequestsPage(w http.ResponseWriter, r *http.Request) error {
@@ -426,7 +429,10 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 				v.Requests = append(v.Requests, req)
 			}
 		}
-		if v.Names, err = recordingNames(ctx, tx, requestRecordings(v.Requests)); err != nil {
+		if v.Extractions, err = pendingExtractions(ctx, tx, u); err != nil {
+			return err
+		}
+		if v.Names, err = recordingNames(ctx, tx, append(requestRecordings(v.Requests), extractionRecordings(v.Extractions)...)); err != nil {
 			return err
 		}
 		var pending []evidence.AccessRequest
@@ -445,7 +451,7 @@ func (h *Handler) ApprovalsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := h.newPage(w, r, "/approvals", "menu.access", "menu.approvals")
-	p.Data, p.Scripts, p.Styles = v, []string{"activities.js", "approvals.js"}, []string{"activities.css"}
+	p.Data, p.Scripts, p.Styles = v, []string{"activities.js", "approvals.js", "extractions.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "approvals", p)
 }
 
