@@ -326,6 +326,13 @@ func TestMakePackage(t *testing.T) {
 	f := newExtractFixture(t)
 	ctx := context.Background()
 	x := f.approved(t)
+	// A checkpoint older than the package's, for swapping in below.
+	var earlier string
+	noErr(t, f.db.Update(ctx, func(tx *store.Tx) error {
+		cp, err := tx.SignHead(ctx)
+		earlier = cp.Note
+		return err
+	}))
 	x, err := f.app.MakePackage(ctx, x.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -344,16 +351,6 @@ func TestMakePackage(t *testing.T) {
 	if r := export.Verify(os.DirFS(tree), ""); !r.OK() || r.Files < 6 {
 		t.Fatalf("fresh package: %+v", r)
 	}
-	var earlier string
-	noErr(t, f.db.View(ctx, func(tx *store.Tx) error {
-		size, _, err := tx.LogState(ctx)
-		if err == nil {
-			var cp audit.Checkpoint
-			cp, err = tx.Checkpoint(ctx, size-1)
-			earlier = cp.Note
-		}
-		return err
-	}))
 	tamperPackage(t, tree, f.recs[0].Filename, earlier)
 	for i, rec := range f.recs {
 		got, err := os.ReadFile(filepath.Join(tree, export.OriginalsDir, "0"+itoa(int64(i+1))+"_"+rec.Filename))

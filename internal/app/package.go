@@ -167,7 +167,11 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 				return err
 			}
 		}
-		return nil
+		// The package's excerpts are proved against a checkpoint that
+		// includes these entries: checkpoints are signed per batch, so
+		// the head is signed now (issue 9 point 7).
+		_, err := c.SignHead(ctx)
+		return err
 	})
 	if err != nil {
 		return x, err
@@ -175,14 +179,13 @@ func (a *App) MakePackage(ctx context.Context, id int64) (evidence.Extraction, e
 	var trails []export.Trail
 	var checkpoint string
 	err = a.view(ctx, func(tx *store.Tx) error {
-		size, _, err := tx.LogState(ctx)
+		// The newest checkpoint: the one signed above, or a later one if
+		// other entries were appended and signed since.
+		cp, _, err := tx.LatestCheckpoint(ctx)
 		if err != nil {
 			return err
 		}
-		cp, err := tx.Checkpoint(ctx, size)
-		if err != nil {
-			return err
-		}
+		size := cp.Size
 		checkpoint = cp.Note
 		for _, it := range x.Items {
 			t := export.Trail{RecordingID: it.RecordingID, Size: size}
