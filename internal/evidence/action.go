@@ -44,6 +44,19 @@ const (
 	ActionCaseAttach Action = "case.attach" // 附卷: a recording or activity into the case file
 	ActionCaseDetach Action = "case.detach" // out of the file again, with a reason
 
+	// Retention (issue 11; Art. 14, 18; R-RET-1/2/3). The entries about one
+	// recording name it, so they are in its custody trail.
+	ActionRetentionClass    Action = "retention.class"    // a class created or changed
+	ActionRetentionSettings Action = "retention.settings" // default class, important class, grace period
+	ActionRecordingClassify Action = "recording.classify" // a recording given a class, with a reason
+	ActionHoldPlace         Action = "hold.place"         // 诉讼保全/复议/信访, with a reason
+	ActionHoldLift          Action = "hold.lift"          // with a reason
+	ActionDisposalPropose   Action = "disposal.propose"   // by the custodian
+	ActionDisposalApprove   Action = "disposal.approve"   // by a leader, never the proposer; the grace period starts
+	ActionDisposalCancel    Action = "disposal.cancel"    // before it is carried out, with a reason
+	ActionRecordingDispose  Action = "recording.dispose"  // the tombstone: committed before the blob is removed
+	ActionRecordingErase    Action = "recording.erase"    // the blob removed
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
@@ -76,6 +89,8 @@ var Actions = []Action{
 	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
 	ActionBookmarkAdd, ActionBookmarkRemove,
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
+	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
+	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,

@@ -39,6 +39,18 @@ type Recording struct {
 	// Links counts the activities the recording is linked to; 0 makes it
 	// an orphan, tied to no work purpose (Art. 4; R-USE-1).
 	Links int `json:"links"`
+	// Important is the device's important/locked mark (重要文件), kept
+	// through ingest (X-DEV-3).
+	Important bool `json:"important"`
+	// ClassID is the retention class the custodian gave the recording; nil
+	// means the bureau's default class.
+	ClassID *int64 `json:"retention_class_id,omitempty"`
+	// Retention is the recording's retain-until and the rule deciding it
+	// (RetainUntil); nil only before it is first computed.
+	Retention *Retention `json:"retention,omitempty"`
+	// DisposedAt is when the recording was disposed of (销毁): its bytes are
+	// gone, its row and its disposal stay as the tombstone (R-RET-3).
+	DisposedAt *time.Time `json:"disposed_at,omitempty"`
 }
 
 type recordingJSON struct {

@@ -83,6 +83,9 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err := db.sealPlaintextTOTP(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	if err := db.retainMissing(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
 	return db, nil
 }
 

@@ -121,4 +121,26 @@ func Run(t *testing.T, s blob.Store) {
 			t.Fatalf("List saw %v, want exactly the two stored blobs", seen)
 		}
 	})
+
+	// Delete is for disposals alone (R-RET-3): the blob is gone, a second
+	// Delete says ErrNotFound, and other blobs stay.
+	t.Run("Delete", func(t *testing.T) {
+		gone := []byte("disposed of")
+		gd := blob.Sum(gone)
+		if err := s.Put(ctx, gd, bytes.NewReader(gone), int64(len(gone))); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		if err := s.Delete(ctx, gd); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := s.Stat(ctx, gd); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("Stat after Delete: %v, want ErrNotFound", err)
+		}
+		if err := s.Delete(ctx, gd); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("second Delete: %v, want ErrNotFound", err)
+		}
+		if err := s.Verify(ctx, d); err != nil {
+			t.Errorf("other blob after Delete: %v", err)
+		}
+	})
 }
