@@ -200,7 +200,10 @@ func TestRetentionRecomputed(t *testing.T) {
 			return err
 		}, linked.ID, "open case_open 丰医保罚〔2026〕2号"},
 		{"Unlinked", func() error { return f.app.Unlink(ctx, f.who["zhangwei"], x.ID, linked.ID) }, linked.ID, "date floor 2027-03-01"},
-		{"Classified", func() error { _, err := f.app.ClassifyRecording(ctx, custodian, linked.ID, &five.ID, "重大事件"); return err },
+		{"Classified", func() error {
+			_, err := f.app.ClassifyRecording(ctx, custodian, linked.ID, &five.ID, "重大事件")
+			return err
+		},
 			linked.ID, "date class 五年 2031-03-01"},
 		{"ClassChanged", func() error {
 			_, err := f.app.PutRetentionClass(ctx, custodian, evidence.RetentionClass{ID: five.ID, Name: "七年", Kind: evidence.ClassYears, Years: 7})
