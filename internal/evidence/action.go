@@ -61,6 +61,7 @@ const (
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
 	ActionComplianceExport Action = "compliance.export"
+	ActionDisposalsExport  Action = "disposals.export"
 
 	ActionUserCreate         Action = "user.create"
 	ActionUserUpdate         Action = "user.update"
@@ -91,7 +92,7 @@ var Actions = []Action{
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
 	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
-	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
+	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
 	ActionDepartmentRename,
@@ -107,7 +108,8 @@ func (a Action) Known() bool { return slices.Contains(Actions, a) }
 //     trail as PDF;
 //   - register.export: the register of viewings as CSV;
 //   - compliance.export: the compliance dashboard as CSV;
-//   - findings.export: the list of findings as CSV.
+//   - findings.export: the list of findings as CSV;
+//   - disposals.export: the disposals and tombstones as CSV.
 //
 // recording.content is not one, although it hands out a recording's bytes
 // (playing and downloading are the same request): every content request is
@@ -119,6 +121,7 @@ var ExportActions = []Action{
 	ActionRegisterExport,
 	ActionComplianceExport,
 	ActionFindingsExport,
+	ActionDisposalsExport,
 	// R-EXP-1: the evidence package written to disc joins here under its
 	// action when it exists.
 }

@@ -104,6 +104,9 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if rec.DisposedAt != nil {
+		return evidence.Errorf(evidence.EConflict, "err.recording.disposed", rec.ID) // R-RET-3: only the tombstone stays
+	}
 	who, ctx := httpx.Actor(r), r.Context()
 	details := map[string]string{"remote": r.RemoteAddr}
 	if rg := r.Header.Get("Range"); rg != "" {

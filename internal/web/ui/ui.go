@@ -240,6 +240,7 @@ var menu = []MenuGroup{
 	}},
 	{"menu.logs", "log", []MenuItem{
 		{"menu.custody", "/custody", evidence.PermAuditRead},
+		{"menu.disposals", "/disposals", evidence.PermDisposalRead},
 	}},
 	{"menu.system", "sys", []MenuItem{
 		{"menu.users", "/admin/users", evidence.PermUsersManage},
