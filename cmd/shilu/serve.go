@@ -116,6 +116,9 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	go ing.RunSweeper(ctx, time.Minute, time.Now)
 	// Findings change when a deadline passes, without any request.
 	go a.app.RunEvaluator(ctx, time.Minute)
+	// Disposals whose grace period has ended are carried out, and blob
+	// removals a killed process left pending are finished (issue 11).
+	go a.app.RunDisposer(ctx, a.blobs, time.Minute)
 	witnessed := make(chan struct{})
 	if *witness != "" {
 		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()
