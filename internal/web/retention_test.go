@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/report"
 	"shilu/internal/store"
 	"shilu/internal/store/storetest"
 )
@@ -86,6 +89,18 @@ func TestDisposalOverHTTP(t *testing.T) {
 		}
 		if w.Code == 200 && !strings.Contains(w.Body.String(), `data-status="disposed"`) {
 			t.Errorf("/disposals as %s shows no carried-out disposal", tc.role)
+		}
+	}
+	if pdf := ts.page(t, evidence.RoleCustodian, fmt.Sprintf("/recordings/%d/custody.pdf", ts.recID)); pdf.Code != 200 {
+		t.Errorf("custody PDF: %d", pdf.Code)
+	} else if _, err := os.Stat(report.DefaultFontPath); err == nil {
+		if _, err := exec.LookPath("pdftotext"); err == nil {
+			text := pdfToText(t, pdf.Body.Bytes())
+			for _, want := range []string{"销毁登记", "u-custodian", "u-leader", "保存期满", "销毁记录"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("custody PDF lacks %q", want)
+				}
+			}
 		}
 	}
 	w := ts.page(t, evidence.RoleAuditor, "/disposals.csv")

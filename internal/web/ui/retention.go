@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
+	"shilu/internal/report"
 	"shilu/internal/store"
 	"shilu/internal/web/api"
 	"shilu/internal/web/httpx"
@@ -194,3 +196,24 @@ func (p *page) CancelReason(s string) string {
 
 // HoldKinds lists the kinds of hold for the hold dialog.
 func (p *page) HoldKinds() []evidence.HoldKind { return evidence.HoldKinds }
+
+// retentionFields adds the recording's retention to its custody PDF's
+// heading and, once it is disposed of, its tombstone (R-RET-3: who
+// proposed and approved, when and why, with the digest above).
+func retentionFields(ctx context.Context, tx *store.Tx, p *page, rec evidence.Recording, doc *report.CustodyLog) error {
+	if r := rec.Retention; r != nil && rec.DisposedAt == nil {
+		v := p.T("retention.kind." + string(r.Kind))
+		if r.Until != nil {
+			v = localTime(r.Until)
+		}
+		doc.Scope = append(doc.Scope, report.Field{Label: p.T("ret.until"), Value: v + "（" + p.RetentionBasis(*r) + "）"})
+	}
+	list, err := tx.Disposals(ctx, store.DisposalFilter{RecordingID: rec.ID, Status: evidence.DisposalDone, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	d := list[0]
+	doc.Scope = append(doc.Scope, report.Field{Label: p.T("ret.tombstone"),
+		Value: p.T("ret.tombstone_pdf", localTime(d.DisposedAt), d.ProposedBy, localTime(d.ProposedAt), d.ApprovedBy, localTime(d.ApprovedAt), d.Reason)})
+	return nil
+}
