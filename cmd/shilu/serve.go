@@ -35,6 +35,8 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of TLS-terminating reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	witness := fs.String("witness", "", "keep the custody log's latest signed checkpoint in this file, outside the data directory (audit verify --checkpoint checks the log against it)")
+	scrubRate := fs.String("scrub-rate", "50MB", "fixity scrub budget per second: every original is re-hashed at this rate (token bucket), so ingest and playback keep their speed")
+	scrubEvery := fs.Duration("scrub-every", 24*time.Hour, "pause between the end of one fixity pass and the start of the next")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	a, err := e.openWithFlags(fs, args, data)
 	if err != nil {
@@ -56,6 +58,10 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	trusted, err := parsePrefixes(*proxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	scrubBytes, err := humanize.ParseBytes(*scrubRate)
+	if err != nil || scrubBytes == 0 {
+		return fmt.Errorf("--scrub-rate %q: want a size per second, e.g. 200MB", *scrubRate)
 	}
 	maxSize, err := humanize.ParseBytes(*maxUpload)
 	if err != nil {
@@ -119,6 +125,8 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	// Disposals whose grace period has ended are carried out, and blob
 	// removals a killed process left pending are finished (issue 11).
 	go a.app.RunDisposer(ctx, a.blobs, time.Minute)
+	// Fixity scrubbing (issue 11 point 4): originals re-hashed at a budget.
+	go a.app.RunScrubber(ctx, a.blobs, float64(scrubBytes), *scrubEvery)
 	witnessed := make(chan struct{})
 	if *witness != "" {
 		go func() { runWitness(ctx, a.db, *witness, logger); close(witnessed) }()

@@ -56,6 +56,11 @@ const (
 	ActionDisposalCancel    Action = "disposal.cancel"    // before it is carried out, with a reason
 	ActionRecordingDispose  Action = "recording.dispose"  // the tombstone: committed before the blob is removed
 	ActionRecordingErase    Action = "recording.erase"    // the blob removed
+	// A fixity check found an original missing or changed (outcome failed,
+	// Art. 20(七)) or intact again (ok); a pass over all ends with
+	// fixity.pass and its counts.
+	ActionRecordingFixity Action = "recording.fixity"
+	ActionFixityPass      Action = "fixity.pass"
 
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
@@ -92,6 +97,7 @@ var Actions = []Action{
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
 	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
+	ActionRecordingFixity, ActionFixityPass,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,

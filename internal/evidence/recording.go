@@ -51,7 +51,18 @@ type Recording struct {
 	// DisposedAt is when the recording was disposed of (销毁): its bytes are
 	// gone, its row and its disposal stay as the tombstone (R-RET-3).
 	DisposedAt *time.Time `json:"disposed_at,omitempty"`
+	// FixityProblem is what the last fixity check of the original found:
+	// "" (intact, or not checked yet), FixityMissing or FixityCorrupt
+	// (Art. 20(七): loss or damage of material). FixityAt is that check.
+	FixityProblem string     `json:"fixity_problem,omitempty"`
+	FixityAt      *time.Time `json:"fixity_checked_at,omitempty"`
 }
+
+// What a fixity check finds wrong with an original.
+const (
+	FixityMissing = "missing"
+	FixityCorrupt = "corrupt"
+)
 
 type recordingJSON struct {
 	recordingAlias

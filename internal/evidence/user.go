@@ -172,7 +172,11 @@ const (
 	PermDisposalApprove Permission = "disposal.approve"
 	// PermDisposalRead reads the disposals and their tombstones, the holds
 	// and what is due.
-	PermDisposalRead  Permission = "disposal.read"
+	PermDisposalRead Permission = "disposal.read"
+	// PermFixityRead reads the fixity scrub's progress and what it found
+	// (the system administrator, who keeps the storage; the custodian; the
+	// auditor).
+	PermFixityRead    Permission = "fixity.read"
 	PermAuthenticated Permission = "authenticated"
 )
 
@@ -186,14 +190,14 @@ var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
 var rolePerms = map[Role][]Permission{
 	RoleOfficer: append(people[:len(people):len(people)], PermUpload),
 	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke,
-		PermRetentionManage, PermRetentionStop, PermDisposalRead),
+		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead),
 	RoleLeader: append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke,
 		PermRetentionStop, PermDisposalApprove, PermDisposalRead),
 	RoleDeptHead: people,
 	RoleLegal:    append(readers[:len(readers):len(readers)], PermDisposalRead), // 法制/监督 reviews the work, it does not record it
-	RoleSysAdmin: {PermUsersManage},
+	RoleSysAdmin: {PermUsersManage, PermFixityRead},
 	RoleSecAdmin: {PermPolicyManage, PermGrantRevoke},
-	RoleAuditor:  {PermAuditRead, PermDisposalRead},
+	RoleAuditor:  {PermAuditRead, PermDisposalRead, PermFixityRead},
 	RoleStation:  {PermRecordingsList, PermRecordingsRead, PermUpload},
 }
 

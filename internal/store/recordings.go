@@ -66,7 +66,7 @@ func duplicate(existing evidence.Recording) error {
 // scanRecording's order (activities.go shares both).
 const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error,
 	r.clock_offset_ms, r.clock_measured_at, r.links, r.important, r.retention_class_id, r.retain_kind, r.retain_until, r.retain_basis, r.retain_ref,
-	r.disposed_at`
+	r.disposed_at, r.fixity_problem, r.fixity_at`
 
 func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var r evidence.Recording
@@ -74,10 +74,10 @@ func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var kind, media string
 	var start, end, offsetMS, measured sql.NullInt64
 	var ingested int64
-	var class, until, disposed sql.NullInt64
+	var class, until, disposed, fixityAt sql.NullInt64
 	var rkind, basis, ref string
 	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError,
-		&offsetMS, &measured, &r.Links, &r.Important, &class, &rkind, &until, &basis, &ref, &disposed); err != nil {
+		&offsetMS, &measured, &r.Links, &r.Important, &class, &rkind, &until, &basis, &ref, &disposed, &r.FixityProblem, &fixityAt); err != nil {
 		return r, err
 	}
 	if class.Valid {
@@ -93,6 +93,10 @@ func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	if disposed.Valid {
 		t := fromMicros(disposed.Int64)
 		r.DisposedAt = &t
+	}
+	if fixityAt.Valid {
+		t := fromMicros(fixityAt.Int64)
+		r.FixityAt = &t
 	}
 	if offsetMS.Valid {
 		d := time.Duration(offsetMS.Int64) * time.Millisecond

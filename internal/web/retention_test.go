@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"shilu/internal/app"
 	"shilu/internal/audit"
 	"shilu/internal/evidence"
 	"shilu/internal/report"
@@ -122,5 +124,42 @@ func TestDisposalOverHTTP(t *testing.T) {
 	}
 	if exports != 1 {
 		t.Errorf("%d disposals.export entries, want 1", exports)
+	}
+}
+
+// Issue 11 point 4: the fixity page shows the last pass and a missing
+// original to the system administrator, the custodian and the auditor
+// (an officer is refused), and the metric counts it.
+func TestFixityPage(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 11, 5, 8, 0, 0, 0, evidence.Zone))
+	ts := newUsageServer(t, clock)
+	var rec evidence.Recording
+	if err := ts.cfg.DB.View(ctx, func(tx *store.Tx) (err error) { rec, err = tx.Recording(ctx, ts.recID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.cfg.Blobs.Delete(ctx, rec.Digest); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.cfg.App.ScrubPass(ctx, ts.cfg.Blobs, app.NewScrubLimiter(1<<30)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		role evidence.Role
+		want int
+	}{{evidence.RoleSysAdmin, 200}, {evidence.RoleCustodian, 200}, {evidence.RoleAuditor, 200}, {evidence.RoleOfficer, 403}} {
+		w := ts.page(t, tc.role, "/fixity")
+		if w.Code != tc.want {
+			t.Errorf("/fixity as %s: %d, want %d %s", tc.role, w.Code, tc.want, w.Body.String())
+			continue
+		}
+		if body := w.Body.String(); w.Code == 200 && (!strings.Contains(body, `<span class="tag tag-danger" id="fixity-open">1</span>`) || !strings.Contains(body, "丢失")) {
+			t.Errorf("/fixity as %s does not show the missing original", tc.role)
+		}
+	}
+	mw := httptest.NewRecorder()
+	ts.Metrics().ServeHTTP(mw, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(mw.Body.String(), "shilu_fixity_problems 1") {
+		t.Errorf("metrics lack shilu_fixity_problems 1")
 	}
 }

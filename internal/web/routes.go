@@ -46,6 +46,7 @@ const (
 	retentionStop   = evidence.PermRetentionStop
 	disposalApprove = evidence.PermDisposalApprove
 	disposalRead    = evidence.PermDisposalRead
+	fixityRead      = evidence.PermFixityRead
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -202,5 +203,6 @@ func (s *Server) routes() []route {
 		{"GET", "/admin/users", usersManage, s.ui.AdminUsersPage},
 		{"GET", "/admin/departments", usersManage, s.ui.AdminDepartmentsPage},
 		{"GET", "/admin/roles", policyManage, s.ui.AdminRolesPage},
+		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
 	}
 }

@@ -217,3 +217,33 @@ func retentionFields(ctx context.Context, tx *store.Tx, p *page, rec evidence.Re
 		Value: p.T("ret.tombstone_pdf", localTime(d.DisposedAt), d.ProposedBy, localTime(d.ProposedAt), d.ApprovedBy, localTime(d.ApprovedAt), d.Reason)})
 	return nil
 }
+
+// fixityView is the page 原始文件校验 (issue 11 point 4): the pass under
+// way, the last finished, and the originals found missing or changed.
+type fixityView struct {
+	State    store.FixityState
+	Percent  int // of the bytes a pass covers, in the pass under way
+	Problems []evidence.Recording
+}
+
+// FixityPage shows the fixity scrub's progress and findings.
+func (h *Handler) FixityPage(w http.ResponseWriter, r *http.Request) error {
+	var v fixityView
+	ctx := r.Context()
+	err := h.DB.View(ctx, func(tx *store.Tx) (err error) {
+		if v.State, err = tx.FixityState(ctx); err != nil {
+			return err
+		}
+		v.Problems, err = tx.FixityProblems(ctx, 500)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if v.State.TotalBytes > 0 {
+		v.Percent = int(min(100, v.State.Bytes*100/v.State.TotalBytes))
+	}
+	p := h.newPage(w, r, "/fixity", "menu.logs", "menu.fixity")
+	p.Data = v
+	return h.render(w, http.StatusOK, "admin_fixity", p)
+}

@@ -266,7 +266,7 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 	compliance.RulePreservationOverdue, compliance.RuleDeviceCheckMissing, compliance.RuleDeviceCheckFailed, compliance.RuleUploadLate,
 	compliance.RuleOrphan, compliance.RuleOutsideActivity, compliance.RuleRemuxed, compliance.RuleCreationTimeMissing,
 	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift,
-	compliance.RuleSpliced, compliance.RuleTimestamps}
+	compliance.RuleSpliced, compliance.RuleTimestamps, compliance.RuleFixity}
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.

@@ -72,3 +72,24 @@ CREATE TABLE disposals (
 -- One disposal at a time per recording, and one carried out for ever.
 CREATE UNIQUE INDEX disposals_live ON disposals(recording_id) WHERE status <> 'cancelled';
 CREATE INDEX disposals_status ON disposals(status, id);
+
+-- Fixity scrubbing (issue 11 point 4): each original re-hashed on a
+-- schedule at a bytes-per-second budget. fixity_problem is '' (intact),
+-- 'missing' or 'corrupt' as the last check found it (a serious finding,
+-- Art. 20(七)); fixity_state is the pass under way and the last finished.
+ALTER TABLE recordings ADD COLUMN fixity_problem TEXT NOT NULL DEFAULT '';
+ALTER TABLE recordings ADD COLUMN fixity_at INTEGER;
+CREATE TABLE fixity_state (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    pass_started_at INTEGER,
+    cursor          INTEGER NOT NULL DEFAULT 0,
+    checked         INTEGER NOT NULL DEFAULT 0,
+    bytes           INTEGER NOT NULL DEFAULT 0,
+    problems        INTEGER NOT NULL DEFAULT 0,
+    last_started_at INTEGER,
+    last_finished_at INTEGER,
+    last_checked    INTEGER NOT NULL DEFAULT 0,
+    last_bytes      INTEGER NOT NULL DEFAULT 0,
+    last_problems   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO fixity_state (id) VALUES (1);
