@@ -523,6 +523,10 @@ func (p *page) Actor(name string) string {
 func (p *page) Object(obj string) string {
 	kind, id, ok := strings.Cut(obj, ":")
 	if !ok {
+		// Objects of their own kind alone: "fixity", "retention".
+		if m, ok := locale.New(p.Lang).Lookup("object." + obj); ok && !strings.Contains(m, "%") {
+			return m
+		}
 		return obj
 	}
 	if m, ok := locale.New(p.Lang).Lookup("object." + kind); ok {
