@@ -56,7 +56,7 @@ func checkFixity(ctx context.Context, blobs blob.Store, lim *rate.Limiter, d blo
 		k, err := f.Read(buf)
 		h.Write(buf[:k])
 		n += int64(k)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

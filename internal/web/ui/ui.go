@@ -510,7 +510,8 @@ func Msg(lang, key string, args ...any) string { return msg(lang, key, args...) 
 // account name.
 func (p *page) Actor(name string) string {
 	switch {
-	case name == "system" || name == "demo":
+	case name == "system" || name == "demo" || name == "fixity" || name == "retention":
+		// fixity and retention: the server's scrub and disposal runs.
 		return p.T("actor." + name)
 	case name == "cli" || strings.HasPrefix(name, "cli:"):
 		return p.T("actor.cli", strings.TrimPrefix(strings.TrimPrefix(name, "cli"), ":"))
