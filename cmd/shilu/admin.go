@@ -103,8 +103,16 @@ func (e *cmdEnv) verify(args []string) (err error) {
 	}
 	var items []item
 	var total int64
+	var disposed map[blob.Digest]bool
 	err = a.db.View(e.ctx, func(tx *store.Tx) error {
+		var err error
+		if disposed, err = tx.DisposedDigests(e.ctx); err != nil {
+			return err
+		}
 		return tx.AllDigests(e.ctx, func(id int64, d blob.Digest, size int64) error {
+			if _, ok := disposed[d]; ok {
+				return nil // R-RET-3: disposed of, its tombstone stays; reported below
+			}
 			items = append(items, item{id, d, size})
 			total += size
 			return nil
@@ -112,6 +120,18 @@ func (e *cmdEnv) verify(args []string) (err error) {
 	})
 	if err != nil {
 		return err
+	}
+	// A disposed recording's blob is gone by design: it is reported as
+	// disposed, never as missing. One whose removal is still pending (the
+	// server was killed between the tombstone and the removal) is said so;
+	// the server's next disposal run removes it.
+	pending := 0
+	for d, erased := range disposed {
+		if !erased {
+			if _, err := a.blobs.Stat(e.ctx, d); err == nil {
+				pending++
+			}
+		}
 	}
 	var bar *progressbar.ProgressBar
 	if !*quiet {
@@ -176,10 +196,17 @@ func (e *cmdEnv) verify(args []string) (err error) {
 		e.eprintf("\n")
 	}
 	if bad > 0 {
-		e.printf("%d of %d recordings failed verification\n", bad, len(items))
+		e.printf("%d of %d recordings failed verification (%d disposed of, not counted)\n", bad, len(items), len(disposed))
 		return exitError(1)
 	}
 	e.printf("%d recordings verified, %s\n", len(items), strconv.FormatInt(total, 10)+" bytes")
+	if len(disposed) > 0 {
+		e.printf("%d recordings disposed of (tombstones kept)", len(disposed))
+		if pending > 0 {
+			e.printf(", %d of them with their file still to be removed by the server", pending)
+		}
+		e.printf("\n")
+	}
 	return nil
 }
 

@@ -45,6 +45,8 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	packages := fs.String("packages", "", `directory of the evidence packages' images ("" = DATA/packages)`)
 	verifiers := fs.String("verifiers", "", `directory with the standalone verifiers every package carries, shilu-verify-linux-amd64 and shilu-verify-windows-amd64.exe, built by make verifiers ("" = bin/verifiers beside this binary, if there)`)
 	produceWithin := fs.Duration("produce-within", 24*time.Hour, "an approved extraction whose package is not made within this is a finding")
+	scrubRate := fs.String("scrub-rate", "50MB", "fixity scrub budget per second: every original is re-hashed at this rate (token bucket), so ingest and playback keep their speed")
+	scrubEvery := fs.Duration("scrub-every", 24*time.Hour, "pause between the end of one fixity pass and the start of the next")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	blobs := fs.String("blobs", "", `where originals are kept: "" = DATA/blobs on disk; s3://BUCKET?endpoint=HOST:PORT[&secure=false][&credentials=FILE] = an S3 bucket with Object Lock (credentials from FILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, never in the URL); recorded in DATA/blobs.url on first use`)
 	if err := e.parse(fs, args); err != nil {
@@ -78,6 +80,10 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	trusted, err := parsePrefixes(*proxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	scrubBytes, err := humanize.ParseBytes(*scrubRate)
+	if err != nil || scrubBytes == 0 {
+		return fmt.Errorf("--scrub-rate %q: want a size per second, e.g. 200MB", *scrubRate)
 	}
 	maxSize, err := humanize.ParseBytes(*maxUpload)
 	if err != nil {
@@ -175,6 +181,11 @@ func (e *cmdEnv) serve(args []string) (err error) {
 			stateChecked.Set(float64(c.At.Unix()))
 		})
 	}
+	// Disposals whose grace period has ended are carried out, and blob
+	// removals a killed process left pending are finished (issue 11).
+	go a.app.RunDisposer(ctx, a.blobs, time.Minute)
+	// Fixity scrubbing (issue 11 point 4): originals re-hashed at a budget.
+	go a.app.RunScrubber(ctx, a.blobs, float64(scrubBytes), *scrubEvery)
 	// Approved extractions become packages (woken by each approval).
 	go a.app.RunPackager(ctx, time.Minute)
 	go runSigner(ctx, a.db, wit, logger)

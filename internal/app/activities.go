@@ -222,6 +222,7 @@ func (a *App) Link(ctx context.Context, who Actor, id int64, recordingIDs []int6
 			}
 			linked = append(linked, rid)
 			c.recheck(rid)
+			c.retain(rid) // a case file holding the activity now holds it
 			if err := c.log(evidence.ActionActivityLink, objRecording(rid), map[string]string{"activity": itoa(id)}); err != nil {
 				return err
 			}
@@ -250,6 +251,7 @@ func (a *App) Unlink(ctx context.Context, who Actor, id, recordingID int64) erro
 			return err
 		}
 		c.recheck(recordingID)
+		c.retain(recordingID)
 		c.reevaluate(id)
 		return c.log(evidence.ActionActivityUnlink, objRecording(recordingID), map[string]string{"activity": itoa(id)})
 	})

@@ -129,15 +129,21 @@ type change struct {
 	who  Actor
 	eval map[int64]bool // activities to re-evaluate at commit
 	recs map[int64]bool // recordings whose own signs to re-check at commit
+	rets map[int64]bool // recordings whose retention to recompute at commit
 }
 
 // update runs fn in a write transaction; the activities and recordings fn
 // marked are re-evaluated at its end, once each, in the same transaction.
 func (a *App) update(ctx context.Context, who Actor, fn func(c *change) error) error {
 	return a.db.Update(ctx, func(tx *store.Tx) error {
-		c := &change{Tx: tx, ctx: ctx, app: a, who: who, eval: map[int64]bool{}, recs: map[int64]bool{}}
+		c := &change{Tx: tx, ctx: ctx, app: a, who: who, eval: map[int64]bool{}, recs: map[int64]bool{}, rets: map[int64]bool{}}
 		if err := fn(c); err != nil {
 			return err
+		}
+		for _, id := range slices.Sorted(maps.Keys(c.rets)) {
+			if _, err := tx.Retain(ctx, id); err != nil {
+				return err
+			}
 		}
 		for _, id := range slices.Sorted(maps.Keys(c.recs)) {
 			if err := checkRecording(ctx, tx, id, a.params); err != nil {
@@ -175,6 +181,15 @@ func (c *change) reevaluate(id int64) { c.eval[id] = true }
 
 // recheck marks recording id for its own signs to be checked at commit.
 func (c *change) recheck(id int64) { c.recs[id] = true }
+
+// retain marks recordings for their retain-until to be recomputed at
+// commit (issue 11 point 1): whatever changes a rule's facts — a case's
+// retention or status, an attachment, a link, a class, a hold — calls it.
+func (c *change) retain(ids ...int64) {
+	for _, id := range ids {
+		c.rets[id] = true
+	}
+}
 
 // entry makes a custody entry. Only the actions of evidence.Actions are
 // written, so every entry has a name in the catalogue and in the custody

@@ -156,6 +156,11 @@ func (a *App) UpdateCase(ctx context.Context, who Actor, id int64, patch map[str
 		if err != nil {
 			return err
 		}
+		if ch.RetentionYears != nil {
+			if err := c.retainCase(ctx, id); err != nil {
+				return err
+			}
+		}
 		details := map[string]string{"fields": strings.Join(fields, ",")}
 		for _, f := range fields {
 			details[f+"_before"], details[f] = before[f], after[f]
@@ -181,6 +186,10 @@ func (a *App) AdvanceCase(ctx context.Context, who Actor, id int64, status evide
 				evidence.Msg("case.status."+string(next)))
 		}
 		if err := c.SetCaseStatus(ctx, id, status); err != nil {
+			return err
+		}
+		// Archiving starts the file's retention (R-RET-2).
+		if err := c.retainCase(ctx, id); err != nil {
 			return err
 		}
 		from := x.Status
@@ -236,6 +245,9 @@ func (a *App) Attach(ctx context.Context, who Actor, id int64, refs []CaseItemRe
 			if err := c.AttachToCase(ctx, id, ref.Kind, ref.ID, who.User.ID); err != nil {
 				return err
 			}
+			if err := c.retainItem(ctx, ref); err != nil {
+				return err
+			}
 			if err := c.log(evidence.ActionCaseAttach, obj, map[string]string{"case": strconv.FormatInt(id, 10), "case_number": x.Number}, digests...); err != nil {
 				return err
 			}
@@ -265,6 +277,9 @@ func (a *App) Detach(ctx context.Context, who Actor, id int64, ref CaseItemRef, 
 			return err
 		}
 		if err := c.DetachFromCase(ctx, id, ref.Kind, ref.ID); err != nil {
+			return err
+		}
+		if err := c.retainItem(ctx, ref); err != nil {
 			return err
 		}
 		return c.log(evidence.ActionCaseDetach, obj, map[string]string{"case": strconv.FormatInt(id, 10), "case_number": x.Number, "reason": reason}, digests...)
@@ -297,4 +312,30 @@ func LoadCase(ctx context.Context, tx *store.Tx, id int64) (CaseView, error) {
 		v.Recordings = []int64{}
 	}
 	return v, nil
+}
+
+// retainCase marks every recording of case id's file for its retention to
+// be recomputed.
+func (c *change) retainCase(ctx context.Context, id int64) error {
+	ids, err := c.CaseRecordingIDs(ctx, id)
+	if err != nil {
+		return err
+	}
+	c.retain(ids...)
+	return nil
+}
+
+// retainItem marks the recordings a case item brings into (or takes out
+// of) a case file: the recording, or the activity's recordings.
+func (c *change) retainItem(ctx context.Context, ref CaseItemRef) error {
+	if ref.Kind == evidence.CaseItemRecording {
+		c.retain(ref.ID)
+		return nil
+	}
+	ids, err := c.RecordingsOfActivity(ctx, ref.ID)
+	if err != nil {
+		return err
+	}
+	c.retain(ids...)
+	return nil
 }

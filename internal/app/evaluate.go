@@ -120,6 +120,8 @@ func checkRecording(ctx context.Context, tx *store.Tx, id int64, p compliance.Pa
 		}
 		fs = compliance.Signs(rec, facts, nil, nil, p)
 	}
+	// A missing or changed original is a finding linked or not (issue 11).
+	fs = append(fs, compliance.Fixity(rec)...)
 	return tx.SyncRecordingFindings(ctx, id, fs)
 }
 

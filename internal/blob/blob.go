@@ -1,7 +1,8 @@
 // Package blob defines the content-addressed store that holds originals.
 //
 // Originals are addressed by their SHA-256 digest and written once: a Store
-// never overwrites, edits or deletes through this interface (R-STORE-2).
+// never overwrites or edits, and deletes only for a disposal (R-STORE-2,
+// R-RET-3).
 // Backends live in sub-packages (disk, and later s3); every backend must pass
 // the contract suite in blobtest.
 package blob
@@ -97,6 +98,14 @@ type Store interface {
 	// List calls fn for every digest held, in no particular order, until fn
 	// returns an error, which List then returns.
 	List(ctx context.Context, fn func(Digest) error) error
+
+	// Delete removes the blob d for good. Only a disposal calls it
+	// (app.RunDisposals), after the disposal's tombstone has committed;
+	// nothing else in Shilu deletes an original. It returns an error
+	// wrapping ErrNotFound when d is not held (a repeated Delete after a
+	// crash treats that as done). When Delete returns nil the removal is
+	// durable.
+	Delete(ctx context.Context, d Digest) error
 }
 
 // ReadSeekCloser is what Open returns.

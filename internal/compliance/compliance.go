@@ -33,6 +33,7 @@ const (
 	RuleSpliced              = "spliced"                // Art. 11: the edit list joins pieces of media (cut, inserted, reordered)
 	RuleTimestamps           = "timestamps"             // Art. 11: decoding timestamps that do not increase
 	RuleStateTampered        = "state_tampered"         // R-AUD-1, X-SEC-3: a table differs from what the custody log says (app.CheckState)
+	RuleFixity               = "fixity"                 // Art. 20(七): an original missing or not matching its digest
 )
 
 // Params are the tunable thresholds. DefaultParams gives the values the
@@ -97,4 +98,19 @@ func list(items []evidence.Message) evidence.Message {
 		m = evidence.Msg("list.comma", items[i], m)
 	}
 	return m
+}
+
+// Fixity is the serious finding about an original that its last fixity
+// check found missing or changed (Art. 20(七): loss or damage of material);
+// none while it is intact.
+func Fixity(rec evidence.Recording) []evidence.Finding {
+	if rec.FixityProblem == "" || rec.DisposedAt != nil {
+		return nil
+	}
+	var at any = ""
+	if rec.FixityAt != nil {
+		at = *rec.FixityAt
+	}
+	return []evidence.Finding{finding(RuleFixity, "Art. 20(七)", evidence.SeveritySerious, 0, rec.Officer, []int64{rec.ID}, "",
+		evidence.Msg("finding.fixity_"+rec.FixityProblem, rec.SHA256, at))}
 }

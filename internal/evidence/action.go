@@ -57,10 +57,29 @@ const (
 	ActionExtractionReceipt  Action = "extraction.receipt"  // the recipient's acknowledgement (签收)
 	ActionDiscBurn           Action = "disc.burn"           // written to disc and read back
 
+	// Retention (issue 11; Art. 14, 18; R-RET-1/2/3). The entries about one
+	// recording name it, so they are in its custody trail.
+	ActionRetentionClass    Action = "retention.class"    // a class created or changed
+	ActionRetentionSettings Action = "retention.settings" // default class, important class, grace period
+	ActionRecordingClassify Action = "recording.classify" // a recording given a class, with a reason
+	ActionHoldPlace         Action = "hold.place"         // 诉讼保全/复议/信访, with a reason
+	ActionHoldLift          Action = "hold.lift"          // with a reason
+	ActionDisposalPropose   Action = "disposal.propose"   // by the custodian
+	ActionDisposalApprove   Action = "disposal.approve"   // by a leader, never the proposer; the grace period starts
+	ActionDisposalCancel    Action = "disposal.cancel"    // before it is carried out, with a reason
+	ActionRecordingDispose  Action = "recording.dispose"  // the tombstone: committed before the blob is removed
+	ActionRecordingErase    Action = "recording.erase"    // the blob removed
+	// A fixity check found an original missing or changed (outcome failed,
+	// Art. 20(七)) or intact again (ok); a pass over all ends with
+	// fixity.pass and its counts.
+	ActionRecordingFixity Action = "recording.fixity"
+	ActionFixityPass      Action = "fixity.pass"
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
 	ActionComplianceExport Action = "compliance.export"
+	ActionDisposalsExport  Action = "disposals.export"
 
 	ActionUserCreate         Action = "user.create"
 	ActionUserUpdate         Action = "user.update"
@@ -91,7 +110,10 @@ var Actions = []Action{
 	ActionCaseCreate, ActionCaseUpdate, ActionCaseStatus, ActionCaseAttach, ActionCaseDetach,
 	ActionExtractionRequest, ActionExtractionApprove, ActionExtractionReject, ActionExtractionPackage, ActionExtractionClip,
 	ActionExtractionFail, ActionExtractionDownload, ActionExtractionReceipt, ActionDiscBurn,
-	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport,
+	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
+	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
+	ActionRecordingFixity, ActionFixityPass,
+	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
 	ActionDepartmentRename,
@@ -107,7 +129,8 @@ func (a Action) Known() bool { return slices.Contains(Actions, a) }
 //     trail as PDF;
 //   - register.export: the register of viewings as CSV;
 //   - compliance.export: the compliance dashboard as CSV;
-//   - findings.export: the list of findings as CSV.
+//   - findings.export: the list of findings as CSV;
+//   - disposals.export: the disposals and tombstones as CSV.
 //
 // recording.content is not one, although it hands out a recording's bytes
 // (playing and downloading are the same request): every content request is
@@ -119,6 +142,7 @@ var ExportActions = []Action{
 	ActionRegisterExport,
 	ActionComplianceExport,
 	ActionFindingsExport,
+	ActionDisposalsExport,
 	// R-EXP-1: the evidence package handed out (its image downloaded or
 	// burned to disc).
 	ActionExtractionDownload,

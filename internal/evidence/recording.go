@@ -41,7 +41,30 @@ type Recording struct {
 	// Links counts the activities the recording is linked to; 0 makes it
 	// an orphan, tied to no work purpose (Art. 4; R-USE-1).
 	Links int `json:"links"`
+	// Important is the device's important/locked mark (重要文件), kept
+	// through ingest (X-DEV-3).
+	Important bool `json:"important"`
+	// ClassID is the retention class the custodian gave the recording; nil
+	// means the bureau's default class.
+	ClassID *int64 `json:"retention_class_id,omitempty"`
+	// Retention is the recording's retain-until and the rule deciding it
+	// (RetainUntil); nil only before it is first computed.
+	Retention *Retention `json:"retention,omitempty"`
+	// DisposedAt is when the recording was disposed of (销毁): its bytes are
+	// gone, its row and its disposal stay as the tombstone (R-RET-3).
+	DisposedAt *time.Time `json:"disposed_at,omitempty"`
+	// FixityProblem is what the last fixity check of the original found:
+	// "" (intact, or not checked yet), FixityMissing or FixityCorrupt
+	// (Art. 20(七): loss or damage of material). FixityAt is that check.
+	FixityProblem string     `json:"fixity_problem,omitempty"`
+	FixityAt      *time.Time `json:"fixity_checked_at,omitempty"`
 }
+
+// What a fixity check finds wrong with an original.
+const (
+	FixityMissing = "missing"
+	FixityCorrupt = "corrupt"
+)
 
 type recordingJSON struct {
 	recordingAlias

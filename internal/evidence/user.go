@@ -158,7 +158,25 @@ const (
 	PermUsersManage Permission = "users.manage"
 	// PermPolicyManage manages roles and security policies (security
 	// administrator).
-	PermPolicyManage  Permission = "policy.manage"
+	PermPolicyManage Permission = "policy.manage"
+	// PermRetentionManage configures the bureau's retention classes and
+	// settings, gives recordings a class and proposes disposals (the
+	// custodian, who keeps the archive; issue 11).
+	PermRetentionManage Permission = "retention.manage"
+	// PermRetentionStop places and lifts holds and cancels a disposal
+	// before it is carried out: what keeps evidence (the custodian, and
+	// leaders for the people they lead).
+	PermRetentionStop Permission = "retention.stop"
+	// PermDisposalApprove approves a disposal the custodian proposed
+	// (a leader, never the proposer; Art. 18).
+	PermDisposalApprove Permission = "disposal.approve"
+	// PermDisposalRead reads the disposals and their tombstones, the holds
+	// and what is due.
+	PermDisposalRead Permission = "disposal.read"
+	// PermFixityRead reads the fixity scrub's progress and what it found
+	// (the system administrator, who keeps the storage; the custodian; the
+	// auditor).
+	PermFixityRead    Permission = "fixity.read"
 	PermAuthenticated Permission = "authenticated"
 )
 
@@ -170,15 +188,17 @@ var readers = []Permission{PermRecordingsList, PermRecordingsRead, PermContentRe
 var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
 
 var rolePerms = map[Role][]Permission{
-	RoleOfficer:   append(people[:len(people):len(people)], PermUpload),
-	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke),
-	RoleLeader:    append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke),
-	RoleDeptHead:  people,
-	RoleLegal:     readers, // 法制/监督 reviews the work, it does not record it
-	RoleSysAdmin:  {PermUsersManage},
-	RoleSecAdmin:  {PermPolicyManage, PermGrantRevoke},
-	RoleAuditor:   {PermAuditRead},
-	RoleStation:   {PermRecordingsList, PermRecordingsRead, PermUpload},
+	RoleOfficer: append(people[:len(people):len(people)], PermUpload),
+	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke,
+		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead),
+	RoleLeader: append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke,
+		PermRetentionStop, PermDisposalApprove, PermDisposalRead),
+	RoleDeptHead: people,
+	RoleLegal:    append(readers[:len(readers):len(readers)], PermDisposalRead), // 法制/监督 reviews the work, it does not record it
+	RoleSysAdmin: {PermUsersManage, PermFixityRead},
+	RoleSecAdmin: {PermPolicyManage, PermGrantRevoke},
+	RoleAuditor:  {PermAuditRead, PermDisposalRead, PermFixityRead},
+	RoleStation:  {PermRecordingsList, PermRecordingsRead, PermUpload},
 }
 
 // Can reports whether role r holds permission p. Every authenticated user

@@ -640,3 +640,76 @@ func TestOnlyStationsNameAnotherOfficer(t *testing.T) {
 		})
 	}
 }
+
+// X-DEV-3: the device's important/locked mark, declared by the station or
+// written in the file name, is kept through ingest (in the recording and
+// its ingest entry), and such a file is kept permanently by default.
+func TestImportantMarkKept(t *testing.T) {
+	f := newFixture(t, "station-01")
+	f.addUser(t, "station-01")
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name, filename, important string
+		want                      bool
+		status                    int
+	}{
+		{"OKPlain", "DSJ0A12_000123_20261126093015_0001.MP4", "", false, 204},
+		{"OKNameMark", "DSJ0A12_000123_20261126093015_0002_IMP.MP4", "", true, 204},
+		{"OKDeclared", "clip.mp4", "true", true, 204},
+		{"OKDeclaredNot", "clip2.mp4", "0", false, 204},
+		{"ErrBadValue", "clip3.mp4", "yes", false, 400},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", f.url, nil)
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			req.Header.Set("Upload-Length", "4")
+			meta := "filename " + b64(tt.filename)
+			if tt.important != "" {
+				meta += ",important " + b64(tt.important)
+			}
+			req.Header.Set("Upload-Metadata", meta)
+			resp, err := http.DefaultClient.Do(req)
+			check(t, err)
+			resp.Body.Close()
+			if tt.status == 400 {
+				if resp.StatusCode != 400 {
+					t.Fatalf("create: %d, want 400", resp.StatusCode)
+				}
+				return
+			}
+			req, _ = http.NewRequest("PATCH", f.location(resp), strings.NewReader(fmt.Sprintf("%04d", i)))
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			req.Header.Set("Upload-Offset", "0")
+			req.Header.Set("Content-Type", "application/offset+octet-stream")
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != tt.status {
+				t.Fatalf("patch: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			id, _ := strconv.ParseInt(resp.Header.Get(RecordingIDHeader), 10, 64)
+			var rec evidence.Recording
+			var trail [][]byte
+			check(t, f.db.View(context.Background(), func(tx *store.Tx) error {
+				if rec, err = tx.Recording(context.Background(), id); err != nil {
+					return err
+				}
+				trail, err = tx.AuditTrail(context.Background(), fmt.Sprintf("recording:%d", id), 10)
+				return err
+			}))
+			if rec.Important != tt.want {
+				t.Errorf("important = %v, want %v", rec.Important, tt.want)
+			}
+			if logged := len(trail) == 1 && bytes.Contains(trail[0], []byte(`"important":"true"`)); logged != tt.want {
+				t.Errorf("ingest entry names the mark: %v, want %v (%q)", logged, tt.want, trail)
+			}
+			wantKind := evidence.RetainDate
+			if tt.want {
+				wantKind = evidence.RetainPermanent
+			}
+			if rec.Retention == nil || rec.Retention.Kind != wantKind {
+				t.Errorf("retention %+v, want kind %s", rec.Retention, wantKind)
+			}
+		})
+	}
+}

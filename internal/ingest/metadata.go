@@ -29,6 +29,10 @@ type Metadata struct {
 	// created the upload, so that the server can measure the station's own
 	// clock too; optional. MeasureClock turns them into the device's offset.
 	DeviceTime, StationTime, SentAt *time.Time
+	// Important is the device's important/locked mark (重要文件) as the
+	// station read it from the device (X-DEV-3); a mark in the file name
+	// counts too.
+	Important bool
 }
 
 // Metadata keys a client declares: filename, sha256, device, officer, and
@@ -48,6 +52,7 @@ const (
 	metaDeviceTime  = "device_time"
 	metaStationTime = "station_time"
 	metaSentAt      = "sent_at"
+	metaImportant   = "important" // "1" or "true": the device marked the file important or locked
 
 	metaServerPrefix = "shilu_"
 	metaUploader     = "shilu_uploader"
@@ -108,6 +113,13 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 			return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_time", f.key)
 		}
 		*f.dst = &t
+	}
+	switch strings.ToLower(strings.TrimSpace(m[metaImportant])) {
+	case "", "0", "false":
+	case "1", "true":
+		md.Important = true
+	default:
+		return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_flag", metaImportant)
 	}
 	if (md.DeviceTime == nil) != (md.StationTime == nil) {
 		return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_clock_pair", metaDeviceTime, metaStationTime)

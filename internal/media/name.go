@@ -17,6 +17,8 @@ import (
 //	date     start date as YYYYMMDD, with time
 //	time     start time as hhmmss, with date
 //	seq      file sequence number within a recording
+//	marks    marker suffixes, each after an underscore (_IMP: the
+//	         device's important mark, X-DEV-3)
 //
 // A pattern must yield a start time: either ts, or both date and time.
 type NamePattern struct {
@@ -35,7 +37,7 @@ func CompileNamePattern(name, expr string) (NamePattern, error) {
 	for _, g := range re.SubexpNames() {
 		switch g {
 		case "":
-		case "serial", "officer", "ts", "date", "time", "seq":
+		case "serial", "officer", "ts", "date", "time", "seq", "marks":
 			groups[g] = true
 		default:
 			return NamePattern{}, fmt.Errorf("media: name pattern %q: unknown group %q", name, g)
@@ -62,7 +64,7 @@ func DefaultNamePatterns() []NamePattern {
 	const ext = `\.[0-9A-Za-z]{1,5}$`
 	const prefix = `(?i:(?:VID|IMG|AUD|REC|MOV|PIC|PHOTO|VIDEO|AUDIO)_?)?`
 	defs := []struct{ name, expr string }{
-		{"zfy", `^(?P<serial>[0-9A-Za-z]{7})_(?P<officer>[0-9A-Za-z]{6})_(?P<ts>\d{14})(?:_(?P<seq>\d{1,6}))?(?:_[0-9A-Za-z]{1,8})*` + ext},
+		{"zfy", `^(?P<serial>[0-9A-Za-z]{7})_(?P<officer>[0-9A-Za-z]{6})_(?P<ts>\d{14})(?:_(?P<seq>\d{1,6}))?(?P<marks>(?:_[0-9A-Za-z]{1,8})*)` + ext},
 		{"date_time", `^` + prefix + `(?P<date>\d{8})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?` + ext},
 		{"timestamp", `^` + prefix + `(?P<ts>\d{14})(?:_(?P<seq>\d{1,6}))?` + ext},
 	}
@@ -89,6 +91,9 @@ type NameFacts struct {
 	Start time.Time
 	// Seq is the sequence number; 0 when the pattern has none.
 	Seq int
+	// Important is the device's important (重要) or locked mark, written as
+	// a marker suffix _IMP or _LOCK (X-DEV-3: kept through ingest).
+	Important bool
 }
 
 // ParseName matches the base name of name (after the last / or \, since
@@ -127,6 +132,11 @@ func ParseName(patterns []NamePattern, name string, loc *time.Location) (NameFac
 			continue
 		}
 		nf := NameFacts{Pattern: p.Name, DeviceSerial: g["serial"], Officer: g["officer"], Start: start.UTC()}
+		for _, m := range strings.Split(g["marks"], "_") {
+			if m := strings.ToUpper(m); m == "IMP" || m == "LOCK" {
+				nf.Important = true
+			}
+		}
 		if s, ok := g["seq"]; ok {
 			if nf.Seq, err = strconv.Atoi(s); err != nil || nf.Seq < 0 {
 				continue

@@ -29,7 +29,12 @@ func TestParseName(t *testing.T) {
 			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start, Seq: 2}, true},
 		{"ZFYWindowsDir", nil, `D:\DCIM\100MEDIA\DSJ0A12_000123_20261126093015_0003.MP4`,
 			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start, Seq: 3}, true},
+		// X-DEV-3: the device's important or locked mark is kept.
 		{"ZFYImportantMark", nil, "DSJ0A12_000123_20261126093015_0001_IMP.MP4",
+			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start, Seq: 1, Important: true}, true},
+		{"ZFYLockedMark", nil, "DSJ0A12_000123_20261126093015_0001_X1_lock.MP4",
+			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start, Seq: 1, Important: true}, true},
+		{"ZFYOtherMark", nil, "DSJ0A12_000123_20261126093015_0001_IMPX.MP4",
 			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start, Seq: 1}, true},
 		{"ZFYNoSeq", nil, "DSJ0A12_000123_20261126093015.JPG",
 			NameFacts{Pattern: "zfy", DeviceSerial: "DSJ0A12", Officer: "000123", Start: start}, true},

@@ -77,9 +77,11 @@ func (tx *Tx) UpdateCase(ctx context.Context, c evidence.Case) (evidence.Case, e
 	return tx.Case(ctx, c.ID)
 }
 
-// SetCaseStatus moves case id to status.
+// SetCaseStatus moves case id to status; archiving (归档) keeps the
+// moment, from which the file's retention counts (R-RET-2).
 func (tx *Tx) SetCaseStatus(ctx context.Context, id int64, status evidence.CaseStatus) error {
-	if err := tx.exec(ctx, `UPDATE cases SET status = ?, updated_at = ? WHERE id = ?`, string(status), micros(tx.now), id); err != nil {
+	if err := tx.exec(ctx, `UPDATE cases SET status = ?, updated_at = ?, archived_at = CASE WHEN ? = 'archived' THEN ? ELSE archived_at END WHERE id = ?`,
+		string(status), micros(tx.now), string(status), micros(tx.now), id); err != nil {
 		return fmt.Errorf("store: status of case %d: %w", id, err)
 	}
 	return nil

@@ -37,15 +37,21 @@ func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploade
 	}
 	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO recordings
 		(digest, size, filename, kind, device, officer, recorded_start, recorded_end, ingested_at, uploader_id, media, probe_error,
-		 clock_offset_ms, clock_measured_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		 clock_offset_ms, clock_measured_at, important)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Digest[:], r.Size, r.Filename, string(r.Kind), r.Device, r.Officer,
 		nullMicros(r.RecordedStart), nullMicros(r.RecordedEnd), micros(r.IngestedAt), uploaderID, string(r.Media), r.ProbeError,
-		offsetMS, nullMicros(r.ClockMeasuredAt))
+		offsetMS, nullMicros(r.ClockMeasuredAt), r.Important)
 	if err != nil {
 		return r, fmt.Errorf("store: create recording %v: %w", r.Digest, err)
 	}
 	r.SHA256 = r.Digest.Hex()
+	// Its retain-until is there from the first commit (issue 11 point 1).
+	ret, err := tx.Retain(ctx, r.ID)
+	if err != nil {
+		return r, err
+	}
+	r.Retention = &ret
 	return r, nil
 }
 
@@ -60,7 +66,8 @@ func duplicate(existing evidence.Recording) error {
 // recordingCols is the column list every query of recordings selects, in
 // scanRecording's order (activities.go shares both).
 const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error,
-	r.clock_offset_ms, r.clock_measured_at, r.links`
+	r.clock_offset_ms, r.clock_measured_at, r.links, r.important, r.retention_class_id, r.retain_kind, r.retain_until, r.retain_basis, r.retain_ref,
+	r.disposed_at, r.fixity_problem, r.fixity_at`
 
 func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var r evidence.Recording
@@ -68,9 +75,29 @@ func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var kind, media string
 	var start, end, offsetMS, measured sql.NullInt64
 	var ingested int64
+	var class, until, disposed, fixityAt sql.NullInt64
+	var rkind, basis, ref string
 	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError,
-		&offsetMS, &measured, &r.Links); err != nil {
+		&offsetMS, &measured, &r.Links, &r.Important, &class, &rkind, &until, &basis, &ref, &disposed, &r.FixityProblem, &fixityAt); err != nil {
 		return r, err
+	}
+	if class.Valid {
+		r.ClassID = &class.Int64
+	}
+	if rkind != "" {
+		r.Retention = &evidence.Retention{Kind: evidence.RetentionKind(rkind), Basis: basis, Ref: ref}
+		if until.Valid {
+			t := fromMicros(until.Int64)
+			r.Retention.Until = &t
+		}
+	}
+	if disposed.Valid {
+		t := fromMicros(disposed.Int64)
+		r.DisposedAt = &t
+	}
+	if fixityAt.Valid {
+		t := fromMicros(fixityAt.Int64)
+		r.FixityAt = &t
 	}
 	if offsetMS.Valid {
 		d := time.Duration(offsetMS.Int64) * time.Millisecond

@@ -100,6 +100,9 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if db.stmts, err = newStmtCache(ctx, r, db.d); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	if err := db.retainMissing(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
 	return db, nil
 }
 

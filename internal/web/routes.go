@@ -42,6 +42,11 @@ const (
 	grantRevoke     = evidence.PermGrantRevoke
 	usersManage     = evidence.PermUsersManage
 	policyManage    = evidence.PermPolicyManage
+	retentionManage = evidence.PermRetentionManage
+	retentionStop   = evidence.PermRetentionStop
+	disposalApprove = evidence.PermDisposalApprove
+	disposalRead    = evidence.PermDisposalRead
+	fixityRead      = evidence.PermFixityRead
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -153,6 +158,26 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/cases/{id}/status", activitiesWrite, s.api.AdvanceCase},
 		{"POST", "/api/v1/cases/{id}/items", activitiesWrite, s.api.AttachToCase},
 		{"POST", "/api/v1/cases/{id}/detach", activitiesWrite, s.api.DetachFromCase},
+		// Retention, holds and disposal (Art. 14, 18; R-RET-1/2/3): the
+		// custodian sets the classes and proposes, a leader for the people
+		// they lead approves (never the proposer, app.ApproveDisposal);
+		// both hold and cancel.
+		{"GET", "/api/v1/retention/classes", disposalRead, s.api.RetentionClasses},
+		{"POST", "/api/v1/retention/classes", retentionManage, s.api.PutRetentionClass},
+		{"PUT", "/api/v1/retention/classes/{id}", retentionManage, s.api.PutRetentionClass},
+		{"PUT", "/api/v1/retention/settings", retentionManage, s.api.SetRetentionSettings},
+		{"GET", "/api/v1/retention/due", disposalRead, s.api.DueForDisposal},
+		{"PUT", "/api/v1/recordings/{id}/class", retentionManage, s.api.ClassifyRecording},
+		{"GET", "/api/v1/recordings/{id}/holds", recordingsRead, s.api.RecordingHolds},
+		{"POST", "/api/v1/recordings/{id}/holds", retentionStop, s.api.PlaceHold},
+		{"GET", "/api/v1/holds", disposalRead, s.api.ListHolds},
+		{"POST", "/api/v1/holds/{id}/lift", retentionStop, s.api.LiftHold},
+		{"GET", "/api/v1/disposals", disposalRead, s.api.ListDisposals},
+		{"POST", "/api/v1/disposals", retentionManage, s.api.ProposeDisposal},
+		{"GET", "/api/v1/disposals/{id}", disposalRead, s.api.GetDisposal},
+		{"POST", "/api/v1/disposals/{id}/approve", disposalApprove, s.api.ApproveDisposal},
+		{"POST", "/api/v1/disposals/{id}/cancel", retentionStop, s.api.CancelDisposal},
+
 		{"GET", "/api/v1/findings", activitiesRead, s.api.ListFindings},
 		{"POST", "/api/v1/findings/{id}/accept", activitiesCheck, s.api.AcceptFinding},
 		{"GET", "/api/v1/compliance/summary", activitiesRead, s.ui.ComplianceSummaryAPI},
@@ -175,6 +200,8 @@ func (s *Server) routes() []route {
 		{"GET", "/register", registerRead, s.ui.RegisterPage},
 		{"GET", "/register.csv", registerRead, s.ui.RegisterCSV},
 		{"GET", "/extractions", accessRequest, s.ui.ExtractionsPage},
+		{"GET", "/disposals", disposalRead, s.ui.DisposalsPage},
+		{"GET", "/disposals.csv", disposalRead, s.ui.DisposalsCSV},
 		{"GET", "/custody", auditRead, s.ui.CustodyPage},
 		{"GET", "/custody.csv", auditRead, s.ui.CustodyCSV},
 		{"GET", "/custody.pdf", auditRead, s.ui.CustodyPDF},
@@ -189,5 +216,6 @@ func (s *Server) routes() []route {
 		{"GET", "/admin/users", usersManage, s.ui.AdminUsersPage},
 		{"GET", "/admin/departments", usersManage, s.ui.AdminDepartmentsPage},
 		{"GET", "/admin/roles", policyManage, s.ui.AdminRolesPage},
+		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
 	}
 }

@@ -90,6 +90,7 @@ func New(cfg Config) *Server {
 		s.registry.MustRegister(prometheuscollector.New(cfg.Ingest.Metrics()))
 	}
 	s.registry.MustRegister(cfg.Collectors...)
+	s.registry.MustRegister(fixityMetrics(cfg.DB, cfg.Logger)...)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
@@ -269,3 +270,34 @@ func writeJSON(w http.ResponseWriter, code int, v any) error { return httpx.JSON
 func decodeJSON(r *http.Request, v any) error { return httpx.DecodeJSON(r, v) }
 
 func actor(r *http.Request) app.Actor { return httpx.Actor(r) }
+
+// fixityMetrics are the fixity scrub's gauges (issue 11 point 4), read
+// from the catalogue at each scrape: an alert rule on
+// shilu_fixity_problems > 0 tells of a lost or damaged original
+// (Art. 20(七)) without anyone opening the workbench.
+func fixityMetrics(db *store.DB, log *slog.Logger) []prometheus.Collector {
+	read := func(f func(store.FixityState) float64) func() float64 {
+		return func() float64 {
+			var st store.FixityState
+			err := db.View(context.Background(), func(tx *store.Tx) (err error) { st, err = tx.FixityState(context.Background()); return err })
+			if err != nil {
+				log.Error("fixity metrics", "err", err)
+				return 0
+			}
+			return f(st)
+		}
+	}
+	gauge := func(name, help string, f func(store.FixityState) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read(f))
+	}
+	return []prometheus.Collector{
+		gauge("shilu_fixity_problems", "Originals the last fixity checks found missing or changed.", func(s store.FixityState) float64 { return float64(s.Open) }),
+		gauge("shilu_fixity_pass_bytes", "Bytes re-hashed in the fixity pass under way.", func(s store.FixityState) float64 { return float64(s.Bytes) }),
+		gauge("shilu_fixity_last_pass_finished_seconds", "When the last fixity pass finished (Unix time; 0 none yet).", func(s store.FixityState) float64 {
+			if s.LastFinished == nil {
+				return 0
+			}
+			return float64(s.LastFinished.Unix())
+		}),
+	}
+}

@@ -9,12 +9,17 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"shilu/internal/blob"
 )
 
 // Run exercises s against the blob.Store contract. s must be empty.
-func Run(t *testing.T, s blob.Store) {
+//
+// locked is how long the store keeps a new blob from deletion (an S3
+// bucket's COMPLIANCE lock; 0 for a disk): Delete is tried once before it
+// ends, which must fail and keep the blob, and again after.
+func Run(t *testing.T, s blob.Store, locked time.Duration) {
 	ctx := context.Background()
 	data := make([]byte, 3<<20+17) // spans several copy buffers
 	rand.Read(data)
@@ -119,6 +124,37 @@ func Run(t *testing.T, s blob.Store) {
 		}
 		if !seen[d] || !seen[blob.Sum([]byte("concurrent content"))] || len(seen) != 2 {
 			t.Fatalf("List saw %v, want exactly the two stored blobs", seen)
+		}
+	})
+
+	// Delete is for disposals alone (R-RET-3): the blob is gone, a second
+	// Delete says ErrNotFound, and other blobs stay.
+	t.Run("Delete", func(t *testing.T) {
+		gone := []byte("disposed of")
+		gd := blob.Sum(gone)
+		if err := s.Put(ctx, gd, bytes.NewReader(gone), int64(len(gone))); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		if locked > 0 {
+			if err := s.Delete(ctx, gd); err == nil {
+				t.Fatal("Delete of a locked blob succeeded")
+			}
+			if err := s.Verify(ctx, gd); err != nil {
+				t.Fatalf("a refused Delete harmed the blob: %v", err)
+			}
+			time.Sleep(locked + time.Second)
+		}
+		if err := s.Delete(ctx, gd); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := s.Stat(ctx, gd); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("Stat after Delete: %v, want ErrNotFound", err)
+		}
+		if err := s.Delete(ctx, gd); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("second Delete: %v, want ErrNotFound", err)
+		}
+		if err := s.Verify(ctx, d); err != nil {
+			t.Errorf("other blob after Delete: %v", err)
 		}
 	})
 }

@@ -180,6 +180,20 @@ func (s *Store) List(ctx context.Context, fn func(blob.Digest) error) error {
 	})
 }
 
+// Delete implements blob.Store: the file is removed and its directory
+// fsynced, so the removal survives a power loss.
+func (s *Store) Delete(_ context.Context, d blob.Digest) error {
+	p := s.Path(d)
+	err := os.Remove(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("disk: delete %v: %w", d, blob.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("disk: delete %v: %w", d, err)
+	}
+	return syncDir(filepath.Dir(p))
+}
+
 func syncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {

@@ -17,7 +17,7 @@ func TestContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobtest.Run(t, s)
+	blobtest.Run(t, s, 0)
 }
 
 // R-STORE-2: stored originals are read-only files, and a flipped byte is

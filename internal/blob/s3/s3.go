@@ -482,6 +482,32 @@ func (s *Store) Retain(ctx context.Context, d blob.Digest, until time.Time) erro
 	return nil
 }
 
+// Delete removes every version of d's object (and the delete markers put
+// on it), for a disposal after its retention (blob.Store). The bucket's
+// COMPLIANCE lock refuses while any version's retain-until lies ahead: the
+// disposal then fails and is retried, and nothing is removed before the
+// object store allows it. ErrNotFound when nothing is held under d.
+func (s *Store) Delete(ctx context.Context, d blob.Digest) error {
+	key := s.Key(d)
+	found := false
+	for oi := range s.core.Client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+		if oi.Err != nil {
+			return fmt.Errorf("s3: delete %v: %w", d, oi.Err)
+		}
+		if oi.Key != key {
+			continue
+		}
+		found = true
+		if err := s.core.Client.RemoveObject(ctx, s.cfg.Bucket, key, minio.RemoveObjectOptions{VersionID: oi.VersionID}); err != nil {
+			return fmt.Errorf("s3: delete %v version %s: %w", d, oi.VersionID, err)
+		}
+	}
+	if !found {
+		return fmt.Errorf("s3: delete %v: %w", d, blob.ErrNotFound)
+	}
+	return nil
+}
+
 // RetainUntil returns the retain-until date of a version of d's object (""
 // for the current one); the zero time means not locked. It asks GET
 // ?retention itself, through a presigned URL: minio-go expects the answer's

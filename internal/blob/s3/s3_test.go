@@ -35,10 +35,13 @@ func newStore(t *testing.T, srv *blobtest.S3Server, cfg Config) *Store {
 // in one part, the 11 MiB one below in three).
 func TestContract(t *testing.T) {
 	srv := blobtest.StartS3(t)
-	t.Run("SinglePut", func(t *testing.T) { blobtest.Run(t, newStore(t, srv, Config{})) })
+	// Blobs locked for two seconds, so that Delete (disposal) is refused
+	// while the lock holds and works after it.
+	const locked = 2 * time.Second
+	t.Run("SinglePut", func(t *testing.T) { blobtest.Run(t, newStore(t, srv, Config{Retention: locked}), locked) })
 	t.Run("Multipart", func(t *testing.T) {
-		s := newStore(t, srv, Config{MaxPut: minPartSize, PartSize: minPartSize})
-		blobtest.Run(t, s)
+		s := newStore(t, srv, Config{MaxPut: minPartSize, PartSize: minPartSize, Retention: locked})
+		blobtest.Run(t, s, locked)
 		// Parts of 5 MiB: 11 MiB + 3 goes in three parts.
 		data := make([]byte, 11<<20+3)
 		rand.Read(data)

@@ -131,6 +131,9 @@ func (h *Handler) RecordingContent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	rec := acc.Recording
+	if rec.DisposedAt != nil {
+		return evidence.Errorf(evidence.EConflict, "err.recording.disposed", rec.ID) // R-RET-3: only the tombstone stays
+	}
 	f, err := h.Blobs.Open(ctx, rec.Digest)
 	if err != nil {
 		if aerr := h.App.ContentFailed(ctx, who, rec, details); aerr != nil {

@@ -259,6 +259,8 @@ var menu = []MenuGroup{
 	}},
 	{"menu.logs", "log", []MenuItem{
 		{"menu.custody", "/custody", evidence.PermAuditRead},
+		{"menu.disposals", "/disposals", evidence.PermDisposalRead},
+		{"menu.fixity", "/fixity", evidence.PermFixityRead},
 	}},
 	{"menu.system", "sys", []MenuItem{
 		{"menu.users", "/admin/users", evidence.PermUsersManage},
@@ -269,11 +271,12 @@ var menu = []MenuGroup{
 
 // startPage is the first item of a menu, passing over 授权管理: ending a
 // grant early is an occasional task, not the work a role signs in for (the
-// security administrator, whose menu begins with it, starts at 角色管理).
+// security administrator, whose menu begins with it, starts at 角色管理),
+// nor over 原始文件校验, which the system administrator looks at now and then.
 func startPage(m []MenuGroup) string {
 	for _, g := range m {
 		for _, it := range g.Items {
-			if it.Href != "/grants/all" {
+			if it.Href != "/grants/all" && it.Href != "/fixity" {
 				return it.Href
 			}
 		}
@@ -526,7 +529,8 @@ func Msg(lang, key string, args ...any) string { return msg(lang, key, args...) 
 // account name.
 func (p *page) Actor(name string) string {
 	switch {
-	case name == "system" || name == "demo":
+	case name == "system" || name == "demo" || name == "fixity" || name == "retention":
+		// fixity and retention: the server's scrub and disposal runs.
 		return p.T("actor." + name)
 	case name == "cli" || strings.HasPrefix(name, "cli:"):
 		return p.T("actor.cli", strings.TrimPrefix(strings.TrimPrefix(name, "cli"), ":"))
@@ -539,6 +543,10 @@ func (p *page) Actor(name string) string {
 func (p *page) Object(obj string) string {
 	kind, id, ok := strings.Cut(obj, ":")
 	if !ok {
+		// Objects of their own kind alone: "fixity", "retention".
+		if m, ok := locale.New(p.Lang).Lookup("object." + obj); ok && !strings.Contains(m, "%") {
+			return m
+		}
 		return obj
 	}
 	if m, ok := locale.New(p.Lang).Lookup("object." + kind); ok {

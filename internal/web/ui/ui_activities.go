@@ -264,7 +264,8 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 	compliance.RulePreservationOverdue, compliance.RuleDeviceCheckMissing, compliance.RuleDeviceCheckFailed, compliance.RuleUploadLate,
 	compliance.RuleOrphan, compliance.RuleOutsideActivity, compliance.RuleRemuxed, compliance.RuleCreationTimeMissing,
 	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift,
-	compliance.RuleSpliced, compliance.RuleTimestamps, compliance.RuleStateTampered}
+	compliance.RuleSpliced, compliance.RuleTimestamps, compliance.RuleStateTampered,
+	compliance.RuleFixity}
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.

@@ -272,6 +272,8 @@ type recordingView struct {
 	// Cases are the cases whose file holds the recording (附卷), for those
 	// who read activities and cases.
 	Cases []evidence.Case
+	// Retention is its retain-until, class, holds and disposals (issue 11).
+	Retention retentionPanel
 }
 
 // trailItem is one step of the custody timeline; consecutive reads of the
@@ -288,7 +290,8 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, ctx := httpx.User(r), r.Context()
-	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest)}
+	// A disposed recording's bytes are gone: only its tombstone is shown.
+	v := recordingView{Rec: rec, Duration: recordingDuration(rec), MayRequest: u.Role.Can(evidence.PermAccessRequest) && rec.DisposedAt == nil}
 	v.ClockTolerance = h.App.Params().DriftTolerance
 	v.ClockWarn = rec.ClockOffset != nil && rec.ClockOffset.Abs() > v.ClockTolerance
 	if len(rec.Media) > 0 {
@@ -297,7 +300,7 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	err = h.DB.View(ctx, func(tx *store.Tx) error {
-		if u.Role.Can(evidence.PermContentRead) {
+		if u.Role.Can(evidence.PermContentRead) && rec.DisposedAt == nil {
 			g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
 			switch {
 			case err == nil:
@@ -310,6 +313,9 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		var err error
 		if v.Bookmarks, err = loadBookmarkPanel(ctx, tx, u, rec); err != nil {
+			return err
+		}
+		if v.Retention, err = loadRetentionPanel(r, tx, rec); err != nil {
 			return err
 		}
 		if u.Role.Can(evidence.PermActivitiesRead) {
@@ -352,6 +358,9 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
 	if u.Role.Can(evidence.PermRecordingsEdit) {
 		p.Scripts = append(p.Scripts, "recording.js")
+	}
+	if u.Role.Can(evidence.PermRetentionStop) || u.Role.Can(evidence.PermRetentionManage) {
+		p.Scripts = append(p.Scripts, "retention.js")
 	}
 	return h.render(w, http.StatusOK, "recording", p)
 }

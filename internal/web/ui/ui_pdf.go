@@ -100,6 +100,9 @@ func (h *Handler) RecordingCustodyPDF(w http.ResponseWriter, r *http.Request) er
 		if size, _, err = tx.LogState(ctx); err != nil {
 			return err
 		}
+		if err := retentionFields(ctx, tx, p, rec, &doc); err != nil {
+			return err
+		}
 		raw, err := tx.AuditTrail(ctx, app.ObjRecording(rec.ID), pdfMaxEntries+1)
 		if err != nil {
 			return err
