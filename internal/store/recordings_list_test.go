@@ -179,10 +179,15 @@ func TestRecordingListPlans(t *testing.T) {
 						}
 					}
 				}
-				for _, q := range queries {
+				for i, q := range queries {
 					plan, err := queryPlan(ctx, tx, q.q, q.args...)
 					if err != nil {
 						return err
+					}
+					// Counting everything, SQLite reads the smallest index,
+					// whichever it is.
+					if i == 0 && len(l.where) == 0 && strings.Contains(plan, "USING COVERING INDEX") {
+						continue
 					}
 					if !regexp.MustCompile(`USING (COVERING )?INDEX ` + tc.index + `\b`).MatchString(plan) {
 						t.Errorf("plan %q does not use %s for\n%s", plan, tc.index, q.q)
