@@ -100,7 +100,8 @@ func LoadActivityInput(ctx context.Context, tx *store.Tx, id int64, p compliance
 }
 
 // checkRecording records the signs of editing found in a recording linked
-// to no activity (R-ACT-8): what the file alone shows — re-muxing,
+// to no activity (R-ACT-8), and, linked or not, what the device registry
+// says of it (DeviceFindings): what the file alone shows — re-muxing,
 // creation times, splices, stalled timestamps, size, clock drift — so that
 // an edited file nobody links is not missed. Once linked, its activity's
 // evaluation judges it (with the activity's times too), and the findings
@@ -120,6 +121,13 @@ func checkRecording(ctx context.Context, tx *store.Tx, id int64, p compliance.Pa
 		}
 		fs = compliance.Signs(rec, facts, nil, nil, p)
 	}
+	// The registry's checks (X-DEV-1, Art. 20) stay with the recording,
+	// linked or not: lending is about the device, not the activity.
+	reg, err := deviceRegistry(ctx, tx, rec)
+	if err != nil {
+		return err
+	}
+	fs = append(fs, compliance.DeviceFindings(rec, reg)...)
 	return tx.SyncRecordingFindings(ctx, id, fs)
 }
 

@@ -158,7 +158,13 @@ const (
 	PermUsersManage Permission = "users.manage"
 	// PermPolicyManage manages roles and security policies (security
 	// administrator).
-	PermPolicyManage  Permission = "policy.manage"
+	PermPolicyManage Permission = "policy.manage"
+	// PermDevicesManage keeps the device registry (X-DEV-1): registers
+	// recorders, assigns them to officers and corrects the history, sets
+	// their status (the custodian, who keeps the equipment).
+	PermDevicesManage Permission = "devices.manage"
+	// PermStationReport is a collection station's heartbeat (Art. 12).
+	PermStationReport Permission = "stations.report"
 	PermAuthenticated Permission = "authenticated"
 )
 
@@ -171,14 +177,14 @@ var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
 
 var rolePerms = map[Role][]Permission{
 	RoleOfficer:   append(people[:len(people):len(people)], PermUpload),
-	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke),
+	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke, PermDevicesManage),
 	RoleLeader:    append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke),
 	RoleDeptHead:  people,
 	RoleLegal:     readers, // 法制/监督 reviews the work, it does not record it
 	RoleSysAdmin:  {PermUsersManage},
 	RoleSecAdmin:  {PermPolicyManage, PermGrantRevoke},
 	RoleAuditor:   {PermAuditRead},
-	RoleStation:   {PermRecordingsList, PermRecordingsRead, PermUpload},
+	RoleStation:   {PermRecordingsList, PermRecordingsRead, PermUpload, PermStationReport},
 }
 
 // Can reports whether role r holds permission p. Every authenticated user

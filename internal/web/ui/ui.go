@@ -229,6 +229,7 @@ var menu = []MenuGroup{
 		{"menu.activity_list", "/activities", evidence.PermActivitiesRead},
 		{"menu.findings", "/findings", evidence.PermActivitiesRead},
 		{"menu.cases", "/cases", evidence.PermActivitiesRead},
+		{"menu.devices", "/devices", evidence.PermActivitiesRead},
 		{"dashboard.title", "/dashboard", evidence.PermActivitiesRead},
 	}},
 	{"menu.access", "key", []MenuItem{
