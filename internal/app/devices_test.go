@@ -11,6 +11,7 @@ import (
 	"shilu/internal/compliance"
 	"shilu/internal/evidence"
 	"shilu/internal/store"
+	"shilu/internal/store/storetest"
 )
 
 // deviceFixture is the activity fixture with a custodian (王芳) who keeps
@@ -234,5 +235,64 @@ func TestDeviceCheckFromRegistry(t *testing.T) {
 	}
 	if dc.Device != "DSJ0A12" {
 		t.Fatalf("device = %q, want the registry's DSJ0A12", dc.Device)
+	}
+}
+
+// Art. 12, issue 13 point 3: a station silent longer than StationSilence
+// is a finding; its next report resolves it.
+func TestStationSilent(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC))
+	db, _ := storetest.OpenClock(t, clock.Now)
+	a := New(Config{DB: db, Argon2: fastHash})
+	var st Actor
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		acc, err := tx.CreateAccount(ctx, store.NewAccount{Name: "station-01", Role: evidence.RoleStation})
+		st = Actor{User: acc.User}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() bool {
+		var found bool
+		err := db.View(ctx, func(tx *store.Tx) error {
+			list, err := tx.Findings(ctx, store.FindingFilter{Rule: compliance.RuleStationSilent})
+			found = len(list) == 1 && list[0].Key == compliance.StationSilentKey("station-01")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	if err := a.StationHeartbeat(ctx, st, evidence.StationReport{Queue: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name    string
+		advance time.Duration
+		report  bool
+		want    bool
+	}{
+		{"OKWithinSilence", 14 * time.Minute, false, false},
+		{"FindingWhenSilent", 2 * time.Minute, false, true},
+		{"ResolvedByReport", 0, true, false},
+	} {
+		clock.Add(step.advance)
+		if step.report {
+			if err := a.StationHeartbeat(ctx, st, evidence.StationReport{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.EvaluateDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := open(); got != step.want {
+			t.Errorf("%s: finding open = %v, want %v", step.name, got, step.want)
+		}
+	}
+	if err := a.StationHeartbeat(ctx, Actor{User: evidence.User{ID: 1, Name: "x", Role: evidence.RoleOfficer}}, evidence.StationReport{}); evidence.ErrorCode(err) != evidence.EForbidden {
+		t.Errorf("officer's heartbeat: %v, want forbidden", err)
 	}
 }

@@ -172,7 +172,11 @@ func (a *App) EvaluateDue(ctx context.Context) (int, error) {
 		return acts, err
 	}
 	recs, err := a.inBatches(ctx, (*store.Tx).RecordingsToCheck, checkRecording, "check recording")
-	return acts + recs, err
+	if err != nil {
+		return acts + recs, err
+	}
+	// Art. 12: a collection station that stopped reporting.
+	return acts + recs, a.db.Update(ctx, func(tx *store.Tx) error { return checkStations(ctx, tx, a.params) })
 }
 
 // EvaluateActivities is EvaluateDue for the activities alone.

@@ -132,3 +132,40 @@ type DeviceSighting struct {
 	Station string    `json:"station"`
 	SeenAt  time.Time `json:"seen_at"`
 }
+
+// StationReport is a collection station's heartbeat (Art. 12): its queue,
+// its latest errors (in the station's words, Chinese) and the devices
+// docked at it as they identified themselves.
+type StationReport struct {
+	Version string         `json:"version,omitempty"`
+	Queue   int            `json:"queue"`
+	Counts  map[string]int `json:"counts,omitempty"`
+	Errors  []StationError `json:"errors"`
+	Docked  []DockedDevice `json:"docked"`
+	Free    int64          `json:"free_bytes"`
+	Low     bool           `json:"disk_low"`
+}
+
+// StationError is one of a station's latest errors.
+type StationError struct {
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
+}
+
+// DockedDevice is a device docked at a station, as it identified itself
+// (ZFY_INFO).
+type DockedDevice struct {
+	Serial   string    `json:"serial,omitempty"`
+	Officer  string    `json:"officer,omitempty"`
+	Unit     string    `json:"unit,omitempty"`
+	DockedAt time.Time `json:"docked_at"`
+}
+
+// Station is a collection station's account with its last report; the
+// server's time of the report is LastContact.
+type Station struct {
+	Name        string        `json:"name"`
+	DisplayName string        `json:"display_name,omitempty"`
+	LastContact *time.Time    `json:"last_contact,omitempty"`
+	Report      StationReport `json:"report"`
+}

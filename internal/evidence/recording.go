@@ -39,6 +39,10 @@ type Recording struct {
 	// Links counts the activities the recording is linked to; 0 makes it
 	// an orphan, tied to no work purpose (Art. 4; R-USE-1).
 	Links int `json:"links"`
+	// Important is the device's "important" (重要文件) or locked mark,
+	// declared by the station and kept through ingest (X-DEV-3); such a
+	// recording never expires by default.
+	Important bool `json:"important,omitempty"`
 }
 
 type recordingJSON struct {

@@ -347,6 +347,9 @@ func (s *Service) finish(ctx context.Context, info handler.FileInfo) (evidence.R
 		if rec.ProbeError != "" {
 			details["probe_error"] = rec.ProbeError
 		}
+		if rec.Important {
+			details["important"] = "true" // X-DEV-3
+		}
 		if measured {
 			// R-DEV-2: the offset is kept as evidence with what it was
 			// computed from, so anyone can redo the arithmetic.
@@ -411,7 +414,7 @@ func probeText(err error, path, filename string) string {
 // its file name and its media. Media that cannot be parsed is archived all
 // the same, with the probe error kept (odd media is never refused).
 func (s *Service) describe(ctx context.Context, path string, md Metadata) evidence.Recording {
-	rec := evidence.Recording{Filename: md.Filename, Device: md.Device, Officer: md.Officer, Kind: evidence.KindUnknown}
+	rec := evidence.Recording{Filename: md.Filename, Device: md.Device, Officer: md.Officer, Kind: evidence.KindUnknown, Important: md.Important}
 	facts, err := s.cfg.Prober.Probe(ctx, path)
 	if err != nil {
 		rec.ProbeError = probeText(err, path, md.Filename)

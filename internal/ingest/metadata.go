@@ -29,6 +29,9 @@ type Metadata struct {
 	// created the upload, so that the server can measure the station's own
 	// clock too; optional. MeasureClock turns them into the device's offset.
 	DeviceTime, StationTime, SentAt *time.Time
+	// Important is the device's "important" / locked mark on the file
+	// (X-DEV-3), declared as important=1.
+	Important bool
 }
 
 // Metadata keys a client declares: filename, sha256, device, officer, and
@@ -48,6 +51,7 @@ const (
 	metaDeviceTime  = "device_time"
 	metaStationTime = "station_time"
 	metaSentAt      = "sent_at"
+	metaImportant   = "important"
 
 	metaServerPrefix = "shilu_"
 	metaUploader     = "shilu_uploader"
@@ -108,6 +112,13 @@ func ParseMetadata(m map[string]string) (Metadata, error) {
 			return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_time", f.key)
 		}
 		*f.dst = &t
+	}
+	switch m[metaImportant] {
+	case "", "0", "false":
+	case "1", "true":
+		md.Important = true
+	default:
+		return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_flag", metaImportant)
 	}
 	if (md.DeviceTime == nil) != (md.StationTime == nil) {
 		return md, evidence.Errorf(evidence.EInvalid, "err.upload.meta_clock_pair", metaDeviceTime, metaStationTime)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -251,4 +252,41 @@ func (tx *Tx) SyncKeyedFinding(ctx context.Context, key string, f *evidence.Find
 		return fmt.Errorf("store: resolve finding %s: %w", key, err)
 	}
 	return nil
+}
+
+// PutStationReport keeps station account userID's latest report, received
+// now (the transaction's clock).
+func (tx *Tx) PutStationReport(ctx context.Context, userID int64, report []byte) error {
+	err := tx.exec(ctx, `INSERT INTO stations (user_id, last_contact, report) VALUES (?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET last_contact = excluded.last_contact, report = excluded.report`, userID, micros(tx.now), string(report))
+	if err != nil {
+		return fmt.Errorf("store: station report: %w", err)
+	}
+	return nil
+}
+
+// Stations returns every station account with its latest report (none for
+// a station that never reported), by name.
+func (tx *Tx) Stations(ctx context.Context) ([]evidence.Station, error) {
+	rows, err := tx.query(ctx, `SELECT u.name, COALESCE(u.display_name, ''), s.last_contact, COALESCE(s.report, '')
+		FROM users u LEFT JOIN stations s ON s.user_id = u.id WHERE u.role = ? ORDER BY u.name`, string(evidence.RoleStation))
+	if err != nil {
+		return nil, fmt.Errorf("store: stations: %w", err)
+	}
+	defer rows.Close()
+	list := []evidence.Station{}
+	for rows.Next() {
+		var st evidence.Station
+		var last sql.NullInt64
+		var report string
+		if err := rows.Scan(&st.Name, &st.DisplayName, &last, &report); err != nil {
+			return nil, fmt.Errorf("store: stations: %w", err)
+		}
+		st.LastContact = fromNullMicros(last)
+		if report != "" {
+			_ = json.Unmarshal([]byte(report), &st.Report) // a report the server stored; garbled, it shows empty
+		}
+		list = append(list, st)
+	}
+	return list, rows.Err()
 }

@@ -36,11 +36,11 @@ func (tx *Tx) CreateRecording(ctx context.Context, r evidence.Recording, uploade
 	}
 	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO recordings
 		(digest, size, filename, kind, device, officer, recorded_start, recorded_end, ingested_at, uploader_id, media, probe_error,
-		 clock_offset_ms, clock_measured_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		 clock_offset_ms, clock_measured_at, important)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Digest[:], r.Size, r.Filename, string(r.Kind), r.Device, r.Officer,
 		nullMicros(r.RecordedStart), nullMicros(r.RecordedEnd), micros(r.IngestedAt), uploaderID, string(r.Media), r.ProbeError,
-		offsetMS, nullMicros(r.ClockMeasuredAt))
+		offsetMS, nullMicros(r.ClockMeasuredAt), r.Important)
 	if err != nil {
 		return r, fmt.Errorf("store: create recording %v: %w", r.Digest, err)
 	}
@@ -59,7 +59,7 @@ func duplicate(existing evidence.Recording) error {
 // recordingCols is the column list every query of recordings selects, in
 // scanRecording's order (activities.go shares both).
 const recordingCols = `r.id, r.digest, r.size, r.filename, r.kind, r.device, r.officer, r.recorded_start, r.recorded_end, r.ingested_at, u.name, r.media, r.probe_error,
-	r.clock_offset_ms, r.clock_measured_at, r.links`
+	r.clock_offset_ms, r.clock_measured_at, r.links, r.important`
 
 func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var r evidence.Recording
@@ -68,7 +68,7 @@ func scanRecording(scan func(...any) error) (evidence.Recording, error) {
 	var start, end, offsetMS, measured sql.NullInt64
 	var ingested int64
 	if err := scan(&r.ID, &digest, &r.Size, &r.Filename, &kind, &r.Device, &r.Officer, &start, &end, &ingested, &r.Uploader, &media, &r.ProbeError,
-		&offsetMS, &measured, &r.Links); err != nil {
+		&offsetMS, &measured, &r.Links, &r.Important); err != nil {
 		return r, err
 	}
 	if offsetMS.Valid {

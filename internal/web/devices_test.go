@@ -60,3 +60,55 @@ func TestDeviceRegistryRoutes(t *testing.T) {
 		})
 	}
 }
+
+// Issue 13 point 3, Art. 12: a station reports with its token; the report
+// marks its docked devices seen (unregistered ones listed), the system
+// administrator's page lists it; nobody else reports.
+func TestStationHeartbeat(t *testing.T) {
+	ts := newTestServer(t)
+	if code := ts.call(t, "POST", "/api/v1/devices", evidence.RoleCustodian, `{"serial":"DSJ0A12"}`, nil); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
+	report := `{"version":"t","queue":3,"errors":[{"at":"2026-12-05T10:00:00Z","text":"上传 a.MP4 失败"}],
+		"docked":[{"serial":"DSJ0A12","officer":"000123","docked_at":"2026-12-05T10:00:00Z"},{"serial":"DSJ9Z99","officer":"000124","unit":"110105"}]}`
+	for _, role := range []evidence.Role{evidence.RoleOfficer, evidence.RoleSysAdmin, evidence.RoleCustodian} {
+		if code := ts.call(t, "POST", "/api/v1/stations/heartbeat", role, report, nil); code != 403 {
+			t.Errorf("%s reports as a station: %d, want 403", role, code)
+		}
+	}
+	if code := ts.call(t, "POST", "/api/v1/stations/heartbeat", evidence.RoleStation, report, nil); code != 204 {
+		t.Fatalf("station reports: %d", code)
+	}
+	if code := ts.call(t, "POST", "/api/v1/stations/heartbeat", evidence.RoleStation, `{"docked":[{"serial":"DSJ 9"}]}`, nil); code != 400 {
+		t.Errorf("malformed serial: %d, want 400", code)
+	}
+	var list struct {
+		Devices      []evidence.Device         `json:"devices"`
+		Unregistered []evidence.DeviceSighting `json:"unregistered"`
+	}
+	ts.call(t, "GET", "/api/v1/devices", evidence.RoleCustodian, "", &list)
+	if len(list.Devices) != 1 || list.Devices[0].LastSeen == nil || list.Devices[0].LastStation != "u-station" {
+		t.Errorf("registered device not marked seen: %+v", list.Devices)
+	}
+	if len(list.Unregistered) != 1 || list.Unregistered[0].Serial != "DSJ9Z99" || list.Unregistered[0].Unit != "110105" {
+		t.Errorf("unregistered devices: %+v", list.Unregistered)
+	}
+	var stations struct {
+		Stations []evidence.Station `json:"stations"`
+	}
+	if code := ts.call(t, "GET", "/api/v1/stations", evidence.RoleSysAdmin, "", &stations); code != 200 || len(stations.Stations) != 1 ||
+		stations.Stations[0].LastContact == nil || stations.Stations[0].Report.Queue != 3 {
+		t.Errorf("stations: %d %+v", code, stations)
+	}
+	body := ts.page(t, evidence.RoleSysAdmin, "/admin/stations").Body.String()
+	if !strings.Contains(body, "上传 a.MP4 失败") || !strings.Contains(body, "DSJ9Z99") {
+		t.Error("/admin/stations does not show the report")
+	}
+	if w := ts.page(t, evidence.RoleCustodian, "/admin/stations"); w.Code == 200 {
+		t.Error("custodian reads /admin/stations")
+	}
+	body = ts.page(t, evidence.RoleCustodian, "/devices").Body.String()
+	if !strings.Contains(body, `id="sightings-table"`) || !strings.Contains(body, "DSJ9Z99") {
+		t.Error("/devices does not list the unregistered device")
+	}
+}

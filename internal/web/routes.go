@@ -146,6 +146,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/devices/{id}/assignments", devicesManage, s.api.AssignDevice},
 		{"PATCH", "/api/v1/device-assignments/{id}", devicesManage, s.api.EditAssignment},
 
+		// Collection stations report to the server (Art. 12); the system
+		// administrator, who issues their tokens, watches them.
+		{"POST", "/api/v1/stations/heartbeat", stationReport, s.api.StationHeartbeat},
+		{"GET", "/api/v1/stations", usersManage, s.api.ListStations},
+
 		{"GET", "/api/v1/cases", activitiesRead, s.api.ListCases},
 		{"POST", "/api/v1/cases", activitiesWrite, s.api.CreateCase},
 		{"GET", "/api/v1/cases/{id}", activitiesRead, s.api.GetCase},
@@ -182,6 +187,7 @@ func (s *Server) routes() []route {
 		{"GET", "/findings", activitiesRead, s.ui.FindingsPage},
 		{"GET", "/devices", activitiesRead, s.ui.DevicesPage},
 		{"GET", "/devices/{id}", activitiesRead, s.ui.DevicePage},
+		{"GET", "/admin/stations", usersManage, s.ui.StationsPage},
 		{"GET", "/cases", activitiesRead, s.ui.CasesPage},
 		{"GET", "/cases/{id}", activitiesRead, s.ui.CasePage},
 		{"GET", "/findings.csv", activitiesRead, s.ui.FindingsCSV},

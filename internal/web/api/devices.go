@@ -122,3 +122,29 @@ func (h *Handler) EditAssignment(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, a)
 }
 
+// StationHeartbeat keeps a collection station's report
+// (app.StationHeartbeat).
+func (h *Handler) StationHeartbeat(w http.ResponseWriter, r *http.Request) error {
+	var rep evidence.StationReport
+	if err := httpx.DecodeJSON(r, &rep); err != nil {
+		return err
+	}
+	if err := h.App.StationHeartbeat(r.Context(), httpx.Actor(r), rep); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ListStations lists the station accounts with their latest reports.
+func (h *Handler) ListStations(w http.ResponseWriter, r *http.Request) error {
+	var list []evidence.Station
+	err := h.DB.View(r.Context(), func(tx *store.Tx) (err error) {
+		list, err = tx.Stations(r.Context())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, map[string]any{"stations": list})
+}

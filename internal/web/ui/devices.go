@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"shilu/internal/app"
 	"shilu/internal/evidence"
@@ -65,4 +66,41 @@ func (h *Handler) DevicePage(w http.ResponseWriter, r *http.Request) error {
 	p := h.newPage(w, r, "/devices", "menu.activities", "menu.devices", "="+v.Device.Serial)
 	p.Data, p.Scripts, p.Styles = v, []string{"devices.js"}, []string{"activities.css"}
 	return h.render(w, http.StatusOK, "device", p)
+}
+
+// stationsView lists the collection stations with their last reports.
+type stationsView struct {
+	Stations []evidence.Station
+	Silence  time.Duration
+	Now      time.Time
+}
+
+// Silent reports whether st has been silent past the finding's threshold.
+func (v stationsView) Silent(st evidence.Station) bool {
+	return st.LastContact != nil && v.Now.Sub(*st.LastContact) > v.Silence
+}
+
+// SilentFor is how long st has not reported.
+func (v stationsView) SilentFor(st evidence.Station) time.Duration {
+	if st.LastContact == nil {
+		return 0
+	}
+	return v.Now.Sub(*st.LastContact)
+}
+
+// StationsPage lists the stations (采集站) with their last contact, queue,
+// docked devices and latest errors (issue 13 point 3).
+func (h *Handler) StationsPage(w http.ResponseWriter, r *http.Request) error {
+	v := stationsView{Silence: h.App.Params().StationSilence}
+	err := h.DB.View(r.Context(), func(tx *store.Tx) (err error) {
+		v.Now = tx.Now()
+		v.Stations, err = tx.Stations(r.Context())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p := h.newPage(w, r, "/admin/stations", "menu.system", "menu.stations")
+	p.Data = v
+	return h.render(w, http.StatusOK, "admin_stations", p)
 }

@@ -245,6 +245,7 @@ var menu = []MenuGroup{
 	{"menu.system", "sys", []MenuItem{
 		{"menu.users", "/admin/users", evidence.PermUsersManage},
 		{"menu.departments", "/admin/departments", evidence.PermUsersManage},
+		{"menu.stations", "/admin/stations", evidence.PermUsersManage},
 		{"menu.roles", "/admin/roles", evidence.PermPolicyManage},
 	}},
 }
