@@ -91,4 +91,3 @@ func clip(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
-
