@@ -363,15 +363,16 @@ func TestStationSurvivesKills(t *testing.T) {
 		name := fmt.Sprintf("DSJ0A12_000123_%s_%04d.MP4", start.Add(time.Duration(i)*time.Minute).Format("20060102150405"), i+1)
 		randomFile(t, filepath.Join(dev, "DCIM", "100MEDIA"), name, size, byte(i+7))
 	}
-	want := deviceFiles(t, dev)
 	if err := os.Rename(dev, filepath.Join(media, "CAM1")); err != nil {
 		t.Fatal(err)
 	}
 	dev = filepath.Join(media, "CAM1")
+	want := deviceFiles(t, dev) // the station is not running yet
 
-	// Watch the device: a clip gone from it must be in the archive.
+	// Watch the device: a clip gone from it must have been in the archive
+	// at that moment (ingested before it was seen gone).
 	var mu sync.Mutex
-	gone := map[string]bool{}
+	gone := map[string]time.Time{}
 	stop := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
@@ -385,7 +386,9 @@ func TestStationSurvivesKills(t *testing.T) {
 			for p := range want {
 				if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 					mu.Lock()
-					gone[p] = true
+					if _, seen := gone[p]; !seen {
+						gone[p] = time.Now()
+					}
 					mu.Unlock()
 				}
 			}
@@ -450,8 +453,17 @@ func TestStationSurvivesKills(t *testing.T) {
 		t.Errorf("%d clips seen removed, want %d", len(gone), n)
 	}
 	for path, sum := range want {
-		if ids := archived(t, srv.URL, keeper, sum); len(ids) != 1 {
+		ids := archived(t, srv.URL, keeper, sum)
+		if len(ids) != 1 {
 			t.Errorf("%s: archived as %v, want exactly one recording", filepath.Base(path), ids)
+			continue
+		}
+		var rec struct {
+			IngestedAt time.Time `json:"ingested_at"`
+		}
+		api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d", srv.URL, ids[0]), keeper, nil, &rec)
+		if at, ok := gone[path]; !ok || at.Before(rec.IngestedAt) {
+			t.Errorf("%s: gone from the device at %v, archived at %v", filepath.Base(path), at, rec.IngestedAt)
 		}
 	}
 	var all struct {
