@@ -192,8 +192,8 @@ func (e *cmdEnv) uploadDir(server, token, state, dir string, clear, clearImporta
 	p := locale.New(e.lang())
 	failed := 0
 	for _, f := range files {
-		switch {
-		case f.State == station.Cleared || f.State == station.Kept:
+		switch f.State {
+		case station.Cleared, station.Kept:
 			e.printf("%s\trecording %d\t%s\n", f.Source, f.RecordingID, p.T("station.state."+string(f.State)))
 		default:
 			failed++

@@ -143,8 +143,8 @@ func (p *proxy) serve(c net.Conn) {
 	p.conns[c], p.conns[s] = true, true
 	p.mu.Unlock()
 	go func() { io.Copy(s, c); s.Close() }() //nolint:errcheck // either side may go
-	io.Copy(c, s)                             //nolint:errcheck // either side may go
-	c.Close()                                 //nolint:errcheck // done
+	io.Copy(c, s)                            //nolint:errcheck // either side may go
+	c.Close()                                //nolint:errcheck // done
 	p.mu.Lock()
 	delete(p.conns, c)
 	delete(p.conns, s)
@@ -349,7 +349,6 @@ func TestStationSurvivesKills(t *testing.T) {
 	custodian := newPerson(t, data, "wangfang", "custodian")
 	addr := freeAddr(t)
 	srv := startServer(t, data, addr)
-	keeper := srv.signIn(t, custodian)
 	px := newProxy(t, addr)
 
 	n, size := 8, int64(12<<20)
@@ -423,7 +422,7 @@ func TestStationSurvivesKills(t *testing.T) {
 	progressed(p, "an upload under way after the station's restart", uploading)
 	srv.kill() // the server dies mid-upload
 	srv = startServer(t, data, addr)
-	keeper = srv.signIn(t, custodian)
+	keeper := srv.signIn(t, custodian)
 	progressed(p, "an upload under way after the server's restart", uploading)
 	px.cut() // the network drops every connection
 	progressed(p, "an upload under way after the cut", uploading)

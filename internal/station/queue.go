@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -293,7 +292,3 @@ func (q *queue) errors(ctx context.Context, limit int) ([]ErrorEntry, error) {
 	}
 	return out, rows.Err()
 }
-
-var errNoRows = sql.ErrNoRows
-
-func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
