@@ -43,7 +43,16 @@ func TestBrowserActivity(t *testing.T) {
 	// the bureau's officers.
 	mustCLI(t, "user", "add", "--data", data, "--name", "zhaoqiang", "--role", "officer", "--dept", "稽查科", "--display-name", "赵强", "--officer-no", "000124")
 	station := newStation(t, data, "station-01")
+	keeper := newPerson(t, data, "custodian", "custodian")
 	srv := startServer(t, data, "127.0.0.1:0")
+	// X-DEV-1: the recorders are in the registry; a device check picks
+	// from it (Art. 5).
+	keeperTok := srv.signIn(t, keeper)
+	for _, serial := range []string{"DSJ0A12", "DSJ0B34"} {
+		if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/devices", keeperTok, nil, `{"serial":"`+serial+`"}`, nil); resp.StatusCode != 201 {
+			t.Fatalf("register %s: %d %s", serial, resp.StatusCode, b)
+		}
+	}
 
 	// Two days ago at 09:00 in Beijing: the export deadline has passed, so
 	// the page shows the uploads as late (R-UPL-1).

@@ -180,6 +180,34 @@ func demoAccess(call demoCall, ids []int64) error {
 		"reason": "执法监督抽查", "until": until}, nil)
 }
 
+// demoDevices fills the device registry as the custodian would (X-DEV-1):
+// zhangwei's camera, whose clips the demo holds, lina's, and one reported
+// lost, which is a finding (Art. 20(七)).
+func demoDevices(call demoCall, day func(back, h, m, s int) time.Time) error {
+	for _, d := range []struct {
+		serial, model, officer, status string
+	}{{"DSJ0A12", "DSJ-V9", demoOfficer, ""}, {"DSJ0B07", "DSJ-V9", "000124", ""}, {"DSJ0C33", "DSJ-V7", "", "lost"}} {
+		var dev struct {
+			ID int64 `json:"id"`
+		}
+		if err := call("wangfang", "POST", "/api/v1/devices", map[string]any{"serial": d.serial, "kind": "body_cam", "model": d.model}, &dev); err != nil {
+			return err
+		}
+		if d.officer != "" {
+			if err := call("wangfang", "POST", fmt.Sprintf("/api/v1/devices/%d/assignments", dev.ID),
+				map[string]any{"officer": d.officer, "from": day(30, 8, 0, 0)}, nil); err != nil {
+				return err
+			}
+		}
+		if d.status != "" {
+			if err := call("wangfang", "PATCH", fmt.Sprintf("/api/v1/devices/%d", dev.ID), map[string]any{"status": d.status}, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // demoActivities records enforcement activities through the API as the
 // officers would, so that the activity pages, findings and dashboard have
 // something to show (issue 4): yesterday's inspection, recorded by the
@@ -197,6 +225,9 @@ func demoActivities(call demoCall, clips []int64) error {
 		ID int64 `json:"id"`
 	}
 	var insp, service, complaint activity
+	if err := demoDevices(call, day); err != nil {
+		return err
+	}
 	if err := call("zhangwei", "POST", "/api/v1/activities", map[string]any{
 		"type": evidence.ActivityInspection, "place": map[string]any{"address": "丰南区胜利路 18 号 某大药房"},
 		"officers": []string{demoOfficer, "000124"}, "devices": []string{"DSJ0A12"}, "party": "某大药房有限公司",

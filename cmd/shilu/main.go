@@ -80,6 +80,12 @@ Usage:
   shilu dept list    --data DIR
   shilu token create --data DIR --user NAME       print an API token
   shilu upload       --server URL --token TOKEN [--device-time T] FILE...
+  shilu upload       --server URL --token TOKEN --dir DIR [--clear]
+                                                  walk a mounted card: queue, verify, then clear
+  shilu station      --server URL --token TOKEN --state DIR --mount DIR | --media-root DIR [--clear]
+                                                  the collection station: watch docked devices, upload,
+                                                  verify, clear; status page on 127.0.0.1:8089
+  shilu station status                            the running station's status in the terminal
   shilu verify       --data DIR [--quiet]         re-hash every original
   shilu audit verify --data DIR [--checkpoint FILE] [--quiet]
                                                   check the custody log (all cores, progress bar),
@@ -128,6 +134,8 @@ func (e *cmdEnv) command(args []string) error {
 		return e.serve(args[1:])
 	case "upload":
 		return e.upload(args[1:])
+	case "station":
+		return e.station(args[1:])
 	case "verify":
 		return e.verify(args[1:])
 	case "user":

@@ -21,7 +21,7 @@ import (
 // (also across runs, through --state), declaring each file's SHA-256 so the
 // server refuses bytes that changed on the way.
 func (e *cmdEnv) upload(args []string) error {
-	fs := e.newFlags("upload", "upload --server URL --token TOKEN [flags] FILE...")
+	fs := e.newFlags("upload", "upload --server URL --token TOKEN [flags] FILE... | --dir DIR")
 	server := fs.String("server", "", "server URL, e.g. http://archive:8080")
 	token := fs.String("token", "", "API token (shilu token create)")
 	device := fs.String("device", "", "device serial (ZFY_INFO product serial), if known")
@@ -31,11 +31,26 @@ func (e *cmdEnv) upload(args []string) error {
 	stateDir := fs.String("state", defaultStateDir(), "where interrupted uploads are remembered for resuming")
 	chunk := fs.Int64("chunk-size", 0, "bytes per PATCH request (0 = whole file)")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	dir := fs.String("dir", "", "walk this mounted card for recordings instead of naming files: the station's queue (in --state), verified\nagainst the archive before anything is cleared")
+	clear := fs.Bool("clear", false, "with --dir: remove each file from the card once the archive has confirmed its SHA-256 (R-UPL-2)")
+	clearImportant := fs.Bool("clear-important", false, "with --dir --clear: also remove files marked important or locked (X-DEV-3)")
+	parallel := fs.Int("parallel", 2, "with --dir: files uploaded at once")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlags(fs, "server", "token"); err != nil {
 		return err
+	}
+	if *dir != "" {
+		if fs.NArg() > 0 || *deviceTime != "" {
+			fs.Usage()
+			return fmt.Errorf("--dir takes no files and no --device-time (the card's ZFY_INFO gives its clock): %w", errUsage)
+		}
+		return e.uploadDir(*server, *token, *stateDir, *dir, *clear, *clearImportant, *parallel)
+	}
+	if *clear {
+		fs.Usage()
+		return fmt.Errorf("--clear needs --dir: %w", errUsage)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

@@ -278,6 +278,10 @@ func (a *App) AddDeviceCheck(ctx context.Context, who Actor, id int64, dc eviden
 		if err := checkTime("checked_at", dc.CheckedAt, c.Now()); err != nil {
 			return err
 		}
+		// Art. 5: the device checked is one the registry knows (X-DEV-1).
+		if dc.Device, err = c.registeredDevice(dc.Device); err != nil {
+			return err
+		}
 		if dc, err = c.Tx.AddDeviceCheck(ctx, dc, who.User.ID); err != nil {
 			return err
 		}

@@ -100,7 +100,8 @@ func LoadActivityInput(ctx context.Context, tx *store.Tx, id int64, p compliance
 }
 
 // checkRecording records the signs of editing found in a recording linked
-// to no activity (R-ACT-8): what the file alone shows — re-muxing,
+// to no activity (R-ACT-8), and, linked or not, what the device registry
+// says of it (DeviceFindings): what the file alone shows — re-muxing,
 // creation times, splices, stalled timestamps, size, clock drift — so that
 // an edited file nobody links is not missed. Once linked, its activity's
 // evaluation judges it (with the activity's times too), and the findings
@@ -122,6 +123,13 @@ func checkRecording(ctx context.Context, tx *store.Tx, id int64, p compliance.Pa
 	}
 	// A missing or changed original is a finding linked or not (issue 11).
 	fs = append(fs, compliance.Fixity(rec)...)
+	// The registry's checks (X-DEV-1, Art. 20) stay with the recording,
+	// linked or not: lending is about the device, not the activity.
+	reg, err := deviceRegistry(ctx, tx, rec)
+	if err != nil {
+		return err
+	}
+	fs = append(fs, compliance.DeviceFindings(rec, reg)...)
 	return tx.SyncRecordingFindings(ctx, id, fs)
 }
 
@@ -166,7 +174,11 @@ func (a *App) EvaluateDue(ctx context.Context) (int, error) {
 		return acts, err
 	}
 	recs, err := a.inBatches(ctx, (*store.Tx).RecordingsToCheck, checkRecording, "check recording")
-	return acts + recs, err
+	if err != nil {
+		return acts + recs, err
+	}
+	// Art. 12: a collection station that stopped reporting.
+	return acts + recs, a.db.Update(ctx, func(tx *store.Tx) error { return checkStations(ctx, tx, a.params) })
 }
 
 // EvaluateActivities is EvaluateDue for the activities alone.

@@ -58,6 +58,10 @@ type Params struct {
 	// server's at docking, may be off before it is a finding (Art. 5 wants
 	// the date and time right; R-DEV-2).
 	DriftTolerance time.Duration
+	// StationSilence is how long a collection station may go without
+	// reporting before it is a finding (Art. 12: recordings come in
+	// through the stations; one that stopped reporting takes none in).
+	StationSilence time.Duration
 }
 
 // DefaultParams returns the starting thresholds for the bureau, counting
@@ -70,6 +74,7 @@ func DefaultParams(loc *time.Location) Params {
 		Slack:          15 * time.Minute,
 		ClockTolerance: 2 * time.Minute,
 		DriftTolerance: time.Minute,
+		StationSilence: 15 * time.Minute,
 	}
 }
 

@@ -38,6 +38,11 @@ const (
 	ActionBookmarkAdd          Action = "bookmark.add"
 	ActionBookmarkRemove       Action = "bookmark.remove"
 
+	ActionDeviceRegister       Action = "device.register"        // X-DEV-1: into the registry
+	ActionDeviceUpdate         Action = "device.update"          // kind, model, unit, status, with before and after
+	ActionDeviceAssign         Action = "device.assign"          // 配发 to an officer, or back to store
+	ActionDeviceAssignmentEdit Action = "device.assignment_edit" // a correction of who had it when, with a reason
+
 	ActionCaseCreate Action = "case.create"
 	ActionCaseUpdate Action = "case.update" // fields, with before and after
 	ActionCaseStatus Action = "case.status" // one step forward
@@ -114,6 +119,7 @@ var Actions = []Action{
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
 	ActionRecordingFixity, ActionFixityPass,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
+	ActionDeviceRegister, ActionDeviceUpdate, ActionDeviceAssign, ActionDeviceAssignmentEdit,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
 	ActionDepartmentRename,

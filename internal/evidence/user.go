@@ -176,7 +176,13 @@ const (
 	// PermFixityRead reads the fixity scrub's progress and what it found
 	// (the system administrator, who keeps the storage; the custodian; the
 	// auditor).
-	PermFixityRead    Permission = "fixity.read"
+	PermFixityRead Permission = "fixity.read"
+	// PermDevicesManage keeps the device registry (X-DEV-1): registers
+	// recorders, assigns them to officers and corrects the history, sets
+	// their status (the custodian, who keeps the equipment).
+	PermDevicesManage Permission = "devices.manage"
+	// PermStationReport is a collection station's heartbeat (Art. 12).
+	PermStationReport Permission = "stations.report"
 	PermAuthenticated Permission = "authenticated"
 )
 
@@ -190,7 +196,7 @@ var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
 var rolePerms = map[Role][]Permission{
 	RoleOfficer: append(people[:len(people):len(people)], PermUpload),
 	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke,
-		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead),
+		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead, PermDevicesManage),
 	RoleLeader: append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke,
 		PermRetentionStop, PermDisposalApprove, PermDisposalRead),
 	RoleDeptHead: people,
@@ -198,7 +204,7 @@ var rolePerms = map[Role][]Permission{
 	RoleSysAdmin: {PermUsersManage, PermFixityRead},
 	RoleSecAdmin: {PermPolicyManage, PermGrantRevoke},
 	RoleAuditor:  {PermAuditRead, PermDisposalRead, PermFixityRead},
-	RoleStation:  {PermRecordingsList, PermRecordingsRead, PermUpload},
+	RoleStation:  {PermRecordingsList, PermRecordingsRead, PermUpload, PermStationReport},
 }
 
 // Can reports whether role r holds permission p. Every authenticated user

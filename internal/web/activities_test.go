@@ -210,6 +210,14 @@ func TestActivityCompliance(t *testing.T) {
 	if got := findings("rule=device_check_missing").rules(); strings.Join(got, " ") != "device_check_missing/000123/open device_check_missing/000124/open" {
 		t.Errorf("device check findings: %v", got)
 	}
+	// Art. 5, X-DEV-1: the device checked is in the registry, which the
+	// custodian keeps.
+	if code := ts.call(t, "POST", "/api/v1/devices", evidence.RoleOfficer, `{"serial":"DSJ0A12"}`, nil); code != 403 {
+		t.Errorf("officer registers a device: %d", code)
+	}
+	if code := ts.call(t, "POST", "/api/v1/devices", evidence.RoleCustodian, `{"serial":"DSJ0A12","kind":"body_cam","model":"DSJ-V9"}`, nil); code != 201 {
+		t.Fatalf("custodian registers a device: %d", code)
+	}
 	check := fmt.Sprintf(`{"officer":"000123","device":"DSJ0A12","battery_ok":true,"storage_ok":true,"clock_ok":true,"checked_at":%q}`, rfc(arr.Add(-30*time.Minute)))
 	if code := ts.call(t, "POST", base+"/device-checks", evidence.RoleOfficer, check, nil); code != 201 {
 		t.Fatalf("device check: %d", code)

@@ -47,6 +47,8 @@ const (
 	disposalApprove = evidence.PermDisposalApprove
 	disposalRead    = evidence.PermDisposalRead
 	fixityRead      = evidence.PermFixityRead
+	devicesManage   = evidence.PermDevicesManage
+	stationReport   = evidence.PermStationReport
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -151,6 +153,21 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/activities/{id}/notice", activitiesRead, s.api.GetNotice},
 		{"POST", "/api/v1/activities/{id}/notice", activitiesWrite, s.api.ConfirmNotice},
 		{"POST", "/api/v1/exemptions/{id}/acknowledge", activitiesCheck, s.api.AcknowledgeExemption},
+		// The device registry (X-DEV-1): everyone who records the work
+		// reads it (a device check names a registered device, Art. 5); the
+		// custodian keeps it.
+		{"GET", "/api/v1/devices", activitiesRead, s.api.ListDevices},
+		{"POST", "/api/v1/devices", devicesManage, s.api.RegisterDevice},
+		{"GET", "/api/v1/devices/{id}", activitiesRead, s.api.GetDevice},
+		{"PATCH", "/api/v1/devices/{id}", devicesManage, s.api.UpdateDevice},
+		{"POST", "/api/v1/devices/{id}/assignments", devicesManage, s.api.AssignDevice},
+		{"PATCH", "/api/v1/device-assignments/{id}", devicesManage, s.api.EditAssignment},
+
+		// Collection stations report to the server (Art. 12); the system
+		// administrator, who issues their tokens, watches them.
+		{"POST", "/api/v1/stations/heartbeat", stationReport, s.api.StationHeartbeat},
+		{"GET", "/api/v1/stations", usersManage, s.api.ListStations},
+
 		{"GET", "/api/v1/cases", activitiesRead, s.api.ListCases},
 		{"POST", "/api/v1/cases", activitiesWrite, s.api.CreateCase},
 		{"GET", "/api/v1/cases/{id}", activitiesRead, s.api.GetCase},
@@ -208,6 +225,9 @@ func (s *Server) routes() []route {
 		{"GET", "/activities", activitiesRead, s.ui.ActivitiesPage},
 		{"GET", "/activities/{id}", activitiesRead, s.ui.ActivityPage},
 		{"GET", "/findings", activitiesRead, s.ui.FindingsPage},
+		{"GET", "/devices", activitiesRead, s.ui.DevicesPage},
+		{"GET", "/devices/{id}", activitiesRead, s.ui.DevicePage},
+		{"GET", "/admin/stations", usersManage, s.ui.StationsPage},
 		{"GET", "/cases", activitiesRead, s.ui.CasesPage},
 		{"GET", "/cases/{id}", activitiesRead, s.ui.CasePage},
 		{"GET", "/findings.csv", activitiesRead, s.ui.FindingsCSV},

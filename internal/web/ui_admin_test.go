@@ -58,7 +58,7 @@ func TestAdminPagesAccess(t *testing.T) {
 func TestAdminMenu(t *testing.T) {
 	ts := newTestServer(t)
 	want := map[evidence.Role][]string{
-		evidence.RoleSysAdmin: {"/admin/users", "/admin/departments"},
+		evidence.RoleSysAdmin: {"/admin/users", "/admin/departments", "/admin/stations"},
 		evidence.RoleSecAdmin: {"/admin/roles"},
 	}
 	for _, role := range evidence.Roles {

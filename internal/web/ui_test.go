@@ -33,6 +33,10 @@ func (ts *testServer) page(t *testing.T, role evidence.Role, path string, hdr ..
 // Every page renders for every role that may open it, and in both locales.
 func TestPagesRender(t *testing.T) {
 	ts := newTestServer(t)
+	// Device 1, for /devices/{id}.
+	if code := ts.call(t, "POST", "/api/v1/devices", evidence.RoleCustodian, `{"serial":"DSJ0A12"}`, nil); code != 201 {
+		t.Fatalf("register a device: %d", code)
+	}
 	for _, rt := range ts.routes() {
 		// The test server holds no activity nor case: TestActivityPages
 		// and TestCasePages render their pages.

@@ -325,6 +325,10 @@ func (p *page) ObjectLink(obj string, recordings, activities bool) string {
 	if !ok {
 		return ""
 	}
+	if kind == "device" && activities {
+		// Devices are named by serial, the name recordings carry.
+		return "/devices?q=" + url.QueryEscape(id)
+	}
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		return ""
 	}

@@ -247,6 +247,7 @@ var menu = []MenuGroup{
 		{"menu.activity_list", "/activities", evidence.PermActivitiesRead},
 		{"menu.findings", "/findings", evidence.PermActivitiesRead},
 		{"menu.cases", "/cases", evidence.PermActivitiesRead},
+		{"menu.devices", "/devices", evidence.PermActivitiesRead},
 		{"dashboard.title", "/dashboard", evidence.PermActivitiesRead},
 	}},
 	{"menu.access", "key", []MenuItem{
@@ -265,6 +266,7 @@ var menu = []MenuGroup{
 	{"menu.system", "sys", []MenuItem{
 		{"menu.users", "/admin/users", evidence.PermUsersManage},
 		{"menu.departments", "/admin/departments", evidence.PermUsersManage},
+		{"menu.stations", "/admin/stations", evidence.PermUsersManage},
 		{"menu.roles", "/admin/roles", evidence.PermPolicyManage},
 	}},
 }

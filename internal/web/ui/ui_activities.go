@@ -177,6 +177,9 @@ type activityPageView struct {
 	// Bookmarks are the key moments marked in the linked recordings
 	// (Art. 10; R-ACT-5), beside the activity's facts.
 	Bookmarks []bookmarkItem
+	// Devices are the registered devices in service a device check picks
+	// from (Art. 5, X-DEV-1): the activity's own first.
+	Devices []evidence.Device
 }
 
 // activityScript is what static/activities.js needs about the activity, in
@@ -219,6 +222,12 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Bookmarks, err = activityBookmarks(ctx, tx, id); err != nil {
 			return err
 		}
+		if v.Devices, err = tx.Devices(ctx, store.DeviceFilter{Status: evidence.DeviceInService}); err != nil {
+			return err
+		}
+		slices.SortStableFunc(v.Devices, func(x, y evidence.Device) int {
+			return cmpBool(slices.Contains(a.Devices, y.Serial), slices.Contains(a.Devices, x.Serial))
+		})
 		// The proposals of GET .../proposals, less what is linked already.
 		proposals, err := app.LoadProposals(ctx, tx, a)
 		if err != nil {
@@ -265,7 +274,8 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 	compliance.RuleOrphan, compliance.RuleOutsideActivity, compliance.RuleRemuxed, compliance.RuleCreationTimeMissing,
 	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift,
 	compliance.RuleSpliced, compliance.RuleTimestamps, compliance.RuleStateTampered,
-	compliance.RuleFixity}
+	compliance.RuleFixity, compliance.RuleDeviceLent, compliance.RuleDeviceUnknown,
+	compliance.RuleDeviceUnassigned, compliance.RuleDeviceLost, compliance.RuleStationSilent}
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.
@@ -643,3 +653,14 @@ func joinIDs(ids []int64) string {
 
 // ActScore formats a proposal's score in [0, 1] as a percentage.
 func (p *page) ActScore(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+
+// cmpBool orders true before false.
+func cmpBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return 1
+	}
+	return -1
+}
