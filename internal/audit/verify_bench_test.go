@@ -52,7 +52,11 @@ func BenchmarkVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
+	b.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 
 	var entries [][]byte
 	var total int64
@@ -151,7 +155,11 @@ func seedLog(b *testing.B, path string, n int) (*audit.Log, note.Verifier) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer raw.Close()
+	defer func() {
+		if err := raw.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	tx, err := raw.Begin()
 	if err != nil {
 		b.Fatal(err)
