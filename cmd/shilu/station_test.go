@@ -376,10 +376,12 @@ func TestStationSurvivesKills(t *testing.T) {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		for {
+		for done := false; !done; {
+			// One last look after stop: the station may have cleared
+			// the last clip since the look before.
 			select {
 			case <-stop:
-				return
+				done = true
 			case <-time.After(20 * time.Millisecond):
 			}
 			for p := range want {
