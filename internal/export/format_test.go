@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,7 @@ func FuzzParseManifest(f *testing.F) {
 	sum := strings.Repeat("0f", 32)
 	f.Add([]byte(sum + "  原始文件/01_DSJ.mp4\n" + sum + "  文字说明.pdf\n"))
 	f.Add([]byte(sum + "  ../../etc/passwd\n"))
+	f.Add([]byte(sum + "  ..0\n" + sum + "  a/..b/c\n"))
 	f.Add([]byte("\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines, err := ParseManifest(data)
@@ -51,7 +53,9 @@ func FuzzParseManifest(f *testing.F) {
 			return
 		}
 		for _, l := range lines {
-			if strings.HasPrefix(l.Path, "/") || strings.HasPrefix(l.Path, "..") || strings.Contains(l.Path, "/../") {
+			// fs.ValidPath: relative, clean, no ".." element ("..0" is a
+			// name like any other).
+			if !fs.ValidPath(l.Path) {
 				t.Fatalf("path %q leaves the package", l.Path)
 			}
 		}
