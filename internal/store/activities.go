@@ -336,55 +336,19 @@ type ActivityPage struct {
 func (tx *Tx) ActivitiesPage(ctx context.Context, f ActivityFilter) (ActivityPage, error) {
 	var p ActivityPage
 	where, args := f.where()
-	if err := tx.get(ctx, []any{&p.Total}, `SELECT COUNT(*) FROM (SELECT 1 FROM activities a WHERE `+where+` LIMIT ?)`, append(args, CountLimit+1)...); err != nil {
-		return p, fmt.Errorf("store: count activities: %w", err)
-	}
-	if p.Total > CountLimit {
-		p.Total, p.Over = CountLimit, true
+	var err error
+	if p.Total, p.Over, err = tx.countUpTo(ctx, "activities", `activities a WHERE `+where, args); err != nil {
+		return p, err
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500
 	}
-	back := f.Before != nil && f.After == nil
-	at := f.After
-	if back {
-		at = f.Before
+	read := func(at *evidence.Cursor, back bool, n int) ([]evidence.Activity, error) {
+		return tx.activitiesFrom(ctx, f, at, back, n)
 	}
-	list, err := tx.activitiesFrom(ctx, f, at, back, limit+1)
-	if err != nil {
-		return p, err
-	}
-	more := len(list) > limit
-	list = list[:min(len(list), limit)]
-	if back {
-		slices.Reverse(list)
-	}
-	p.Activities = list
-	if len(list) == 0 {
-		return p, nil
-	}
-	first, last := activityCursor(list[0]), activityCursor(list[len(list)-1])
-	further := func(c evidence.Cursor, back bool) (bool, error) {
-		beyond, err := tx.activitiesFrom(ctx, f, &c, back, 1)
-		return len(beyond) > 0, err
-	}
-	prev, next := more && back, more && !back
-	if at != nil && !back {
-		prev, err = further(first, true)
-	} else if back {
-		next, err = further(last, false)
-	}
-	if err != nil {
-		return p, err
-	}
-	if prev {
-		p.Prev = &first
-	}
-	if next {
-		p.Next = &last
-	}
-	return p, nil
+	p.Activities, p.Prev, p.Next, err = keysetPage(f.After, f.Before, limit, read, activityCursor)
+	return p, err
 }
 
 func activityCursor(a evidence.Activity) evidence.Cursor {

@@ -147,11 +147,6 @@ func (tx *Tx) RecordingByDigest(ctx context.Context, d blob.Digest) (evidence.Re
 	return tx.recording(ctx, d.String(), `r.digest = ?`, d[:])
 }
 
-// CountLimit is how many matching rows a list counts at most: counting a
-// million recordings cost more than reading the page, so a list that
-// matches more says so (RecordingPage.Over) instead of how many.
-const CountLimit = 10_000
-
 // RecordingPage is a page of the list of recordings.
 type RecordingPage struct {
 	Recordings []evidence.Recording
@@ -173,59 +168,19 @@ type RecordingPage struct {
 func (tx *Tx) Recordings(ctx context.Context, f evidence.RecordingFilter) (RecordingPage, error) {
 	var p RecordingPage
 	l := newRecordingList(f)
-	q, args := l.count()
-	if err := tx.get(ctx, []any{&p.Total}, q, args...); err != nil {
-		return p, fmt.Errorf("store: count recordings: %w", err)
-	}
-	if p.Total > CountLimit {
-		p.Total, p.Over = CountLimit, true
+	var err error
+	if p.Total, p.Over, err = tx.countUpTo(ctx, "recordings", l.from(), l.args); err != nil {
+		return p, err
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	back := f.Before != nil && f.After == nil
-	at := f.After
-	if back {
-		at = f.Before
+	read := func(at *evidence.Cursor, back bool, n int) ([]evidence.Recording, error) {
+		return l.read(ctx, tx, at, back, n)
 	}
-	list, err := l.read(ctx, tx, at, back, limit+1)
-	if err != nil {
-		return p, err
-	}
-	more := len(list) > limit
-	list = list[:min(len(list), limit)]
-	if back {
-		slices.Reverse(list)
-	}
-	p.Recordings = list
-	if len(list) == 0 {
-		return p, nil
-	}
-	first, last := list[0].Cursor(), list[len(list)-1].Cursor()
-	// The end the page was read towards has rows beyond it when the read
-	// found one more than the page; the other end, when one row lies
-	// beyond it (the page the cursor came from may have changed since).
-	further := func(c evidence.Cursor, back bool) (bool, error) {
-		beyond, err := l.read(ctx, tx, &c, back, 1)
-		return len(beyond) > 0, err
-	}
-	prev, next := more && back, more && !back
-	if at != nil && !back {
-		prev, err = further(first, true)
-	} else if back {
-		next, err = further(last, false)
-	}
-	if err != nil {
-		return p, err
-	}
-	if prev {
-		p.Prev = &first
-	}
-	if next {
-		p.Next = &last
-	}
-	return p, nil
+	p.Recordings, p.Prev, p.Next, err = keysetPage(f.After, f.Before, limit, read, evidence.Recording.Cursor)
+	return p, err
 }
 
 // recordingList is the list of recordings a filter selects, read a page
@@ -281,14 +236,12 @@ func newRecordingList(f evidence.RecordingFilter) recordingList {
 	return l
 }
 
-// count is the query counting the list's recordings up to one more than
-// CountLimit.
-func (l recordingList) count() (string, []any) {
-	cond := ""
-	if len(l.where) > 0 {
-		cond = " WHERE " + strings.Join(l.where, " AND ")
+// from is the list's FROM clause with its WHERE, for counting it.
+func (l recordingList) from() string {
+	if len(l.where) == 0 {
+		return `recordings r`
 	}
-	return `SELECT COUNT(*) FROM (SELECT 1 FROM recordings r` + cond + ` LIMIT ?)`, append(slices.Clone(l.args), CountLimit+1)
+	return `recordings r WHERE ` + strings.Join(l.where, " AND ")
 }
 
 // pages are the queries that read the list after at (before it when back,

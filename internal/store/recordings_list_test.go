@@ -167,8 +167,7 @@ func TestRecordingListPlans(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newRecordingList(tc.f)
 			err := db.View(ctx, func(tx *Tx) error {
-				q, args := l.count()
-				queries := []sqlQuery{{q, args}}
+				queries := []sqlQuery{{`SELECT COUNT(*) FROM (SELECT 1 FROM ` + l.from() + ` LIMIT ?)`, append(slices.Clone(l.args), CountLimit+1)}}
 				for _, c := range deep {
 					for _, back := range []bool{false, true} {
 						if back && c == nil {
