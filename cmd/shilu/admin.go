@@ -263,8 +263,13 @@ func (e *cmdEnv) auditVerify(args []string) (err error) {
 	}
 	var rep audit.Report
 	err = a.db.View(e.ctx, func(tx *store.Tx) error {
-		var err error
-		rep, err = audit.VerifyWith(e.ctx, tx, a.verifier, a.log.Origin, audit.VerifyOptions{Progress: progress})
+		// A second read transaction, begun after tx's, for the stored
+		// nodes: Verify reads them beside the entries (VerifyOptions.Nodes).
+		err := a.db.View(e.ctx, func(nodes *store.Tx) error {
+			var err error
+			rep, err = audit.VerifyWith(e.ctx, tx, a.verifier, a.log.Origin, audit.VerifyOptions{Progress: progress, Nodes: nodes})
+			return err
+		})
 		if err != nil || held == nil {
 			return err
 		}

@@ -40,6 +40,23 @@ type batch struct {
 	done chan struct{}
 	// err is the context's error if the precheck gave up.
 	err error
+	// arena holds the entries' bytes: a few allocations a batch instead
+	// of two an entry, which were a tenth of Verify's time.
+	arena []byte
+}
+
+// arenaChunk is the size of a batch's arena blocks: a batch of typical
+// entries (about 300 bytes) fits in two.
+const arenaChunk = 64 << 10
+
+// keep returns a copy of p in b's arena.
+func (b *batch) keep(p []byte) []byte {
+	if cap(b.arena)-len(b.arena) < len(p) {
+		b.arena = make([]byte, 0, max(arenaChunk, len(p)))
+	}
+	n := len(b.arena)
+	b.arena = append(b.arena, p...)
+	return b.arena[n:len(b.arena):len(b.arena)]
 }
 
 // readEntry is an entry as stored and what precheck found.

@@ -79,13 +79,15 @@ func TestVerifyWorkersAgree(t *testing.T) {
 			if !errors.Is(err, ErrTampered) {
 				t.Fatalf("Verify with 1 worker = %v, want ErrTampered", err)
 			}
-			for _, workers := range []int{2, 8} {
-				rep, err := VerifyWith(context.Background(), m, v, testOrigin, VerifyOptions{Workers: workers})
+			// The same report with every worker count, and with the
+			// stored nodes read on a goroutine of their own.
+			for _, o := range []VerifyOptions{{Workers: 1, Nodes: m}, {Workers: 2}, {Workers: 8, Nodes: m}} {
+				rep, err := VerifyWith(context.Background(), m, v, testOrigin, o)
 				if !errors.Is(err, ErrTampered) {
-					t.Fatalf("Verify with %d workers = %v, want ErrTampered", workers, err)
+					t.Fatalf("Verify with %d workers (nodes apart: %t) = %v, want ErrTampered", o.Workers, o.Nodes != nil, err)
 				}
 				if diff := cmp.Diff(one, rep); diff != "" {
-					t.Errorf("%d workers and 1 disagree (-1 +%d):\n%s", workers, workers, diff)
+					t.Errorf("%d workers (nodes apart: %t) and 1 disagree (-1 +%d):\n%s", o.Workers, o.Nodes != nil, o.Workers, diff)
 				}
 			}
 			if tt.name == "Everywhere" {
@@ -139,11 +141,16 @@ func TestVerifyProgressAndCancel(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			r := &countingReader{memStore: m}
-			_, err = VerifyWith(ctx, r, v, testOrigin, VerifyOptions{Workers: workers, Progress: func(done, total uint64) {
+			o := VerifyOptions{Workers: workers}
+			if workers == 0 {
+				o.Nodes = m // and a node check on its own goroutine to stop
+			}
+			o.Progress = func(done, total uint64) {
 				if done >= 2*batchSize {
 					cancel()
 				}
-			}})
+			}
+			_, err = VerifyWith(ctx, r, v, testOrigin, o)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Verify cancelled = %v, want context.Canceled", err)
 			}
