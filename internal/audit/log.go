@@ -146,7 +146,9 @@ func (l *Log) Append(ctx context.Context, tx Tx, e Entry) (Entry, error) {
 	}
 	var nodes []Node
 	err = rng.Append(leaf, func(id compact.NodeID, h []byte) {
-		nodes = append(nodes, Node{ID: id, Hash: h})
+		if id.Level > 0 { // a leaf is stored once, as the entry's leaf hash
+			nodes = append(nodes, Node{ID: id, Hash: h})
+		}
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit: append: %w", err)

@@ -118,6 +118,14 @@ func (m *memStore) NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]by
 	defer m.mu.Unlock()
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
+		if id.Level == 0 {
+			j, ok := slices.BinarySearchFunc(m.entries, id.Index, func(e memEntry, x uint64) int { return cmpUint(e.index, x) })
+			if !ok {
+				return nil, fmt.Errorf("memstore: leaf %d: not found", id.Index)
+			}
+			out[i] = m.entries[j].leaf
+			continue
+		}
 		h, ok := m.nodes[id]
 		if !ok {
 			return nil, fmt.Errorf("memstore: node %d/%d: not found", id.Level, id.Index)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"shilu/internal/audit"
 	"shilu/internal/store"
@@ -57,6 +58,12 @@ func TestVerifySQLite(t *testing.T) {
 			one, err := tx.NodeHashes(ctx, ids[i:i+1])
 			if err != nil || len(one) != 1 || len(one[0]) != 32 || !bytes.Equal(got[i], one[0]) {
 				t.Fatalf("node %v: %x in the batch, %x (%v) alone", id, got[i], one, err)
+			}
+			if id.Level == 0 { // a leaf: its entry's leaf hash, stored once
+				data, err := tx.AuditEntry(ctx, id.Index)
+				if err != nil || !bytes.Equal(got[i], rfc6962.DefaultHasher.HashLeaf(data)) {
+					t.Fatalf("leaf %d: %x, want the hash of its entry (%v)", id.Index, got[i], err)
+				}
 			}
 		}
 

@@ -22,8 +22,10 @@ type Tx interface {
 	// range [0, size) (nil for an empty log).
 	LogState(ctx context.Context) (size uint64, hashes [][]byte, err error)
 	// StoreAppend stores entry number index (== the size before the append)
-	// with its canonical encoding and leaf hash, the subtree nodes the append
-	// completed, and the compact range after the append.
+	// with its canonical encoding and leaf hash, the subtree nodes above the
+	// leaves that the append completed (the leaf, node (0, index), is the
+	// leaf hash and is stored once, as that), and the compact range after
+	// the append.
 	StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []Node, hashes [][]byte) error
 	// AuditEntry returns the stored encoding of entry index.
 	AuditEntry(ctx context.Context, index uint64) ([]byte, error)
@@ -52,7 +54,8 @@ type Reader interface {
 	// order, as stored: index, canonical encoding, stored leaf hash.
 	Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error
 	// NodeHashes returns the stored hashes of the given nodes, in order; a
-	// missing node is an error.
+	// missing node is an error. A node of level 0 is a leaf: the stored
+	// leaf hash of the entry of its index.
 	NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]byte, error)
 	// Checkpoints calls fn with each stored checkpoint in increasing size.
 	Checkpoints(ctx context.Context, fn func(Checkpoint) error) error

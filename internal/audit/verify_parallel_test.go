@@ -55,7 +55,7 @@ func TestVerifyWorkersAgree(t *testing.T) {
 			c.Root = bytes.Repeat([]byte{1}, 32)
 			m.setCheckpoint(c)
 			m.setNode(compact.NewNodeID(3, 40), bytes.Repeat([]byte{2}, 32))
-			m.deleteNode(compact.NewNodeID(0, 1030))
+			m.deleteNode(compact.NewNodeID(1, 515))
 			m.setLeafHash(1200, make([]byte, 32))
 			m.deleteCheckpoint(1250)
 			m.deleteEntry(n - 1)

@@ -96,7 +96,7 @@ func TestVerifyTampered(t *testing.T) {
 		{"NodeChanged", func(t *testing.T, m *memStore) {
 			m.setNode(compact.NewNodeID(2, 2), bytes.Repeat([]byte{2}, 32))
 		}, ProblemNode, 8},
-		{"NodeDeleted", func(t *testing.T, m *memStore) { m.deleteNode(compact.NewNodeID(0, 13)) }, ProblemNode, 13},
+		{"NodeDeleted", func(t *testing.T, m *memStore) { m.deleteNode(compact.NewNodeID(1, 6)) }, ProblemNode, 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

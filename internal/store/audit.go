@@ -228,7 +228,12 @@ func (tx *Tx) NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]byte, e
 		i = j
 		if last := ids[run[len(run)-1]]; last.Index == first.Index {
 			var h []byte
-			err := tx.get(ctx, []any{&h}, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(first.Level), int64(first.Index))
+			var err error
+			if first.Level == 0 {
+				err = tx.get(ctx, []any{&h}, `SELECT leaf_hash FROM audit_entries WHERE idx = ?`, int64(first.Index))
+			} else {
+				err = tx.get(ctx, []any{&h}, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(first.Level), int64(first.Index))
+			}
 			if err != nil {
 				return nil, fmt.Errorf("store: audit node %d/%d: %w", first.Level, first.Index, err)
 			}
@@ -255,8 +260,11 @@ func (tx *Tx) NodeHashes(ctx context.Context, ids []compact.NodeID) ([][]byte, e
 // index without gaps, from one range query.
 func (tx *Tx) nodeRun(ctx context.Context, ids []compact.NodeID, run []int, out [][]byte) error {
 	first, last := ids[run[0]], ids[run[len(run)-1]]
-	rows, err := tx.query(ctx, `SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx`,
-		int64(first.Level), int64(first.Index), int64(last.Index))
+	q, args := `SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx`, []any{int64(first.Level), int64(first.Index), int64(last.Index)}
+	if first.Level == 0 { // leaves are the entries' leaf hashes (audit.Reader)
+		q, args = `SELECT idx, leaf_hash FROM audit_entries WHERE idx BETWEEN ? AND ? ORDER BY idx`, args[1:]
+	}
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: audit nodes %d/%d-%d: %w", first.Level, first.Index, last.Index, err)
 	}
