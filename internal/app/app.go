@@ -71,6 +71,8 @@ type App struct {
 	viewings  *viewingLog
 	packaging Packaging
 	pack      chan struct{} // wakes RunPackager
+	// evalSlice is evaluatorSlice; tests that count batches lengthen it.
+	evalSlice time.Duration
 }
 
 // New returns the application over cfg.
@@ -88,7 +90,7 @@ func New(cfg Config) *App {
 		cfg.SessionTTL = 8 * time.Hour
 	}
 	policy := cfg.Policy.WithDefaults()
-	a := &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy,
+	a := &App{db: cfg.DB, argon2: cfg.Argon2, params: compliance.DefaultParams(evidence.Zone), policy: policy, evalSlice: evaluatorSlice,
 		sessionTTL: cfg.SessionTTL, logins: make(chan struct{}, cfg.LoginSlots), log: cfg.Logger,
 		addresses: newAddressLimit(policy.AddressFailures, policy.AddressWindow),
 		packaging: cfg.Packaging, pack: make(chan struct{}, 1),

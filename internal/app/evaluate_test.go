@@ -124,6 +124,7 @@ func TestEvaluatorFollowsDeadlines(t *testing.T) {
 func TestEvaluatorSkipsFailures(t *testing.T) {
 	db, _ := storetest.Open(t)
 	ts := New(Config{DB: db})
+	ts.evalSlice = time.Hour // whole batches, which the counts below assume
 	ctx := context.Background()
 	var ids []int64
 	err := db.Update(ctx, func(tx *store.Tx) error {
@@ -178,5 +179,52 @@ func TestEvaluatorSkipsFailures(t *testing.T) {
 	tried = nil
 	if n, err := ts.inBatches(ctx, (*store.Tx).ActivitiesToEvaluate, do, "evaluate activity"); err != nil || n != 0 || !slices.Equal(tried, []int64{poison, poison}) {
 		t.Errorf("second run: did %d (%v), tried %v; want only %d, twice", n, err, tried, poison)
+	}
+}
+
+// Issue 17: a batch stops when it has held the writer for its time slice,
+// and the next transaction goes on after the last one done: every activity
+// is evaluated once, in several transactions, and none is skipped.
+func TestEvaluatorTimeSlice(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ts := New(Config{DB: db})
+	ctx := context.Background()
+	var ids []int64
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		u, err := tx.CreateUser(ctx, "u-officer", evidence.RoleOfficer, "")
+		if err != nil {
+			return err
+		}
+		for i := range evaluatorBatch + 7 {
+			arr := tx.Now().Add(-time.Duration(i+2) * time.Hour)
+			a, err := tx.CreateActivity(ctx, evidence.Activity{Type: evidence.ActivityService, Place: evidence.Place{Address: "某处"},
+				Officers: []string{"000123"}, Arrival: arr, End: arr.Add(time.Hour)}, u.ID)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, a.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.evalSlice = 0 // one activity a transaction
+	var tried []int64
+	txs := 0
+	due := func(tx *store.Tx, ctx context.Context, after int64, limit int) ([]int64, error) {
+		txs++
+		return tx.ActivitiesToEvaluate(ctx, after, limit)
+	}
+	do := func(ctx context.Context, tx *store.Tx, id int64, p compliance.Params) error {
+		tried = append(tried, id)
+		return reevaluate(ctx, tx, id, p)
+	}
+	n, err := ts.inBatches(ctx, due, do, "evaluate activity")
+	if err != nil || n != len(ids) || !slices.Equal(tried, ids) {
+		t.Fatalf("did %d (%v), tried %v; want each of %v once, in order", n, err, tried, ids)
+	}
+	if txs < len(ids) {
+		t.Errorf("%d transactions for %d activities with no time slice, want one each", txs, len(ids))
 	}
 }
