@@ -280,18 +280,24 @@ func firstErr(errs ...error) error {
 // itoa formats an id for custody details.
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
-// printable makes an untrusted string fit for the custody log: valid UTF-8,
-// control characters replaced, at most 128 bytes.
+// printable makes an untrusted string fit for the custody log: clean, at
+// most 128 bytes.
 func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return utf8.RuneError
-		}
-		return r
-	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+	s = clean(s)
 	for len(s) > 128 {
 		_, n := utf8.DecodeLastRuneInString(s)
 		s = s[:len(s)-n]
 	}
 	return s
+}
+
+// clean makes an untrusted string fit to show and store: valid UTF-8,
+// control characters replaced. Limits on it count characters (clip).
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }

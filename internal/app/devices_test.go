@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -294,5 +295,89 @@ func TestStationSilent(t *testing.T) {
 	}
 	if err := a.StationHeartbeat(ctx, Actor{User: evidence.User{ID: 1, Name: "x", Role: evidence.RoleOfficer}}, evidence.StationReport{}); evidence.ErrorCode(err) != evidence.EForbidden {
 		t.Errorf("officer's heartbeat: %v, want forbidden", err)
+	}
+}
+
+// Art. 12, issue 13 point 3: a station that has never reported is silent
+// since its account was made; a disabled (retired) station is no finding,
+// and one it had is resolved. A report's error text is kept to its limit
+// in characters, not cut at 128 bytes (43 Chinese characters).
+func TestStationNeverReported(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC))
+	db, _ := storetest.OpenClock(t, clock.Now)
+	a := New(Config{DB: db, Argon2: fastHash})
+	var never, retired Actor
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		acc, err := tx.CreateAccount(ctx, store.NewAccount{Name: "station-01", Role: evidence.RoleStation})
+		never = Actor{User: acc.User}
+		if err != nil {
+			return err
+		}
+		acc, err = tx.CreateAccount(ctx, store.NewAccount{Name: "station-02", Role: evidence.RoleStation})
+		retired = Actor{User: acc.User}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() []string {
+		var keys []string
+		err := db.View(ctx, func(tx *store.Tx) error {
+			list, err := tx.Findings(ctx, store.FindingFilter{Rule: compliance.RuleStationSilent, Status: evidence.FindingOpen})
+			for _, f := range list {
+				keys = append(keys, f.Key)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	evaluate := func() {
+		if _, err := a.EvaluateDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evaluate()
+	if got := open(); len(got) != 0 {
+		t.Fatalf("new stations: findings %v, want none yet", got)
+	}
+	clock.Add(16 * time.Minute)
+	evaluate()
+	want := []string{compliance.StationSilentKey("station-01"), compliance.StationSilentKey("station-02")}
+	if got := open(); !slices.Equal(got, want) {
+		t.Fatalf("never reported after 16 min: findings %v, want %v", got, want)
+	}
+	if err := db.Update(ctx, func(tx *store.Tx) error { return tx.SetDisabled(ctx, retired.User.ID, true) }); err != nil {
+		t.Fatal(err)
+	}
+	evaluate()
+	if got := open(); !slices.Equal(got, want[:1]) {
+		t.Fatalf("station-02 disabled: findings %v, want %v", got, want[:1])
+	}
+
+	text := strings.Repeat("磁盘空间不足", 50) // 300 characters, 900 bytes
+	if err := a.StationHeartbeat(ctx, never, evidence.StationReport{Errors: []evidence.StationError{{Text: text + "\x00"}}}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx *store.Tx) error {
+		list, err := tx.Stations(ctx)
+		if err != nil {
+			return err
+		}
+		if got := list[0].Report.Errors; len(got) != 1 || got[0].Text != text+"\uFFFD" {
+			t.Errorf("stored error text %q, want the whole text with the control character replaced", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluate()
+	if got := open(); len(got) != 0 {
+		t.Errorf("after station-01 reported: findings %v, want none", got)
 	}
 }

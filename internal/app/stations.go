@@ -34,14 +34,14 @@ func (a *App) StationHeartbeat(ctx context.Context, who Actor, r evidence.Statio
 		r.Docked = r.Docked[:maxReportDocked]
 	}
 	for i := range r.Errors {
-		r.Errors[i].Text = clip(printable(r.Errors[i].Text), maxReportText)
+		r.Errors[i].Text = clip(clean(r.Errors[i].Text), maxReportText)
 	}
-	r.Version = clip(printable(r.Version), 64)
+	r.Version = clip(clean(r.Version), 64)
 	for i := range r.Docked {
 		d := &r.Docked[i]
-		d.Officer, d.Unit = clip(printable(d.Officer), 64), clip(printable(d.Unit), 64)
+		d.Officer, d.Unit = clip(clean(d.Officer), 64), clip(clean(d.Unit), 64)
 		if d.Serial != "" && !evidence.ValidDevice(d.Serial) {
-			return evidence.Errorf(evidence.EInvalid, "err.activity.device_format", clip(printable(d.Serial), 64))
+			return evidence.Errorf(evidence.EInvalid, "err.activity.device_format", clip(clean(d.Serial), 64))
 		}
 	}
 	raw, err := json.Marshal(r)
@@ -74,10 +74,17 @@ func checkStations(ctx context.Context, tx *store.Tx, p compliance.Params) error
 		return err
 	}
 	for _, st := range list {
-		if st.LastContact == nil {
-			continue
+		var f *evidence.Finding
+		switch {
+		case st.Disabled:
+			// Retired: its silence is no lapse (and a finding it had
+			// is resolved).
+		case st.LastContact == nil:
+			f = compliance.NeverReportedStation(st.Name, st.Created, tx.Now(), p.StationSilence)
+		default:
+			f = compliance.SilentStation(st.Name, *st.LastContact, tx.Now(), p.StationSilence)
 		}
-		if err := tx.SyncKeyedFinding(ctx, compliance.StationSilentKey(st.Name), compliance.SilentStation(st.Name, *st.LastContact, tx.Now(), p.StationSilence)); err != nil {
+		if err := tx.SyncKeyedFinding(ctx, compliance.StationSilentKey(st.Name), f); err != nil {
 			return err
 		}
 	}

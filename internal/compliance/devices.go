@@ -85,6 +85,19 @@ func LostDevice(d evidence.Device) *evidence.Finding {
 // reporting.
 func StationSilentKey(name string) string { return RuleStationSilent + "/station/" + name }
 
+// NeverReportedStation returns the finding that the station name, whose
+// account was made at created, has never reported and has been expected
+// to for longer than after at now; nil when it has not been.
+func NeverReportedStation(name string, created, now time.Time, after time.Duration) *evidence.Finding {
+	if now.Sub(created) <= after {
+		return nil
+	}
+	f := finding(RuleStationSilent, "Art. 12", evidence.SeverityWarning, 0, "", nil, "",
+		evidence.Msg("finding.station_never", name, created))
+	f.Key = StationSilentKey(name)
+	return &f
+}
+
 // SilentStation returns the finding that the station name, last heard
 // from at last, has been silent longer than after at now; nil when it has
 // not.

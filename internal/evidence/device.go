@@ -168,4 +168,8 @@ type Station struct {
 	DisplayName string        `json:"display_name,omitempty"`
 	LastContact *time.Time    `json:"last_contact,omitempty"`
 	Report      StationReport `json:"report"`
+	// Created is when the station's account was made: a station that has
+	// never reported is silent since then.
+	Created  time.Time `json:"created"`
+	Disabled bool      `json:"disabled,omitempty"`
 }

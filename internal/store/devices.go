@@ -268,7 +268,7 @@ func (tx *Tx) PutStationReport(ctx context.Context, userID int64, report []byte)
 // Stations returns every station account with its latest report (none for
 // a station that never reported), by name.
 func (tx *Tx) Stations(ctx context.Context) ([]evidence.Station, error) {
-	rows, err := tx.query(ctx, `SELECT u.name, COALESCE(u.display_name, ''), s.last_contact, COALESCE(s.report, '')
+	rows, err := tx.query(ctx, `SELECT u.name, COALESCE(u.display_name, ''), s.last_contact, COALESCE(s.report, ''), u.created_at, u.disabled
 		FROM users u LEFT JOIN stations s ON s.user_id = u.id WHERE u.role = ? ORDER BY u.name`, string(evidence.RoleStation))
 	if err != nil {
 		return nil, fmt.Errorf("store: stations: %w", err)
@@ -279,10 +279,11 @@ func (tx *Tx) Stations(ctx context.Context) ([]evidence.Station, error) {
 		var st evidence.Station
 		var last sql.NullInt64
 		var report string
-		if err := rows.Scan(&st.Name, &st.DisplayName, &last, &report); err != nil {
+		var created int64
+		if err := rows.Scan(&st.Name, &st.DisplayName, &last, &report, &created, &st.Disabled); err != nil {
 			return nil, fmt.Errorf("store: stations: %w", err)
 		}
-		st.LastContact = fromNullMicros(last)
+		st.LastContact, st.Created = fromNullMicros(last), fromMicros(created)
 		if report != "" {
 			_ = json.Unmarshal([]byte(report), &st.Report) // a report the server stored; garbled, it shows empty
 		}
