@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -109,6 +111,7 @@ func (e *cmdEnv) backup(args []string) (err error) {
 	to := fl.String("to", "", "backup directory (made if missing; a later backup into it copies only new originals)")
 	withKeys := fl.Bool("with-keys", false, "also copy the signing and secrets keys into the backup (see docs/operations.md before you do)")
 	quiet := fl.Bool("quiet", false, "no progress bar")
+	jobs := fl.Int("jobs", 4, "originals copied at once")
 	a, err := e.openWithFlags(fl, args, data, "to")
 	if err != nil {
 		return err
@@ -230,16 +233,19 @@ func (e *cmdEnv) backup(args []string) (err error) {
 		todoBytes += it.size
 	}
 	bar := e.bytesBar(todoBytes, "backing up", *quiet)
-	for _, it := range todo {
-		if err := e.copyBlob(a.blobs, bk, it.d, it.size, bar); err != nil {
-			return fmt.Errorf("backup: recording %d: %w", it.id, err)
+	// Several at once: each copy waits on its fsyncs, and another hashes
+	// meanwhile.
+	err = parallel(e.ctx, len(todo), *jobs, func(i int) error {
+		if err := e.copyBlob(a.blobs, bk, todo[i].d, todo[i].size, bar); err != nil {
+			return fmt.Errorf("backup: recording %d: %w", todo[i].id, err)
 		}
-		m.Blobs.Copied++
-		m.Blobs.CopiedBytes += it.size
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if bar != nil {
-		e.keep(bar.Finish())
-	}
+	m.Blobs.Copied, m.Blobs.CopiedBytes = len(todo), todoBytes
+	bar.finish()
 
 	// 4. The manifest, last: from here on the backup is complete.
 	if err := writeManifest(*to, m); err != nil {
@@ -308,7 +314,7 @@ func percent(part, whole int64) float64 {
 // copyBlob copies blob d from src into dst, which checks its digest and
 // size as it writes (blob.Store.Put): a changed original stores nothing
 // and fails the copy.
-func (e *cmdEnv) copyBlob(src, dst blob.Store, d blob.Digest, size int64, bar *progressbar.ProgressBar) error {
+func (e *cmdEnv) copyBlob(src, dst blob.Store, d blob.Digest, size int64, bar *byteBar) error {
 	r, err := src.Open(e.ctx, d)
 	if err != nil {
 		return err
@@ -316,31 +322,83 @@ func (e *cmdEnv) copyBlob(src, dst blob.Store, d blob.Digest, size int64, bar *p
 	defer r.Close() //nolint:errcheck // read-only
 	var rd io.Reader = r
 	if bar != nil {
-		rd = io.TeeReader(r, barWriter{e, bar})
+		rd = io.TeeReader(r, bar)
 	}
 	return dst.Put(e.ctx, d, rd, size)
 }
 
-// barWriter advances a bytes progress bar by what passes through it.
-type barWriter struct {
+// byteBar is a progress bar of bytes on stderr, like verify's, that
+// several copies advance at once (as an io.Writer); nil when quiet.
+type byteBar struct {
+	mu  sync.Mutex
 	e   *cmdEnv
 	bar *progressbar.ProgressBar
 }
 
-func (w barWriter) Write(p []byte) (int, error) {
-	w.e.keep(w.bar.Add(len(p)))
+// bytesBar returns a bar of total bytes, or nil when quiet.
+func (e *cmdEnv) bytesBar(total int64, what string, quiet bool) *byteBar {
+	if quiet || total == 0 { // the bar refuses a total of 0
+		return nil
+	}
+	return &byteBar{e: e, bar: progressbar.NewOptions64(total, progressbar.OptionSetDescription(what), progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { e.eprintf("\n") }), progressbar.OptionClearOnFinish())}
+}
+
+func (b *byteBar) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.e.keep(b.bar.Add(len(p)))
 	return len(p), nil
 }
 
-// bytesBar is a progress bar of total bytes on stderr, like verify's; nil
-// when quiet.
-func (e *cmdEnv) bytesBar(total int64, what string, quiet bool) *progressbar.ProgressBar {
-	if quiet || total == 0 {
-		return nil
+// finish completes the bar; nil-safe.
+func (b *byteBar) finish() {
+	if b == nil {
+		return
 	}
-	return progressbar.NewOptions64(total, progressbar.OptionSetDescription(what), progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { e.eprintf("\n") }), progressbar.OptionClearOnFinish())
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.e.keep(b.bar.Finish())
+}
+
+// parallel runs fn(0) … fn(n-1) on up to jobs goroutines and returns the
+// first error; after one, no new call starts.
+func parallel(ctx context.Context, n, jobs int, fn func(int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	errs := make(chan error, max(jobs, 1))
+	var wg sync.WaitGroup
+	for range max(jobs, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	func() {
+		defer close(next)
+		for i := range n {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // writeManifest replaces DIR/MANIFEST.json by rename, durably.

@@ -180,9 +180,7 @@ func (e *cmdEnv) restore(args []string) (err error) {
 			return fmt.Errorf("restore: recording %d: %w", it.id, err)
 		}
 	}
-	if bar != nil {
-		e.keep(bar.Finish())
-	}
+	bar.finish()
 	// A disposed recording's file that an older backup run kept is not
 	// brought back (R-RET-3): it is said, never done silently.
 	skipped := 0
