@@ -121,6 +121,11 @@ func (e *cmdEnv) backup(args []string) (err error) {
 	if err := os.MkdirAll(*to, 0o700); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	lock, err := lockDir(*to)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer lock.Close() //nolint:errcheck // releases the lock; nothing written
 	// The newest checkpoint covers everything logged so far; the snapshot
 	// taken after it holds it.
 	if _, err := latestCheckpoint(e.ctx, a.db); err != nil {

@@ -568,3 +568,19 @@ func restoredCount(t *testing.T, out string) int {
 	t.Errorf("no count of originals in restore's output %q", out)
 	return -1
 }
+
+// Two backups never write into one target at once: the second is refused
+// while the first holds the target's lock.
+func TestBackupLocksItsTarget(t *testing.T) {
+	data, to := t.TempDir(), t.TempDir()
+	mustCLI(t, "user", "add", "--data", data, "--name", "guanli", "--role", "custodian")
+	lock, err := lockDir(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, "backup", "--data", data, "--to", to, "--quiet"); err == nil || !strings.Contains(err.Error(), "another shilu backup") {
+		t.Errorf("backup into a locked target: %v", err)
+	}
+	closeT(t, lock)
+	mustCLI(t, "backup", "--data", data, "--to", to, "--quiet")
+}
