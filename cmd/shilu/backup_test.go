@@ -403,15 +403,18 @@ func TestBackupKilledAndIncremental(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("shilu backup: %v", err)
+			}
 			return false // finished first
 		case <-time.After(after):
 		}
 		if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			t.Fatal(err)
 		}
-		<-done
-		return true
+		// nil: it finished just before the kill landed.
+		return <-done != nil
 	}
 	// restoreOrRefused restores to; a refusal must say the backup is
 	// incomplete. It returns how many originals were restored (-1: refused).
@@ -479,7 +482,7 @@ func plainCopy(t *testing.T, src, dst string) {
 		if err != nil {
 			return err
 		}
-		defer in.Close()
+		defer in.Close() //nolint:errcheck // read-only
 		out, err := os.Create(filepath.Join(dst, e.Name()))
 		if err != nil {
 			return err
@@ -552,7 +555,7 @@ func openT(t *testing.T, p string) io.Reader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	t.Cleanup(func() { closeT(t, f) })
 	return f
 }
 
