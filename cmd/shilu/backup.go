@@ -112,7 +112,18 @@ func (e *cmdEnv) backup(args []string) (err error) {
 	withKeys := fl.Bool("with-keys", false, "also copy the signing and secrets keys into the backup (see docs/operations.md before you do)")
 	quiet := fl.Bool("quiet", false, "no progress bar")
 	jobs := fl.Int("jobs", 4, "originals copied at once")
-	a, err := e.openWithFlags(fl, args, data, "to")
+	if err := e.parse(fl, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fl, "data", "to"); err != nil {
+		return err
+	}
+	// Opening a directory makes an archive there; a mistyped --data must
+	// not become the backup of a new, empty one.
+	if _, err := os.Stat(filepath.Join(*data, "shilu.db")); err != nil {
+		return fmt.Errorf("backup: no archive in %s: %w", *data, err)
+	}
+	a, err := e.openArchive(*data)
 	if err != nil {
 		return err
 	}
@@ -132,6 +143,9 @@ func (e *cmdEnv) backup(args []string) (err error) {
 		return fmt.Errorf("backup: sign the custody log's head: %w", err)
 	}
 	m := backupManifest{Format: backupFormat, MadeBy: cliName(), Source: a.dir}
+	if abs, err := filepath.Abs(a.dir); err == nil {
+		m.Source = abs
+	}
 	m.MadeAt = time.Now().UTC().Truncate(time.Second)
 	m.Generation = "gen-" + time.Now().UTC().Format("20060102T150405.000000000Z")
 	gen := filepath.Join(*to, m.Generation)

@@ -573,7 +573,8 @@ func restoredCount(t *testing.T, out string) int {
 }
 
 // Two backups never write into one target at once: the second is refused
-// while the first holds the target's lock.
+// while the first holds the target's lock. A directory without an archive
+// is refused, not made into an empty one and backed up.
 func TestBackupLocksItsTarget(t *testing.T) {
 	data, to := t.TempDir(), t.TempDir()
 	mustCLI(t, "user", "add", "--data", data, "--name", "guanli", "--role", "custodian")
@@ -586,4 +587,12 @@ func TestBackupLocksItsTarget(t *testing.T) {
 	}
 	closeT(t, lock)
 	mustCLI(t, "backup", "--data", data, "--to", to, "--quiet")
+	// A mistyped --data is not backed up as a new, empty archive.
+	wrong := filepath.Join(t.TempDir(), "typo")
+	if _, err := cli(t, "backup", "--data", wrong, "--to", t.TempDir(), "--quiet"); err == nil || !strings.Contains(err.Error(), "no archive in") {
+		t.Errorf("backup of a directory without an archive: %v", err)
+	}
+	if _, err := os.Stat(wrong); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("backup made %s: %v", wrong, err)
+	}
 }
