@@ -128,6 +128,15 @@ func (e *cmdEnv) backup(args []string) (err error) {
 		return err
 	}
 	defer a.closeInto(&err)
+	logged := false
+	defer func() {
+		// A backup that failed is in the custody log too, with why; one
+		// killed is not (nothing runs), and restore refuses what it left.
+		if err != nil && !logged {
+			rerr := a.app.Record(context.WithoutCancel(e.ctx), cliActor(), evidence.ActionBackupMade, "backup", audit.OutcomeFailed, map[string]string{"to": *to, "error": err.Error()})
+			err = errors.Join(err, rerr)
+		}
+	}()
 	start := time.Now()
 	if err := os.MkdirAll(*to, 0o700); err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -303,6 +312,7 @@ func (e *cmdEnv) backup(args []string) (err error) {
 		"copied": strconv.Itoa(m.Blobs.Copied), "copied_bytes": strconv.FormatInt(m.Blobs.CopiedBytes, 10),
 		"tombstones": strconv.Itoa(len(m.Tombstones)), "keys": map[bool]string{true: "included", false: "apart"}[m.Keys.Included],
 	})
+	logged = true
 	if err != nil {
 		return fmt.Errorf("backup: made, but not logged: %w", err)
 	}

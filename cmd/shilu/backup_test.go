@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shilu/internal/app"
+	"shilu/internal/audit"
 	"shilu/internal/blob"
 	"shilu/internal/blob/disk"
 	"shilu/internal/evidence"
@@ -587,6 +588,31 @@ func TestBackupLocksItsTarget(t *testing.T) {
 	}
 	closeT(t, lock)
 	mustCLI(t, "backup", "--data", data, "--to", to, "--quiet")
+	// Both are in the custody log: the refused one as failed, with why.
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, filepath.Join(data, "shilu.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	err = db.View(ctx, func(tx *store.Tx) error {
+		entries, err := tx.AuditTrail(ctx, "backup", 10)
+		for _, data := range entries {
+			e, err := audit.Decode(data)
+			if err != nil {
+				return err
+			}
+			outcomes = append(outcomes, e.Outcome+" "+e.Details["error"])
+		}
+		return err
+	})
+	closeT(t, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outcomes) != 2 || !strings.HasPrefix(outcomes[0], "failed") && !strings.HasPrefix(outcomes[1], "failed") || !strings.Contains(strings.Join(outcomes, "|"), "another shilu backup") {
+		t.Errorf("backup.made entries: %q, want one failed (naming the lock) and one ok", outcomes)
+	}
 	// A mistyped --data is not backed up as a new, empty archive.
 	wrong := filepath.Join(t.TempDir(), "typo")
 	if _, err := cli(t, "backup", "--data", wrong, "--to", t.TempDir(), "--quiet"); err == nil || !strings.Contains(err.Error(), "no archive in") {
