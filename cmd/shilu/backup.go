@@ -106,7 +106,7 @@ var backupKeys = []string{"audit.key", "secrets.key"}
 
 // backup copies the archive in --data into --to while the server runs.
 func (e *cmdEnv) backup(args []string) (err error) {
-	fl := e.newFlags("backup", "backup --data DIR --to DIR [--with-keys] [--quiet]")
+	fl := e.newFlags("backup", "backup --data DIR --to DIR [--with-keys] [--jobs N] [--quiet]")
 	data := fl.String("data", "", "data directory")
 	to := fl.String("to", "", "backup directory (made if missing; a later backup into it copies only new originals)")
 	withKeys := fl.Bool("with-keys", false, "also copy the signing and secrets keys into the backup (see docs/operations.md before you do)")

@@ -208,7 +208,7 @@ func (e *cmdEnv) restore(args []string) (err error) {
 		return fmt.Errorf("restore: %w", err)
 	}
 	done = true
-	e.printf("restored into %s: backup of %s by %s\n", *data, m.MadeAt.In(evidence.Zone).Format("2006-01-02 15:04:05"), m.MadeBy)
+	e.printf("restored into %s: backup of %s by %s\n", *data, m.MadeAt.In(evidence.Zone).Format("2006-01-02 15:04:05 MST"), m.MadeBy)
 	e.printf("catalogue %s, custody log %d entries verified and extending the backup's checkpoint of %d\n", m.Catalogue.SHA256, rep.Entries, cp.Size)
 	e.printf("%d originals restored and verified, %d bytes; %d recordings disposed of (not restored: %d files skipped)\n", len(items), total, len(disposed), skipped)
 	return nil
