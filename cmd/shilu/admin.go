@@ -134,7 +134,7 @@ func (e *cmdEnv) verify(args []string) (err error) {
 		}
 	}
 	var bar *progressbar.ProgressBar
-	if !*quiet {
+	if !*quiet && total > 0 { // the bar refuses a total of 0
 		bar = progressbar.DefaultBytes(total, "verifying")
 		bar.ChangeMax64(total)
 	}

@@ -18,6 +18,7 @@ func TestHelpAndUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"},
 		{"upload", "--help"}, {"verify", "--help"}, {"audit", "verify", "--help"},
+		{"backup", "--help"}, {"restore", "--help"},
 	} {
 		t.Run(strings.Join(args[:len(args)-1], " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -28,7 +29,8 @@ func TestHelpAndUsage(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{{}, {"frobnicate"}, {"user", "delete"}, {"user", "add", "--data", t.TempDir()}, {"serve", "--no-such-flag"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"user", "delete"}, {"user", "add", "--data", t.TempDir()}, {"serve", "--no-such-flag"},
+		{"backup", "--data", t.TempDir()}, {"restore", "--from", t.TempDir()}} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); exitCode(err) != 2 {
 			t.Errorf("shilu %v: exit %d (%v), want 2", args, exitCode(err), err)

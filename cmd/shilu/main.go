@@ -87,6 +87,11 @@ Usage:
                                                   verify, clear; status page on 127.0.0.1:8089
   shilu station status                            the running station's status in the terminal
   shilu verify       --data DIR [--quiet]         re-hash every original
+  shilu backup       --data DIR --to DIR [--with-keys]
+                                                  online backup: catalogue, custody log, new originals;
+                                                  keys kept apart unless --with-keys
+  shilu restore      --from DIR --data NEWDIR [--keys DIR]
+                                                  restore a backup into an empty data directory, checked
   shilu audit verify --data DIR [--checkpoint FILE] [--quiet]
                                                   check the custody log (all cores, progress bar),
                                                   and that it extends a checkpoint held elsewhere
@@ -138,6 +143,10 @@ func (e *cmdEnv) command(args []string) error {
 		return e.station(args[1:])
 	case "verify":
 		return e.verify(args[1:])
+	case "backup":
+		return e.backup(args[1:])
+	case "restore":
+		return e.restore(args[1:])
 	case "user":
 		if len(args) > 1 && args[1] == "reset" {
 			return e.userReset(args[2:])

@@ -80,6 +80,12 @@ const (
 	ActionRecordingFixity Action = "recording.fixity"
 	ActionFixityPass      Action = "fixity.pass"
 
+	// Backup and restore (X-SEC-4, issue 11 point 5): made by the operator
+	// at the server's console (shilu backup, shilu restore), with the
+	// counts; a restored archive's log says where it came from.
+	ActionBackupMade     Action = "backup.made"
+	ActionBackupRestored Action = "backup.restored"
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
@@ -117,7 +123,7 @@ var Actions = []Action{
 	ActionExtractionFail, ActionExtractionDownload, ActionExtractionReceipt, ActionDiscBurn,
 	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
-	ActionRecordingFixity, ActionFixityPass,
+	ActionRecordingFixity, ActionFixityPass, ActionBackupMade, ActionBackupRestored,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
 	ActionDeviceRegister, ActionDeviceUpdate, ActionDeviceAssign, ActionDeviceAssignmentEdit,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
