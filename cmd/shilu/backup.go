@@ -99,7 +99,8 @@ type keyFile struct {
 	SHA256 blob.Digest `json:"sha256"`
 }
 
-// backupKeys are the data directory's secret keys (data.go). The TLS key is
+// backupKeys are the archive's secret keys (data.go: in SHILU_KEYS or the
+// data directory). The TLS key is
 // not among them: Shilu serves plain HTTP behind the TLS-terminating proxy
 // (serve --trusted-proxy), whose key is backed up with the proxy.
 var backupKeys = []string{"audit.key", "secrets.key"}
@@ -213,7 +214,7 @@ func (e *cmdEnv) backup(args []string) (err error) {
 		}
 	}
 	m.Log.Checkpoint, m.Log.Origin = cp.Note, a.log.Origin
-	if m.Log.VerifierKey, err = verifierKeyOf(a.dir); err != nil {
+	if m.Log.VerifierKey, err = verifierKeyOf(a.keys); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	m.Catalogue.File = m.Generation + "/" + catalogueName
@@ -232,14 +233,14 @@ func (e *cmdEnv) backup(args []string) (err error) {
 
 	// 2. The keys: fingerprints always, the files only when asked.
 	for _, name := range backupKeys {
-		d, _, err := hashFile(filepath.Join(a.dir, name))
+		d, _, err := hashFile(filepath.Join(a.keys, name))
 		if err != nil {
 			return fmt.Errorf("backup: key: %w", err)
 		}
 		m.Keys.Files = append(m.Keys.Files, keyFile{name, d})
 	}
 	if *withKeys {
-		if err := copyKeys(a.dir, filepath.Join(gen, "keys"), append(slices.Clone(backupKeys), "audit.pub")); err != nil {
+		if err := copyKeys(a.keys, filepath.Join(gen, "keys"), append(slices.Clone(backupKeys), "audit.pub")); err != nil {
 			return fmt.Errorf("backup: keys: %w", err)
 		}
 		m.Keys.Included = true

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -30,12 +31,18 @@ import (
 //	DIR/shilu.db        metadata (SQLite)
 //	DIR/blobs/          originals, content-addressed, read-only
 //	DIR/uploads/        uploads in progress (same file system as blobs/)
-//	DIR/audit.key       the custody log's Ed25519 signer key (0600)
-//	DIR/audit.pub       its verifier key, for auditors
-//	DIR/secrets.key     the key that seals TOTP secrets in shilu.db (0600)
+//	KEYS/audit.key      the custody log's Ed25519 signer key (0600)
+//	KEYS/audit.pub      its verifier key, for auditors
+//	KEYS/secrets.key    the key that seals TOTP secrets in shilu.db (0600)
 //	DIR/blobs.url       where the originals are instead of DIR/blobs: an
 //	                    s3:// URL (no secrets in it), recorded by the first
 //	                    serve --blobs, so every command opens the same store
+//
+// KEYS is the directory that SHILU_KEYS names, DIR itself when it is unset
+// (the demo, tests, a trial). In production the keys live apart from the
+// data (docs/security.md): whoever holds audit.key and the database can
+// rewrite history and sign it. Under systemd, LoadCredential= hands them
+// to the service read-only, and SHILU_KEYS=%d points there (deploy/).
 //
 // secrets.key (X-SEC-3) makes a copy of shilu.db alone — a backup, a stolen
 // disk — useless for minting second-factor codes, so back it up apart from
@@ -44,6 +51,7 @@ import (
 // administrators at least) enrols again after `shilu user reset --totp`.
 type archive struct {
 	dir   string
+	keys  string // where audit.key and secrets.key are (keysDir)
 	db    *store.DB
 	blobs blob.Store
 	// blobAt names where a blob is kept, for messages (a file, an object).
@@ -63,11 +71,15 @@ func (e *cmdEnv) openArchiveAt(dir, blobsURL string) (*archive, error) {
 	if err := privateDir(dir, e.logger()); err != nil {
 		return nil, err
 	}
-	log, verifier, err := loadKey(dir)
+	keys, err := e.keysDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := loadSecretsKey(dir)
+	log, verifier, err := loadKey(keys)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := loadSecretsKey(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +91,33 @@ func (e *cmdEnv) openArchiveAt(dir, blobsURL string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &archive{dir: dir, db: db, blobs: blobs, blobAt: blobAt, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
+	return &archive{dir: dir, keys: keys, db: db, blobs: blobs, blobAt: blobAt, log: log, verifier: verifier, app: app.New(app.Config{DB: db, Logger: e.logger()})}, nil
+}
+
+// keysDir is where the archive in dir keeps its keys: SHILU_KEYS, or dir.
+// A key left in dir while SHILU_KEYS names another place is refused rather
+// than ignored: two keys for one log would sign two histories.
+//
+// A new signer key is made only with a new archive: an archive whose key
+// is not where it is looked for (SHILU_KEYS forgotten, a key lost) is
+// refused, since a new key would sign a log that no longer verifies.
+func (e *cmdEnv) keysDir(dir string) (string, error) {
+	keys := e.getenv("SHILU_KEYS")
+	if _, err := os.Stat(filepath.Join(dir, "shilu.db")); err == nil {
+		if _, err := os.Stat(filepath.Join(cmp.Or(keys, dir), "audit.key")); err != nil {
+			return "", fmt.Errorf("the archive in %s has no custody-log key at %s: set SHILU_KEYS to the directory that holds audit.key and secrets.key (docs/operations.md)",
+				dir, filepath.Join(cmp.Or(keys, dir), "audit.key"))
+		}
+	}
+	if keys == "" {
+		return dir, nil
+	}
+	for _, name := range backupKeys {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return "", fmt.Errorf("%s is in the data directory while SHILU_KEYS=%s: move it there (docs/operations.md) or unset SHILU_KEYS", filepath.Join(dir, name), keys)
+		}
+	}
+	return keys, nil
 }
 
 // openBlobs opens the archive's blob store: DIR/blobs on disk, or the S3

@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"shilu/internal/app"
-	"shilu/internal/audit"
 	"shilu/internal/auth"
 	"shilu/internal/evidence"
 	"shilu/internal/export"
@@ -129,7 +128,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	}
 	if len(unreadable) > 0 {
 		logger.Warn("TOTP secrets do not open with secrets.key; these accounts cannot sign in until shilu user reset --totp",
-			"accounts", strings.Join(unreadable, ","), "key", filepath.Join(*data, "secrets.key"))
+			"accounts", strings.Join(unreadable, ","), "key", filepath.Join(a.keys, "secrets.key"))
 	}
 	// Uploads that were complete when the last process died are archived
 	// before anything else is served.
@@ -269,7 +268,7 @@ func (e *cmdEnv) packaging(data, dir, verifiers, ffprobe string, a *archive, log
 	if dir == "" {
 		dir = filepath.Join(data, "packages")
 	}
-	vkey, err := verifierKey(data)
+	vkey, err := verifierKeyOf(a.keys)
 	if err != nil {
 		return app.Packaging{}, err
 	}
@@ -303,14 +302,4 @@ func (e *cmdEnv) packaging(data, dir, verifiers, ffprobe string, a *archive, log
 		ffmpeg = filepath.Join(filepath.Dir(ffprobe), "ffmpeg")
 	}
 	return app.Packaging{Dir: dir, Blobs: a.blobs, Font: font, VerifierKey: vkey, Verifiers: verifiers, FFmpeg: ffmpeg}, nil
-}
-
-// verifierKey is the custody log's verifier key, from the signer key in
-// DIR/audit.key.
-func verifierKey(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "audit.key"))
-	if err != nil {
-		return "", fmt.Errorf("audit key: %w", err)
-	}
-	return audit.VerifierKey(strings.TrimSpace(string(b)))
 }
