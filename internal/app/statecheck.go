@@ -122,6 +122,8 @@ var stateActions = func() map[string]bool {
 		evidence.ActionActivityCreate, evidence.ActionActivityUpdate, evidence.ActionActivityNotice, evidence.ActionActivityVoid,
 		evidence.ActionActivityLink, evidence.ActionActivityUnlink,
 		evidence.ActionExemptionSubmit, evidence.ActionExemptionAcknowledge, evidence.ActionFindingAccept,
+		evidence.ActionHoldPlace, evidence.ActionHoldLift,
+		evidence.ActionDisposalPropose, evidence.ActionDisposalApprove, evidence.ActionDisposalCancel, evidence.ActionRecordingDispose,
 	} {
 		m[string(a)] = true
 	}
@@ -361,6 +363,19 @@ type (
 		key, by string
 		at      time.Time
 	}
+	loggedHold struct {
+		recording          int64
+		kind               string
+		placedBy, liftedBy string
+		placed, lifted     time.Time // lifted zero: in force
+	}
+	loggedDisposal struct {
+		recording          int64
+		status             evidence.DisposalStatus
+		proposer, approver string
+		proposed, approved time.Time
+		disposed           time.Time
+	}
 	ingested struct {
 		digest blob.Digest
 		size   int64
@@ -378,6 +393,8 @@ type replay struct {
 	links       map[[2]int64]bool
 	exemptions  map[int64]*loggedExemption
 	findings    map[int64]*loggedFinding
+	holds       map[int64]*loggedHold
+	disposals   map[int64]*loggedDisposal
 	oldViewings int // recording.content entries without the viewing they count under
 	// requestRecs are the recordings of each request as stored, which
 	// are also its grant's.
@@ -388,7 +405,8 @@ type replay struct {
 func newReplay() *replay {
 	return &replay{recordings: map[int64]ingested{}, users: map[string]*loggedUser{}, requests: map[int64]*loggedRequest{},
 		grants: map[int64]*loggedGrant{}, viewings: map[int64]*loggedViewing{}, activities: map[int64]*loggedActivity{},
-		links: map[[2]int64]bool{}, exemptions: map[int64]*loggedExemption{}, findings: map[int64]*loggedFinding{}}
+		links: map[[2]int64]bool{}, exemptions: map[int64]*loggedExemption{}, findings: map[int64]*loggedFinding{},
+		holds: map[int64]*loggedHold{}, disposals: map[int64]*loggedDisposal{}}
 }
 
 // objectID is the number in an object "kind:N"; ok is false for another
@@ -478,10 +496,57 @@ func (r *replay) apply(e audit.Entry) {
 		} else {
 			x.acknowledged, x.acker, x.acked = true, e.Actor, e.Time
 		}
+	case evidence.ActionHoldPlace, evidence.ActionHoldLift:
+		r.applyHold(e)
+	case evidence.ActionDisposalPropose, evidence.ActionDisposalApprove, evidence.ActionDisposalCancel, evidence.ActionRecordingDispose:
+		r.applyDisposal(e)
 	case evidence.ActionFindingAccept:
 		if id, ok := detailID(e, "finding"); ok {
 			r.findings[id] = &loggedFinding{key: e.Details["key"], by: e.Actor, at: e.Time}
 		}
+	}
+}
+
+// applyHold replays a hold placed or lifted: a hold row deleted or lifted
+// behind the log would let a held recording be disposed of (R-RET-2).
+func (r *replay) applyHold(e audit.Entry) {
+	id, ok := detailID(e, "hold")
+	rec, okRec := objectID(e.Object, "recording")
+	if !ok || !okRec {
+		return
+	}
+	if e.Action == evidence.ActionHoldPlace {
+		r.holds[id] = &loggedHold{recording: rec, kind: e.Details["kind"], placedBy: e.Actor, placed: e.Time}
+		return
+	}
+	if h := r.holds[id]; h != nil {
+		h.liftedBy, h.lifted = e.Actor, e.Time
+	}
+}
+
+// applyDisposal replays a disposal's steps: a disposal approved behind the
+// log would have the disposal job remove an original (R-RET-3).
+func (r *replay) applyDisposal(e audit.Entry) {
+	id, ok := detailID(e, "disposal")
+	rec, okRec := objectID(e.Object, "recording")
+	if !ok || !okRec {
+		return
+	}
+	if e.Action == evidence.ActionDisposalPropose {
+		r.disposals[id] = &loggedDisposal{recording: rec, status: evidence.DisposalProposed, proposer: e.Actor, proposed: e.Time}
+		return
+	}
+	d := r.disposals[id]
+	if d == nil {
+		return // its proposal is missing: the row is reported unlogged
+	}
+	switch e.Action {
+	case evidence.ActionDisposalApprove:
+		d.status, d.approver, d.approved = evidence.DisposalApproved, e.Actor, e.Time
+	case evidence.ActionDisposalCancel:
+		d.status = evidence.DisposalCancelled
+	case evidence.ActionRecordingDispose:
+		d.status, d.disposed = evidence.DisposalDone, e.Time
 	}
 }
 
@@ -578,7 +643,7 @@ func (r *replay) compare(ctx context.Context, tx *store.Tx) ([]StateProblem, err
 	}
 	for _, step := range []func(context.Context, *store.Tx, map[int64]string) error{
 		r.compareRecordings, r.compareRequests, r.compareGrants, r.compareViewings,
-		r.compareActivities, r.compareExemptions, r.compareFindings,
+		r.compareActivities, r.compareExemptions, r.compareFindings, r.compareHolds, r.compareDisposals,
 	} {
 		if err := step(ctx, tx, names); err != nil {
 			return nil, err
@@ -973,6 +1038,66 @@ func (r *replay) compareFindings(ctx context.Context, tx *store.Tx, _ map[int64]
 	for _, id := range slices.Sorted(maps.Keys(r.findings)) {
 		if !seen[id] {
 			r.add(objOf("finding", id), StateMissing, "accepted in the log, no row")
+		}
+	}
+	return nil
+}
+
+func (r *replay) compareHolds(ctx context.Context, tx *store.Tx, _ map[int64]string) error {
+	seen := map[int64]bool{}
+	err := tx.EachHold(ctx, func(h store.HoldRow) error {
+		seen[h.ID] = true
+		obj := objOf("hold", h.ID)
+		want, ok := r.holds[h.ID]
+		switch {
+		case !ok:
+			r.add(obj, StateUnlogged, "no hold.place entry in the custody log")
+		case h.RecordingID != want.recording || h.Kind != want.kind || h.PlacedBy != want.placedBy || !h.PlacedAt.Equal(want.placed):
+			r.add(obj, StateDiffers, "%s on recording %d placed by %q at %s, the log says %s on %d by %q at %s",
+				h.Kind, h.RecordingID, h.PlacedBy, fmtTime(&h.PlacedAt), want.kind, want.recording, want.placedBy, fmtTime(&want.placed))
+		case !sameTime(h.LiftedAt, want.lifted) || h.LiftedBy != want.liftedBy:
+			r.add(obj, StateDiffers, "lifted by %q at %s, the log says %q at %s", h.LiftedBy, fmtTime(h.LiftedAt), want.liftedBy, fmtTime(&want.lifted))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.holds)) {
+		if !seen[id] {
+			r.add(objOf("hold", id), StateMissing, "placed in the log, no row")
+		}
+	}
+	return nil
+}
+
+func (r *replay) compareDisposals(ctx context.Context, tx *store.Tx, _ map[int64]string) error {
+	seen := map[int64]bool{}
+	err := tx.EachDisposal(ctx, func(d store.DisposalRow) error {
+		seen[d.ID] = true
+		obj := objOf("disposal", d.ID)
+		want, ok := r.disposals[d.ID]
+		switch {
+		case !ok:
+			r.add(obj, StateUnlogged, "no disposal.propose entry in the custody log")
+		case d.RecordingID != want.recording || d.ProposedBy != want.proposer || !d.ProposedAt.Equal(want.proposed):
+			r.add(obj, StateDiffers, "recording %d proposed by %q at %s, the log says %d by %q at %s",
+				d.RecordingID, d.ProposedBy, fmtTime(&d.ProposedAt), want.recording, want.proposer, fmtTime(&want.proposed))
+		case d.Status != want.status:
+			r.add(obj, StateDiffers, "status %s, the log says %s", d.Status, want.status)
+		case !sameTime(d.ApprovedAt, want.approved) || d.ApprovedBy != want.approver:
+			r.add(obj, StateDiffers, "approved by %q at %s, the log says %q at %s", d.ApprovedBy, fmtTime(d.ApprovedAt), want.approver, fmtTime(&want.approved))
+		case !sameTime(d.DisposedAt, want.disposed):
+			r.add(obj, StateDiffers, "disposed of at %s, the log says %s", fmtTime(d.DisposedAt), fmtTime(&want.disposed))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.disposals)) {
+		if !seen[id] {
+			r.add(objOf("disposal", id), StateMissing, "proposed in the log, no row")
 		}
 	}
 	return nil

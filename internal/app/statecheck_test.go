@@ -112,6 +112,7 @@ func newStateArchive(t *testing.T) *stateArchive {
 		{Name: "liuyang", Role: evidence.RoleLeader, DepartmentID: &d1.ID, DisplayName: "刘洋"},
 		{Name: "chenjing", Role: evidence.RoleOfficer, DepartmentID: &d2.ID},
 		{Name: "station-01", Role: evidence.RoleStation},
+		{Name: "wangfang", Role: evidence.RoleCustodian, DepartmentID: &d1.ID, DisplayName: "王芳"},
 	} {
 		acc, pw, err := a.CreateUser(ctx, op, nu)
 		must(err)
@@ -208,6 +209,30 @@ func newStateArchive(t *testing.T) *stateArchive {
 	_, err = a.RevokeGrant(ctx, leader, req.GrantID, "案件已办结")
 	must(err)
 	s.ids["revoked"] = req.GrantID
+
+	// Retention: a hold placed and lifted; two years on, a disposal
+	// approved, one cancelled by a hold placed (in force), one proposed.
+	custodian := who["wangfang"]
+	s.ids["rec3"] = ingestFixture(t, db, station, "three.mp4", "000123", arrival.Add(50*time.Minute))
+	h, err := a.PlaceHold(ctx, custodian, s.ids["rec1"], evidence.HoldPetition, "信访人要求保全")
+	must(err)
+	must(a.LiftHold(ctx, custodian, h.ID, "信访已办结"))
+	s.ids["liftedHold"] = h.ID
+	clock.Add(2 * 366 * 24 * time.Hour)
+	propose := func(rec int64) int64 {
+		t.Helper()
+		d, err := a.ProposeDisposal(ctx, custodian, rec, "保存期限已满")
+		must(err)
+		return d.ID
+	}
+	s.ids["approvedDisposal"] = propose(s.ids["rec1"])
+	_, err = a.ApproveDisposal(ctx, leader, s.ids["approvedDisposal"])
+	must(err)
+	s.ids["cancelledDisposal"] = propose(s.ids["rec2"])
+	h, err = a.PlaceHold(ctx, custodian, s.ids["rec2"], evidence.HoldLitigation, "诉讼保全")
+	must(err)
+	s.ids["hold"] = h.ID
+	s.ids["proposedDisposal"] = propose(s.ids["rec3"])
 	return s
 }
 
@@ -251,7 +276,7 @@ func TestCheckStateUntouched(t *testing.T) {
 // added or deleted with SQL behind the application's back is named by
 // CheckState: grants (a forged grant would show content), access requests,
 // the register of viewings, accounts' credentials and rights, findings,
-// activities, links and exemptions.
+// activities, links, exemptions, holds and disposals.
 func TestCheckStateFindsTampering(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -293,6 +318,19 @@ func TestCheckStateFindsTampering(t *testing.T) {
 			"recording:{rec2} unlogged: linked to activity"},
 		{"ExemptionAcknowledgedBy", []string{`UPDATE exemptions SET acknowledged_by = 'chenjing' WHERE id = {exemption}`}, "exemption:{exemption} differs: acknowledged"},
 		{"RecordingDeleted", []string{`DELETE FROM recordings WHERE id = {rec2}`}, "recording:{rec2} missing"},
+		// R-RET-2/3: a hold removed or lifted, or a disposal approved or
+		// revived behind the log, would have an original destroyed.
+		{"HoldDeleted", []string{`DELETE FROM holds WHERE id = {hold}`}, "hold:{hold} missing"},
+		{"HoldLifted", []string{`UPDATE holds SET lifted_at = placed_at, lifted_by = {liuyang} WHERE id = {hold}`}, "hold:{hold} differs: lifted"},
+		{"HoldForged", []string{`INSERT INTO holds (id, recording_id, kind, reason, placed_by, placed_at) SELECT 99, recording_id, kind, reason, placed_by, placed_at FROM holds WHERE id = {hold}`},
+			"hold:99 unlogged"},
+		{"DisposalApproved", []string{`UPDATE disposals SET status = 'approved', approved_by = {liuyang}, approved_at = proposed_at WHERE id = {proposedDisposal}`},
+			"disposal:{proposedDisposal} differs: status approved"},
+		{"DisposalRevived", []string{`UPDATE disposals SET status = 'approved' WHERE id = {cancelledDisposal}`}, "disposal:{cancelledDisposal} differs: status approved"},
+		{"DisposalApprover", []string{`UPDATE disposals SET approved_by = {wangfang} WHERE id = {approvedDisposal}`}, "disposal:{approvedDisposal} differs: approved by"},
+		{"DisposalForged", []string{`INSERT INTO disposals (id, recording_id, status, reason, proposed_by, proposed_at, approved_by, approved_at, due_at)
+			SELECT 99, {rec2}, 'approved', reason, proposed_by, proposed_at, approved_by, approved_at, due_at FROM disposals WHERE id = {approvedDisposal}`},
+			"disposal:99 unlogged"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStateArchive(t)

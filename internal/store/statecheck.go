@@ -233,6 +233,59 @@ func (tx *Tx) EachExemption(ctx context.Context, fn func(ExemptionRow) error) er
 		})
 }
 
+// HoldRow is a stored hold, its people by name.
+type HoldRow struct {
+	ID, RecordingID    int64
+	Kind               string
+	PlacedBy, LiftedBy string
+	PlacedAt           time.Time
+	LiftedAt           *time.Time
+}
+
+// EachHold calls fn with every hold, lifted or not.
+func (tx *Tx) EachHold(ctx context.Context, fn func(HoldRow) error) error {
+	return tx.each(ctx, "holds", `SELECT h.id, h.recording_id, h.kind, p.name, h.placed_at, COALESCE(l.name, ''), h.lifted_at
+		FROM holds h JOIN users p ON p.id = h.placed_by LEFT JOIN users l ON l.id = h.lifted_by ORDER BY h.id`,
+		func(rows *sql.Rows) error {
+			var h HoldRow
+			var placed int64
+			var lifted sql.NullInt64
+			if err := rows.Scan(&h.ID, &h.RecordingID, &h.Kind, &h.PlacedBy, &placed, &h.LiftedBy, &lifted); err != nil {
+				return err
+			}
+			h.PlacedAt, h.LiftedAt = fromMicros(placed), fromNullMicros(lifted)
+			return fn(h)
+		})
+}
+
+// DisposalRow is the decision part of a stored disposal, its people by
+// name.
+type DisposalRow struct {
+	ID, RecordingID        int64
+	Status                 evidence.DisposalStatus
+	ProposedBy, ApprovedBy string
+	ProposedAt             time.Time
+	ApprovedAt, DisposedAt *time.Time
+}
+
+// EachDisposal calls fn with every disposal.
+func (tx *Tx) EachDisposal(ctx context.Context, fn func(DisposalRow) error) error {
+	return tx.each(ctx, "disposals", `SELECT d.id, d.recording_id, d.status, p.name, d.proposed_at, COALESCE(a.name, ''), d.approved_at, d.disposed_at
+		FROM disposals d JOIN users p ON p.id = d.proposed_by LEFT JOIN users a ON a.id = d.approved_by ORDER BY d.id`,
+		func(rows *sql.Rows) error {
+			var d DisposalRow
+			var proposed int64
+			var approved, disposed sql.NullInt64
+			var status string
+			if err := rows.Scan(&d.ID, &d.RecordingID, &status, &d.ProposedBy, &proposed, &d.ApprovedBy, &approved, &disposed); err != nil {
+				return err
+			}
+			d.Status = evidence.DisposalStatus(status)
+			d.ProposedAt, d.ApprovedAt, d.DisposedAt = fromMicros(proposed), fromNullMicros(approved), fromNullMicros(disposed)
+			return fn(d)
+		})
+}
+
 // RaiseFindings stores findings that no rule over activities produces and
 // no re-evaluation resolves (the state check's, app.CheckState), upserted
 // by Key: raising the same finding again only moves its last_seen. It
