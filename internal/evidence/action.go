@@ -80,11 +80,20 @@ const (
 	ActionRecordingFixity Action = "recording.fixity"
 	ActionFixityPass      Action = "fixity.pass"
 
+	// Accountability (Art. 20–21) and spot checks (X-RPT-2; issue 14).
+	ActionAccountabilityOpen      Action = "accountability.open"      // a leader opens a case from a finding
+	ActionAccountabilityStatement Action = "accountability.statement" // the officer's own statement
+	ActionAccountabilityDecide    Action = "accountability.decide"    // the decision of Art. 21, its date, the leader
+	ActionAccountabilityClose     Action = "accountability.close"
+	ActionSpotCheckDraw           Action = "spotcheck.draw"   // a month's sample, with its seed
+	ActionSpotCheckReview         Action = "spotcheck.review" // one item's form; each "no" a finding
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
 	ActionComplianceExport Action = "compliance.export"
 	ActionDisposalsExport  Action = "disposals.export"
+	ActionFiguresExport    Action = "figures.export" // the annual figures for 法治政府建设考评 (X-RPT-1)
 
 	ActionUserCreate         Action = "user.create"
 	ActionUserUpdate         Action = "user.update"
@@ -118,7 +127,9 @@ var Actions = []Action{
 	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
 	ActionRecordingFixity, ActionFixityPass,
-	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
+	ActionAccountabilityOpen, ActionAccountabilityStatement, ActionAccountabilityDecide, ActionAccountabilityClose,
+	ActionSpotCheckDraw, ActionSpotCheckReview,
+	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport, ActionFiguresExport,
 	ActionDeviceRegister, ActionDeviceUpdate, ActionDeviceAssign, ActionDeviceAssignmentEdit,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
@@ -149,6 +160,7 @@ var ExportActions = []Action{
 	ActionComplianceExport,
 	ActionFindingsExport,
 	ActionDisposalsExport,
+	ActionFiguresExport,
 	// R-EXP-1: the evidence package handed out (its image downloaded or
 	// burned to disc).
 	ActionExtractionDownload,

@@ -49,6 +49,9 @@ const (
 	fixityRead      = evidence.PermFixityRead
 	devicesManage   = evidence.PermDevicesManage
 	stationReport   = evidence.PermStationReport
+	accRead         = evidence.PermAccountabilityRead
+	accAnswer       = evidence.PermAccountabilityAnswer
+	accDecide       = evidence.PermAccountabilityDecide
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -199,6 +202,18 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/findings/{id}/accept", activitiesCheck, s.api.AcceptFinding},
 		{"GET", "/api/v1/compliance/summary", activitiesRead, s.ui.ComplianceSummaryAPI},
 
+		// Accountability (Art. 20-21; R-ACC-1, R-ACC-2): a leader opens a
+		// case from a finding and decides it for the people they lead, the
+		// officer writes their own statement (app.OpenAccountability …);
+		// officers read their own, leaders their people's, the legal office
+		// and the auditor all (app.SeeAccountability).
+		{"GET", "/api/v1/accountability", accRead, s.api.ListAccountability},
+		{"POST", "/api/v1/accountability", accDecide, s.api.OpenAccountability},
+		{"GET", "/api/v1/accountability/{id}", accRead, s.api.GetAccountability},
+		{"POST", "/api/v1/accountability/{id}/statement", accAnswer, s.api.AccountabilityStatement},
+		{"POST", "/api/v1/accountability/{id}/decision", accDecide, s.api.AccountabilityDecision},
+		{"POST", "/api/v1/accountability/{id}/close", accDecide, s.api.CloseAccountability},
+
 		// The workbench. Each page needs the permission of the API routes whose
 		// data it shows; actions on a page call those routes from the browser,
 		// so the same checks decide them.
@@ -237,5 +252,7 @@ func (s *Server) routes() []route {
 		{"GET", "/admin/departments", usersManage, s.ui.AdminDepartmentsPage},
 		{"GET", "/admin/roles", policyManage, s.ui.AdminRolesPage},
 		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
+		{"GET", "/accountability", accRead, s.ui.AccountabilityListPage},
+		{"GET", "/accountability/{id}", accRead, s.ui.AccountabilityPage},
 	}
 }
