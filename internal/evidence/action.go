@@ -93,7 +93,8 @@ const (
 	ActionFindingsExport   Action = "findings.export"
 	ActionComplianceExport Action = "compliance.export"
 	ActionDisposalsExport  Action = "disposals.export"
-	ActionFiguresExport    Action = "figures.export" // the annual figures for 法治政府建设考评 (X-RPT-1)
+	ActionFiguresExport    Action = "figures.export"   // the annual figures for 法治政府建设考评 (X-RPT-1)
+	ActionSpotCheckExport  Action = "spotcheck.export" // a month's spot-check report
 
 	ActionUserCreate         Action = "user.create"
 	ActionUserUpdate         Action = "user.update"
@@ -130,6 +131,7 @@ var Actions = []Action{
 	ActionAccountabilityOpen, ActionAccountabilityStatement, ActionAccountabilityDecide, ActionAccountabilityClose,
 	ActionSpotCheckDraw, ActionSpotCheckReview,
 	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport, ActionFiguresExport,
+	ActionSpotCheckExport,
 	ActionDeviceRegister, ActionDeviceUpdate, ActionDeviceAssign, ActionDeviceAssignmentEdit,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
@@ -147,7 +149,9 @@ func (a Action) Known() bool { return slices.Contains(Actions, a) }
 //   - register.export: the register of viewings as CSV;
 //   - compliance.export: the compliance dashboard as CSV;
 //   - findings.export: the list of findings as CSV;
-//   - disposals.export: the disposals and tombstones as CSV.
+//   - disposals.export: the disposals and tombstones as CSV;
+//   - figures.export: the annual figures for 法治政府建设考评 as CSV or XLSX;
+//   - spotcheck.export: a month's spot-check report as CSV.
 //
 // recording.content is not one, although it hands out a recording's bytes
 // (playing and downloading are the same request): every content request is
@@ -161,6 +165,7 @@ var ExportActions = []Action{
 	ActionFindingsExport,
 	ActionDisposalsExport,
 	ActionFiguresExport,
+	ActionSpotCheckExport,
 	// R-EXP-1: the evidence package handed out (its image downloaded or
 	// burned to disc).
 	ActionExtractionDownload,

@@ -52,6 +52,9 @@ const (
 	accRead         = evidence.PermAccountabilityRead
 	accAnswer       = evidence.PermAccountabilityAnswer
 	accDecide       = evidence.PermAccountabilityDecide
+	spotRead        = evidence.PermSpotCheckRead
+	spotDraw        = evidence.PermSpotCheckDraw
+	spotReview      = evidence.PermSpotCheckReview
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -213,6 +216,13 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/accountability/{id}/statement", accAnswer, s.api.AccountabilityStatement},
 		{"POST", "/api/v1/accountability/{id}/decision", accDecide, s.api.AccountabilityDecision},
 		{"POST", "/api/v1/accountability/{id}/close", accDecide, s.api.CloseAccountability},
+		// Monthly spot checks (X-RPT-2): drawn by the legal office or the
+		// security administrator, each item reviewed by its assigned
+		// reviewer alone (app.ReviewSpotItem).
+		{"GET", "/api/v1/spot-checks", spotRead, s.api.ListSpotChecks},
+		{"POST", "/api/v1/spot-checks", spotDraw, s.api.DrawSpotCheck},
+		{"GET", "/api/v1/spot-checks/{id}", spotRead, s.api.GetSpotCheck},
+		{"POST", "/api/v1/spot-check-items/{id}/review", spotReview, s.api.ReviewSpotItem},
 
 		// The workbench. Each page needs the permission of the API routes whose
 		// data it shows; actions on a page call those routes from the browser,
@@ -254,5 +264,8 @@ func (s *Server) routes() []route {
 		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
 		{"GET", "/accountability", accRead, s.ui.AccountabilityListPage},
 		{"GET", "/accountability/{id}", accRead, s.ui.AccountabilityPage},
+		{"GET", "/spotchecks", spotRead, s.ui.SpotChecksPage},
+		{"GET", "/spotchecks/{id}", spotRead, s.ui.SpotCheckPage},
+		{"GET", "/spotchecks/{id}/report.csv", spotRead, s.ui.SpotCheckCSV},
 	}
 }

@@ -273,6 +273,7 @@ var menu = []MenuGroup{
 	// in for it, so it never becomes anyone's start page.
 	{"menu.supervision", "log", []MenuItem{
 		{"menu.accountability", "/accountability", evidence.PermAccountabilityRead},
+		{"menu.spotchecks", "/spotchecks", evidence.PermSpotCheckRead},
 	}},
 }
 
