@@ -174,7 +174,6 @@ func (p *page) SpotReviewerLabel(r store.SpotReviewer) string {
 	return r.Label + " · " + p.Role(r.Role)
 }
 
-
 // SpotReviewed counts the reviewed items of s.
 func (p *page) SpotReviewed(s evidence.SpotCheck) int {
 	n := 0
