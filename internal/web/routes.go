@@ -216,6 +216,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/accountability/{id}/statement", accAnswer, s.api.AccountabilityStatement},
 		{"POST", "/api/v1/accountability/{id}/decision", accDecide, s.api.AccountabilityDecision},
 		{"POST", "/api/v1/accountability/{id}/close", accDecide, s.api.CloseAccountability},
+		// The year's figures per officer and department (R-RPT-1, X-RPT-1),
+		// over the officers whose cases the reader may read.
+		{"GET", "/api/v1/figures", accRead, s.ui.FiguresAPI},
 		// Monthly spot checks (X-RPT-2): drawn by the legal office or the
 		// security administrator, each item reviewed by its assigned
 		// reviewer alone (app.ReviewSpotItem).
@@ -264,6 +267,8 @@ func (s *Server) routes() []route {
 		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
 		{"GET", "/accountability", accRead, s.ui.AccountabilityListPage},
 		{"GET", "/accountability/{id}", accRead, s.ui.AccountabilityPage},
+		{"GET", "/figures.csv", accRead, s.ui.FiguresCSV},
+		{"GET", "/figures.xlsx", accRead, s.ui.FiguresXLSX},
 		{"GET", "/spotchecks", spotRead, s.ui.SpotChecksPage},
 		{"GET", "/spotchecks/{id}", spotRead, s.ui.SpotCheckPage},
 		{"GET", "/spotchecks/{id}/report.csv", spotRead, s.ui.SpotCheckCSV},
