@@ -49,7 +49,11 @@ func TestFiguresHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if got := f.GetSheetList(); fmt.Sprint(got) != "[按部门 按执法人员]" {
 		t.Errorf("sheets %v", got)
 	}

@@ -204,7 +204,13 @@ func (h *Handler) FiguresXLSX(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := h.newPage(w, r, "/dashboard")
 	f := excelize.NewFile()
-	defer f.Close()
+	// Close removes the stream writers' temporary files; the answer is
+	// written by then, so its error can only be logged.
+	defer func() {
+		if err := f.Close(); err != nil && h.Logger != nil {
+			h.Logger.Warn("ui: close workbook", "err", err, "request_id", httpx.RequestID(r.Context()))
+		}
+	}()
 	head := figureHead(p)
 	hrow := make([]any, len(head))
 	for i, s := range head {
