@@ -148,6 +148,19 @@ func TestAccountabilityHTTP(t *testing.T) {
 			}
 		}
 	}
+	// Both languages, every text from the catalogue.
+	for _, l := range []string{"zh", "en"} {
+		for _, path := range []string{fmt.Sprintf("/accountability/%d", x.ID), fmt.Sprintf("/accountability?finding=%d", finding), "/accountability"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			w := ts.page(t, evidence.RoleLeader, path+sep+"lang="+l)
+			if m := missingKey.FindString(w.Body.String()); w.Code != http.StatusOK || m != "" {
+				t.Errorf("%s %s: %d %q", l, path, w.Code, m)
+			}
+		}
+	}
 	if w := ts.page(t, evidence.RoleAuditor, fmt.Sprintf("/accountability/%d", x.ID)); strings.Contains(w.Body.String(), `id="acc-decision-form"`) ||
 		strings.Contains(w.Body.String(), `id="acc-statement-form"`) {
 		t.Errorf("the auditor's page has a form")

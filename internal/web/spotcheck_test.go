@@ -79,6 +79,14 @@ func TestSpotCheckHTTP(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	for _, l := range []string{"zh", "en"} {
+		for _, path := range []string{fmt.Sprintf("/spotchecks/%d", s.ID), "/spotchecks"} {
+			w := ts.page(t, evidence.RoleLegal, path+"?lang="+l)
+			if m := missingKey.FindString(w.Body.String()); w.Code != http.StatusOK || m != "" {
+				t.Errorf("%s %s: %d %q", l, path, w.Code, m)
+			}
+		}
+	}
 	w = ts.page(t, evidence.RoleLegal, "/spotchecks")
 	if !strings.Contains(w.Body.String(), `id="spot-draw-form"`) || !strings.Contains(w.Body.String(), fmt.Sprintf(`href="/spotchecks/%d"`, s.ID)) {
 		t.Errorf("the list lacks the form or the spot check")
