@@ -11,8 +11,9 @@ import (
 )
 
 // deptSubtree is the recursive part of a query over the departments at and
-// under the department bound to its one parameter.
-const deptSubtree = `WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) `
+// under the department bound to its one parameter (cast, so that a dialect
+// that types parameters knows the seed's type).
+const deptSubtree = `WITH RECURSIVE sub(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) `
 
 // SpotPopulation returns, in id order, the activities (not voided) that
 // arrived in [from, to) with an officer of department dept or one under it,
@@ -172,7 +173,7 @@ type SpotReviewer struct {
 // department heads, by name.
 func (tx *Tx) SpotReviewers(ctx context.Context) ([]SpotReviewer, error) {
 	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(display_name, ''), role, department_id FROM users
-		WHERE role IN (?, ?) AND disabled = 0 ORDER BY name`, string(evidence.RoleLegal), string(evidence.RoleDeptHead))
+		WHERE role IN (?, ?) AND disabled = ? ORDER BY name`, string(evidence.RoleLegal), string(evidence.RoleDeptHead), false)
 	if err != nil {
 		return nil, fmt.Errorf("store: spot-check reviewers: %w", err)
 	}
