@@ -136,7 +136,7 @@ func (tx *Tx) AnnualFigures(ctx context.Context, year int, scope Scope) (Figures
 
 	// Cases opened in the year, decisions dated in it.
 	rows, err = tx.query(ctx, `SELECT officer, officer_id, COALESCE(department_id, 0), item, decisions, decided_on, opened_at FROM accountability_cases
-		WHERE opened_at >= ? AND opened_at < ? OR decided_on LIKE ?`, micros(from), micros(to), fmt.Sprintf("%04d-%%", year))
+		WHERE (opened_at >= ? AND opened_at < ?) OR decided_on LIKE ?`, micros(from), micros(to), fmt.Sprintf("%04d-%%", year))
 	if err != nil {
 		return fig, fmt.Errorf("store: figures cases: %w", err)
 	}

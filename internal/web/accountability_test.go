@@ -137,6 +137,7 @@ func TestAccountabilityHTTP(t *testing.T) {
 		{evidence.RoleAuditor, fmt.Sprintf("/accountability/%d", x.ID), []string{"当天记录仪电量不足", "（一）责令作出书面检查", "（四）取消当年评优评先资格"}},
 		{evidence.RoleLeader, fmt.Sprintf("/accountability?finding=%d", finding), []string{`id="acc-open-form"`, "（八）有其他严重违反"}},
 		{evidence.RoleLeader, "/findings", []string{fmt.Sprintf(`href="/accountability?finding=%d"`, finding)}},
+		{evidence.RoleAuditor, "/custody", []string{fmt.Sprintf(`href="/accountability/%d"`, x.ID), "问责决定"}},
 	} {
 		w := ts.page(t, c.role, c.path)
 		if w.Code != http.StatusOK {
