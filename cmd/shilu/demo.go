@@ -58,6 +58,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	var list strings.Builder
 	var stationToken string
 	passwords := map[string]string{}
+	userIDs := map[string]int64{}
 	// The bureau and its fund-supervision section: the leader liuyang leads
 	// the section's officers, so he approves their requests and acknowledges
 	// their exemptions; the dashboard groups by section.
@@ -78,7 +79,7 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 		if err != nil {
 			return err
 		}
-		passwords[acc.name] = pw
+		passwords[acc.name], userIDs[acc.name] = pw, u.ID
 		if acc.role == evidence.RoleStation {
 			if stationToken, err = a.app.CreateToken(ctx, who, u.ID, "demo station"); err != nil {
 				return err
@@ -124,7 +125,10 @@ func (e *cmdEnv) seedDemo(ctx context.Context, a *archive, url string) error {
 	if err := demoAccess(call, ids); err != nil {
 		return err
 	}
-	return demoActivities(call, ids[2:])
+	if err := demoActivities(call, ids[2:]); err != nil {
+		return err
+	}
+	return demoSupervision(call, section.ID, []int64{userIDs["sunli"], userIDs["zhaolei"]})
 }
 
 // demoCall calls the API as one of the demo people.
@@ -311,7 +315,60 @@ func demoActivities(call demoCall, clips []int64) error {
 		"items": []map[string]any{{"recording_id": file.Recordings[0]}}}, &x); err != nil {
 		return err
 	}
-	return call("liuyang", "POST", fmt.Sprintf("/api/v1/extractions/%d/approve", x.ID), map[string]any{"comment": "同意提交法院"}, nil)
+	if err := call("liuyang", "POST", fmt.Sprintf("/api/v1/extractions/%d/approve", x.ID), map[string]any{"comment": "同意提交法院"}, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// demoSupervision holds lina to account for the complaint that nobody
+// recorded (Art. 20(三)): liuyang opens the case from its finding and lina
+// makes her statement, so the case awaits his decision (Art. 21); and the
+// legal office draws this month's spot check of the section, reviewed by
+// the reviewers in turn, sunli's first item answered (X-RPT-2).
+func demoSupervision(call demoCall, section int64, reviewers []int64) error {
+	var found struct {
+		Findings []struct {
+			ID         int64 `json:"id"`
+			ActivityID int64 `json:"activity_id"`
+		} `json:"findings"`
+	}
+	if err := call("liuyang", "GET", "/api/v1/findings?rule=unrecorded", nil, &found); err != nil {
+		return err
+	}
+	if len(found.Findings) == 0 {
+		return fmt.Errorf("demo: the unrecorded complaint has no finding")
+	}
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	if err := call("liuyang", "POST", "/api/v1/accountability", map[string]any{"finding_id": found.Findings[0].ID, "officer": "000124",
+		"item": "3", "consequence": evidence.ConsequenceComplaint,
+		"facts": "某诊所投诉举报核查未按规定进行现场执法记录，当事人对核查过程提出投诉"}, &c); err != nil {
+		return err
+	}
+	if err := call("lina", "POST", fmt.Sprintf("/api/v1/accountability/%d/statement", c.ID), map[string]any{
+		"statement": "当日执法记录仪电量不足，出发前未按规定检查设备，我接受批评。"}, nil); err != nil {
+		return err
+	}
+	var s struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			Reviewer string `json:"reviewer"`
+		} `json:"items"`
+	}
+	if err := call("sunli", "POST", "/api/v1/spot-checks", map[string]any{"department_id": section,
+		"month": time.Now().In(evidence.Zone).Format("2006-01"), "size": 2, "reviewers": reviewers}, &s); err != nil {
+		return err
+	}
+	for _, it := range s.Items {
+		if it.Reviewer == "sunli" {
+			return call("sunli", "POST", fmt.Sprintf("/api/v1/spot-check-items/%d/review", it.ID), map[string]any{
+				"answers": map[string]bool{"recorded": true, "notice": true, "coverage": true, "key_moments": false, "findings_agreed": true},
+				"note":    "未摄录处方柜台结算终端画面"}, nil)
+		}
+	}
+	return nil
 }
 
 func demoLogin(ctx context.Context, url, name, password string) (string, error) {

@@ -86,11 +86,21 @@ const (
 	ActionBackupMade     Action = "backup.made"
 	ActionBackupRestored Action = "backup.restored"
 
+	// Accountability (Art. 20–21) and spot checks (X-RPT-2; issue 14).
+	ActionAccountabilityOpen      Action = "accountability.open"      // a leader opens a case from a finding
+	ActionAccountabilityStatement Action = "accountability.statement" // the officer's own statement
+	ActionAccountabilityDecide    Action = "accountability.decide"    // the decision of Art. 21, its date, the leader
+	ActionAccountabilityClose     Action = "accountability.close"
+	ActionSpotCheckDraw           Action = "spotcheck.draw"   // a month's sample, with its seed
+	ActionSpotCheckReview         Action = "spotcheck.review" // one item's form; each "no" a finding
+
 	ActionCustodyExport    Action = "custody.export"
 	ActionRegisterExport   Action = "register.export"
 	ActionFindingsExport   Action = "findings.export"
 	ActionComplianceExport Action = "compliance.export"
 	ActionDisposalsExport  Action = "disposals.export"
+	ActionFiguresExport    Action = "figures.export"   // the annual figures for 法治政府建设考评 (X-RPT-1)
+	ActionSpotCheckExport  Action = "spotcheck.export" // a month's spot-check report
 
 	ActionUserCreate         Action = "user.create"
 	ActionUserUpdate         Action = "user.update"
@@ -124,7 +134,10 @@ var Actions = []Action{
 	ActionRetentionClass, ActionRetentionSettings, ActionRecordingClassify, ActionHoldPlace, ActionHoldLift,
 	ActionDisposalPropose, ActionDisposalApprove, ActionDisposalCancel, ActionRecordingDispose, ActionRecordingErase,
 	ActionRecordingFixity, ActionFixityPass, ActionBackupMade, ActionBackupRestored,
-	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport,
+	ActionAccountabilityOpen, ActionAccountabilityStatement, ActionAccountabilityDecide, ActionAccountabilityClose,
+	ActionSpotCheckDraw, ActionSpotCheckReview,
+	ActionCustodyExport, ActionRegisterExport, ActionFindingsExport, ActionComplianceExport, ActionDisposalsExport, ActionFiguresExport,
+	ActionSpotCheckExport,
 	ActionDeviceRegister, ActionDeviceUpdate, ActionDeviceAssign, ActionDeviceAssignmentEdit,
 	ActionUserCreate, ActionUserUpdate, ActionUserRoleChange, ActionUserLogin, ActionUserLoginFailed, ActionUserLockout,
 	ActionUserLogout, ActionUserPasswordChange, ActionUserTOTPEnable, ActionUserResetSeen, ActionTokenCreate, ActionDepartmentCreate,
@@ -142,7 +155,9 @@ func (a Action) Known() bool { return slices.Contains(Actions, a) }
 //   - register.export: the register of viewings as CSV;
 //   - compliance.export: the compliance dashboard as CSV;
 //   - findings.export: the list of findings as CSV;
-//   - disposals.export: the disposals and tombstones as CSV.
+//   - disposals.export: the disposals and tombstones as CSV;
+//   - figures.export: the annual figures for 法治政府建设考评 as CSV or XLSX;
+//   - spotcheck.export: a month's spot-check report as CSV.
 //
 // recording.content is not one, although it hands out a recording's bytes
 // (playing and downloading are the same request): every content request is
@@ -155,6 +170,8 @@ var ExportActions = []Action{
 	ActionComplianceExport,
 	ActionFindingsExport,
 	ActionDisposalsExport,
+	ActionFiguresExport,
+	ActionSpotCheckExport,
 	// R-EXP-1: the evidence package handed out (its image downloaded or
 	// burned to disc).
 	ActionExtractionDownload,

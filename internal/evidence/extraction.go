@@ -209,5 +209,6 @@ const (
 )
 
 // EventRules are the rules whose findings a re-check of a recording's signs
-// leaves alone.
-var EventRules = []string{RuleExtractionCorrupt, RuleExtractionUnproduced, RuleExtractionUnapproved}
+// or a re-evaluation of an activity leaves alone: raised by an event or a
+// person (a spot check's reviewer), not by the rules over the data.
+var EventRules = []string{RuleExtractionCorrupt, RuleExtractionUnproduced, RuleExtractionUnapproved, RuleSpotCheck}

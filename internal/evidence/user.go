@@ -183,7 +183,26 @@ const (
 	PermDevicesManage Permission = "devices.manage"
 	// PermStationReport is a collection station's heartbeat (Art. 12).
 	PermStationReport Permission = "stations.report"
-	PermAuthenticated Permission = "authenticated"
+	// PermAccountabilityRead reads accountability cases (Art. 20–21): one's
+	// own, a leader those of the people they lead, the legal office and the
+	// auditor all (app.SeeAccountability).
+	PermAccountabilityRead Permission = "accountability.read"
+	// PermAccountabilityAnswer writes one's own statement in a case about
+	// oneself (app.AnswerAccountability checks that it is one's own).
+	PermAccountabilityAnswer Permission = "accountability.answer"
+	// PermAccountabilityDecide opens accountability cases from findings and
+	// records the decisions of Art. 21, for the people one leads.
+	PermAccountabilityDecide Permission = "accountability.decide"
+	// PermSpotCheckRead reads the monthly spot checks and their reports
+	// (X-RPT-2).
+	PermSpotCheckRead Permission = "spotchecks.read"
+	// PermSpotCheckDraw draws a month's sample and assigns its reviewers
+	// (the legal office, or whoever holds the bureau's policy).
+	PermSpotCheckDraw Permission = "spotchecks.draw"
+	// PermSpotCheckReview reviews the items one is assigned with the form
+	// (the legal office, a department head).
+	PermSpotCheckReview Permission = "spotchecks.review"
+	PermAuthenticated   Permission = "authenticated"
 )
 
 // readers are the permissions of everyone who handles evidence at work:
@@ -191,19 +210,21 @@ const (
 var readers = []Permission{PermRecordingsList, PermRecordingsRead, PermContentRead, PermBookmark, PermActivitiesRead, PermAccessRequest}
 
 // people are the readers who also record the work on site.
-var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord)
+var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord, PermAccountabilityRead, PermAccountabilityAnswer)
 
 var rolePerms = map[Role][]Permission{
 	RoleOfficer: append(people[:len(people):len(people)], PermUpload),
 	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke,
 		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead, PermDevicesManage),
 	RoleLeader: append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke,
-		PermRetentionStop, PermDisposalApprove, PermDisposalRead),
-	RoleDeptHead: people,
-	RoleLegal:    append(readers[:len(readers):len(readers)], PermDisposalRead), // 法制/监督 reviews the work, it does not record it
+		PermRetentionStop, PermDisposalApprove, PermDisposalRead, PermAccountabilityDecide, PermSpotCheckRead),
+	RoleDeptHead: append(people[:len(people):len(people)], PermSpotCheckRead, PermSpotCheckReview),
+	// 法制/监督 reviews the work, it does not record it.
+	RoleLegal: append(readers[:len(readers):len(readers)], PermDisposalRead, PermAccountabilityRead, PermSpotCheckRead,
+		PermSpotCheckDraw, PermSpotCheckReview),
 	RoleSysAdmin: {PermUsersManage, PermFixityRead},
-	RoleSecAdmin: {PermPolicyManage, PermGrantRevoke},
-	RoleAuditor:  {PermAuditRead, PermDisposalRead, PermFixityRead},
+	RoleSecAdmin: {PermPolicyManage, PermGrantRevoke, PermSpotCheckRead, PermSpotCheckDraw},
+	RoleAuditor:  {PermAuditRead, PermDisposalRead, PermFixityRead, PermAccountabilityRead, PermSpotCheckRead},
 	RoleStation:  {PermRecordingsList, PermRecordingsRead, PermUpload, PermStationReport},
 }
 

@@ -700,6 +700,10 @@ func (tx *Tx) SyncFindings(ctx context.Context, activityID int64, fs []evidence.
 		return err
 	}
 	where, args := activityFindings(activityID)
+	// Findings raised by an event or a person (a spot check's "no") are
+	// not the rules' to resolve.
+	where += ` AND rule NOT IN (` + placeholders(len(evidence.EventRules)) + `)`
+	args = append(args, ruleArgs(evidence.EventRules)...)
 	if err := tx.resolveFindings(ctx, where, args, keys); err != nil {
 		return fmt.Errorf("store: resolve findings of activity %d: %w", activityID, err)
 	}

@@ -302,8 +302,9 @@ func TestDashboardFigures(t *testing.T) {
 				t.Errorf("page lacks %s", s)
 			}
 		}
-		if n := strings.Count(body, `role="img"`); n != 4 {
-			t.Errorf("%d charts, want 4", n)
+		// Four charts of the period, and the year's accountability figures.
+		if n := strings.Count(body, `role="img"`); n != 5 {
+			t.Errorf("%d charts, want 5", n)
 		}
 		// The interruption chart has 000123's row: 1 explained of 1.
 		if !strings.Contains(body, "<title>000123 张伟 · 已说明: 1</title>") {

@@ -49,6 +49,12 @@ const (
 	fixityRead      = evidence.PermFixityRead
 	devicesManage   = evidence.PermDevicesManage
 	stationReport   = evidence.PermStationReport
+	accRead         = evidence.PermAccountabilityRead
+	accAnswer       = evidence.PermAccountabilityAnswer
+	accDecide       = evidence.PermAccountabilityDecide
+	spotRead        = evidence.PermSpotCheckRead
+	spotDraw        = evidence.PermSpotCheckDraw
+	spotReview      = evidence.PermSpotCheckReview
 )
 
 // routes is the whole surface of the server: its own routes (sign-in,
@@ -199,6 +205,28 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/findings/{id}/accept", activitiesCheck, s.api.AcceptFinding},
 		{"GET", "/api/v1/compliance/summary", activitiesRead, s.ui.ComplianceSummaryAPI},
 
+		// Accountability (Art. 20-21; R-ACC-1, R-ACC-2): a leader opens a
+		// case from a finding and decides it for the people they lead, the
+		// officer writes their own statement (app.OpenAccountability …);
+		// officers read their own, leaders their people's, the legal office
+		// and the auditor all (app.SeeAccountability).
+		{"GET", "/api/v1/accountability", accRead, s.api.ListAccountability},
+		{"POST", "/api/v1/accountability", accDecide, s.api.OpenAccountability},
+		{"GET", "/api/v1/accountability/{id}", accRead, s.api.GetAccountability},
+		{"POST", "/api/v1/accountability/{id}/statement", accAnswer, s.api.AccountabilityStatement},
+		{"POST", "/api/v1/accountability/{id}/decision", accDecide, s.api.AccountabilityDecision},
+		{"POST", "/api/v1/accountability/{id}/close", accDecide, s.api.CloseAccountability},
+		// The year's figures per officer and department (R-RPT-1, X-RPT-1),
+		// over the officers whose cases the reader may read.
+		{"GET", "/api/v1/figures", accRead, s.ui.FiguresAPI},
+		// Monthly spot checks (X-RPT-2): drawn by the legal office or the
+		// security administrator, each item reviewed by its assigned
+		// reviewer alone (app.ReviewSpotItem).
+		{"GET", "/api/v1/spot-checks", spotRead, s.api.ListSpotChecks},
+		{"POST", "/api/v1/spot-checks", spotDraw, s.api.DrawSpotCheck},
+		{"GET", "/api/v1/spot-checks/{id}", spotRead, s.api.GetSpotCheck},
+		{"POST", "/api/v1/spot-check-items/{id}/review", spotReview, s.api.ReviewSpotItem},
+
 		// The workbench. Each page needs the permission of the API routes whose
 		// data it shows; actions on a page call those routes from the browser,
 		// so the same checks decide them.
@@ -237,5 +265,12 @@ func (s *Server) routes() []route {
 		{"GET", "/admin/departments", usersManage, s.ui.AdminDepartmentsPage},
 		{"GET", "/admin/roles", policyManage, s.ui.AdminRolesPage},
 		{"GET", "/fixity", fixityRead, s.ui.FixityPage},
+		{"GET", "/accountability", accRead, s.ui.AccountabilityListPage},
+		{"GET", "/accountability/{id}", accRead, s.ui.AccountabilityPage},
+		{"GET", "/figures.csv", accRead, s.ui.FiguresCSV},
+		{"GET", "/figures.xlsx", accRead, s.ui.FiguresXLSX},
+		{"GET", "/spotchecks", spotRead, s.ui.SpotChecksPage},
+		{"GET", "/spotchecks/{id}", spotRead, s.ui.SpotCheckPage},
+		{"GET", "/spotchecks/{id}/report.csv", spotRead, s.ui.SpotCheckCSV},
 	}
 }

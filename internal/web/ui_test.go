@@ -38,10 +38,12 @@ func TestPagesRender(t *testing.T) {
 		t.Fatalf("register a device: %d", code)
 	}
 	for _, rt := range ts.routes() {
-		// The test server holds no activity nor case: TestActivityPages
-		// and TestCasePages render their pages.
+		// The test server holds no activity nor case, accountability case or
+		// spot check: TestActivityPages, TestCasePages,
+		// TestAccountabilityHTTP and TestSpotCheckHTTP render their pages.
 		if rt.perm == "" || rt.method != "GET" || strings.HasPrefix(rt.pattern, "/api/") || rt.pattern == "/activities/{id}" || rt.pattern == "/cases/{id}" ||
-			strings.HasSuffix(rt.pattern, ".csv") || strings.HasSuffix(rt.pattern, ".pdf") {
+			rt.pattern == "/accountability/{id}" || rt.pattern == "/spotchecks/{id}" ||
+			strings.HasSuffix(rt.pattern, ".csv") || strings.HasSuffix(rt.pattern, ".pdf") || strings.HasSuffix(rt.pattern, ".xlsx") {
 			continue
 		}
 		path := ts.fill(rt.pattern)

@@ -339,6 +339,12 @@ func (p *page) ObjectLink(obj string, recordings, activities bool) string {
 		return "/activities/" + id
 	case kind == "case" && activities:
 		return "/cases/" + id
+	// Accountability cases for those who read them all (the auditor, the
+	// legal office): anyone else's link would often be refused.
+	case kind == "accountability" && p.User.Role.Can(evidence.PermAccountabilityRead) && app.SeeAccountability(p.User) == store.Scope{}:
+		return "/accountability/" + id
+	case kind == "spotcheck" && p.User.Role.Can(evidence.PermSpotCheckRead):
+		return "/spotchecks/" + id
 	}
 	return ""
 }

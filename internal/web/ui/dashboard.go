@@ -450,6 +450,9 @@ type dashboardView struct {
 	StepAuto string
 	Steps    []stepChoice
 	StepNote string
+	// Figures are the year's accountability figures (figures.go), for
+	// those who read accountability cases.
+	Figures *figuresPanel
 }
 
 // stepChoice is one option of the trend charts' period.
@@ -538,6 +541,9 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		if d.Step == "" && step != d.By {
 			v.StepNote = p.T("dashboard.step_note", p.T("dashboard.by_"+string(step)))
 		}
+	}
+	if v.Figures, err = h.figuresPanel(r, p, d.To); err != nil {
+		return err
 	}
 	p.Data = v
 	return h.render(w, http.StatusOK, "dashboard", p)

@@ -269,6 +269,12 @@ var menu = []MenuGroup{
 		{"menu.stations", "/admin/stations", evidence.PermUsersManage},
 		{"menu.roles", "/admin/roles", evidence.PermPolicyManage},
 	}},
+	// Supervision (监督考评, Art. 20-21, X-RPT-2) comes last: no role signs
+	// in for it, so it never becomes anyone's start page.
+	{"menu.supervision", "log", []MenuItem{
+		{"menu.accountability", "/accountability", evidence.PermAccountabilityRead},
+		{"menu.spotchecks", "/spotchecks", evidence.PermSpotCheckRead},
+	}},
 }
 
 // startPage is the first item of a menu, passing over 授权管理: ending a

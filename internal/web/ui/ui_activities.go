@@ -275,7 +275,7 @@ var findingRules = []string{compliance.RuleCoverageGap, compliance.RuleUnrecorde
 	compliance.RuleCreationTimeMismatch, compliance.RuleDeviceOverlap, compliance.RuleSizeMismatch, compliance.RuleClockDrift,
 	compliance.RuleSpliced, compliance.RuleTimestamps, compliance.RuleStateTampered,
 	compliance.RuleFixity, compliance.RuleDeviceLent, compliance.RuleDeviceUnknown,
-	compliance.RuleDeviceUnassigned, compliance.RuleDeviceLost, compliance.RuleStationSilent}
+	compliance.RuleDeviceUnassigned, compliance.RuleDeviceLost, compliance.RuleStationSilent, evidence.RuleSpotCheck}
 
 // findingsPage lists the stored findings; they are recorded whenever an
 // activity or what the rules read about it changes.
