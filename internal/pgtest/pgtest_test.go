@@ -1,0 +1,48 @@
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+// Each test's database is a copy of the template: what prepare made is
+// there, and what one test writes is not in another's.
+func TestURLCopiesTemplate(t *testing.T) {
+	prepare := func(ctx context.Context, url string) error {
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		_, err = db.ExecContext(ctx, `CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)`)
+		return err
+	}
+	count := func(url string) int {
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO t VALUES (2)`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a, b := URL(t, "tmpl_test", prepare), URL(t, "tmpl_test", prepare)
+	if a == b {
+		t.Fatalf("same database twice: %s", a)
+	}
+	if n := count(a); n != 1 {
+		t.Errorf("first copy: %d rows, want 1", n)
+	}
+	if n := count(b); n != 1 {
+		t.Errorf("second copy: %d rows, want 1 (the first copy's insert leaked)", n)
+	}
+}
