@@ -63,8 +63,10 @@ var (
 )
 
 // Main runs the tests of m and then stops the cluster if a test started
-// one. Call it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
-func Main(m *testing.M) {
+// one, and exits. Call it from TestMain: func TestMain(m *testing.M) {
+// pgtest.Main(m) }. m is usually the *testing.M; a package that runs its
+// tests more than once (once per database) passes its own runner.
+func Main(m interface{ Run() int }) {
 	code := m.Run()
 	if err := stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -271,7 +271,7 @@ func (tx *Tx) OfficerNumbers(ctx context.Context, q string) ([]string, error) {
 	}
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
 	found, err := tx.strings(ctx, `SELECT officer_no FROM users WHERE officer_no IS NOT NULL AND officer_no <> '' AND officer_no <> ?
-		AND (display_name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\') ORDER BY officer_no LIMIT ?`,
+		AND (display_name `+tx.d.like+` ? ESCAPE '\' OR name `+tx.d.like+` ? ESCAPE '\') ORDER BY officer_no LIMIT ?`,
 		q, "%"+esc+"%", "%"+esc+"%", maxOfficerMatches)
 	if err != nil {
 		return nil, err
@@ -718,8 +718,10 @@ func activityFindings(id int64) (string, []any) {
 
 // recordingAloneFindings is the condition for the findings about one
 // recording alone: the expression and condition of the partial index
-// findings_recording_alone, which SQLite uses only when they match.
-const recordingAloneFindings = `activity_id IS NULL AND json_extract(recording_ids, '$[0]') = ?`
+// findings_recording_alone, which the database uses only when they match.
+func (d dialect) recordingAloneFindings() string {
+	return `activity_id IS NULL AND ` + d.firstRecording + ` = ?`
+}
 
 // SyncRecordingFindings does for the findings about one recording alone —
 // tied to no activity, the recording first in their recording_ids — what
@@ -731,7 +733,7 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	}
 	// Findings raised by an event about the recording (RaiseFindings: its
 	// blob failed its hash at extraction) are not the signs' to resolve.
-	if err := tx.resolveFindings(ctx, recordingAloneFindings+` AND rule NOT IN (`+placeholders(len(evidence.EventRules))+`)`,
+	if err := tx.resolveFindings(ctx, tx.d.recordingAloneFindings()+` AND rule NOT IN (`+placeholders(len(evidence.EventRules))+`)`,
 		append([]any{recordingID}, ruleArgs(evidence.EventRules)...), keys); err != nil {
 		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
 	}

@@ -15,6 +15,7 @@ import (
 // 0010, not by reading the whole custody log; the index's expression and
 // actionExpr must stay the same text for SQLite to use it.
 func TestActionIndexUsed(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	err := db.Update(ctx, func(tx *Tx) error {
@@ -67,6 +68,7 @@ func queryPlan(ctx context.Context, tx *Tx, q string, args ...any) (string, erro
 // index — at 2.7 M findings a scan per activity held the writer for
 // seconds (COALESCE(activity_id, 0) = ? was one) — and the plan says so.
 func TestEvaluatorQueriesUseIndexes(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	now := time.Now()
@@ -82,7 +84,7 @@ func TestEvaluatorQueriesUseIndexes(t *testing.T) {
 		q, qargs := resolveQuery(now, where, args, keep)
 		tests = append(tests, query{fmt.Sprintf("ResolveActivity%d", id), q, qargs, "findings_activity"})
 	}
-	q, args := resolveQuery(now, recordingAloneFindings, []any{int64(42)}, keep)
+	q, args := resolveQuery(now, db.d.recordingAloneFindings(), []any{int64(42)}, keep)
 	tests = append(tests, query{"ResolveRecordingAlone", q, args, "findings_recording_alone"},
 		query{"ActivitiesToEvaluate", activitiesToEvaluate, []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
 	err := db.View(ctx, func(tx *Tx) error {

@@ -22,10 +22,22 @@ var (
 
 // LogState implements audit.Tx. The compact range is stored as its hashes
 // concatenated (each is 32 bytes).
+//
+// In a write transaction it locks the state row until the transaction
+// ends (the dialect's FOR UPDATE): every append reads the state first, so
+// appends of concurrent transactions, in this process or another on the
+// same database, queue here and each sees the one before it committed —
+// no two entries get the same index, and the log never forks. (SQLite
+// gets the same from its single writer.) PostgreSQL's baseline creates the
+// row, so that the lock holds on an empty log too.
 func (tx *Tx) LogState(ctx context.Context) (uint64, [][]byte, error) {
 	var size int64
 	var packed []byte
-	err := tx.get(ctx, []any{&size, &packed}, `SELECT size, hashes FROM audit_state WHERE id = 1`)
+	q := `SELECT size, hashes FROM audit_state WHERE id = 1`
+	if !tx.readOnly {
+		q += tx.d.forUpdate
+	}
+	err := tx.get(ctx, []any{&size, &packed}, q)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, nil
 	}

@@ -152,7 +152,7 @@ func (tx *Tx) Cases(ctx context.Context, f CaseFilter) ([]evidence.Case, error) 
 	}
 	if f.Query != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
-		where, args = append(where, `(c.number LIKE ? ESCAPE '\' OR c.title LIKE ? ESCAPE '\')`), append(args, like, like)
+		where, args = append(where, `(c.number `+tx.d.like+` ? ESCAPE '\' OR c.title `+tx.d.like+` ? ESCAPE '\')`), append(args, like, like)
 	}
 	if f.Before > 0 {
 		where, args = append(where, `c.id < ?`), append(args, f.Before)

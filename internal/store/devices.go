@@ -102,7 +102,7 @@ func (tx *Tx) Devices(ctx context.Context, f DeviceFilter) ([]evidence.Device, e
 		args = append(args, f.Officer)
 	}
 	if f.Query != "" {
-		q += ` AND (d.serial LIKE ? OR d.model LIKE ?)`
+		q += ` AND (d.serial `+tx.d.like+` ? OR d.model `+tx.d.like+` ?)`
 		args = append(args, "%"+f.Query+"%", "%"+f.Query+"%")
 	}
 	rows, err := tx.query(ctx, q+` ORDER BY d.serial`, args...)

@@ -652,12 +652,16 @@ func (db *DB) sealPlaintextTOTP(ctx context.Context) error {
 	// secure_delete: the update's freed bytes, the plaintext, are zeroed
 	// rather than left in the page's free space, where a copy of the file
 	// would still show them.
-	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-		return fmt.Errorf("store: seal totp secrets: %w", err)
+	// PostgreSQL has no such setting: VACUUM reclaims the old row versions
+	// (docs/deploy: encrypt the database's disk).
+	if db.d.pragmas {
+		if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+			return fmt.Errorf("store: seal totp secrets: %w", err)
+		}
+		// If this fails the connection keeps zeroing freed pages: slower
+		// deletes, nothing lost.
+		defer conn.ExecContext(context.Background(), `PRAGMA secure_delete = OFF`) //nolint:errcheck // see above
 	}
-	// If this fails the connection keeps zeroing freed pages: slower
-	// deletes, nothing lost.
-	defer conn.ExecContext(context.Background(), `PRAGMA secure_delete = OFF`) //nolint:errcheck // see above
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: seal totp secrets: %w", err)
@@ -679,8 +683,10 @@ func (db *DB) sealPlaintextTOTP(ctx context.Context) error {
 	// rather than at a later automatic checkpoint, and empty the WAL. Best
 	// effort: a reader of another process may hold the checkpoint back, and
 	// the next checkpoint finishes it.
-	var busy, frames, done int
-	conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done) //nolint:errcheck // best effort, as said above
+	if db.d.pragmas {
+		var busy, frames, done int
+		conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done) //nolint:errcheck // best effort, as said above
+	}
 	return nil
 }
 

@@ -140,6 +140,7 @@ func list(t *testing.T, db *DB, f evidence.RecordingFilter) RecordingPage {
 // table or a sort of what matched (at a million recordings either took
 // seconds; BenchmarkRecordingList measures it).
 func TestRecordingListPlans(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
@@ -209,6 +210,7 @@ func TestRecordingListPlans(t *testing.T) {
 // found from the officer's index and sorted (an officer has hundreds, the
 // archive hundreds of thousands), never by walking every activity.
 func TestActivityListPlans(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)

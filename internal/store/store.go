@@ -1,6 +1,7 @@
 // Package store is Shilu's metadata store: one concrete type over
 // database/sql with numbered, embedded migrations. SQLite is the embedded
-// default; dialect differences live in dialect.go.
+// default, PostgreSQL the scale-out one (postgres.go); dialect differences
+// live in dialect.go.
 package store
 
 import (
@@ -27,9 +28,11 @@ var migrations embed.FS
 
 // DB is the metadata store.
 type DB struct {
-	// Writes go through a pool of one connection: SQLite allows one writer,
-	// and serializing writers here avoids SQLITE_BUSY on lock upgrades. It
-	// also serializes custody-log appends, which must not interleave.
+	// On SQLite, writes go through a pool of one connection: SQLite allows
+	// one writer, and serializing writers here avoids SQLITE_BUSY on lock
+	// upgrades. On PostgreSQL writers run side by side; custody-log
+	// appends take the log's state row for update (LogState), which
+	// orders them in this and every other process on the database.
 	w, r    *sql.DB
 	d       dialect
 	clock   func() time.Time
@@ -90,14 +93,19 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// concurrent requests closed and reopened readers (each open runs the
 	// pragmas and loses the prepared statements, stmtcache.go).
 	r.SetMaxIdleConns(4)
-	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
+	return open(ctx, &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets})
+}
+
+// open finishes opening db: migrations, then the upkeep every open does.
+func open(ctx context.Context, db *DB) (*DB, error) {
+	var err error
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.sealPlaintextTOTP(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	if db.stmts, err = newStmtCache(ctx, r, db.d); err != nil {
+	if db.stmts, err = newStmtCache(ctx, db.r, db.d); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.retainMissing(ctx); err != nil {
@@ -135,6 +143,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 		err = db.Update(ctx, func(tx *Tx) error {
+			if tx.d.migrationLock != "" {
+				if err := tx.exec(ctx, tx.d.migrationLock); err != nil {
+					return err
+				}
+			}
 			var n int
 			if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version); err != nil {
 				return err
@@ -178,6 +191,8 @@ type Tx struct {
 	log     *audit.Log
 	secrets *secret.Box
 	stmts   *stmtCache // nil in a write transaction
+	// readOnly: a View.
+	readOnly bool
 	// appended is set by Audit; signed holds the checkpoint the
 	// transaction signed, if it did (audit.go).
 	appended bool
@@ -200,11 +215,15 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	// SQLite's driver honours _txlock=immediate only for write transactions;
 	// read-only ones begin deferred, as a snapshot.
-	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	opts := &sql.TxOptions{ReadOnly: readOnly}
+	if readOnly {
+		opts.Isolation = db.d.readIsolation
+	}
+	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets}
+	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets, readOnly: readOnly}
 	if readOnly {
 		tx.stmts = db.stmts
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,9 +14,68 @@ import (
 	"shilu/internal/audit"
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
+	"shilu/internal/pgtest"
 )
 
-// openTest opens a real SQLite database in a temp dir with a fixed clock.
+// TestMain runs the package's tests twice: on SQLite, then on a real
+// PostgreSQL (pgtest) — one contract for both stores. SHILU_TEST_STORE=sqlite
+// or =postgres runs one pass only. Without PostgreSQL installed the second
+// pass's tests skip (a failure under SHILU_REQUIRE_POSTGRES=1, as in CI).
+func TestMain(m *testing.M) {
+	pgtest.Main(runPasses(m))
+}
+
+// testDialect is the database of the pass under way.
+var testDialect = sqlite
+
+// passes runs m once per database, in the same process.
+type passes struct{ m *testing.M }
+
+func runPasses(m *testing.M) passes { return passes{m} }
+
+// Run implements pgtest's runner: the exit code of the worse pass.
+func (p passes) Run() int {
+	code := 0
+	for _, d := range []dialect{sqlite, postgres} {
+		if only := os.Getenv("SHILU_TEST_STORE"); only != "" && only != d.name {
+			continue
+		}
+		testDialect = d
+		fmt.Printf("=== store tests on %s\n", d.name)
+		if c := p.m.Run(); c != 0 {
+			fmt.Printf("=== store tests on %s FAILED\n", d.name)
+			code = c
+		}
+	}
+	return code
+}
+
+// newPlace returns where a fresh database of the pass's kind is: a file
+// path in a temp dir (SQLite) or the URL of a new database copied from the
+// migrated template (PostgreSQL).
+func newPlace(t testing.TB) string {
+	t.Helper()
+	if testDialect.name == "sqlite" {
+		return filepath.Join(t.TempDir(), "shilu.db")
+	}
+	return pgtest.URL(t, "shilu_store", func(ctx context.Context, url string) error {
+		db, err := OpenPostgres(ctx, url, Options{})
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
+}
+
+// openPlace opens the database at place (newPlace) with opt.
+func openPlace(ctx context.Context, place string, opt Options) (*DB, error) {
+	if testDialect.name == "sqlite" {
+		return OpenSQLite(ctx, place, opt)
+	}
+	return OpenPostgres(ctx, place, opt)
+}
+
+// openTest opens a fresh database of the pass's kind with a fixed clock.
 func openTest(t testing.TB) (*DB, note.Verifier) {
 	t.Helper()
 	skey, _, err := audit.GenerateKey("test/log")
@@ -26,12 +87,21 @@ func openTest(t testing.TB) (*DB, note.Verifier) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
-	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), Options{Clock: func() time.Time { return now }, Log: log})
+	db, err := openPlace(context.Background(), newPlace(t), Options{Clock: func() time.Time { return now }, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeDB(t, db) })
 	return db, verifier
+}
+
+// sqliteOnly skips a test of something only SQLite has (query plans of
+// its planner, its files), saying so; the PostgreSQL pass runs the rest.
+func sqliteOnly(t testing.TB, why string) {
+	t.Helper()
+	if testDialect.name != "sqlite" {
+		t.Skipf("SQLite only: %s", why)
+	}
 }
 
 // check stops the test at a failed step.
@@ -53,8 +123,11 @@ func closeDB(t testing.TB, db *DB) {
 
 func TestMigrationsAreIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shilu.db")
+	if testDialect.name == "postgres" {
+		path = pgtest.Empty(t)
+	}
 	for range 2 {
-		db, err := OpenSQLite(context.Background(), path, Options{})
+		db, err := openPlace(context.Background(), path, Options{})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
