@@ -390,6 +390,13 @@ func (tx *Tx) LinkRecording(ctx context.Context, activityID, recordingID, byID i
 		return false, fmt.Errorf("store: link recording %d to activity %d: %w", recordingID, activityID, err)
 	}
 	n, _ := res.RowsAffected()
+	if n == 1 {
+		// recordings.links counts the links (the orphans' partial
+		// indexes); kept here, not by a trigger, since migration 0025.
+		if err := tx.exec(ctx, `UPDATE recordings SET links = links + 1 WHERE id = ?`, recordingID); err != nil {
+			return false, fmt.Errorf("store: link recording %d to activity %d: %w", recordingID, activityID, err)
+		}
+	}
 	return n == 1, nil
 }
 
@@ -401,6 +408,9 @@ func (tx *Tx) UnlinkRecording(ctx context.Context, activityID, recordingID int64
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return evidence.Errorf(evidence.ENotFound, "err.activity.not_linked", recordingID, activityID)
+	}
+	if err := tx.exec(ctx, `UPDATE recordings SET links = links - 1 WHERE id = ?`, recordingID); err != nil {
+		return fmt.Errorf("store: unlink recording %d from activity %d: %w", recordingID, activityID, err)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func TestEvaluatorQueriesUseIndexes(t *testing.T) {
 	}
 	q, args := resolveQuery(now, db.d.recordingAloneFindings(), []any{int64(42)}, keep)
 	tests = append(tests, query{"ResolveRecordingAlone", q, args, "findings_recording_alone"},
-		query{"ActivitiesToEvaluate", activitiesToEvaluate, []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
+		query{"ActivitiesToEvaluate", db.d.activitiesToEvaluate(), []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, tt := range tests {
 			p, err := queryPlan(ctx, tx, tt.q, tt.args...)

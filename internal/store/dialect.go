@@ -37,6 +37,8 @@ type dialect struct {
 	// firstRecording is the first id in findings.recording_ids (a JSON
 	// array), as the index findings_recording_alone is made over it.
 	firstRecording string
+	// greatest is the larger of its arguments (SQLite's two-argument MAX).
+	greatest string
 	// migrationLock, when set, is run first in every migration's
 	// transaction, so that two servers starting at once on one database
 	// apply each migration once.
@@ -44,9 +46,9 @@ type dialect struct {
 }
 
 var (
-	sqlite = dialect{name: "sqlite", like: "LIKE", pragmas: true,
+	sqlite = dialect{name: "sqlite", like: "LIKE", pragmas: true, greatest: "MAX",
 		firstRecording: `json_extract(recording_ids, '$[0]')`}
-	postgres = dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE",
+	postgres = dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", greatest: "GREATEST",
 		readIsolation: sql.LevelRepeatableRead, like: `COLLATE "C" ILIKE`,
 		firstRecording: `((recording_ids::jsonb ->> 0)::bigint)`,
 		// Any constant: the key of the lock migrations take.
@@ -71,6 +73,15 @@ func (d dialect) rebind(q string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// indexedBy makes SQLite's planner use the named index (the queries that
+// need it say why); PostgreSQL's planner takes no such hints.
+func (d dialect) indexedBy(index string) string {
+	if d.name != "sqlite" {
+		return ""
+	}
+	return "INDEXED BY " + index
 }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint's refusal:

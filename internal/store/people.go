@@ -33,7 +33,7 @@ func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) 
 			return d, err
 		}
 	}
-	err := tx.get(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
+	err := tx.tryGet(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
 		name, nullInt(parent), micros(tx.now))
 	if isUniqueViolation(err) {
 		return d, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
@@ -54,7 +54,7 @@ func (tx *Tx) RenameDepartment(ctx context.Context, id int64, name string) (Depa
 	if name == "" {
 		return old, evidence.Errorf(evidence.EInvalid, "err.department.no_name")
 	}
-	err = tx.exec(ctx, `UPDATE departments SET name = ? WHERE id = ?`, name, id)
+	err = tx.tryExec(ctx, `UPDATE departments SET name = ? WHERE id = ?`, name, id)
 	if isUniqueViolation(err) {
 		return old, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
 	}
@@ -114,7 +114,7 @@ func (tx *Tx) InDepartmentSubtree(ctx context.Context, dept, ofDept *int64) (boo
 	// corrupted tree with a cycle ends the recursion.
 	var n int
 	err := tx.get(ctx, []any{&n}, `WITH RECURSIVE up(id) AS (
-			SELECT ?
+			SELECT CAST(? AS BIGINT)
 			UNION
 			SELECT d.parent_id FROM departments d JOIN up ON d.id = up.id WHERE d.parent_id IS NOT NULL
 		) SELECT COUNT(*) FROM up WHERE id = ?`, *dept, *ofDept)
@@ -267,7 +267,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 		a.PasswordChangedAt = &a.CreatedAt
 		changed = micros(tx.now)
 	}
-	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at,
+	err := tx.tryGet(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at,
 		display_name, officer_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed,
 		n.DisplayName, nullString(n.OfficerNo))

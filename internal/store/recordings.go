@@ -358,5 +358,5 @@ func (tx *Tx) UpdateRecordingIdentity(ctx context.Context, id int64, device, off
 	if n, _ := res.RowsAffected(); n == 0 {
 		return evidence.Errorf(evidence.ENotFound, "err.recording.not_found", fmt.Sprint(id))
 	}
-	return nil
+	return tx.bumpAccess(ctx)
 }

@@ -267,3 +267,32 @@ func (tx *Tx) get(ctx context.Context, dest []any, q string, args ...any) error 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.d.rebind(q), args...)
 }
+
+// tryGet is get for a statement whose failure the caller handles and then
+// goes on (a UNIQUE refusal becomes EConflict): on PostgreSQL a failed
+// statement aborts the whole transaction, so it runs inside a savepoint
+// that is rolled back on failure. SQLite undoes just the statement.
+func (tx *Tx) tryGet(ctx context.Context, dest []any, q string, args ...any) error {
+	return tx.try(ctx, func() error { return tx.get(ctx, dest, q, args...) })
+}
+
+// tryExec is exec as tryGet is get.
+func (tx *Tx) tryExec(ctx context.Context, q string, args ...any) error {
+	return tx.try(ctx, func() error { return tx.exec(ctx, q, args...) })
+}
+
+func (tx *Tx) try(ctx context.Context, fn func() error) error {
+	if tx.d.name == "sqlite" {
+		return fn()
+	}
+	if err := tx.exec(ctx, `SAVEPOINT try`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if rerr := tx.exec(ctx, `ROLLBACK TO SAVEPOINT try`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return tx.exec(ctx, `RELEASE SAVEPOINT try`)
+}

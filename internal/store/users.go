@@ -66,7 +66,6 @@ func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User,
 	return u, nil
 }
 
-
 // UserCount returns how many users exist.
 func (tx *Tx) UserCount(ctx context.Context) (int, error) {
 	var n int
