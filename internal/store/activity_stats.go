@@ -128,7 +128,7 @@ func (tx *Tx) ActionStats(ctx context.Context, actions []evidence.Action, from, 
 		// Blobs compare with the blob actionExpr gives byte for byte.
 		args = append(args, []byte(string(a)))
 	}
-	rows, err := tx.query(ctx, `SELECT data FROM audit_entries WHERE `+actionExpr+` IN (?`+strings.Repeat(", ?", len(actions)-1)+`) ORDER BY idx`, args...)
+	rows, err := tx.query(ctx, `SELECT data FROM audit_entries WHERE `+tx.d.actionExpr+` IN (?`+strings.Repeat(", ?", len(actions)-1)+`) ORDER BY idx`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: action stats: %w", err)
 	}

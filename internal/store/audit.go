@@ -194,26 +194,63 @@ func (db *DB) published(cp *audit.Checkpoint) {
 	}
 }
 
-// Entries implements audit.Reader. The slices fn gets are the driver's
-// (sql.RawBytes), valid only during the call, as audit.Reader allows: a
-// copy per row was a third of reading a million entries.
+// Entries implements audit.Reader. It reads a batch of entries at a time
+// (keyset paging on idx) and calls fn after the batch's rows are closed:
+// fn may query the same transaction (audit.Verify asks for node hashes),
+// and a PostgreSQL connection runs one query at a time. The slices fn gets
+// point into the batch's buffer, valid only during the call, as
+// audit.Reader allows: one buffer per batch rather than a copy per row,
+// which was a third of reading a million entries.
 func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error {
-	rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx`, int64(start))
-	if err != nil {
-		return fmt.Errorf("store: audit entries: %w", err)
+	const batch = 1024
+	type entry struct {
+		idx            uint64
+		data, leafHash []byte
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var data, leaf sql.RawBytes
-		if err := rows.Scan(&idx, &data, &leaf); err != nil {
+	next := int64(start)
+	var buf []byte
+	list := make([]entry, 0, batch)
+	for {
+		rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx LIMIT ?`, next, batch)
+		if err != nil {
 			return fmt.Errorf("store: audit entries: %w", err)
 		}
-		if err := fn(uint64(idx), data, leaf); err != nil {
-			return err
+		buf, list = buf[:0], list[:0]
+		var spans [][2]int // data and leaf hash ends in buf, per entry
+		for rows.Next() {
+			var idx int64
+			var data, leaf sql.RawBytes
+			if err := rows.Scan(&idx, &data, &leaf); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: audit entries: %w", err)
+			}
+			buf = append(buf, data...)
+			d := len(buf)
+			buf = append(buf, leaf...)
+			spans = append(spans, [2]int{d, len(buf)})
+			list = append(list, entry{idx: uint64(idx)})
+			next = idx + 1
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: audit entries: %w", err)
+		}
+		rows.Close()
+		// Sliced after the batch: buf may have moved while it grew.
+		from := 0
+		for i := range list {
+			list[i].data = buf[from:spans[i][0]:spans[i][0]]
+			list[i].leafHash = buf[spans[i][0]:spans[i][1]:spans[i][1]]
+			from = spans[i][1]
+		}
+		for _, e := range list {
+			if err := fn(e.idx, e.data, e.leafHash); err != nil {
+				return err
+			}
+		}
+		if len(list) < batch {
+			return nil
 		}
 	}
-	return rows.Err()
 }
 
 // NodeHashes implements audit.Reader. audit.Verify asks for a thousand
@@ -301,13 +338,16 @@ func (tx *Tx) nodeRun(ctx context.Context, ids []compact.NodeID, run []int, out 
 	return nil
 }
 
-// Checkpoints implements audit.Reader.
+// Checkpoints implements audit.Reader. They are read first and handed to
+// fn after the rows are closed, as in Entries: fn may query the same
+// transaction. There are few (one per signed batch).
 func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) error {
 	rows, err := tx.query(ctx, `SELECT size, root, note FROM audit_checkpoints ORDER BY size`)
 	if err != nil {
 		return fmt.Errorf("store: audit checkpoints: %w", err)
 	}
 	defer rows.Close()
+	var list []audit.Checkpoint
 	for rows.Next() {
 		var cp audit.Checkpoint
 		var size int64
@@ -315,11 +355,18 @@ func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) 
 			return fmt.Errorf("store: audit checkpoints: %w", err)
 		}
 		cp.Size = uint64(size)
+		list = append(list, cp)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: audit checkpoints: %w", err)
+	}
+	rows.Close()
+	for _, cp := range list {
 		if err := fn(cp); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // Checkpoint returns the checkpoint of the given size; ENotFound if none is

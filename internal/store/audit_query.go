@@ -85,10 +85,10 @@ func (tx *Tx) auditQuery(ctx context.Context, f AuditFilter, cursor int64, desc 
 	where := []string{idx + " >= ?", idx + " < ?"}
 	args = append(args, lo, hi)
 	if f.Action != "" {
-		where, args = append(where, actionExpr+" = ?"), append(args, []byte(string(f.Action)))
+		where, args = append(where, tx.d.actionExpr+" = ?"), append(args, []byte(string(f.Action)))
 	}
 	if f.Actor != "" {
-		where, args = append(where, "instr(data, ?) > 0"), append(args, []byte(`"actor":`+audit.QuoteString(f.Actor)+`,"action":`))
+		where, args = append(where, tx.d.contains), append(args, []byte(`"actor":`+audit.QuoteString(f.Actor)+`,"action":`))
 	}
 	order := "ASC"
 	if desc {
