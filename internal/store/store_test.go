@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -273,4 +274,48 @@ func TestAuditThroughStore(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// Schema version N means the same in both dialects: PostgreSQL starts with
+// a baseline equal to SQLite's schema at 21, and every SQLite migration
+// after it has a PostgreSQL twin of the same number (and the other way
+// round); no number appears twice in a dialect (the runner would skip the
+// second silently).
+func TestMigrationTwins(t *testing.T) {
+	versions := func(d string) map[int]string {
+		entries, err := fs.ReadDir(migrations, "migrations/"+d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int]string{}
+		for _, e := range entries {
+			var v int
+			if _, err := fmt.Sscanf(e.Name(), "%04d_", &v); err != nil {
+				t.Fatalf("%s/%s: bad name", d, e.Name())
+			}
+			if other, dup := out[v]; dup {
+				t.Errorf("%s: %s and %s share number %d", d, other, e.Name(), v)
+			}
+			out[v] = e.Name()
+		}
+		return out
+	}
+	lite, pg := versions("sqlite"), versions("postgres")
+	const baseline = 21
+	if _, ok := pg[baseline]; !ok {
+		t.Errorf("postgres: no baseline %04d", baseline)
+	}
+	for v, name := range lite {
+		if _, ok := pg[v]; v > baseline && !ok {
+			t.Errorf("sqlite/%s has no postgres twin", name)
+		}
+	}
+	for v, name := range pg {
+		if _, ok := lite[v]; !ok {
+			t.Errorf("postgres/%s has no sqlite twin", name)
+		}
+		if v < baseline {
+			t.Errorf("postgres/%s is older than the baseline", name)
+		}
+	}
 }
