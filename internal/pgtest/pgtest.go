@@ -68,7 +68,7 @@ var (
 // tests more than once (once per database) passes its own runner.
 func Main(m interface{ Run() int }) {
 	code := m.Run()
-	if err := stop(); err != nil {
+	if err := Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		if code == 0 {
 			code = 1
@@ -312,8 +312,9 @@ func (c *cluster) run(bin, data string) error {
 	return nil
 }
 
-// stop ends the binary's cluster, if one was started.
-func stop() error {
+// Stop ends the binary's cluster, if one was started, and removes its
+// files: for a TestMain that does more than Main (call it after m.Run).
+func Stop() error {
 	if running == nil {
 		return nil
 	}

@@ -296,3 +296,16 @@ func (tx *Tx) try(ctx context.Context, fn func() error) error {
 	}
 	return tx.exec(ctx, `RELEASE SAVEPOINT try`)
 }
+
+// SchemaVersion returns the newest migration applied: the same number
+// means the same schema on SQLite and PostgreSQL.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.get(ctx, []any{&v}, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
+}
