@@ -56,7 +56,14 @@ func (tx *Tx) LogState(ctx context.Context) (uint64, [][]byte, error) {
 
 // StoreAppend implements audit.Tx.
 func (tx *Tx) StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []audit.Node, hashes [][]byte) error {
-	if err := tx.exec(ctx, `INSERT INTO audit_entries (idx, data, leaf_hash) VALUES (?, ?, ?)`, int64(index), data, leafHash); err != nil {
+	// The action and time are columns too, for lookups (ActionStats, the
+	// log's filters); the encoding stays what the hashes cover.
+	e, err := audit.Decode(data)
+	if err != nil {
+		return fmt.Errorf("store: audit append %d: %w", index, err)
+	}
+	if err := tx.exec(ctx, `INSERT INTO audit_entries (idx, data, leaf_hash, action, at) VALUES (?, ?, ?, ?, ?)`,
+		int64(index), data, leafHash, string(e.Action), micros(e.Time)); err != nil {
 		return fmt.Errorf("store: audit append %d: %w", index, err)
 	}
 	for _, n := range nodes {
@@ -440,4 +447,57 @@ func (tx *Tx) Audit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
 		}
 	}
 	return e, nil
+}
+
+// fillEntryColumns gives the custody entries stored before migration 0025
+// their action and time columns, from their encoding: once, at open, a
+// thousand entries per transaction so that a large log does not hold the
+// writer for long. Later opens find none and do nothing.
+func (db *DB) fillEntryColumns(ctx context.Context) error {
+	for {
+		var n int
+		err := db.Update(ctx, func(tx *Tx) error {
+			rows, err := tx.query(ctx, `SELECT idx, data FROM audit_entries WHERE action IS NULL ORDER BY idx LIMIT 1000`)
+			if err != nil {
+				return err
+			}
+			type fill struct {
+				idx    int64
+				action string
+				at     int64
+			}
+			var list []fill
+			for rows.Next() {
+				var idx int64
+				var data []byte
+				if err := rows.Scan(&idx, &data); err != nil {
+					rows.Close()
+					return err
+				}
+				e, err := audit.Decode(data)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("entry %d: %w", idx, err)
+				}
+				list = append(list, fill{idx, string(e.Action), micros(e.Time)})
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			rows.Close()
+			for _, f := range list {
+				if err := tx.exec(ctx, `UPDATE audit_entries SET action = ?, at = ? WHERE idx = ?`, f.action, f.at, f.idx); err != nil {
+					return err
+				}
+			}
+			n = len(list)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: fill custody entry columns: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }

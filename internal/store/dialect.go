@@ -39,10 +39,9 @@ type dialect struct {
 	firstRecording string
 	// greatest is the larger of its arguments (SQLite's two-argument MAX).
 	greatest string
-	// actionExpr is a custody entry's action, picked out of its encoding
-	// (activity_stats.go says how); contains is true when the entry's
-	// encoding contains the bytes of its one argument.
-	actionExpr, contains string
+	// contains is true when a custody entry's encoding contains the bytes
+	// of its one argument.
+	contains string
 	// migrationLock, when set, is run first in every migration's
 	// transaction, so that two servers starting at once on one database
 	// apply each migration once.
@@ -51,20 +50,15 @@ type dialect struct {
 
 var (
 	sqlite = dialect{name: "sqlite", like: "LIKE", pragmas: true, greatest: "MAX",
-		actionExpr: actionExpr, contains: "instr(data, ?) > 0",
+		contains: "instr(data, ?) > 0",
 		firstRecording: `json_extract(recording_ids, '$[0]')`}
 	postgres = dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", greatest: "GREATEST",
 		readIsolation: sql.LevelRepeatableRead, like: `COLLATE "C" ILIKE`,
-		actionExpr: pgActionExpr, contains: "position(CAST(? AS BYTEA) IN data) > 0",
+		contains: "position(CAST(? AS BYTEA) IN data) > 0",
 		firstRecording: `((recording_ids::jsonb ->> 0)::bigint)`,
 		// Any constant: the key of the lock migrations take.
 		migrationLock: `SELECT pg_advisory_xact_lock(7345129)`}
 )
-
-// pgActionExpr is SQLite's actionExpr in PostgreSQL's bytea functions,
-// byte for byte the same; unindexed (an action column is the plan).
-const pgActionExpr = `substring(substring(data FROM position('\x22616374696f6e223a22'::bytea IN data) + 10 FOR 64)
-	FOR position('\x22'::bytea IN substring(data FROM position('\x22616374696f6e223a22'::bytea IN data) + 10 FOR 64)) - 1)`
 
 // rebind rewrites '?' placeholders for databases that number them. Queries
 // in this package contain no '?' inside string literals.

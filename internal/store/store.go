@@ -108,6 +108,9 @@ func open(ctx context.Context, db *DB) (*DB, error) {
 	if db.stmts, err = newStmtCache(ctx, db.r, db.d); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	if err := db.fillEntryColumns(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
 	if err := db.retainMissing(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}

@@ -13,3 +13,12 @@ DROP TRIGGER granted_recordings_delete_generation;
 DROP TRIGGER granted_recordings_update_generation;
 DROP TRIGGER recordings_update_generation;
 DROP TRIGGER recordings_delete_generation;
+
+-- A custody entry's action and time are columns, written with the entry
+-- (store.Tx.StoreAppend), instead of an expression over the entry's bytes
+-- that only SQLite's instr/substr could index. Entries stored before this
+-- migration get theirs when the store next opens (fillEntryColumns).
+DROP INDEX audit_entries_action;
+ALTER TABLE audit_entries ADD COLUMN action TEXT;
+ALTER TABLE audit_entries ADD COLUMN at BIGINT;
+CREATE INDEX audit_entries_action ON audit_entries(action, idx);
