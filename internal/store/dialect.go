@@ -50,11 +50,11 @@ type dialect struct {
 
 var (
 	sqlite = dialect{name: "sqlite", like: "LIKE", pragmas: true, greatest: "MAX",
-		contains: "instr(data, ?) > 0",
+		contains:       "instr(data, ?) > 0",
 		firstRecording: `json_extract(recording_ids, '$[0]')`}
 	postgres = dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", greatest: "GREATEST",
 		readIsolation: sql.LevelRepeatableRead, like: `COLLATE "C" ILIKE`,
-		contains: "position(CAST(? AS BYTEA) IN data) > 0",
+		contains:       "position(CAST(? AS BYTEA) IN data) > 0",
 		firstRecording: `((recording_ids::jsonb ->> 0)::bigint)`,
 		// Any constant: the key of the lock migrations take.
 		migrationLock: `SELECT pg_advisory_xact_lock(7345129)`}
