@@ -727,11 +727,9 @@ func activityFindings(id int64) (string, []any) {
 }
 
 // recordingAloneFindings is the condition for the findings about one
-// recording alone: the expression and condition of the partial index
-// findings_recording_alone, which the database uses only when they match.
-func (d dialect) recordingAloneFindings() string {
-	return `activity_id IS NULL AND ` + d.firstRecording + ` = ?`
-}
+// recording alone: first in their recordings (finding_recordings) and
+// tied to no activity.
+const recordingAloneFindings = `activity_id IS NULL AND id IN (SELECT finding_id FROM finding_recordings WHERE recording_id = ? AND position = 0)`
 
 // SyncRecordingFindings does for the findings about one recording alone —
 // tied to no activity, the recording first in their recording_ids — what
@@ -743,7 +741,7 @@ func (tx *Tx) SyncRecordingFindings(ctx context.Context, recordingID int64, fs [
 	}
 	// Findings raised by an event about the recording (RaiseFindings: its
 	// blob failed its hash at extraction) are not the signs' to resolve.
-	if err := tx.resolveFindings(ctx, tx.d.recordingAloneFindings()+` AND rule NOT IN (`+placeholders(len(evidence.EventRules))+`)`,
+	if err := tx.resolveFindings(ctx, recordingAloneFindings+` AND rule NOT IN (`+placeholders(len(evidence.EventRules))+`)`,
 		append([]any{recordingID}, ruleArgs(evidence.EventRules)...), keys); err != nil {
 		return fmt.Errorf("store: resolve findings of recording %d: %w", recordingID, err)
 	}
@@ -776,14 +774,23 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 		if err != nil {
 			return nil, fmt.Errorf("store: finding %s evidence: %w", f.Key, err)
 		}
-		var stored string
-		err = tx.get(ctx, []any{&stored}, `SELECT status FROM findings WHERE key = ?`, f.Key)
+		var stored, storedIDs string
+		var id int64
+		err = tx.get(ctx, []any{&id, &stored, &storedIDs}, `SELECT id, status, recording_ids FROM findings WHERE key = ?`, f.Key)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			err = tx.exec(ctx, `INSERT INTO findings (key, rule, article, officer, activity_id, recording_ids, evidence, status, severity, first_seen, last_seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), string(text), string(f.Status),
+			err = tx.get(ctx, []any{&id}, `INSERT INTO findings (key, rule, article, officer, activity_id, recording_ids, evidence, status, severity, first_seen, last_seen)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, f.Key, f.Rule, f.Article, f.Officer, act, string(ids), string(text), string(f.Status),
 				string(f.Severity), micros(tx.now), micros(tx.now))
+			if err == nil {
+				err = tx.putFindingRecordings(ctx, id, f.RecordingIDs, false)
+			}
 		case err == nil:
+			if storedIDs != string(ids) {
+				if err := tx.putFindingRecordings(ctx, id, f.RecordingIDs, true); err != nil {
+					return nil, fmt.Errorf("store: sync finding %s: %w", f.Key, err)
+				}
+			}
 			status := f.Status
 			if evidence.FindingStatus(stored).Rank() > status.Rank() {
 				status = evidence.FindingStatus(stored)
@@ -798,6 +805,22 @@ func (tx *Tx) upsertFindings(ctx context.Context, fs []evidence.Finding) ([]any,
 		keys = append(keys, f.Key)
 	}
 	return keys, nil
+}
+
+// putFindingRecordings stores the recordings of finding id as rows, in
+// order, replacing those it had (old).
+func (tx *Tx) putFindingRecordings(ctx context.Context, id int64, recordings []int64, old bool) error {
+	if old {
+		if err := tx.exec(ctx, `DELETE FROM finding_recordings WHERE finding_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	for i, r := range recordings {
+		if err := tx.exec(ctx, `INSERT INTO finding_recordings (finding_id, position, recording_id) VALUES (?, ?, ?)`, id, i, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resolveFindings marks resolved the unresolved findings matching

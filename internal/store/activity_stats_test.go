@@ -83,8 +83,8 @@ func TestEvaluatorQueriesUseIndexes(t *testing.T) {
 		q, qargs := resolveQuery(now, where, args, keep)
 		tests = append(tests, query{fmt.Sprintf("ResolveActivity%d", id), q, qargs, "findings_activity"})
 	}
-	q, args := resolveQuery(now, db.d.recordingAloneFindings(), []any{int64(42)}, keep)
-	tests = append(tests, query{"ResolveRecordingAlone", q, args, "findings_recording_alone"},
+	q, args := resolveQuery(now, recordingAloneFindings, []any{int64(42)}, keep)
+	tests = append(tests, query{"ResolveRecordingAlone", q, args, "finding_recordings_recording"},
 		query{"ActivitiesToEvaluate", db.d.activitiesToEvaluate(), []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, tt := range tests {

@@ -34,9 +34,6 @@ type dialect struct {
 	// pragmas: SQLite's secure_delete and WAL checkpoint around sealing
 	// secrets (people.go); PostgreSQL has neither.
 	pragmas bool
-	// firstRecording is the first id in findings.recording_ids (a JSON
-	// array), as the index findings_recording_alone is made over it.
-	firstRecording string
 	// greatest is the larger of its arguments (SQLite's two-argument MAX).
 	greatest string
 	// contains is true when a custody entry's encoding contains the bytes
@@ -50,12 +47,10 @@ type dialect struct {
 
 var (
 	sqlite = dialect{name: "sqlite", like: "LIKE", pragmas: true, greatest: "MAX",
-		contains:       "instr(data, ?) > 0",
-		firstRecording: `json_extract(recording_ids, '$[0]')`}
+		contains: "instr(data, ?) > 0"}
 	postgres = dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", greatest: "GREATEST",
 		readIsolation: sql.LevelRepeatableRead, like: `COLLATE "C" ILIKE`,
-		contains:       "position(CAST(? AS BYTEA) IN data) > 0",
-		firstRecording: `((recording_ids::jsonb ->> 0)::bigint)`,
+		contains: "position(CAST(? AS BYTEA) IN data) > 0",
 		// Any constant: the key of the lock migrations take.
 		migrationLock: `SELECT pg_advisory_xact_lock(7345129)`}
 )
