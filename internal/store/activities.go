@@ -235,9 +235,10 @@ func (f ActivityFilter) where() (string, []any) {
 		}
 	}
 	if f.Type != "" {
-		// +a.type: with an officer, the officer's index leads.
+		// An expression, not the column: with an officer, the officer's
+		// index leads (see newRecordingList).
 		if len(officers) > 0 {
-			where, args = append(where, "+a.type = ?"), append(args, string(f.Type))
+			where, args = append(where, "a.type || '' = ?"), append(args, string(f.Type))
 		} else {
 			where, args = append(where, "a.type = ?"), append(args, string(f.Type))
 		}

@@ -74,6 +74,9 @@ func TestRecordingPages(t *testing.T) {
 	}{
 		{"All", evidence.RecordingFilter{}, func(evidence.Recording) bool { return true }},
 		{"Officer", evidence.RecordingFilter{Officer: "000124"}, func(r evidence.Recording) bool { return r.Officer == "000124" }},
+		// The kind is a term kept off its index (newRecordingList): valid
+		// SQL on PostgreSQL too.
+		{"OfficerAndKind", evidence.RecordingFilter{Officer: "000124", Kind: evidence.KindVideo}, func(r evidence.Recording) bool { return r.Officer == "000124" }},
 		{"TimeRange", evidence.RecordingFilter{From: base.Add(2 * time.Hour), To: base.Add(6 * time.Hour)}, func(r evidence.Recording) bool {
 			return r.RecordedStart != nil && !r.RecordedStart.Before(base.Add(2*time.Hour)) && r.RecordedStart.Before(base.Add(6*time.Hour))
 		}},
