@@ -127,7 +127,17 @@ func (db *DB) Close() error {
 // thirty lines instead of a migration library: both dialects need only
 // "apply numbered files once, in order".
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	// Under the migration lock too: two servers creating the table at
+	// once on PostgreSQL collide in its catalogue despite IF NOT EXISTS.
+	err := db.Update(ctx, func(tx *Tx) error {
+		if tx.d.migrationLock != "" {
+			if err := tx.exec(ctx, tx.d.migrationLock); err != nil {
+				return err
+			}
+		}
+		return tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	dir := "migrations/" + db.d.name

@@ -374,3 +374,35 @@ func TestConcurrentAppends(t *testing.T) {
 		return nil
 	}))
 }
+
+// Servers starting at once on a new database apply each migration once:
+// every open succeeds and the schema ends at the newest version.
+func TestConcurrentMigrations(t *testing.T) {
+	ctx := context.Background()
+	place := filepath.Join(t.TempDir(), "shilu.db")
+	if testDialect.name == "postgres" {
+		place = pgtest.Empty(t)
+	}
+	const servers = 4
+	dbs := make(chan *DB, servers)
+	errs := make(chan error, servers)
+	for range servers {
+		go func() {
+			db, err := openPlace(ctx, place, Options{})
+			errs <- err
+			dbs <- db
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+		if db := <-dbs; db != nil {
+			v, err := db.SchemaVersion(ctx)
+			if err != nil || v < 25 {
+				t.Errorf("schema version %d, %v; want at least 25", v, err)
+			}
+			closeDB(t, db)
+		}
+	}
+}
