@@ -218,6 +218,7 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweep()
 	dir, err := os.MkdirTemp("", "shilu-pg-")
 	if err != nil {
 		return nil, err
@@ -338,6 +339,27 @@ func (c *cluster) shutdown() error {
 	}
 	errs = append(errs, os.RemoveAll(c.dir))
 	return errors.Join(errs...)
+}
+
+// sweep removes the clusters that test binaries killed, or run without
+// Main, left behind: directories older than ten minutes whose postmaster is
+// gone (the parent-death signal killed it, its files stayed). A directory
+// whose postmaster.pid names a live process belongs to a running binary.
+func sweep() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "shilu-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		}
+		_ = os.RemoveAll(d)
+	}
 }
 
 func freePort() (int, error) {
