@@ -269,7 +269,9 @@ func (c *cluster) run(bin, data string) error {
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
+	// The server writes to its own descriptor (a copy); this one only
+	// needed to be handed over.
+	defer logf.Close() //nolint:errcheck // nothing was written through it
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(c.port), "-k", c.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200")
@@ -368,6 +370,6 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	port := l.Addr().(*net.TCPAddr).Port
+	return port, l.Close()
 }

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"testing"
 )
 
@@ -16,16 +17,19 @@ func TestURLCopiesTemplate(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer db.Close()
 		_, err = db.ExecContext(ctx, `CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)`)
-		return err
+		return errors.Join(err, db.Close())
 	}
 	count := func(url string) int {
 		db, err := sql.Open("pgx", url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		defer func() {
+			if err := db.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
 		var n int
 		if err := db.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
 			t.Fatal(err)
