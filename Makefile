@@ -98,6 +98,7 @@ bench:
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkSyncFindings -benchtime=200x -timeout 30m ./internal/store/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkRecordingList -benchtime=1x -timeout 30m ./internal/store/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkArchive -benchtime=1x -timeout 60m ./internal/app/
+	$(GO) test -run='^$$' -bench=BenchmarkTwins -benchtime=1x -timeout 10m ./internal/store/
 	SHILU_BENCH=1 $(GO) test -run='^$$' -bench=BenchmarkPackage -benchtime=1x -timeout 60m ./internal/export/
 
 clean:

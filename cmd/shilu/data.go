@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -37,6 +38,10 @@ import (
 //	DIR/blobs.url       where the originals are instead of DIR/blobs: an
 //	                    s3:// URL (no secrets in it), recorded by the first
 //	                    serve --blobs, so every command opens the same store
+//	DIR/db.url          where the metadata is instead of DIR/shilu.db: a
+//	                    postgres:// URL (no password in it: PGPASSWORD or
+//	                    ~/.pgpass), recorded by the first serve --db or
+//	                    migrate --db, so every command opens the same one
 //
 // KEYS is the directory that SHILU_KEYS names, DIR itself when it is unset
 // (the demo, tests, a trial). In production the keys live apart from the
@@ -63,11 +68,12 @@ type archive struct {
 	app *app.App
 }
 
-func (e *cmdEnv) openArchive(dir string) (*archive, error) { return e.openArchiveAt(dir, "") }
+func (e *cmdEnv) openArchive(dir string) (*archive, error) { return e.openArchiveAt(dir, "", "") }
 
 // openArchiveAt opens the archive in dir with its originals at blobsURL
-// ("": where DIR/blobs.url says, else DIR/blobs on disk).
-func (e *cmdEnv) openArchiveAt(dir, blobsURL string) (*archive, error) {
+// ("": where DIR/blobs.url says, else DIR/blobs on disk) and its metadata
+// at dbURL ("": where DIR/db.url says, else DIR/shilu.db).
+func (e *cmdEnv) openArchiveAt(dir, blobsURL, dbURL string) (*archive, error) {
 	if err := privateDir(dir, e.logger()); err != nil {
 		return nil, err
 	}
@@ -87,7 +93,17 @@ func (e *cmdEnv) openArchiveAt(dir, blobsURL string) (*archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(e.ctx, filepath.Join(dir, "shilu.db"), store.Options{Log: log, Secrets: secrets})
+	dbURL, err = recordedDB(dir, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	opt := store.Options{Log: log, Secrets: secrets}
+	var db *store.DB
+	if dbURL == "" {
+		db, err = store.OpenSQLite(e.ctx, filepath.Join(dir, "shilu.db"), opt)
+	} else {
+		db, err = store.OpenPostgres(e.ctx, dbURL, opt)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +134,41 @@ func (e *cmdEnv) keysDir(dir string) (string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// recordedDB returns the PostgreSQL URL the archive in dir keeps its
+// metadata at ("" for DIR/shilu.db), recording dbURL in DIR/db.url on
+// first use. As with --blobs, a URL that differs from the recorded one is
+// refused, and so is one for an archive whose metadata is already in
+// DIR/shilu.db: moving the metadata is a migration, not a flag. The URL
+// must carry no password (the file is not a secret).
+func recordedDB(dir, dbURL string) (string, error) {
+	path := filepath.Join(dir, "db.url")
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("db: %w", err)
+	}
+	recorded := strings.TrimSpace(string(b))
+	if dbURL == "" || dbURL == recorded {
+		return recorded, nil
+	}
+	if recorded != "" {
+		return "", fmt.Errorf("--db %s: this archive's metadata is at %s (%s)", dbURL, recorded, path)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shilu.db")); err == nil {
+		return "", fmt.Errorf("--db %s: this archive keeps its metadata in %s", dbURL, filepath.Join(dir, "shilu.db"))
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("--db %s: want postgres://USER@HOST:PORT/DATABASE", dbURL)
+	}
+	if _, has := u.User.Password(); has {
+		return "", fmt.Errorf("--db: no password in the URL (it is recorded in %s): use PGPASSWORD or ~/.pgpass", path)
+	}
+	if err := writeFileSynced(path, dbURL+"\n"); err != nil {
+		return "", fmt.Errorf("db: %w", err)
+	}
+	return dbURL, nil
 }
 
 // openBlobs opens the archive's blob store: DIR/blobs on disk, or the S3

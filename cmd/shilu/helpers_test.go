@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"shilu/internal/auth"
+	"shilu/internal/pgtest"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if err := pgtest.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		fmt.Fprintf(os.Stderr, "remove the test binary: %v\n", err)
 		code = 1

@@ -73,7 +73,8 @@ var errUsage = errors.New("usage")
 const usage = `shilu — evidence archive for law-enforcement audio and video (实录)
 
 Usage:
-  shilu serve        --data DIR --listen ADDR     run the server
+  shilu serve        --data DIR --listen ADDR [--db URL] [--blobs URL]
+                                                  run the server
   shilu user add     --data DIR --name NAME --role ROLE [--dept DEPT] [--display-name NAME] [--officer-no NO]
   shilu user reset   --data DIR --name NAME [--totp]   new initial password
   shilu dept add     --data DIR --name NAME [--parent DEPT]
@@ -96,6 +97,8 @@ Usage:
                                                   check the custody log (all cores, progress bar),
                                                   and that it extends a checkpoint held elsewhere
   shilu audit checkpoint --data DIR               print the latest signed checkpoint, to keep
+  shilu migrate      --data DIR [--db URL]        apply pending schema migrations (SQLite in DIR,
+                                                  or PostgreSQL: --db postgres://USER@HOST/DB)
   shilu package verify [--key KEY] DIR|ISO        check an evidence package offline (every file,
                                                   every custody proof, the checkpoint's signature)
   shilu disc burn --device DEV [--data DIR --extraction ID] PACKAGE.iso
@@ -183,6 +186,8 @@ func (e *cmdEnv) command(args []string) error {
 			return err
 		}
 		return e.discBurn(rest)
+	case "migrate":
+		return e.migrate(args[1:])
 	case "audit":
 		if len(args) > 1 && args[1] == "checkpoint" {
 			return e.auditCheckpoint(args[2:])

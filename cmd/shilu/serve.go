@@ -48,13 +48,14 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	scrubEvery := fs.Duration("scrub-every", 24*time.Hour, "pause between the end of one fixity pass and the start of the next")
 	metrics := fs.String("metrics", "", `address to serve Prometheus /metrics on, apart from the workbench ("" = not served); :0 picks a free port`)
 	blobs := fs.String("blobs", "", `where originals are kept: "" = DATA/blobs on disk; s3://BUCKET?endpoint=HOST:PORT[&secure=false][&credentials=FILE] = an S3 bucket with Object Lock (credentials from FILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, never in the URL); recorded in DATA/blobs.url on first use`)
+	dbURL := fs.String("db", "", `where the metadata is kept: "" = DATA/shilu.db (SQLite); postgres://USER@HOST:PORT/DATABASE = PostgreSQL (password from PGPASSWORD or ~/.pgpass, never in the URL); recorded in DATA/db.url on first use`)
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlags(fs, "data"); err != nil {
 		return err
 	}
-	a, err := e.openArchiveAt(*data, *blobs)
+	a, err := e.openArchiveAt(*data, *blobs, *dbURL)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,7 @@ func TestActivities(t *testing.T) {
 		{"ByOfficer", ActivityFilter{Officer: "000126"}, []int64{f.act.ID}},
 		{"OfficerRemoved", ActivityFilter{Officer: "000123"}, nil},
 		{"ByType", ActivityFilter{Type: evidence.ActivityService}, []int64{second.ID}},
+		{"ByOfficerAndType", ActivityFilter{Officer: "000126", Type: evidence.ActivityInspection}, []int64{f.act.ID}},
 		{"FromInclusive", ActivityFilter{From: second.Arrival}, []int64{second.ID}},
 		{"ToExclusive", ActivityFilter{To: second.Arrival}, []int64{f.act.ID}},
 		{"FirstPage", ActivityFilter{Limit: 1}, []int64{second.ID}},

@@ -96,27 +96,12 @@ type ActionStat struct {
 	Time   time.Time
 }
 
-// actionExpr is the action of an audit_entries row, picked out of its
-// encoding by SQLite: the first `"action":"` (X'22…22') of an entry is its
-// action field, since audit.Entry.Encode writes only the header, index,
-// time and the escaped actor before it and no escaped string holds a bare
-// quote; the action follows unescaped up to its closing quote (X'22'),
-// since actions are [a-z0-9_.]. instr stops at that early match, so the
-// expression costs little per entry. It is one constant, so that an index
-// on the same expression can serve it.
-const actionExpr = `substr(substr(data, instr(data, X'22616374696f6e223a22') + 10, 64), 1,
-	instr(substr(data, instr(data, X'22616374696f6e223a22') + 10, 64), X'22') - 1)`
-
 // ActionStats returns the custody entries with outcome ok whose action is
-// one of actions and whose time is in [from, to), oldest first. Actions of
-// more than 63 bytes are never found.
-//
-// The log keeps an entry only as its canonical encoding (audit_entries.data)
-// and indexes objects alone, so there is no action or time column to
-// search: SQLite selects by actionExpr, and only the few matching entries
-// are decoded here, which checks the action again, the outcome and the
-// time. Migration 0010 indexes actionExpr, so this is a lookup of the
-// matching entries, not a scan of the log.
+// one of actions and whose time is in [from, to), oldest first: a lookup
+// in the index on the entries' action column (migration 0025), not a scan
+// of the log. The matching entries are decoded, which checks the action
+// again, the outcome and the time against the encoding, which is what the
+// log's hashes cover.
 func (tx *Tx) ActionStats(ctx context.Context, actions []evidence.Action, from, to time.Time) ([]ActionStat, error) {
 	if len(actions) == 0 {
 		return nil, nil
@@ -125,10 +110,11 @@ func (tx *Tx) ActionStats(ctx context.Context, actions []evidence.Action, from, 
 	args := make([]any, 0, len(actions))
 	for _, a := range actions {
 		want[a] = true
-		// Blobs compare with the blob actionExpr gives byte for byte.
-		args = append(args, []byte(string(a)))
+		args = append(args, string(a))
 	}
-	rows, err := tx.query(ctx, `SELECT data FROM audit_entries WHERE `+actionExpr+` IN (?`+strings.Repeat(", ?", len(actions)-1)+`) ORDER BY idx`, args...)
+	args = append(args, micros(from), micros(to))
+	rows, err := tx.query(ctx, `SELECT data FROM audit_entries WHERE action IN (?`+strings.Repeat(", ?", len(actions)-1)+`)
+		AND at >= ? AND at < ? ORDER BY idx`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: action stats: %w", err)
 	}

@@ -11,10 +11,10 @@ import (
 	"shilu/internal/evidence"
 )
 
-// R-RPT-1: exports are found by action through the index of migration
-// 0010, not by reading the whole custody log; the index's expression and
-// actionExpr must stay the same text for SQLite to use it.
+// R-RPT-1: exports are found by action through the index on the entries'
+// action column (migration 0025), not by reading the whole custody log.
 func TestActionIndexUsed(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	err := db.Update(ctx, func(tx *Tx) error {
@@ -23,7 +23,7 @@ func TestActionIndexUsed(t *testing.T) {
 				return err
 			}
 		}
-		p, err := queryPlan(ctx, tx, `SELECT data FROM audit_entries WHERE `+actionExpr+` IN (?, ?)`, []byte("custody.export"), []byte("register.export"))
+		p, err := queryPlan(ctx, tx, `SELECT data FROM audit_entries WHERE action IN (?, ?) AND at >= ? AND at < ? ORDER BY idx`, "custody.export", "register.export", 0, 1)
 		if err != nil {
 			return err
 		}
@@ -67,6 +67,7 @@ func queryPlan(ctx context.Context, tx *Tx, q string, args ...any) (string, erro
 // index — at 2.7 M findings a scan per activity held the writer for
 // seconds (COALESCE(activity_id, 0) = ? was one) — and the plan says so.
 func TestEvaluatorQueriesUseIndexes(t *testing.T) {
+	sqliteOnly(t, "the plans of SQLite's query planner")
 	ctx := context.Background()
 	db, _ := openTest(t)
 	now := time.Now()
@@ -83,8 +84,8 @@ func TestEvaluatorQueriesUseIndexes(t *testing.T) {
 		tests = append(tests, query{fmt.Sprintf("ResolveActivity%d", id), q, qargs, "findings_activity"})
 	}
 	q, args := resolveQuery(now, recordingAloneFindings, []any{int64(42)}, keep)
-	tests = append(tests, query{"ResolveRecordingAlone", q, args, "findings_recording_alone"},
-		query{"ActivitiesToEvaluate", activitiesToEvaluate, []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
+	tests = append(tests, query{"ResolveRecordingAlone", q, args, "finding_recordings_recording"},
+		query{"ActivitiesToEvaluate", db.d.activitiesToEvaluate(), []any{micros(now), 0, 100, 0, 100, 100}, "activity_evaluations_next"})
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, tt := range tests {
 			p, err := queryPlan(ctx, tx, tt.q, tt.args...)
@@ -100,4 +101,40 @@ func TestEvaluatorQueriesUseIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Entries stored before migration 0025 (their action and time columns
+// NULL) get them from their encoding when the store opens, so that the
+// lookups by action still find them.
+func TestEntryColumnsFilledAtOpen(t *testing.T) {
+	ctx := context.Background()
+	place := newPlace(t)
+	skey, _, err := audit.GenerateKey("test/log")
+	check(t, err)
+	log, _, err := audit.NewLog("test/log", skey)
+	check(t, err)
+	db, err := openPlace(ctx, place, Options{Log: log})
+	check(t, err)
+	check(t, db.Update(ctx, func(tx *Tx) error {
+		for _, a := range []evidence.Action{"custody.export", "recording.content", "custody.export"} {
+			if _, err := tx.Audit(ctx, audit.Entry{Actor: "wangfang", Action: a, Object: "log", Outcome: audit.OutcomeOK}); err != nil {
+				return err
+			}
+		}
+		return tx.exec(ctx, `UPDATE audit_entries SET action = NULL, at = NULL`)
+	}))
+	closeDB(t, db)
+	db, err = openPlace(ctx, place, Options{Log: log})
+	check(t, err)
+	defer closeDB(t, db)
+	check(t, db.View(ctx, func(tx *Tx) error {
+		stats, err := tx.ActionStats(ctx, []evidence.Action{"custody.export"}, tx.Now().Add(-time.Hour), tx.Now().Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		if len(stats) != 2 || stats[0].Index != 0 || stats[1].Index != 2 {
+			t.Errorf("exports after reopening: %+v, want entries 0 and 2", stats)
+		}
+		return nil
+	}))
 }

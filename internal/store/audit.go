@@ -22,10 +22,22 @@ var (
 
 // LogState implements audit.Tx. The compact range is stored as its hashes
 // concatenated (each is 32 bytes).
+//
+// In a write transaction it locks the state row until the transaction
+// ends (the dialect's FOR UPDATE): every append reads the state first, so
+// appends of concurrent transactions, in this process or another on the
+// same database, queue here and each sees the one before it committed —
+// no two entries get the same index, and the log never forks. (SQLite
+// gets the same from its single writer.) PostgreSQL's baseline creates the
+// row, so that the lock holds on an empty log too.
 func (tx *Tx) LogState(ctx context.Context) (uint64, [][]byte, error) {
 	var size int64
 	var packed []byte
-	err := tx.get(ctx, []any{&size, &packed}, `SELECT size, hashes FROM audit_state WHERE id = 1`)
+	q := `SELECT size, hashes FROM audit_state WHERE id = 1`
+	if !tx.readOnly {
+		q += tx.d.forUpdate
+	}
+	err := tx.get(ctx, []any{&size, &packed}, q)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, nil
 	}
@@ -44,7 +56,14 @@ func (tx *Tx) LogState(ctx context.Context) (uint64, [][]byte, error) {
 
 // StoreAppend implements audit.Tx.
 func (tx *Tx) StoreAppend(ctx context.Context, index uint64, data, leafHash []byte, nodes []audit.Node, hashes [][]byte) error {
-	if err := tx.exec(ctx, `INSERT INTO audit_entries (idx, data, leaf_hash) VALUES (?, ?, ?)`, int64(index), data, leafHash); err != nil {
+	// The action and time are columns too, for lookups (ActionStats, the
+	// log's filters); the encoding stays what the hashes cover.
+	e, err := audit.Decode(data)
+	if err != nil {
+		return fmt.Errorf("store: audit append %d: %w", index, err)
+	}
+	if err := tx.exec(ctx, `INSERT INTO audit_entries (idx, data, leaf_hash, action, at) VALUES (?, ?, ?, ?, ?)`,
+		int64(index), data, leafHash, string(e.Action), micros(e.Time)); err != nil {
 		return fmt.Errorf("store: audit append %d: %w", index, err)
 	}
 	for _, n := range nodes {
@@ -182,26 +201,63 @@ func (db *DB) published(cp *audit.Checkpoint) {
 	}
 }
 
-// Entries implements audit.Reader. The slices fn gets are the driver's
-// (sql.RawBytes), valid only during the call, as audit.Reader allows: a
-// copy per row was a third of reading a million entries.
+// Entries implements audit.Reader. It reads a batch of entries at a time
+// (keyset paging on idx) and calls fn after the batch's rows are closed:
+// fn may query the same transaction (audit.Verify asks for node hashes),
+// and a PostgreSQL connection runs one query at a time. The slices fn gets
+// point into the batch's buffer, valid only during the call, as
+// audit.Reader allows: one buffer per batch rather than a copy per row,
+// which was a third of reading a million entries.
 func (tx *Tx) Entries(ctx context.Context, start uint64, fn func(index uint64, data, leafHash []byte) error) error {
-	rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx`, int64(start))
-	if err != nil {
-		return fmt.Errorf("store: audit entries: %w", err)
+	const batch = 1024
+	type entry struct {
+		idx            uint64
+		data, leafHash []byte
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var data, leaf sql.RawBytes
-		if err := rows.Scan(&idx, &data, &leaf); err != nil {
+	next := int64(start)
+	var buf []byte
+	list := make([]entry, 0, batch)
+	for {
+		rows, err := tx.query(ctx, `SELECT idx, data, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx LIMIT ?`, next, batch)
+		if err != nil {
 			return fmt.Errorf("store: audit entries: %w", err)
 		}
-		if err := fn(uint64(idx), data, leaf); err != nil {
-			return err
+		buf, list = buf[:0], list[:0]
+		var spans [][2]int // data and leaf hash ends in buf, per entry
+		for rows.Next() {
+			var idx int64
+			var data, leaf sql.RawBytes
+			if err := rows.Scan(&idx, &data, &leaf); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: audit entries: %w", err)
+			}
+			buf = append(buf, data...)
+			d := len(buf)
+			buf = append(buf, leaf...)
+			spans = append(spans, [2]int{d, len(buf)})
+			list = append(list, entry{idx: uint64(idx)})
+			next = idx + 1
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: audit entries: %w", err)
+		}
+		rows.Close()
+		// Sliced after the batch: buf may have moved while it grew.
+		from := 0
+		for i := range list {
+			list[i].data = buf[from:spans[i][0]:spans[i][0]]
+			list[i].leafHash = buf[spans[i][0]:spans[i][1]:spans[i][1]]
+			from = spans[i][1]
+		}
+		for _, e := range list {
+			if err := fn(e.idx, e.data, e.leafHash); err != nil {
+				return err
+			}
+		}
+		if len(list) < batch {
+			return nil
 		}
 	}
-	return rows.Err()
 }
 
 // NodeHashes implements audit.Reader. audit.Verify asks for a thousand
@@ -297,13 +353,16 @@ func (tx *Tx) nodeRun(ctx context.Context, ids []compact.NodeID, run []int, out 
 	return nil
 }
 
-// Checkpoints implements audit.Reader.
+// Checkpoints implements audit.Reader. They are read first and handed to
+// fn after the rows are closed, as in Entries: fn may query the same
+// transaction. There are few (one per signed batch).
 func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) error {
 	rows, err := tx.query(ctx, `SELECT size, root, note FROM audit_checkpoints ORDER BY size`)
 	if err != nil {
 		return fmt.Errorf("store: audit checkpoints: %w", err)
 	}
 	defer rows.Close()
+	var list []audit.Checkpoint
 	for rows.Next() {
 		var cp audit.Checkpoint
 		var size int64
@@ -311,11 +370,18 @@ func (tx *Tx) Checkpoints(ctx context.Context, fn func(audit.Checkpoint) error) 
 			return fmt.Errorf("store: audit checkpoints: %w", err)
 		}
 		cp.Size = uint64(size)
+		list = append(list, cp)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: audit checkpoints: %w", err)
+	}
+	rows.Close()
+	for _, cp := range list {
 		if err := fn(cp); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // Checkpoint returns the checkpoint of the given size; ENotFound if none is
@@ -389,4 +455,57 @@ func (tx *Tx) Audit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
 		}
 	}
 	return e, nil
+}
+
+// fillEntryColumns gives the custody entries stored before migration 0025
+// their action and time columns, from their encoding: once, at open, a
+// thousand entries per transaction so that a large log does not hold the
+// writer for long. Later opens find none and do nothing.
+func (db *DB) fillEntryColumns(ctx context.Context) error {
+	for {
+		var n int
+		err := db.Update(ctx, func(tx *Tx) error {
+			rows, err := tx.query(ctx, `SELECT idx, data FROM audit_entries WHERE action IS NULL ORDER BY idx LIMIT 1000`)
+			if err != nil {
+				return err
+			}
+			type fill struct {
+				idx    int64
+				action string
+				at     int64
+			}
+			var list []fill
+			for rows.Next() {
+				var idx int64
+				var data []byte
+				if err := rows.Scan(&idx, &data); err != nil {
+					rows.Close()
+					return err
+				}
+				e, err := audit.Decode(data)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("entry %d: %w", idx, err)
+				}
+				list = append(list, fill{idx, string(e.Action), micros(e.Time)})
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			rows.Close()
+			for _, f := range list {
+				if err := tx.exec(ctx, `UPDATE audit_entries SET action = ?, at = ? WHERE idx = ?`, f.action, f.at, f.idx); err != nil {
+					return err
+				}
+			}
+			n = len(list)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: fill custody entry columns: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }

@@ -68,8 +68,6 @@ func (tx *Tx) AuditEntries(ctx context.Context, f AuditFilter, cursor int64, des
 }
 
 // auditQuery is the query of AuditEntries; "" when no entry can match.
-// The table has no alias, so that the action's expression is the very
-// text of its index.
 func (tx *Tx) auditQuery(ctx context.Context, f AuditFilter, cursor int64, desc bool, limit int) (string, []any, error) {
 	lo, hi, err := tx.auditSpan(ctx, f.From, f.To)
 	if err != nil || lo >= hi {
@@ -85,10 +83,10 @@ func (tx *Tx) auditQuery(ctx context.Context, f AuditFilter, cursor int64, desc 
 	where := []string{idx + " >= ?", idx + " < ?"}
 	args = append(args, lo, hi)
 	if f.Action != "" {
-		where, args = append(where, actionExpr+" = ?"), append(args, []byte(string(f.Action)))
+		where, args = append(where, "action = ?"), append(args, string(f.Action))
 	}
 	if f.Actor != "" {
-		where, args = append(where, "instr(data, ?) > 0"), append(args, []byte(`"actor":`+audit.QuoteString(f.Actor)+`,"action":`))
+		where, args = append(where, tx.d.contains), append(args, []byte(`"actor":`+audit.QuoteString(f.Actor)+`,"action":`))
 	}
 	order := "ASC"
 	if desc {

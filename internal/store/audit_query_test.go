@@ -79,6 +79,9 @@ func TestAuditEntries(t *testing.T) {
 		})
 	}
 	// The plans: by primary key, by the action's index, by the objects'.
+	if testDialect.name != "sqlite" {
+		return // SQLite's query planner
+	}
 	for _, tc := range []struct {
 		f    AuditFilter
 		want string

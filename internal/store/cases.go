@@ -36,7 +36,7 @@ func scanCase(scan func(...any) error) (evidence.Case, error) {
 // CreateCase stores a new case by account byID; a number already taken is
 // EConflict.
 func (tx *Tx) CreateCase(ctx context.Context, c evidence.Case, byID int64) (evidence.Case, error) {
-	err := tx.get(ctx, []any{&c.ID}, `INSERT INTO cases (number, title, parties, department_id, status, retention_years, created_by, created_at, updated_at)
+	err := tx.tryGet(ctx, []any{&c.ID}, `INSERT INTO cases (number, title, parties, department_id, status, retention_years, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Number, c.Title, c.Parties, c.DepartmentID, string(c.Status), c.RetentionYears,
 		byID, micros(tx.now), micros(tx.now))
 	if isUniqueViolation(err) {
@@ -152,7 +152,7 @@ func (tx *Tx) Cases(ctx context.Context, f CaseFilter) ([]evidence.Case, error) 
 	}
 	if f.Query != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
-		where, args = append(where, `(c.number LIKE ? ESCAPE '\' OR c.title LIKE ? ESCAPE '\')`), append(args, like, like)
+		where, args = append(where, `(c.number `+tx.d.like+` ? ESCAPE '\' OR c.title `+tx.d.like+` ? ESCAPE '\')`), append(args, like, like)
 	}
 	if f.Before > 0 {
 		where, args = append(where, `c.id < ?`), append(args, f.Before)
@@ -200,7 +200,7 @@ type CaseItem struct {
 // AttachToCase puts item id of kind into case caseID's file; one already
 // there is EConflict.
 func (tx *Tx) AttachToCase(ctx context.Context, caseID int64, kind string, id, byID int64) error {
-	err := tx.exec(ctx, `INSERT INTO case_items (case_id, kind, item_id, attached_by, attached_at) VALUES (?, ?, ?, ?, ?)`,
+	err := tx.tryExec(ctx, `INSERT INTO case_items (case_id, kind, item_id, attached_by, attached_at) VALUES (?, ?, ?, ?, ?)`,
 		caseID, kind, id, byID, micros(tx.now))
 	if isUniqueViolation(err) {
 		return evidence.Errorf(evidence.EConflict, "err.case.attached", evidence.Msg("case.item."+kind), id)

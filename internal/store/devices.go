@@ -33,7 +33,7 @@ func scanDevice(scan func(...any) error) (evidence.Device, error) {
 // CreateDevice registers d by account byID; a serial already registered
 // (letter case aside) is EConflict. The status starts now.
 func (tx *Tx) CreateDevice(ctx context.Context, d evidence.Device, byID int64) (evidence.Device, error) {
-	err := tx.get(ctx, []any{&d.ID}, `INSERT INTO devices (serial, kind, model, department_id, status, status_since, note, created_by, created_at, updated_at)
+	err := tx.tryGet(ctx, []any{&d.ID}, `INSERT INTO devices (serial, kind, model, department_id, status, status_since, note, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, d.Serial, string(d.Kind), d.Model, d.DepartmentID, string(d.Status),
 		micros(tx.now), d.Note, byID, micros(tx.now), micros(tx.now))
 	if isUniqueViolation(err) {
@@ -102,7 +102,7 @@ func (tx *Tx) Devices(ctx context.Context, f DeviceFilter) ([]evidence.Device, e
 		args = append(args, f.Officer)
 	}
 	if f.Query != "" {
-		q += ` AND (d.serial LIKE ? OR d.model LIKE ?)`
+		q += ` AND (d.serial ` + tx.d.like + ` ? OR d.model ` + tx.d.like + ` ?)`
 		args = append(args, "%"+f.Query+"%", "%"+f.Query+"%")
 	}
 	rows, err := tx.query(ctx, q+` ORDER BY d.serial`, args...)

@@ -56,14 +56,16 @@ func (tx *Tx) ActivitiesToEvaluate(ctx context.Context, after int64, limit int) 
 	// seconds in the writer, beside a million activities. Without
 	// INDEXED BY, SQLite may walk the evaluations by id from after, i.e.
 	// all of them, to find the few that are due.
-	return tx.ids(ctx, activitiesToEvaluate, micros(tx.now), after, limit, after, limit, limit)
+	return tx.ids(ctx, tx.d.activitiesToEvaluate(), micros(tx.now), after, limit, after, limit, limit)
 }
 
-const activitiesToEvaluate = `SELECT id FROM (
-	SELECT * FROM (SELECT activity_id AS id FROM activity_evaluations INDEXED BY activity_evaluations_next WHERE next_at IS NOT NULL AND next_at <= ? AND activity_id > ?
-		ORDER BY activity_id LIMIT ?)
-	UNION SELECT * FROM (SELECT activity_id AS id FROM evaluation_queue WHERE activity_id > ? ORDER BY activity_id LIMIT ?)
-	) ORDER BY id LIMIT ?`
+func (d dialect) activitiesToEvaluate() string {
+	return `SELECT id FROM (
+	SELECT * FROM (SELECT activity_id AS id FROM activity_evaluations ` + d.indexedBy("activity_evaluations_next") + ` WHERE next_at IS NOT NULL AND next_at <= ? AND activity_id > ?
+		ORDER BY activity_id LIMIT ?) AS due
+	UNION SELECT * FROM (SELECT activity_id AS id FROM evaluation_queue WHERE activity_id > ? ORDER BY activity_id LIMIT ?) AS queued
+	) AS ids ORDER BY id LIMIT ?`
+}
 
 // EvaluationRecord is one stored evaluation.
 type EvaluationRecord struct {

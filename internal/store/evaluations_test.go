@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -160,5 +161,59 @@ func TestFindingsPaged(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The findings about one recording alone are those that name it first
+// (finding_recordings, position 0) and no activity: a re-check of that
+// recording resolves those it no longer raises, and leaves alone the
+// findings that name it second and those of other recordings.
+func TestRecordingAloneFindings(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	finding := func(key string, recordings ...int64) evidence.Finding {
+		return evidence.Finding{Key: key, Rule: "signs_of_editing", Article: "Art. 12", RecordingIDs: recordings,
+			Evidence: evidence.Msg("finding.signs_of_editing"), Status: evidence.FindingOpen, Severity: evidence.SeverityWarning}
+	}
+	sync := func(rec int64, fs ...evidence.Finding) {
+		t.Helper()
+		check(t, db.Update(ctx, func(tx *Tx) error { return tx.SyncRecordingFindings(ctx, rec, fs) }))
+	}
+	resolved := func() map[string]bool {
+		t.Helper()
+		out := map[string]bool{}
+		check(t, db.View(ctx, func(tx *Tx) error {
+			rows, err := tx.query(ctx, `SELECT key, resolved_at IS NOT NULL FROM findings`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				var r bool
+				if err := rows.Scan(&k, &r); err != nil {
+					return err
+				}
+				out[k] = r
+			}
+			return rows.Err()
+		}))
+		return out
+	}
+	sync(1, finding("a", 1), finding("b", 1, 2))
+	sync(2, finding("c", 2), finding("d", 2, 1))
+	sync(1, finding("a", 1))
+	if got, want := resolved(), map[string]bool{"a": false, "b": true, "c": false, "d": false}; !maps.Equal(got, want) {
+		t.Errorf("after re-checking 1 with a only: %v, want %v", got, want)
+	}
+	// Its recordings changed: it now names 2 first, and 1's check leaves it.
+	sync(2, finding("c", 2), finding("d", 2, 1), finding("a", 2))
+	sync(1)
+	if got, want := resolved(), map[string]bool{"a": false, "b": true, "c": false, "d": false}; !maps.Equal(got, want) {
+		t.Errorf("after moving a to 2 and re-checking 1: %v, want %v", got, want)
+	}
+	sync(2)
+	if got, want := resolved(), map[string]bool{"a": true, "b": true, "c": true, "d": true}; !maps.Equal(got, want) {
+		t.Errorf("after re-checking 2 with none: %v, want %v", got, want)
 	}
 }

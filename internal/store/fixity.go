@@ -82,7 +82,7 @@ func (tx *Tx) FixityState(ctx context.Context) (FixityState, error) {
 			*p.dst = &t
 		}
 	}
-	err = tx.get(ctx, []any{&s.Open, &s.Total, &s.TotalBytes}, `SELECT COALESCE(SUM(fixity_problem <> ''), 0), COUNT(*), COALESCE(SUM(size), 0) FROM recordings WHERE disposed_at IS NULL`)
+	err = tx.get(ctx, []any{&s.Open, &s.Total, &s.TotalBytes}, `SELECT COUNT(CASE WHEN fixity_problem <> '' THEN 1 END), COUNT(*), COALESCE(SUM(size), 0) FROM recordings WHERE disposed_at IS NULL`)
 	if err != nil {
 		return s, fmt.Errorf("store: fixity state: %w", err)
 	}

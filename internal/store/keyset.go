@@ -17,7 +17,7 @@ const CountLimit = 10_000
 // more than CountLimit, and whether there are more than CountLimit.
 func (tx *Tx) countUpTo(ctx context.Context, what, from string, args []any) (int, bool, error) {
 	var n int
-	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM (SELECT 1 FROM `+from+` LIMIT ?)`, append(slices.Clone(args), CountLimit+1)...); err != nil {
+	if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM (SELECT 1 FROM `+from+` LIMIT ?) AS c`, append(slices.Clone(args), CountLimit+1)...); err != nil {
 		return 0, false, fmt.Errorf("store: count %s: %w", what, err)
 	}
 	return min(n, CountLimit), n > CountLimit, nil

@@ -33,7 +33,7 @@ func (tx *Tx) CreateDepartment(ctx context.Context, name string, parent *int64) 
 			return d, err
 		}
 	}
-	err := tx.get(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
+	err := tx.tryGet(ctx, []any{&d.ID}, `INSERT INTO departments (name, parent_id, created_at) VALUES (?, ?, ?) RETURNING id`,
 		name, nullInt(parent), micros(tx.now))
 	if isUniqueViolation(err) {
 		return d, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
@@ -54,7 +54,7 @@ func (tx *Tx) RenameDepartment(ctx context.Context, id int64, name string) (Depa
 	if name == "" {
 		return old, evidence.Errorf(evidence.EInvalid, "err.department.no_name")
 	}
-	err = tx.exec(ctx, `UPDATE departments SET name = ? WHERE id = ?`, name, id)
+	err = tx.tryExec(ctx, `UPDATE departments SET name = ? WHERE id = ?`, name, id)
 	if isUniqueViolation(err) {
 		return old, evidence.Errorf(evidence.EConflict, "err.department.exists", name)
 	}
@@ -114,7 +114,7 @@ func (tx *Tx) InDepartmentSubtree(ctx context.Context, dept, ofDept *int64) (boo
 	// corrupted tree with a cycle ends the recursion.
 	var n int
 	err := tx.get(ctx, []any{&n}, `WITH RECURSIVE up(id) AS (
-			SELECT ?
+			SELECT CAST(? AS BIGINT)
 			UNION
 			SELECT d.parent_id FROM departments d JOIN up ON d.id = up.id WHERE d.parent_id IS NOT NULL
 		) SELECT COUNT(*) FROM up WHERE id = ?`, *dept, *ofDept)
@@ -267,7 +267,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, n NewAccount) (Account, error) 
 		a.PasswordChangedAt = &a.CreatedAt
 		changed = micros(tx.now)
 	}
-	err := tx.get(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at,
+	err := tx.tryGet(ctx, []any{&a.ID}, `INSERT INTO users (name, role, password_hash, created_at, department_id, must_change, password_changed_at,
 		display_name, officer_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.Name, string(n.Role), n.PasswordHash, micros(tx.now), nullInt(n.DepartmentID), n.MustChange, changed,
 		n.DisplayName, nullString(n.OfficerNo))
@@ -652,12 +652,16 @@ func (db *DB) sealPlaintextTOTP(ctx context.Context) error {
 	// secure_delete: the update's freed bytes, the plaintext, are zeroed
 	// rather than left in the page's free space, where a copy of the file
 	// would still show them.
-	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-		return fmt.Errorf("store: seal totp secrets: %w", err)
+	// PostgreSQL has no such setting: VACUUM reclaims the old row versions
+	// (docs/deploy: encrypt the database's disk).
+	if db.d.pragmas {
+		if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+			return fmt.Errorf("store: seal totp secrets: %w", err)
+		}
+		// If this fails the connection keeps zeroing freed pages: slower
+		// deletes, nothing lost.
+		defer conn.ExecContext(context.Background(), `PRAGMA secure_delete = OFF`) //nolint:errcheck // see above
 	}
-	// If this fails the connection keeps zeroing freed pages: slower
-	// deletes, nothing lost.
-	defer conn.ExecContext(context.Background(), `PRAGMA secure_delete = OFF`) //nolint:errcheck // see above
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: seal totp secrets: %w", err)
@@ -679,8 +683,10 @@ func (db *DB) sealPlaintextTOTP(ctx context.Context) error {
 	// rather than at a later automatic checkpoint, and empty the WAL. Best
 	// effort: a reader of another process may hold the checkpoint back, and
 	// the next checkpoint finishes it.
-	var busy, frames, done int
-	conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done) //nolint:errcheck // best effort, as said above
+	if db.d.pragmas {
+		var busy, frames, done int
+		conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done) //nolint:errcheck // best effort, as said above
+	}
 	return nil
 }
 

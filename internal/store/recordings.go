@@ -195,15 +195,19 @@ func newRecordingList(f evidence.RecordingFilter) recordingList {
 	add := func(cond string, arg any) { l.where = append(l.where, cond); l.args = append(l.args, arg) }
 	// One index leads, the most selective the filter allows: the officer's
 	// or the device's, then the kind's or the orphans'. Terms on the other
-	// indexed columns are written +r.column, which keeps SQLite (without
-	// statistics) from leading with the index of a kind that most
-	// recordings have.
+	// indexed columns are written as an expression (r.column || '' for
+	// text, +r.column for numbers: PostgreSQL has no unary plus on text),
+	// which keeps SQLite (without statistics) from leading with the index of
+	// a kind that most recordings have.
 	officer := f.Officer != "" || len(f.Officers) > 0
 	term := func(column string, leads bool) string {
-		if leads {
+		switch {
+		case leads:
 			return "r." + column
+		case column == "links":
+			return "+r." + column
 		}
-		return "+r." + column
+		return "r." + column + " || ''"
 	}
 	if f.Officer != "" && len(f.Officers) == 0 {
 		add("r.officer = ?", f.Officer)
@@ -358,5 +362,5 @@ func (tx *Tx) UpdateRecordingIdentity(ctx context.Context, id int64, device, off
 	if n, _ := res.RowsAffected(); n == 0 {
 		return evidence.Errorf(evidence.ENotFound, "err.recording.not_found", fmt.Sprint(id))
 	}
-	return nil
+	return tx.bumpAccess(ctx)
 }

@@ -53,13 +53,13 @@ func (tx *Tx) RetentionClass(ctx context.Context, id int64) (evidence.RetentionC
 func (tx *Tx) PutRetentionClass(ctx context.Context, c evidence.RetentionClass) (evidence.RetentionClass, error) {
 	var err error
 	if c.ID == 0 {
-		err = tx.get(ctx, []any{&c.ID}, `INSERT INTO retention_classes (name, kind, years, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		err = tx.tryGet(ctx, []any{&c.ID}, `INSERT INTO retention_classes (name, kind, years, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			c.Name, string(c.Kind), c.Years, micros(tx.now), micros(tx.now))
 	} else {
 		if _, err = tx.RetentionClass(ctx, c.ID); err != nil {
 			return c, err
 		}
-		err = tx.exec(ctx, `UPDATE retention_classes SET name = ?, kind = ?, years = ?, updated_at = ? WHERE id = ?`,
+		err = tx.tryExec(ctx, `UPDATE retention_classes SET name = ?, kind = ?, years = ?, updated_at = ? WHERE id = ?`,
 			c.Name, string(c.Kind), c.Years, micros(tx.now), c.ID)
 	}
 	if isUniqueViolation(err) {
@@ -398,7 +398,7 @@ func (tx *Tx) Disposals(ctx context.Context, f DisposalFilter) ([]evidence.Dispo
 // recording with a disposal under way or done is EConflict.
 func (tx *Tx) ProposeDisposal(ctx context.Context, recordingID, byID int64, reason string) (evidence.Disposal, error) {
 	var id int64
-	err := tx.get(ctx, []any{&id}, `INSERT INTO disposals (recording_id, status, reason, proposed_by, proposed_at) VALUES (?, 'proposed', ?, ?, ?) RETURNING id`,
+	err := tx.tryGet(ctx, []any{&id}, `INSERT INTO disposals (recording_id, status, reason, proposed_by, proposed_at) VALUES (?, 'proposed', ?, ?, ?) RETURNING id`,
 		recordingID, reason, byID, micros(tx.now))
 	if isUniqueViolation(err) {
 		return evidence.Disposal{}, evidence.Errorf(evidence.EConflict, "err.disposal.exists", recordingID)

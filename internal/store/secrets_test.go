@@ -28,7 +28,7 @@ func newBox(t *testing.T) *secret.Box {
 
 func openAt(t *testing.T, path string, box *secret.Box) *DB {
 	t.Helper()
-	db, err := OpenSQLite(context.Background(), path, Options{Secrets: box})
+	db, err := openPlace(context.Background(), path, Options{Secrets: box})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -52,7 +52,7 @@ func addPerson(t *testing.T, db *DB, name string) int64 {
 func rawTOTP(t *testing.T, db *DB, id int64) string {
 	t.Helper()
 	var s string
-	if err := db.r.QueryRow(`SELECT totp_secret FROM users WHERE id = ?`, id).Scan(&s); err != nil {
+	if err := db.r.QueryRow(db.d.rebind(`SELECT totp_secret FROM users WHERE id = ?`), id).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -73,7 +73,7 @@ func totpSecret(db *DB, id int64) (s string, err error) {
 // checked against.
 func TestTOTPSecretSealed(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "shilu.db")
+	path := newPlace(t)
 	box := newBox(t)
 	db := openAt(t, path, box)
 	alice, bob := addPerson(t, db, "alice"), addPerson(t, db, "bob")
@@ -97,7 +97,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 	}
 
 	t.Run("ErrCopiedToAnotherUser", func(t *testing.T) {
-		if _, err := db.w.Exec(`UPDATE users SET totp_secret = ? WHERE id = ?`, stored, bob); err != nil {
+		if _, err := db.w.Exec(db.d.rebind(`UPDATE users SET totp_secret = ? WHERE id = ?`), stored, bob); err != nil {
 			t.Fatal(err)
 		}
 		got, err := totpSecret(db, bob)
@@ -146,6 +146,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 // file or its WAL (the update's freed bytes are zeroed). Later opens leave
 // the sealed value as it is.
 func TestPlaintextTOTPSealedAtOpen(t *testing.T) {
+	sqliteOnly(t, "it reads the database's files for the plaintext")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "shilu.db")
 	// An archive as the previous version left it: written without a key,

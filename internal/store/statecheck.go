@@ -305,7 +305,9 @@ func (tx *Tx) RaiseFindings(ctx context.Context, fs []evidence.Finding) (int, er
 	return fresh, err
 }
 
-// each runs q and calls scan for every row.
+// each runs q and calls scan for every row, while the rows are open: the
+// Each* callbacks must not use the transaction (on PostgreSQL a connection
+// runs one query at a time; Entries shows the batched way when they must).
 func (tx *Tx) each(ctx context.Context, what, q string, scan func(*sql.Rows) error) error {
 	rows, err := tx.query(ctx, q)
 	if err != nil {

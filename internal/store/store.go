@@ -1,6 +1,7 @@
 // Package store is Shilu's metadata store: one concrete type over
 // database/sql with numbered, embedded migrations. SQLite is the embedded
-// default; dialect differences live in dialect.go.
+// default, PostgreSQL the scale-out one (postgres.go); dialect differences
+// live in dialect.go.
 package store
 
 import (
@@ -27,9 +28,11 @@ var migrations embed.FS
 
 // DB is the metadata store.
 type DB struct {
-	// Writes go through a pool of one connection: SQLite allows one writer,
-	// and serializing writers here avoids SQLITE_BUSY on lock upgrades. It
-	// also serializes custody-log appends, which must not interleave.
+	// On SQLite, writes go through a pool of one connection: SQLite allows
+	// one writer, and serializing writers here avoids SQLITE_BUSY on lock
+	// upgrades. On PostgreSQL writers run side by side; custody-log
+	// appends take the log's state row for update (LogState), which
+	// orders them in this and every other process on the database.
 	w, r    *sql.DB
 	d       dialect
 	clock   func() time.Time
@@ -90,14 +93,22 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// concurrent requests closed and reopened readers (each open runs the
 	// pragmas and loses the prepared statements, stmtcache.go).
 	r.SetMaxIdleConns(4)
-	db := &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets}
+	return open(ctx, &DB{w: w, r: r, d: sqlite, clock: opt.Clock, log: opt.Log, secrets: opt.Secrets})
+}
+
+// open finishes opening db: migrations, then the upkeep every open does.
+func open(ctx context.Context, db *DB) (*DB, error) {
+	var err error
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.sealPlaintextTOTP(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	if db.stmts, err = newStmtCache(ctx, r, db.d); err != nil {
+	if db.stmts, err = newStmtCache(ctx, db.r, db.d); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	if err := db.fillEntryColumns(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.retainMissing(ctx); err != nil {
@@ -116,7 +127,17 @@ func (db *DB) Close() error {
 // thirty lines instead of a migration library: both dialects need only
 // "apply numbered files once, in order".
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	// Under the migration lock too: two servers creating the table at
+	// once on PostgreSQL collide in its catalogue despite IF NOT EXISTS.
+	err := db.Update(ctx, func(tx *Tx) error {
+		if tx.d.migrationLock != "" {
+			if err := tx.exec(ctx, tx.d.migrationLock); err != nil {
+				return err
+			}
+		}
+		return tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	dir := "migrations/" + db.d.name
@@ -135,6 +156,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 		err = db.Update(ctx, func(tx *Tx) error {
+			if tx.d.migrationLock != "" {
+				if err := tx.exec(ctx, tx.d.migrationLock); err != nil {
+					return err
+				}
+			}
 			var n int
 			if err := tx.get(ctx, []any{&n}, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version); err != nil {
 				return err
@@ -178,6 +204,8 @@ type Tx struct {
 	log     *audit.Log
 	secrets *secret.Box
 	stmts   *stmtCache // nil in a write transaction
+	// readOnly: a View.
+	readOnly bool
 	// appended is set by Audit; signed holds the checkpoint the
 	// transaction signed, if it did (audit.go).
 	appended bool
@@ -200,11 +228,15 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	// SQLite's driver honours _txlock=immediate only for write transactions;
 	// read-only ones begin deferred, as a snapshot.
-	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	opts := &sql.TxOptions{ReadOnly: readOnly}
+	if readOnly {
+		opts.Isolation = db.d.readIsolation
+	}
+	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets}
+	tx := &Tx{tx: sqlTx, d: db.d, now: db.clock().UTC().Truncate(time.Microsecond), log: db.log, secrets: db.secrets, readOnly: readOnly}
 	if readOnly {
 		tx.stmts = db.stmts
 	}
@@ -247,4 +279,46 @@ func (tx *Tx) get(ctx context.Context, dest []any, q string, args ...any) error 
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.d.rebind(q), args...)
+}
+
+// tryGet is get for a statement whose failure the caller handles and then
+// goes on (a UNIQUE refusal becomes EConflict): on PostgreSQL a failed
+// statement aborts the whole transaction, so it runs inside a savepoint
+// that is rolled back on failure. SQLite undoes just the statement.
+func (tx *Tx) tryGet(ctx context.Context, dest []any, q string, args ...any) error {
+	return tx.try(ctx, func() error { return tx.get(ctx, dest, q, args...) })
+}
+
+// tryExec is exec as tryGet is get.
+func (tx *Tx) tryExec(ctx context.Context, q string, args ...any) error {
+	return tx.try(ctx, func() error { return tx.exec(ctx, q, args...) })
+}
+
+func (tx *Tx) try(ctx context.Context, fn func() error) error {
+	if tx.d.name == "sqlite" {
+		return fn()
+	}
+	if err := tx.exec(ctx, `SAVEPOINT try`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if rerr := tx.exec(ctx, `ROLLBACK TO SAVEPOINT try`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return tx.exec(ctx, `RELEASE SAVEPOINT try`)
+}
+
+// SchemaVersion returns the newest migration applied: the same number
+// means the same schema on SQLite and PostgreSQL.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.get(ctx, []any{&v}, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"shilu/internal/evidence"
 )
@@ -65,15 +64,6 @@ func (tx *Tx) UserByToken(ctx context.Context, tokenHash []byte) (evidence.User,
 		return u, fmt.Errorf("store: user by token: %w", err)
 	}
 	return u, nil
-}
-
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	// SQLite: "constraint failed: UNIQUE constraint failed"; PostgreSQL: 23505.
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "23505")
 }
 
 // UserCount returns how many users exist.

@@ -3,6 +3,7 @@ package storetest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"shilu/internal/audit"
+	"shilu/internal/pgtest"
 	"shilu/internal/secret"
 	"shilu/internal/store"
 )
@@ -18,9 +20,12 @@ import (
 // Origin is the custody log's name in test stores.
 const Origin = "test/log"
 
-// Open returns a fresh SQLite store in a temp dir with a custody log signed
-// by a new key, and that key's verifier. TOTP secrets are sealed with a new
-// random key (SecretBox). The store closes with the test.
+// Open returns a fresh store with a custody log signed by a new key, and
+// that key's verifier: SQLite in a temp dir, or, with
+// SHILU_TEST_STORE=postgres, a new PostgreSQL database (pgtest; a package
+// that runs so calls pgtest.Main or pgtest.Stop from its TestMain). TOTP
+// secrets are sealed with a new random key (SecretBox). The store closes
+// with the test.
 func Open(t testing.TB) (*store.DB, note.Verifier) {
 	t.Helper()
 	return OpenClock(t, nil)
@@ -38,7 +43,13 @@ func OpenClock(t testing.TB, clock func() time.Time) (*store.DB, note.Verifier) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), store.Options{Log: log, Clock: clock, Secrets: SecretBox(t)})
+	opt := store.Options{Log: log, Clock: clock, Secrets: SecretBox(t)}
+	var db *store.DB
+	if os.Getenv("SHILU_TEST_STORE") == "postgres" {
+		db, err = store.OpenPostgres(context.Background(), PostgresURL(t), opt)
+	} else {
+		db, err = store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "shilu.db"), opt)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +59,20 @@ func OpenClock(t testing.TB, clock func() time.Time) (*store.DB, note.Verifier) 
 		}
 	})
 	return db, verifier
+}
+
+// PostgresURL returns the URL of a new, migrated PostgreSQL database
+// (a copy of a template pgtest migrated once per test binary), dropped
+// when the test ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return pgtest.URL(t, "shilu_storetest", func(ctx context.Context, url string) error {
+		db, err := store.OpenPostgres(ctx, url, store.Options{})
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
 }
 
 // SecretBox returns a Box with a new random key, for stores that tests open
