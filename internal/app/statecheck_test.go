@@ -182,6 +182,8 @@ func newStateArchive(t *testing.T) *stateArchive {
 	req, err := a.Decide(ctx, leader, approved, Decision{Approve: true, Comment: "同意"})
 	must(err)
 	s.ids["approved"], s.ids["grant"] = approved, req.GrantID
+	_, err = a.RegisterGrant(ctx, op, req.GrantID) // Art. 16: before the first playback
+	must(err)
 	rec, err := func() (evidence.Recording, error) {
 		var r evidence.Recording
 		err := db.View(ctx, func(tx *store.Tx) error { var err error; r, err = tx.Recording(ctx, s.ids["rec1"]); return err })

@@ -154,7 +154,7 @@ func grantEveryone(ctx context.Context, tx *store.Tx, recID int64) error {
 			return err
 		}
 		req.Status = evidence.RequestApproved
-		if _, err := tx.DecideAccessRequest(ctx, req, users[evidence.RoleLeader]); err != nil {
+		if _, err := approveDirectly(ctx, tx, req, users[evidence.RoleLeader]); err != nil {
 			return err
 		}
 	}

@@ -450,6 +450,9 @@ type dashboardView struct {
 	StepAuto string
 	Steps    []stepChoice
 	StepNote string
+	// ToRegister is the number of grants waiting for the custodian's
+	// registration (Art. 16), -1 for those who register none.
+	ToRegister int
 }
 
 // stepChoice is one option of the trend charts' period.
@@ -537,6 +540,15 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if d.Step == "" && step != d.By {
 			v.StepNote = p.T("dashboard.step_note", p.T("dashboard.by_"+string(step)))
+		}
+	}
+	v.ToRegister = -1
+	if u := httpx.User(r); u.Role.Can(evidence.PermGrantRegister) {
+		if err := h.DB.View(r.Context(), func(tx *store.Tx) error {
+			v.ToRegister, err = pendingRegistrations(r, tx, u)
+			return err
+		}); err != nil {
+			return err
 		}
 	}
 	p.Data = v
