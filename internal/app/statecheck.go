@@ -426,7 +426,7 @@ func (r *replay) apply(e audit.Entry) {
 		if isRec && err == nil && len(e.Digests) == 1 {
 			r.recordings[rec] = ingested{e.Digests[0], size}
 		} // else an entry without the facts (old test fixtures); the row is then unlogged
-	case evidence.ActionRecordingContent:
+	case evidence.ActionRecordingContent, evidence.ActionRecordingCopy: // a copy is a register row too (kind copy)
 		id, ok := detailID(e, detailViewing)
 		n, nerr := strconv.ParseInt(e.Details[detailBytes], 10, 64)
 		if !ok || nerr != nil || !isRec {

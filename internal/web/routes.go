@@ -100,6 +100,9 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/recordings/{id}", recordingsEdit, s.api.UpdateRecording},
 		{"DELETE", "/api/v1/recordings/{id}", recordingsRead, s.api.DeleteRecording},
 		{"GET", "/api/v1/recordings/{id}/content", contentRead, s.api.RecordingContent},
+		// A watermarked copy (下载副本, R-SEC-2): a grant that allows download
+		// on top (app.StartCopy); never the original.
+		{"GET", "/api/v1/recordings/{id}/copy", contentRead, s.api.RecordingCopy},
 		{"GET", "/api/v1/recordings/{id}/custody", recordingsRead, s.api.RecordingCustody},
 		// Key moments (重点摄录, Art. 10; R-ACT-5): marking needs one's own
 		// recording or a live grant on top (app.AddBookmark).
