@@ -88,7 +88,7 @@ func TestWatermarkedCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }()
 			var src io.Reader = f
 			if tc.bySeeker {
 				src = bytes.NewReader(before)

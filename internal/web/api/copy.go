@@ -42,7 +42,12 @@ func (h *Handler) RecordingCopy(w http.ResponseWriter, r *http.Request) error {
 		h.finishCopy(ctx, cp, 0)
 		return fmt.Errorf("web: copy of recording %d: %w", rec.ID, err)
 	}
-	defer f.Close()
+	defer func() {
+		// A reader's Close loses no data, as for a playback.
+		if cerr := f.Close(); cerr != nil {
+			h.Logger.Warn("close recording content", "recording", rec.ID, "err", cerr)
+		}
+	}()
 	typ, ext, _ := media.CopyFormat(string(rec.Kind))
 	// The watermark reads in Chinese whatever the viewer's language: it is
 	// meant for whoever finds the copy, in the bureau's language.
