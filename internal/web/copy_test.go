@@ -175,4 +175,15 @@ func TestWatermarkedCopyDownload(t *testing.T) {
 	if page := ts.page(t, evidence.RoleCustodian, "/register").Body.String(); !strings.Contains(page, `data-kind="copy"`) {
 		t.Error("the register page does not tell the copy (下载) from viewing")
 	}
+	// R-AUD-1: the copy's row and the registrations are what the log says.
+	problems, err := ts.app.CheckState(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		// The fixtures' grants are written to the database without entries.
+		if p.Tampering() && (strings.HasPrefix(p.Object, "viewing:") || p.Object == fmt.Sprint("grant:", viewOnly) || p.Object == fmt.Sprint("grant:", withCopy)) {
+			t.Errorf("state check: %s", p)
+		}
+	}
 }
