@@ -211,6 +211,35 @@ func TestRegisterGrant(t *testing.T) {
 	}
 }
 
+// R-VIEW-1: a recording of no department (its officer number is nobody's)
+// is kept by the custodians at the top, of the bureau or of no department,
+// not by a section's: its grant can always be registered, by them.
+func TestRegisterRecordingOfNoDepartment(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		keeper func(e *registrationEnv) evidence.User
+		want   evidence.Code
+	}{
+		{"OKBureauCustodian", func(e *registrationEnv) evidence.User { return e.bureauKeeper }, ""},
+		{"OKNoDepartment", func(e *registrationEnv) evidence.User { return e.keeperNoDept }, ""},
+		{"ErrForbiddenSectionCustodian", func(e *registrationEnv) evidence.User { return e.keeperA }, evidence.EForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newRegistrationEnv(t)
+			if err := e.db.Update(ctx, func(tx *store.Tx) error {
+				return tx.UpdateRecordingIdentity(ctx, e.rec.ID, e.rec.Device, "999999")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			req := e.approved(t)
+			if _, err := e.a.RegisterGrant(ctx, Actor{User: tc.keeper(e)}, req.GrantID); evidence.ErrorCode(err) != tc.want {
+				t.Fatalf("register: %v, want code %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // R-VIEW-1: the bureau may register every grant when it is approved; the
 // change of policy is an entry, the registration is one too (its "how"
 // the policy), and the register shows 自动登记, no custodian.

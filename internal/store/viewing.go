@@ -15,20 +15,21 @@ import (
 
 // keptBy is the common table expressions of the departments a custodian
 // (the one parameter) keeps: their department and those under it, as a
-// leader leads (ledAccounts); a custodian without a department keeps the
-// recordings of no department.
+// leader leads (ledAccounts).
 const keptBy = `WITH RECURSIVE keeper(dept) AS (SELECT department_id FROM users WHERE id = ?),
 	sub(id) AS (SELECT dept FROM keeper WHERE dept IS NOT NULL
 		UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) `
 
 // grantKept is the condition that every recording of grant g lies in the
 // departments of keptBy. A recording's department is that of the account
-// holding its officer number; a recording whose officer no account with a
-// department carries has none.
+// holding its officer number. A recording of no department (its officer
+// number is nobody's, or its officer has no department) is kept by the
+// custodians at the top: of a department without a parent (the bureau),
+// or of none; otherwise its grant could never be registered.
 const grantKept = `NOT EXISTS (SELECT 1 FROM access_request_recordings ar JOIN recordings rc ON rc.id = ar.recording_id
 	WHERE ar.request_id = g.request_id AND NOT (
 		EXISTS (SELECT 1 FROM users x WHERE x.officer_no = rc.officer AND rc.officer <> '' AND x.department_id IN (SELECT id FROM sub))
-		OR (NOT EXISTS (SELECT 1 FROM keeper WHERE dept IS NOT NULL)
+		OR (NOT EXISTS (SELECT 1 FROM keeper k JOIN departments d ON d.id = k.dept WHERE d.parent_id IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM users x WHERE x.officer_no = rc.officer AND rc.officer <> '' AND x.department_id IS NOT NULL))))`
 
 // waiting is the condition of a grant that waits for registration: not
