@@ -31,7 +31,8 @@ func approveDirectly(ctx context.Context, tx *store.Tx, req evidence.AccessReque
 }
 
 // addAccount adds an account of role in a new department named dept ("" =
-// none) and returns a credential acting as it.
+// none) under a new top department, and returns a credential acting as
+// it.
 func (ts *testServer) addAccount(t *testing.T, name string, role evidence.Role, dept string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -42,7 +43,11 @@ func (ts *testServer) addAccount(t *testing.T, name string, role evidence.Role, 
 			return err
 		}
 		if dept != "" {
-			d, err := tx.CreateDepartment(ctx, dept, nil)
+			top, err := tx.CreateDepartment(ctx, dept+"所属分局", nil)
+			if err != nil {
+				return err
+			}
+			d, err := tx.CreateDepartment(ctx, dept, &top.ID)
 			if err != nil {
 				return err
 			}
