@@ -87,4 +87,15 @@ func TestBrowserRegistrationAndWatermark(t *testing.T) {
 	if n := eval[int](officer, "inked pixels after", inked); n < 2000 {
 		t.Errorf("the restored watermark has %d drawn pixels", n)
 	}
+
+	// The register names the custodian who registered the viewing's grant,
+	// and fits its card at 1366 px.
+	custodian.do("open the register", chromedp.Navigate(srv.URL+"/register"), chromedp.WaitVisible(chromedp.CSS(`#register-table .registrar`)))
+	if txt := eval[string](custodian, "registrar", `document.querySelector('#register-table .registrar').textContent`); !strings.Contains(txt, "王芳") && !strings.Contains(txt, "wangfang") {
+		t.Errorf("register row's registrar: %q", txt)
+	}
+	if !eval[bool](custodian, "fits", `(t => t.scrollWidth <= t.closest('.table-wrap').clientWidth + 1)(document.getElementById('register-table'))`) {
+		t.Error("the register's table is wider than its card")
+	}
+	custodian.shot(shots, "wm-4-register")
 }
