@@ -11,9 +11,10 @@ import (
 	"shilu/internal/evidence"
 )
 
-// grantFor files an access request for recording id until the given time and
-// has the leader approve it; it returns the grant's id.
-func grantFor(t *testing.T, url, requester, leader string, id int64, until time.Time) int64 {
+// grantFor files an access request for recording id until the given time,
+// has the leader approve it and the custodian register it (Art. 16); it
+// returns the grant's id.
+func grantFor(t *testing.T, url, requester, leader, custodian string, id int64, until time.Time) int64 {
 	t.Helper()
 	var req evidence.AccessRequest
 	body := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"supervision","reason":"执法监督抽查","until":%q}`, id, until.UTC().Format(time.RFC3339Nano))
@@ -23,7 +24,17 @@ func grantFor(t *testing.T, url, requester, leader string, id int64, until time.
 	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", url, req.ID), leader, nil, "", &req); resp.StatusCode != 200 {
 		t.Fatalf("approve: %d %s", resp.StatusCode, b)
 	}
+	registerGrant(t, url, custodian, req.GrantID)
 	return req.GrantID
+}
+
+// registerGrant has the custodian register grant id before its first
+// playback (Art. 16: 经保管人登记后方可查阅).
+func registerGrant(t *testing.T, url, custodian string, id int64) {
+	t.Helper()
+	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/grants/%d/register", url, id), custodian, nil, "", nil); resp.StatusCode != 200 {
+		t.Fatalf("register grant %d: %d %s", id, resp.StatusCode, b)
+	}
 }
 
 // R-VIEW-1: a playback already open stops at its next range request once
@@ -49,7 +60,7 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 
 	t.Run("Expiry", func(t *testing.T) {
 		until := time.Now().Add(6 * time.Second) // room for request and approval under load
-		grantFor(t, srv.URL, legal, leader, id, until)
+		grantFor(t, srv.URL, legal, leader, custodian, id, until)
 		if code := play(legal); code != 206 {
 			t.Fatalf("first range request: %d", code)
 		}
@@ -60,7 +71,7 @@ func TestGrantEndsOpenPlayback(t *testing.T) {
 	})
 
 	t.Run("Revoke", func(t *testing.T) {
-		g := grantFor(t, srv.URL, legal, leader, id, time.Now().Add(time.Hour))
+		g := grantFor(t, srv.URL, legal, leader, custodian, id, time.Now().Add(time.Hour))
 		if code := play(legal); code != 206 {
 			t.Fatalf("range request: %d", code)
 		}
@@ -124,7 +135,7 @@ func TestViewingRegisteredBeforeFirstByte(t *testing.T) {
 	legal := srv.signIn(t, zhaomin)
 	f := randomFile(t, t.TempDir(), "clip.bin", 8<<20, 22)
 	id := uploadedID(t, mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), f))
-	grantFor(t, srv.URL, legal, srv.signIn(t, liuyang), id, time.Now().Add(time.Hour))
+	grantFor(t, srv.URL, legal, srv.signIn(t, liuyang), srv.signIn(t, wangfang), id, time.Now().Add(time.Hour))
 	content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, id)
 
 	req, _ := http.NewRequest("GET", content, nil)

@@ -22,6 +22,7 @@ func TestBrowserBookmark(t *testing.T) {
 	mustCLI(t, "dept", "add", "--data", data, "--name", "交警一大队")
 	lihua := newPerson(t, data, "lihua", "officer", "--dept", "交警一大队", "--officer-no", "000123")
 	zhangwei := newPerson(t, data, "zhangwei", "leader", "--dept", "交警一大队")
+	wangfang := newPerson(t, data, "wangfang", "custodian", "--dept", "交警一大队")
 	station := newStation(t, data, "station-01")
 	srv := startServer(t, data, "127.0.0.1:0")
 	officerTok, leader := srv.signIn(t, lihua), srv.signIn(t, zhangwei)
@@ -31,15 +32,17 @@ func TestBrowserBookmark(t *testing.T) {
 
 	// Playing needs the leader's approval (Art. 16), her own recording or not.
 	var req struct {
-		ID int64 `json:"id"`
+		ID      int64 `json:"id"`
+		GrantID int64 `json:"grant_id"`
 	}
 	body := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"case_work","reason":"标记重点摄录","until":%q}`, id, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
 	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/access-requests", officerTok, nil, body, &req); resp.StatusCode != 201 {
 		t.Fatalf("access request: %s %s", resp.Status, b)
 	}
-	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{"comment":"同意"}`, nil); resp.StatusCode != 200 {
+	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{"comment":"同意"}`, &req); resp.StatusCode != 200 {
 		t.Fatalf("approve: %s %s", resp.Status, b)
 	}
+	registerGrant(t, srv.URL, srv.signIn(t, wangfang), req.GrantID)
 
 	b := startBrowser(t, srv.URL)("lihua")
 	b.signIn(lihua.password, "")

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"shilu/internal/auth"
+	"shilu/internal/evidence"
 )
 
 // chromiumPath is Debian's Chromium, which .ci/run installs.
@@ -260,6 +261,17 @@ func TestBrowserWorkbench(t *testing.T) {
 	if txt := eval[string](officer, "requests", `document.querySelector('#requests-table tbody').innerText`); !strings.Contains(txt, "批准期限") || !strings.Contains(txt, "生效中，剩余 ") {
 		t.Errorf("my requests after a shortened approval: %q", txt)
 	}
+
+	// Art. 16: the custodian registers the grant before the first playback
+	// (TestBrowserRegistrationAndWatermark clicks it on 待登记).
+	custodianTok := srv.signIn(t, person{"wangfang", custodianPW})
+	var waiting struct {
+		Grants []evidence.Grant `json:"grants"`
+	}
+	if resp, b := apiBody(t, "GET", srv.URL+"/api/v1/grants/unregistered", custodianTok, nil, "", &waiting); resp.StatusCode != 200 || len(waiting.Grants) != 1 {
+		t.Fatalf("grants to register: %d %s", resp.StatusCode, b)
+	}
+	registerGrant(t, srv.URL, custodianTok, waiting.Grants[0].ID)
 
 	// The officer plays the recording: the player advances.
 	officer.do("open the player", chromedp.Navigate(srv.URL+recPath), chromedp.WaitVisible(chromedp.ID("player")))

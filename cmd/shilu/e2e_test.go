@@ -118,6 +118,11 @@ func TestEndToEnd(t *testing.T) {
 		if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{"comment":"同意"}`, &req); resp.StatusCode != 200 || req.Status != evidence.RequestApproved || req.GrantID == 0 {
 			t.Fatalf("approve: %d %s", resp.StatusCode, b)
 		}
+		// Art. 16: 经保管人登记后方可查阅.
+		if resp, body := api(t, "GET", content, officer, nil, nil); resp.StatusCode != 403 || !strings.Contains(string(body), `"key":"err.grant.unregistered"`) {
+			t.Fatalf("content before the custodian's registration: %d %s", resp.StatusCode, body)
+		}
+		registerGrant(t, srv.URL, custodian, req.GrantID)
 		if resp, b := api(t, "GET", content, officer, map[string]string{"Range": "bytes=0-99"}, nil); resp.StatusCode != 206 {
 			t.Fatalf("content with a grant: %d %s", resp.StatusCode, b)
 		}

@@ -53,6 +53,7 @@ func TestBrowserWithdrawAndRevoke(t *testing.T) {
 	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, approved.ID), leaderTok, nil, `{"comment":"同意"}`, &approved); resp.StatusCode != 200 || approved.GrantID == 0 {
 		t.Fatalf("approve: %s %s", resp.Status, b)
 	}
+	registerGrant(t, srv.URL, srv.signIn(t, person{"wangfang", custodianPW}), approved.GrantID)
 
 	open := startBrowser(t, srv.URL)
 	officer := open("lihua")

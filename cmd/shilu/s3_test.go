@@ -44,6 +44,7 @@ func TestS3EndToEnd(t *testing.T) {
 	station := newStation(t, data, "station-01")
 	zhangwei := newPerson(t, data, "zhangwei", "officer")
 	liuyang := newPerson(t, data, "liuyang", "leader")
+	wangfang := newPerson(t, data, "wangfang", "custodian")
 	srv := startServer(t, data, "127.0.0.1:0", "--blobs", blobsURL)
 	officer, leader := srv.signIn(t, zhangwei), srv.signIn(t, liuyang)
 
@@ -81,9 +82,10 @@ func TestS3EndToEnd(t *testing.T) {
 	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/access-requests", officer, nil, body, &req); resp.StatusCode != 201 {
 		t.Fatalf("request: %d %s", resp.StatusCode, b)
 	}
-	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{}`, nil); resp.StatusCode != 200 {
+	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{}`, &req); resp.StatusCode != 200 {
 		t.Fatalf("approve: %d %s", resp.StatusCode, b)
 	}
+	registerGrant(t, srv.URL, srv.signIn(t, wangfang), req.GrantID)
 	content := fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, res.RecordingID)
 	for _, r := range []struct{ from, to int }{{0, 99}, {5<<20 - 10, 5<<20 + 10}, {12<<20 - 7, 12<<20 + 4}, {100, 199}} {
 		resp, got := api(t, "GET", content, officer, map[string]string{"Range": fmt.Sprintf("bytes=%d-%d", r.from, r.to)}, nil)

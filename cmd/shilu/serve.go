@@ -42,6 +42,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	stateEvery := fs.Duration("state-check-interval", time.Hour, "replay the custody log against the tables this often, and a minute after start; a difference raises a state_tampered finding and an error (0 = never)")
 	witnessURL := fs.String("witness-url", "", "POST each signed checkpoint of the custody log (text/plain, the signed note) to this URL, retrying while it fails")
 	packages := fs.String("packages", "", `directory of the evidence packages' images ("" = DATA/packages)`)
+	wmFont := fs.String("watermark-font", report.DefaultFontPath, "font with Chinese glyphs in which watermarked copies (下载副本) name the viewer")
 	verifiers := fs.String("verifiers", "", `directory with the standalone verifiers every package carries, shilu-verify-linux-amd64 and shilu-verify-windows-amd64.exe, built by make verifiers ("" = bin/verifiers beside this binary, if there)`)
 	produceWithin := fs.Duration("produce-within", 24*time.Hour, "an approved extraction whose package is not made within this is a finding")
 	scrubRate := fs.String("scrub-rate", "50MB", "fixity scrub budget per second: every original is re-hashed at this rate (token bucket), so ingest and playback keep their speed")
@@ -157,6 +158,7 @@ func (e *cmdEnv) serve(args []string) (err error) {
 	}
 	srv := web.New(web.Config{App: a.app, DB: a.db, Blobs: a.blobs, Ingest: ing, Verifier: a.verifier, Origin: a.log.Origin,
 		Logger: logger, Argon2: auth.DefaultParams, ViewWithoutApproval: viewRoles, TrustedProxies: trusted,
+		FFmpeg: ffmpegBeside(*ffprobe), WatermarkFont: *wmFont,
 		Collectors: append(wit.collectors(), stateProblems, stateChecked, stateFailed)})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -300,7 +302,15 @@ func (e *cmdEnv) packaging(data, dir, verifiers, ffprobe string, a *archive, log
 	}
 	ffmpeg := ""
 	if ffprobe != "" {
-		ffmpeg = filepath.Join(filepath.Dir(ffprobe), "ffmpeg")
+		ffmpeg = ffmpegBeside(ffprobe)
 	}
 	return app.Packaging{Dir: dir, Blobs: a.blobs, Font: font, VerifierKey: vkey, Verifiers: verifiers, FFmpeg: ffmpeg}, nil
+}
+
+// ffmpegBeside is the ffmpeg beside the --ffprobe given ("" = from PATH).
+func ffmpegBeside(ffprobe string) string {
+	if ffprobe == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(ffprobe), "ffmpeg")
 }

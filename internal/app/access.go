@@ -22,6 +22,9 @@ type AccessAsk struct {
 	Reason       string
 	From         *time.Time // default: now
 	Until        time.Time
+	// Download asks for the download of watermarked copies besides
+	// viewing (下载副本, R-SEC-2).
+	Download bool
 }
 
 // RequestAccess files a request to view recordings; it waits for the
@@ -73,7 +76,7 @@ func (a *App) RequestAccess(ctx context.Context, who Actor, ask AccessAsk) (evid
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
-		req = evidence.AccessRequest{RequesterID: who.User.ID, Purpose: ask.Purpose, Reason: ask.Reason, RecordingIDs: ids, From: from, Until: ask.Until.UTC()}
+		req = evidence.AccessRequest{RequesterID: who.User.ID, Purpose: ask.Purpose, Reason: ask.Reason, RecordingIDs: ids, From: from, Until: ask.Until.UTC(), Download: ask.Download}
 		if err := req.Validate(c.Now()); err != nil {
 			return err
 		}
@@ -93,6 +96,9 @@ func (c *change) logRequest(action evidence.Action, req evidence.AccessRequest, 
 	for _, id := range req.RecordingIDs {
 		details := map[string]string{"request": itoa(req.ID), "purpose": string(req.Purpose),
 			"reason": req.Reason, "from": req.From.Format(time.RFC3339), "until": req.Until.Format(time.RFC3339)}
+		if req.Download {
+			details["download"] = "copy" // a watermarked copy asked besides viewing
+		}
 		for k, v := range extra {
 			details[k] = v
 		}
@@ -153,7 +159,16 @@ func (a *App) Decide(ctx context.Context, who Actor, id int64, d Decision) (evid
 			action, extra["grant"] = evidence.ActionAccessApprove, itoa(req.GrantID)
 			extra["grant_from"], extra["grant_until"] = req.GrantFrom.Format(time.RFC3339), req.GrantUntil.Format(time.RFC3339)
 		}
-		return c.logRequest(action, req, extra)
+		if err := c.logRequest(action, req, extra); err != nil || !d.Approve {
+			return err
+		}
+		// Art. 16: the custodian registers the grant before its first
+		// playback, unless the bureau registers every grant by policy.
+		if auto, err := c.registerByPolicy(ctx, req.GrantID); err != nil || !auto {
+			return err
+		}
+		req.GrantRegistered = true
+		return nil
 	})
 	return req, err
 }

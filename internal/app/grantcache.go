@@ -45,6 +45,9 @@ type grantKey struct{ user, recording int64 }
 type cachedGrant struct {
 	id          int64
 	from, until time.Time
+	// registered: a custodian (or the policy) registered the grant, which
+	// updates its row and so bumps the generation (Art. 16).
+	registered bool
 }
 
 func newAccessCache() *accessCache {

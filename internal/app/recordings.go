@@ -119,6 +119,7 @@ type Access struct {
 func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Access, error) {
 	acc := Access{v: v}
 	var live bool
+	var unregistered int64 // a live grant that waits for the custodian
 	// Not cancelled with the request: the read takes microseconds, and
 	// modernc's SQLite watches a cancellable context with a goroutine per
 	// statement, which cost playback latency (issue 15).
@@ -145,8 +146,12 @@ func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Acces
 			if err != nil {
 				return err
 			}
-			g = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until}
+			g = cachedGrant{id: lg.ID, from: lg.From, until: lg.Until, registered: lg.Registered()}
 			a.access.putGrant(gen, who.User.ID, v.RecordingID, g)
+		}
+		if !g.registered {
+			unregistered = g.id
+			return nil
 		}
 		acc.Viewed, live = Viewed{GrantID: g.id, Until: g.until}, true
 		return nil
@@ -154,10 +159,13 @@ func (a *App) AuthorizeViewing(ctx context.Context, who Actor, v Viewing) (Acces
 	if err != nil {
 		return acc, err
 	}
-	if !live && !slices.Contains(v.WithoutApproval, who.User.Role) {
-		return acc, a.refuseViewing(ctx, who, acc.Recording, v.Details)
+	switch {
+	case live || slices.Contains(v.WithoutApproval, who.User.Role):
+		return acc, nil
+	case unregistered != 0:
+		return acc, a.refuseUnregistered(ctx, who, acc.Recording, unregistered, v.Details)
 	}
-	return acc, nil
+	return acc, a.refuseViewing(ctx, who, acc.Recording, v.Details)
 }
 
 // RecordViewing registers an authorized content request of bytes bytes in
@@ -178,9 +186,14 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, acc Access, bytes in
 	var key viewingKey
 	var id int64
 	var now time.Time
+	var unregistered int64
 	err = a.update(ctx, who, func(c *change) error {
 		var grantID int64
 		g, err := c.LiveGrant(ctx, who.User.ID, rec.ID)
+		if err == nil && !g.Registered() {
+			unregistered = g.ID
+			err = evidence.Errorf(evidence.EForbidden, "err.grant.unregistered", rec.ID, g.ID)
+		}
 		switch {
 		case err == nil:
 			grantID, out = g.ID, Viewed{GrantID: g.ID, Until: g.Until}
@@ -205,6 +218,9 @@ func (a *App) RecordViewing(ctx context.Context, who Actor, acc Access, bytes in
 		return c.log(evidence.ActionRecordingContent, objRecording(rec.ID), details, rec.Digest)
 	})
 	if evidence.ErrorCode(err) == evidence.EForbidden {
+		if unregistered != 0 {
+			return out, a.refuseUnregistered(ctx, who, rec, unregistered, details)
+		}
 		return out, a.refuseViewing(ctx, who, rec, details)
 	}
 	if err == nil {

@@ -118,7 +118,7 @@ var stateActions = func() map[string]bool {
 		evidence.ActionUserCreate, evidence.ActionUserUpdate, evidence.ActionUserRoleChange,
 		evidence.ActionUserPasswordChange, evidence.ActionUserTOTPEnable,
 		evidence.ActionAccessRequest, evidence.ActionAccessApprove, evidence.ActionAccessReject, evidence.ActionAccessWithdraw,
-		evidence.ActionGrantRevoke,
+		evidence.ActionGrantRevoke, evidence.ActionGrantRegister, evidence.ActionRecordingCopy,
 		evidence.ActionActivityCreate, evidence.ActionActivityUpdate, evidence.ActionActivityNotice, evidence.ActionActivityVoid,
 		evidence.ActionActivityLink, evidence.ActionActivityUnlink,
 		evidence.ActionExemptionSubmit, evidence.ActionExemptionAcknowledge, evidence.ActionFindingAccept,
@@ -144,8 +144,8 @@ var stateActions = func() map[string]bool {
 //     secret by its digest);
 //   - access requests: requester, purpose, reason, period, recordings,
 //     status, who decided when, comment;
-//   - grants: request, grantee, period, recordings, revocation (a forged
-//     grant would show content);
+//   - grants: request, grantee, period, recordings, revocation, the
+//     custodian's registration (a forged grant would show content);
 //   - the register of viewings: viewer, recording, grant and first
 //     request exactly; the last request, requests and bytes from below
 //     (the log holds each viewing's first range only);
@@ -343,6 +343,10 @@ type (
 		created     time.Time
 		revoker     string
 		revoked     time.Time
+		// registered, registrar: grant.register (Art. 16); registrar is
+		// the entry's actor when a custodian registered.
+		registered time.Time
+		registrar  string
 	}
 	loggedViewing struct {
 		user               string
@@ -444,7 +448,7 @@ func (r *replay) apply(e audit.Entry) {
 		if isRec && err == nil && len(e.Digests) == 1 {
 			r.recordings[rec] = ingested{e.Digests[0], size}
 		} // else an entry without the facts (old test fixtures); the row is then unlogged
-	case evidence.ActionRecordingContent:
+	case evidence.ActionRecordingContent, evidence.ActionRecordingCopy: // a copy is a register row too (kind copy)
 		id, ok := detailID(e, detailViewing)
 		n, nerr := strconv.ParseInt(e.Details[detailBytes], 10, 64)
 		if !ok || nerr != nil || !isRec {
@@ -467,6 +471,14 @@ func (r *replay) apply(e audit.Entry) {
 		if id, ok := detailID(e, "grant"); ok {
 			g := r.grant(id)
 			g.revoker, g.revoked = e.Actor, e.Time
+		}
+	case evidence.ActionGrantRegister:
+		if id, ok := detailID(e, "grant"); ok {
+			g := r.grant(id)
+			g.registered, g.registrar = e.Time, ""
+			if e.Details["how"] == evidence.RegisteredByCustodian {
+				g.registrar = e.Actor
+			}
 		}
 	case evidence.ActionActivityCreate, evidence.ActionActivityUpdate, evidence.ActionActivityNotice, evidence.ActionActivityVoid:
 		if id, ok := objectID(e.Object, "activity"); ok {
@@ -865,6 +877,12 @@ func (r *replay) compareGrants(ctx context.Context, tx *store.Tx, names map[int6
 			r.add(obj, StateDiffers, "revoked at %s, the log says %s", fmtTime(g.RevokedAt), fmtTime(&want.revoked))
 		case g.RevokedAt != nil && names[g.RevokedBy] != want.revoker:
 			r.add(obj, StateDiffers, "revoked by %q, the log says %q", names[g.RevokedBy], want.revoker)
+		// Grants made before registration existed were marked so by
+		// migration 0022, without an entry.
+		case g.RegisteredHow != evidence.RegisteredBefore && !sameTime(g.RegisteredAt, want.registered):
+			r.add(obj, StateDiffers, "registered at %s, the log says %s", fmtTime(g.RegisteredAt), fmtTime(&want.registered))
+		case g.RegisteredBy != 0 && names[g.RegisteredBy] != want.registrar:
+			r.add(obj, StateDiffers, "registered by %q, the log says %q", names[g.RegisteredBy], want.registrar)
 		}
 		return nil
 	})

@@ -183,6 +183,8 @@ func newStateArchive(t *testing.T) *stateArchive {
 	req, err := a.Decide(ctx, leader, approved, Decision{Approve: true, Comment: "同意"})
 	must(err)
 	s.ids["approved"], s.ids["grant"] = approved, req.GrantID
+	_, err = a.RegisterGrant(ctx, op, req.GrantID) // Art. 16: before the first playback
+	must(err)
 	rec, err := func() (evidence.Recording, error) {
 		var r evidence.Recording
 		err := db.View(ctx, func(tx *store.Tx) error { var err error; r, err = tx.Recording(ctx, s.ids["rec1"]); return err })
@@ -290,6 +292,8 @@ func TestCheckStateFindsTampering(t *testing.T) {
 		{"GrantMoreRecordings", []string{`INSERT INTO access_request_recordings (request_id, recording_id) VALUES ({approved}, {rec2})`}, "grant:{grant} differs: recordings"},
 		{"RevocationUndone", []string{`UPDATE grants SET revoked_at = NULL, revoked_by = NULL WHERE id = {revoked}`}, "grant:{revoked} differs: revoked at none"},
 		{"GrantDeleted", []string{`DELETE FROM grants WHERE id = {revoked}`}, "grant:{revoked} missing"},
+		// R-VIEW-1 (Art. 16): a registration written behind the log.
+		{"RegisteredBehindTheLog", []string{`UPDATE grants SET registered_at = created_at, registered_how = 'custodian', registered_by = {liuyang} WHERE id = {revoked}`}, "grant:{revoked} differs: registered at"},
 		{"RequestApproved", []string{`UPDATE access_requests SET status = 'approved' WHERE id = {rejected}`}, "request:{rejected} differs: status"},
 		{"RequestDecider", []string{`UPDATE access_requests SET decided_by = {chenjing} WHERE id = {approved}`}, "request:{approved} differs: decided by"},
 		{"RequestReason", []string{`UPDATE access_requests SET reason = '另一个理由' WHERE id = {approved}`}, "request:{approved} differs: purpose or reason"},

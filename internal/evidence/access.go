@@ -75,6 +75,13 @@ type AccessRequest struct {
 	GrantFrom  *time.Time `json:"grant_from,omitempty"`
 	GrantUntil *time.Time `json:"grant_until,omitempty"`
 	GrantState GrantState `json:"grant_state,omitempty"`
+	// Download asks, and its approval grants, the download of a
+	// watermarked copy (下载副本) besides viewing (R-SEC-2); never the
+	// original, which leaves only through extraction (Art. 18).
+	Download bool `json:"download"`
+	// GrantRegistered is whether the grant has been registered (Art. 16);
+	// false until the request is approved.
+	GrantRegistered bool `json:"grant_registered,omitempty"`
 }
 
 // Validate checks a new request as submitted at now.
@@ -172,7 +179,29 @@ type Grant struct {
 	RevokedBy    string     `json:"revoked_by,omitempty"`
 	// State is where the grant stands when it was read (StateAt).
 	State GrantState `json:"state"`
+	// Download is whether the grant allows the download of a watermarked
+	// copy (as its request asked and the leader approved).
+	Download bool `json:"download"`
+	// RegisteredAt is when the grant was registered (Art. 16: 经保管人登记后
+	// 方可查阅); nil until then, and no content is served under it.
+	// RegisteredHow says by whom: RegisteredByCustodian (RegisteredBy
+	// names them), RegisteredByPolicy, or RegisteredBefore (made before
+	// registration existed).
+	RegisteredAt  *time.Time `json:"registered_at,omitempty"`
+	RegisteredBy  string     `json:"registered_by,omitempty"`
+	RegisteredHow string     `json:"registered_how,omitempty"`
 }
+
+// How a grant was registered.
+const (
+	RegisteredByCustodian = "custodian"
+	RegisteredByPolicy    = "policy"
+	RegisteredBefore      = "before"
+)
+
+// Registered reports whether content may be served under g as far as the
+// custodian's registration goes (Art. 16).
+func (g Grant) Registered() bool { return g.RegisteredAt != nil }
 
 // GrantState is where a grant stands at a moment: not started yet, in
 // force, run out, or ended early by a revocation.
@@ -231,7 +260,21 @@ type Viewing struct {
 	Seconds     float64       `json:"duration_seconds"`
 	Requests    int64         `json:"requests"`
 	Bytes       int64         `json:"bytes"`
+	// Kind tells viewing (ViewingView, 查阅) from the download of a
+	// watermarked copy (ViewingCopy, 下载).
+	Kind string `json:"kind"`
+	// Registrar is the custodian who registered the grant, "" when the
+	// policy did (RegisteredHow) or for a viewing without a grant.
+	Registrar     string     `json:"registrar,omitempty"`
+	RegisteredHow string     `json:"registered_how,omitempty"`
+	RegisteredAt  *time.Time `json:"registered_at,omitempty"`
 }
+
+// The kinds of rows in the register.
+const (
+	ViewingView = "view"
+	ViewingCopy = "copy"
+)
 
 // ViewingGap is how long a pause between range requests may be for them to
 // still count as one viewing.

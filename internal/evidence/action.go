@@ -23,6 +23,17 @@ const (
 	ActionAccessReject   Action = "access.reject"
 	ActionAccessWithdraw Action = "access.withdraw"
 	ActionGrantRevoke    Action = "grant.revoke"
+	// ActionGrantRegister: a custodian registered a grant before its first
+	// playback, or the bureau's policy did when it was approved (Art. 16:
+	// 经保管人登记后方可查阅).
+	ActionGrantRegister Action = "grant.register"
+	// ActionViewingSettings: the bureau's viewing policy changed (whether
+	// grants are registered automatically).
+	ActionViewingSettings Action = "viewing.settings"
+	// ActionRecordingCopy: a watermarked copy (下载副本) made from the
+	// original and handed to a grant holder (R-SEC-2); the original is not
+	// touched.
+	ActionRecordingCopy Action = "recording.copy"
 
 	ActionActivityCreate       Action = "activity.create"
 	ActionActivityUpdate       Action = "activity.update"
@@ -125,6 +136,7 @@ var Actions = []Action{
 	ActionServerStart,
 	ActionRecordingIngest, ActionRecordingRead, ActionRecordingContent, ActionRecordingUpdate,
 	ActionAccessDenied, ActionAccessRequest, ActionAccessApprove, ActionAccessReject, ActionAccessWithdraw, ActionGrantRevoke,
+	ActionGrantRegister, ActionViewingSettings, ActionRecordingCopy,
 	ActionActivityCreate, ActionActivityUpdate, ActionActivityLink, ActionActivityUnlink, ActionActivityNotice, ActionActivityVoid,
 	ActionDeviceCheck, ActionInterruptionExplain, ActionExemptionSubmit, ActionExemptionAcknowledge, ActionFindingAccept,
 	ActionBookmarkAdd, ActionBookmarkRemove,
@@ -176,4 +188,7 @@ var ExportActions = []Action{
 	// burned to disc).
 	ActionExtractionDownload,
 	ActionDiscBurn,
+	// R-SEC-2: a watermarked copy of a recording downloaded; it has its
+	// row in the register (下载) but is not counted under views.
+	ActionRecordingCopy,
 }

@@ -153,6 +153,9 @@ const (
 	PermRegisterRead Permission = "access.register"
 	// PermGrantRevoke ends a live grant early.
 	PermGrantRevoke Permission = "access.revoke"
+	// PermGrantRegister registers a grant before its first playback (the
+	// custodian, for the recordings of their department; Art. 16).
+	PermGrantRegister Permission = "access.register_grant"
 	// PermUsersManage manages accounts, departments and station tokens
 	// (system administrator).
 	PermUsersManage Permission = "users.manage"
@@ -214,7 +217,7 @@ var people = append(readers[:len(readers):len(readers)], PermActivitiesRecord, P
 
 var rolePerms = map[Role][]Permission{
 	RoleOfficer: append(people[:len(people):len(people)], PermUpload),
-	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke,
+	RoleCustodian: append(people[:len(people):len(people)], PermUpload, PermRecordingsEdit, PermAuditRead, PermRegisterRead, PermGrantRevoke, PermGrantRegister,
 		PermRetentionManage, PermRetentionStop, PermDisposalRead, PermFixityRead, PermDevicesManage),
 	RoleLeader: append(people[:len(people):len(people)], PermAccessApprove, PermActivitiesReview, PermRegisterRead, PermGrantRevoke,
 		PermRetentionStop, PermDisposalApprove, PermDisposalRead, PermAccountabilityDecide, PermSpotCheckRead),

@@ -14,9 +14,9 @@ import (
 // CreateAccessRequest stores a pending request; its recordings must exist.
 func (tx *Tx) CreateAccessRequest(ctx context.Context, r evidence.AccessRequest) (evidence.AccessRequest, error) {
 	r.Status, r.CreatedAt = evidence.RequestPending, tx.now
-	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO access_requests (requester_id, purpose, reason, valid_from, valid_until, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.RequesterID, string(r.Purpose), r.Reason, micros(r.From), micros(r.Until), string(r.Status), micros(tx.now))
+	err := tx.get(ctx, []any{&r.ID}, `INSERT INTO access_requests (requester_id, purpose, reason, valid_from, valid_until, status, created_at, download)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.RequesterID, string(r.Purpose), r.Reason, micros(r.From), micros(r.Until), string(r.Status), micros(tx.now), r.Download)
 	if err != nil {
 		return r, fmt.Errorf("store: create access request: %w", err)
 	}
@@ -32,7 +32,8 @@ func (tx *Tx) CreateAccessRequest(ctx context.Context, r evidence.AccessRequest)
 }
 
 const requestCols = `r.id, r.requester_id, u.name, r.purpose, r.reason, r.valid_from, r.valid_until, r.status, r.created_at,
-	COALESCE(d.name, ''), r.decided_at, r.comment, COALESCE(g.id, 0), g.valid_from, g.valid_until, g.revoked_at`
+	COALESCE(d.name, ''), r.decided_at, r.comment, COALESCE(g.id, 0), g.valid_from, g.valid_until, g.revoked_at,
+	r.download, g.registered_at IS NOT NULL`
 
 const requestFrom = ` FROM access_requests r JOIN users u ON u.id = r.requester_id
 	LEFT JOIN users d ON d.id = r.decided_by LEFT JOIN grants g ON g.request_id = r.id`
@@ -49,7 +50,7 @@ func (tx *Tx) scanRequests(ctx context.Context, where string, args ...any) ([]ev
 		var from, until, created int64
 		var decided, gFrom, gUntil, gRevoked sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.RequesterID, &r.Requester, &purpose, &r.Reason, &from, &until, &status, &created,
-			&r.DecidedBy, &decided, &r.Comment, &r.GrantID, &gFrom, &gUntil, &gRevoked); err != nil {
+			&r.DecidedBy, &decided, &r.Comment, &r.GrantID, &gFrom, &gUntil, &gRevoked, &r.Download, &r.GrantRegistered); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: access requests: %w", err)
 		}
@@ -163,8 +164,10 @@ func (tx *Tx) DecideAccessRequest(ctx context.Context, r evidence.AccessRequest,
 	return tx.AccessRequest(ctx, r.ID)
 }
 
-const grantCols = `g.id, g.request_id, g.grantee_id, u.name, g.valid_from, g.valid_until, g.revoked_at, COALESCE(rv.name, '')`
-const grantFrom = ` FROM grants g JOIN users u ON u.id = g.grantee_id LEFT JOIN users rv ON rv.id = g.revoked_by`
+const grantCols = `g.id, g.request_id, g.grantee_id, u.name, g.valid_from, g.valid_until, g.revoked_at, COALESCE(rv.name, ''),
+	g.registered_at, COALESCE(rg.name, ''), COALESCE(g.registered_how, ''), gr.download`
+const grantFrom = ` FROM grants g JOIN users u ON u.id = g.grantee_id LEFT JOIN users rv ON rv.id = g.revoked_by
+	LEFT JOIN users rg ON rg.id = g.registered_by JOIN access_requests gr ON gr.id = g.request_id`
 
 func (tx *Tx) scanGrants(ctx context.Context, where string, args ...any) ([]evidence.Grant, error) {
 	rows, err := tx.query(ctx, `SELECT `+grantCols+grantFrom+` WHERE `+where+` ORDER BY g.id DESC LIMIT 500`, args...)
@@ -175,8 +178,9 @@ func (tx *Tx) scanGrants(ctx context.Context, where string, args ...any) ([]evid
 	for rows.Next() {
 		var g evidence.Grant
 		var from, until int64
-		var revoked sql.NullInt64
-		if err := rows.Scan(&g.ID, &g.RequestID, &g.GranteeID, &g.Grantee, &from, &until, &revoked, &g.RevokedBy); err != nil {
+		var revoked, registered sql.NullInt64
+		if err := rows.Scan(&g.ID, &g.RequestID, &g.GranteeID, &g.Grantee, &from, &until, &revoked, &g.RevokedBy,
+			&registered, &g.RegisteredBy, &g.RegisteredHow, &g.Download); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: grants: %w", err)
 		}
@@ -184,6 +188,10 @@ func (tx *Tx) scanGrants(ctx context.Context, where string, args ...any) ([]evid
 		if revoked.Valid {
 			t := fromMicros(revoked.Int64)
 			g.RevokedAt = &t
+		}
+		if registered.Valid {
+			t := fromMicros(registered.Int64)
+			g.RegisteredAt = &t
 		}
 		g.State = g.StateAt(tx.now)
 		list = append(list, g)
@@ -244,6 +252,13 @@ func (tx *Tx) LiveGrant(ctx context.Context, userID, recordingID int64) (evidenc
 	}
 	if len(list) == 0 {
 		return evidence.Grant{}, evidence.Errorf(evidence.EForbidden, "err.grant.none", recordingID)
+	}
+	// A registered grant before one still waiting for the custodian: the
+	// caller refuses content under an unregistered one (Art. 16).
+	for _, g := range list {
+		if g.Registered() {
+			return g, nil
+		}
 	}
 	return list[0], nil
 }
@@ -308,7 +323,7 @@ func (tx *Tx) RecordViewing(ctx context.Context, grantID, userID, recordingID, b
 // viewing allowed without a grant by policy. It returns the viewing's ID,
 // to which later ranges add their bytes (AddViewingProgress).
 func (tx *Tx) OpenViewing(ctx context.Context, grantID, userID, recordingID, bytes int64) (id int64, started bool, err error) {
-	err = tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ?
+	err = tx.get(ctx, []any{&id}, `SELECT id FROM viewings WHERE user_id = ? AND recording_id = ? AND COALESCE(grant_id, 0) = ? AND last_at >= ? AND kind = 'view'
 		ORDER BY last_at DESC LIMIT 1`, userID, recordingID, grantID, micros(tx.now.Add(-evidence.ViewingGap)))
 	switch {
 	case err == nil:
@@ -356,9 +371,10 @@ func (tx *Tx) AddViewingProgress(ctx context.Context, progress []ViewingProgress
 func (tx *Tx) Register(ctx context.Context, from, to time.Time, s Scope) ([]evidence.Viewing, error) {
 	scope, args := s.where("v.user_id")
 	rows, err := tx.query(ctx, `SELECT v.id, COALESCE(v.grant_id, 0), u.name, v.recording_id, COALESCE(r.purpose, ''), COALESCE(r.reason, ''),
-		COALESCE(a.name, ''), v.started_at, v.last_at, v.requests, v.bytes
+		COALESCE(a.name, ''), v.started_at, v.last_at, v.requests, v.bytes, v.kind, COALESCE(rg.name, ''), COALESCE(g.registered_how, ''), g.registered_at
 		FROM viewings v JOIN users u ON u.id = v.user_id
 		LEFT JOIN grants g ON g.id = v.grant_id LEFT JOIN access_requests r ON r.id = g.request_id LEFT JOIN users a ON a.id = r.decided_by
+		LEFT JOIN users rg ON rg.id = g.registered_by
 		WHERE v.started_at >= ? AND v.started_at < ? AND `+scope+` ORDER BY v.started_at DESC LIMIT 5000`, append([]any{micros(from), micros(to)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: register: %w", err)
@@ -369,8 +385,14 @@ func (tx *Tx) Register(ctx context.Context, from, to time.Time, s Scope) ([]evid
 		var v evidence.Viewing
 		var purpose string
 		var started, last int64
-		if err := rows.Scan(&v.ID, &v.GrantID, &v.Viewer, &v.RecordingID, &purpose, &v.Reason, &v.Approver, &started, &last, &v.Requests, &v.Bytes); err != nil {
+		var registered sql.NullInt64
+		if err := rows.Scan(&v.ID, &v.GrantID, &v.Viewer, &v.RecordingID, &purpose, &v.Reason, &v.Approver, &started, &last, &v.Requests, &v.Bytes,
+			&v.Kind, &v.Registrar, &v.RegisteredHow, &registered); err != nil {
 			return nil, fmt.Errorf("store: register: %w", err)
+		}
+		if registered.Valid {
+			t := fromMicros(registered.Int64)
+			v.RegisteredAt = &t
 		}
 		v.Purpose, v.StartedAt, v.LastAt = evidence.Purpose(purpose), fromMicros(started), fromMicros(last)
 		v.Duration = v.LastAt.Sub(v.StartedAt)

@@ -66,7 +66,7 @@ type ViewingStat struct {
 // stops at a limit would be wrong, and it reads only the viewings table
 // (its index on started_at) without the joins the register page needs.
 func (tx *Tx) ViewingStats(ctx context.Context, from, to time.Time) ([]ViewingStat, error) {
-	rows, err := tx.query(ctx, `SELECT user_id, started_at, last_at FROM viewings WHERE started_at >= ? AND started_at < ? ORDER BY started_at`,
+	rows, err := tx.query(ctx, `SELECT user_id, started_at, last_at FROM viewings WHERE started_at >= ? AND started_at < ? AND kind = 'view' ORDER BY started_at`,
 		micros(from), micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: viewing stats: %w", err)

@@ -19,19 +19,27 @@ type GrantRow struct {
 	From, Until, CreatedAt   time.Time
 	RevokedAt                *time.Time
 	RevokedBy                int64 // 0: not revoked
+	// RegisteredAt, RegisteredBy (0: the policy, or the system) and
+	// RegisteredHow are the custodian's registration (migration 0022).
+	RegisteredAt  *time.Time
+	RegisteredBy  int64
+	RegisteredHow string
 }
 
 // EachGrant calls fn with every grant.
 func (tx *Tx) EachGrant(ctx context.Context, fn func(GrantRow) error) error {
-	return tx.each(ctx, "grants", `SELECT id, request_id, grantee_id, valid_from, valid_until, created_at, revoked_at, COALESCE(revoked_by, 0)
+	return tx.each(ctx, "grants", `SELECT id, request_id, grantee_id, valid_from, valid_until, created_at, revoked_at, COALESCE(revoked_by, 0),
+		registered_at, COALESCE(registered_by, 0), COALESCE(registered_how, '')
 		FROM grants ORDER BY id`, func(rows *sql.Rows) error {
 		var g GrantRow
 		var from, until, created int64
-		var revoked sql.NullInt64
-		if err := rows.Scan(&g.ID, &g.RequestID, &g.GranteeID, &from, &until, &created, &revoked, &g.RevokedBy); err != nil {
+		var revoked, registered sql.NullInt64
+		if err := rows.Scan(&g.ID, &g.RequestID, &g.GranteeID, &from, &until, &created, &revoked, &g.RevokedBy,
+			&registered, &g.RegisteredBy, &g.RegisteredHow); err != nil {
 			return err
 		}
 		g.From, g.Until, g.CreatedAt, g.RevokedAt = fromMicros(from), fromMicros(until), fromMicros(created), fromNullMicros(revoked)
+		g.RegisteredAt = fromNullMicros(registered)
 		return fn(g)
 	})
 }

@@ -91,7 +91,7 @@ func newBookmarkEnv(t *testing.T) *bookmarkEnv {
 				return err
 			}
 			req.Status = evidence.RequestApproved
-			if _, err := tx.DecideAccessRequest(ctx, req, station.ID); err != nil {
+			if _, err := approveDirectly(ctx, tx, req, station.ID); err != nil {
 				return err
 			}
 		}

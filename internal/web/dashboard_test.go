@@ -666,7 +666,7 @@ func usageScenario(t *testing.T, ts *testServer, clock *storetest.Clock) {
 			return err
 		}
 		req.Status = evidence.RequestApproved
-		_, err = tx.DecideAccessRequest(ctx, req, leader.ID)
+		_, err = approveDirectly(ctx, tx, req, leader.ID)
 		return err
 	})
 	if err != nil {

@@ -157,7 +157,7 @@ func BenchmarkPlayback(b *testing.B) {
 				return err
 			}
 			req.Status = evidence.RequestApproved
-			if _, err := tx.DecideAccessRequest(ctx, req, leader.ID); err != nil {
+			if _, err := approveDirectly(ctx, tx, req, leader.ID); err != nil {
 				return err
 			}
 		}

@@ -62,7 +62,7 @@ func (ts *testServer) grantDirectly(t *testing.T, role evidence.Role, id int64, 
 			return err
 		}
 		req.Status = evidence.RequestApproved
-		req, err = tx.DecideAccessRequest(ctx, req, leader.ID)
+		req, err = approveDirectly(ctx, tx, req, leader.ID)
 		grant = req.GrantID
 		return err
 	})

@@ -40,6 +40,7 @@ const (
 	accessApprove   = evidence.PermAccessApprove
 	registerRead    = evidence.PermRegisterRead
 	grantRevoke     = evidence.PermGrantRevoke
+	grantRegister   = evidence.PermGrantRegister
 	usersManage     = evidence.PermUsersManage
 	policyManage    = evidence.PermPolicyManage
 	retentionManage = evidence.PermRetentionManage
@@ -105,6 +106,9 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/recordings/{id}", recordingsEdit, s.api.UpdateRecording},
 		{"DELETE", "/api/v1/recordings/{id}", recordingsRead, s.api.DeleteRecording},
 		{"GET", "/api/v1/recordings/{id}/content", contentRead, s.api.RecordingContent},
+		// A watermarked copy (下载副本, R-SEC-2): a grant that allows download
+		// on top (app.StartCopy); never the original.
+		{"GET", "/api/v1/recordings/{id}/copy", contentRead, s.api.RecordingCopy},
 		{"GET", "/api/v1/recordings/{id}/custody", recordingsRead, s.api.RecordingCustody},
 		// Key moments (重点摄录, Art. 10; R-ACT-5): marking needs one's own
 		// recording or a live grant on top (app.AddBookmark).
@@ -127,6 +131,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/access-requests/{id}/withdraw", accessRequest, s.api.WithdrawAccessRequest},
 		{"GET", "/api/v1/grants", accessRequest, s.api.ListGrants},
 		{"POST", "/api/v1/grants/{id}/revoke", grantRevoke, s.api.RevokeGrant},
+		// The custodian's registration before the first playback (Art. 16:
+		// 经保管人登记后方可查阅), scoped to the recordings' departments
+		// (app.RegisterGrant), or by the bureau's policy, which the security
+		// administrator sets.
+		{"GET", "/api/v1/grants/unregistered", grantRegister, s.api.UnregisteredGrants},
+		{"POST", "/api/v1/grants/{id}/register", grantRegister, s.api.RegisterGrant},
+		{"GET", "/api/v1/viewing-settings", policyManage, s.api.ViewingSettings},
+		{"PUT", "/api/v1/viewing-settings", policyManage, s.api.SetViewingSettings},
 		{"GET", "/api/v1/register", registerRead, s.api.Register},
 
 		// Extraction of evidence as a package (Art. 15, 18; R-EXP-1,
@@ -242,6 +254,7 @@ func (s *Server) routes() []route {
 		{"GET", "/approvals", accessApprove, s.ui.ApprovalsPage},
 		{"GET", "/grants", accessRequest, s.ui.GrantsPage},
 		{"GET", "/grants/all", grantRevoke, s.ui.GrantsAdminPage},
+		{"GET", "/grants/register", grantRegister, s.ui.GrantRegisterPage},
 		{"GET", "/register", registerRead, s.ui.RegisterPage},
 		{"GET", "/register.csv", registerRead, s.ui.RegisterCSV},
 		{"GET", "/extractions", accessRequest, s.ui.ExtractionsPage},

@@ -133,8 +133,9 @@ func (ts *testServer) again(t *testing.T, role evidence.Role) string {
 	return tok
 }
 
-// grantEveryone gives every role that may view content a live grant for
-// recording recID, approved by the test leader.
+// grantEveryone gives every role that may view content a live,
+// registered grant for recording recID that allows watermarked copies,
+// approved by the test leader.
 func grantEveryone(ctx context.Context, tx *store.Tx, recID int64) error {
 	users := map[evidence.Role]int64{}
 	for _, r := range evidence.Roles {
@@ -149,12 +150,12 @@ func grantEveryone(ctx context.Context, tx *store.Tx, recID int64) error {
 			continue
 		}
 		req, err := tx.CreateAccessRequest(ctx, evidence.AccessRequest{RequesterID: users[r], Purpose: evidence.PurposeCaseWork, Reason: "route test",
-			RecordingIDs: []int64{recID}, From: tx.Now(), Until: tx.Now().Add(time.Hour)})
+			RecordingIDs: []int64{recID}, From: tx.Now(), Until: tx.Now().Add(time.Hour), Download: true})
 		if err != nil {
 			return err
 		}
 		req.Status = evidence.RequestApproved
-		if _, err := tx.DecideAccessRequest(ctx, req, users[evidence.RoleLeader]); err != nil {
+		if _, err := approveDirectly(ctx, tx, req, users[evidence.RoleLeader]); err != nil {
 			return err
 		}
 	}

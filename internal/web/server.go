@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	_ "embed"
@@ -25,6 +26,7 @@ import (
 	"shilu/internal/blob"
 	"shilu/internal/evidence"
 	"shilu/internal/ingest"
+	"shilu/internal/report"
 	"shilu/internal/store"
 	"shilu/internal/web/api"
 	"shilu/internal/web/httpx"
@@ -51,6 +53,10 @@ type Config struct {
 	// without a grant (Art. 16 policy). The default, none, follows the
 	// regulation: nobody views without the leader's approval.
 	ViewWithoutApproval []evidence.Role
+	// FFmpeg makes watermarked copies ("" = ffmpeg from PATH), their text
+	// drawn in WatermarkFont, a font with Chinese glyphs ("" =
+	// report.DefaultFontPath, WenQuanYi Micro Hei).
+	FFmpeg, WatermarkFont string
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed (proxy.go).
 	TrustedProxies []netip.Prefix
@@ -81,7 +87,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, mux: http.NewServeMux(), registry: prometheus.NewRegistry(),
 		api: &api.Handler{App: cfg.App, DB: cfg.DB, Blobs: cfg.Blobs, Verifier: cfg.Verifier, Origin: cfg.Origin, Logger: cfg.Logger,
-			ViewWithoutApproval: cfg.ViewWithoutApproval},
+			ViewWithoutApproval: cfg.ViewWithoutApproval, FFmpeg: cfg.FFmpeg, WatermarkFont: cmp.Or(cfg.WatermarkFont, report.DefaultFontPath)},
 		ui: &ui.Handler{App: cfg.App, DB: cfg.DB, Verifier: cfg.Verifier, Origin: cfg.Origin, Logger: cfg.Logger, ViewWithoutApproval: cfg.ViewWithoutApproval}}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shilu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shilu_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})

@@ -23,6 +23,8 @@ type accessRequestBody struct {
 	Reason     string           `json:"reason"`
 	From       *time.Time       `json:"from"`
 	Until      time.Time        `json:"until"`
+	// Download asks for watermarked copies besides viewing (下载副本).
+	Download bool `json:"download"`
 }
 
 // createAccessRequest files a request to view recordings (app.RequestAccess).
@@ -32,7 +34,7 @@ func (h *Handler) CreateAccessRequest(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	req, err := h.App.RequestAccess(r.Context(), httpx.Actor(r), app.AccessAsk{RecordingIDs: b.RecordingIDs, ActivityID: b.ActivityID,
-		CaseNumber: b.CaseNumber, Purpose: b.Purpose, Reason: b.Reason, From: b.From, Until: b.Until})
+		CaseNumber: b.CaseNumber, Purpose: b.Purpose, Reason: b.Reason, From: b.From, Until: b.Until, Download: b.Download})
 	if err != nil {
 		return err
 	}
@@ -228,4 +230,56 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.JSON(w, http.StatusOK, map[string]any{"viewings": list})
+}
+
+// RegisterGrant is the custodian's registration of a grant before its
+// first playback (Art. 16, app.RegisterGrant).
+func (h *Handler) RegisterGrant(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	g, err := h.App.RegisterGrant(r.Context(), httpx.Actor(r), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, g)
+}
+
+// UnregisteredGrants lists the grants that wait for the caller's
+// registration (待登记): those of the recordings of their departments.
+func (h *Handler) UnregisteredGrants(w http.ResponseWriter, r *http.Request) error {
+	u, ctx := httpx.User(r), r.Context()
+	var list []evidence.Grant
+	err := h.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		list, err = tx.UnregisteredGrants(ctx, u.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, map[string]any{"grants": list})
+}
+
+// ViewingSettings answers the bureau's viewing policy.
+func (h *Handler) ViewingSettings(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.App.ViewingSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, s)
+}
+
+// SetViewingSettings changes the bureau's viewing policy (the security
+// administrator; app.SetViewingSettings).
+func (h *Handler) SetViewingSettings(w http.ResponseWriter, r *http.Request) error {
+	var s store.ViewingSettings
+	if err := httpx.DecodeJSON(r, &s); err != nil {
+		return err
+	}
+	if err := h.App.SetViewingSettings(r.Context(), httpx.Actor(r), s); err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, s)
 }

@@ -29,6 +29,9 @@ type Handler struct {
 	// ViewWithoutApproval lists the roles that may play and download
 	// without a grant (Art. 16 policy; by default none).
 	ViewWithoutApproval []evidence.Role
+	// FFmpeg makes watermarked copies ("" = ffmpeg from PATH);
+	// WatermarkFont is the Chinese font their text is drawn in.
+	FFmpeg, WatermarkFont string
 }
 
 //go:embed openapi.yaml

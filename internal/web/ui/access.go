@@ -29,7 +29,11 @@ func (p *page) RequestGrantState(r evidence.AccessRequest) string {
 	if r.GrantFrom == nil || r.GrantUntil == nil {
 		return ""
 	}
-	return p.GrantState(r.GrantState, *r.GrantFrom, *r.GrantUntil)
+	st := p.GrantState(r.GrantState, *r.GrantFrom, *r.GrantUntil)
+	if !r.GrantRegistered && !r.GrantState.Ended() {
+		st += " · " + p.T("reg.waiting") // Art. 16: no viewing before the custodian registers
+	}
+	return st
 }
 
 // GrantShortened reports whether the leader granted less than the request
@@ -80,11 +84,19 @@ func grantClass(st evidence.GrantState) string {
 // without it rather than fail the page.
 func (h *Handler) menuCounts(ctx context.Context, p *page) {
 	decides, reviews := p.User.Role.Can(evidence.PermAccessApprove), p.User.Role.Can(evidence.PermActivitiesReview)
-	if h.DB == nil || p.User.ID == 0 || !decides && !reviews {
+	registers := p.User.Role.Can(evidence.PermGrantRegister)
+	if h.DB == nil || p.User.ID == 0 || !decides && !reviews && !registers {
 		return
 	}
 	counts := map[string]int{}
 	err := h.DB.View(ctx, func(tx *store.Tx) error {
+		if registers {
+			n, err := tx.CountUnregistered(ctx, p.User.ID)
+			if err != nil {
+				return err
+			}
+			counts["/grants/register"] = n
+		}
 		if decides {
 			n, err := tx.PendingDecisions(ctx, p.User.ID)
 			if err != nil {

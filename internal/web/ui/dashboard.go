@@ -453,6 +453,9 @@ type dashboardView struct {
 	// Figures are the year's accountability figures (figures.go), for
 	// those who read accountability cases.
 	Figures *figuresPanel
+	// ToRegister is the number of grants waiting for the custodian's
+	// registration (Art. 16), -1 for those who register none.
+	ToRegister int
 }
 
 // stepChoice is one option of the trend charts' period.
@@ -544,6 +547,15 @@ func (h *Handler) DashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v.Figures, err = h.figuresPanel(r, p, d.To); err != nil {
 		return err
+	}
+	v.ToRegister = -1
+	if u := httpx.User(r); u.Role.Can(evidence.PermGrantRegister) {
+		if err := h.DB.View(r.Context(), func(tx *store.Tx) error {
+			v.ToRegister, err = pendingRegistrations(r, tx, u)
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	p.Data = v
 	return h.render(w, http.StatusOK, "dashboard", p)

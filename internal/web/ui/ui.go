@@ -254,6 +254,7 @@ var menu = []MenuGroup{
 		{"menu.my_requests", "/requests", evidence.PermAccessRequest},
 		{"menu.approvals", "/approvals", evidence.PermAccessApprove},
 		{"menu.grants", "/grants", evidence.PermAccessRequest},
+		{"reg.menu", "/grants/register", evidence.PermGrantRegister},
 		{"rv.menu", "/grants/all", evidence.PermGrantRevoke},
 		{"menu.register", "/register", evidence.PermRegisterRead},
 		{"menu.extractions", "/extractions", evidence.PermAccessRequest},

@@ -19,7 +19,7 @@ import (
 var AdminPerms = []evidence.Permission{
 	evidence.PermRecordingsList, evidence.PermRecordingsRead, evidence.PermContentRead, evidence.PermUpload, evidence.PermRecordingsEdit,
 	evidence.PermBookmark, evidence.PermActivitiesRead, evidence.PermActivitiesRecord, evidence.PermActivitiesReview,
-	evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead, evidence.PermGrantRevoke,
+	evidence.PermAccessRequest, evidence.PermAccessApprove, evidence.PermRegisterRead, evidence.PermGrantRevoke, evidence.PermGrantRegister,
 	evidence.PermAuditRead, evidence.PermUsersManage, evidence.PermPolicyManage,
 }
 
@@ -227,6 +227,9 @@ type rolesView struct {
 	Assignable []evidence.Role
 	Depts      []deptRow
 	Perms      []evidence.Permission
+	// AutoRegister is the bureau's viewing policy (Art. 16): grants
+	// registered when approved rather than by a custodian.
+	AutoRegister bool
 }
 
 func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
@@ -254,8 +257,13 @@ func (h *Handler) AdminRolesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Users = append(v.Users, u)
 	}
+	vs, err := h.App.ViewingSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	v.AutoRegister = vs.AutoRegister
 	p := h.newPage(w, r, "/admin/roles", "menu.system", "menu.roles")
-	p.Data = v
+	p.Data, p.Scripts = v, []string{"registration.js"}
 	return h.render(w, http.StatusOK, "admin_roles", p)
 }
 

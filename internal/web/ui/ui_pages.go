@@ -262,7 +262,17 @@ type recordingView struct {
 	CanPlay    bool // a live grant, or the policy lets the role view without one
 	MayRequest bool
 	Until      time.Time // the grant's end
-	Trail      []trailItem
+	// Grant is the live grant played under (0 for a viewing by policy);
+	// AwaitsRegistration: the viewer's live grant waits for the
+	// custodian's registration (Art. 16), so nothing plays yet.
+	Grant              int64
+	AwaitsRegistration bool
+	// Copy: the grant allows the download of a watermarked copy (下载副本).
+	Copy bool
+	// Watermark is what the player's overlay writes over the picture
+	// (R-SEC-2): the viewer, their number, the grant.
+	Watermark watermark
+	Trail     []trailItem
 	// ClockTolerance is how far the device clock may be off before it is a
 	// finding; ClockWarn is set when the measured offset is beyond it.
 	ClockTolerance time.Duration
@@ -303,8 +313,11 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 		if u.Role.Can(evidence.PermContentRead) && rec.DisposedAt == nil {
 			g, err := tx.LiveGrant(ctx, u.ID, rec.ID)
 			switch {
+			case err == nil && !g.Registered():
+				v.AwaitsRegistration = true
+				v.CanPlay = slices.Contains(h.ViewWithoutApproval, u.Role)
 			case err == nil:
-				v.CanPlay, v.Until = true, g.Until
+				v.CanPlay, v.Until, v.Grant, v.Copy = true, g.Until, g.ID, g.Download
 			case evidence.ErrorCode(err) == evidence.EForbidden || evidence.ErrorCode(err) == evidence.ENotFound:
 				v.CanPlay = slices.Contains(h.ViewWithoutApproval, u.Role)
 			default:
@@ -353,9 +366,12 @@ func (h *Handler) RecordingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	v.Watermark = watermark{Name: u.Label(), Number: u.OfficerNo, Account: u.Name, Grant: v.Grant}
 	slices.Reverse(v.Trail) // newest first
 	p := h.newPage(w, r, "/recordings", "menu.recordings", "menu.recording_list", "="+rec.Filename)
-	p.Data, p.Scripts, p.Styles = v, []string{"bookmarks.js"}, []string{"bookmarks.css"}
+	// watermark.js first: it gives the player its source, which the
+	// bookmarks' seeking needs.
+	p.Data, p.Scripts, p.Styles = v, []string{"watermark.js", "bookmarks.js"}, []string{"bookmarks.css", "watermark.css"}
 	if u.Role.Can(evidence.PermRecordingsEdit) {
 		p.Scripts = append(p.Scripts, "recording.js")
 	}
@@ -722,14 +738,16 @@ func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) error {
 	p := h.newPage(w, r, "/register")
 	cw := httpx.CSV(w, fmt.Sprintf("register-%s-%s.csv", v.From, v.To))
 	cw.Write([]string{p.T("register.viewer"), p.T("register.recording"), p.T("register.purpose"), p.T("register.reason"), p.T("register.approver"),
-		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes")})
+		p.T("register.started"), p.T("register.last"), p.T("register.duration_s"), p.T("register.requests"), p.T("register.bytes"),
+		p.T("register.kind"), p.T("register.registrar")})
 	for _, x := range v.Viewings {
 		purpose := ""
 		if x.Purpose != "" {
 			purpose = p.Purpose(x.Purpose)
 		}
 		cw.Write([]string{x.Viewer, strconv.FormatInt(x.RecordingID, 10), purpose, x.Reason, x.Approver,
-			localTime(x.StartedAt), localTime(x.LastAt), strconv.FormatFloat(x.Seconds, 'f', 0, 64), strconv.FormatInt(x.Requests, 10), strconv.FormatInt(x.Bytes, 10)})
+			localTime(x.StartedAt), localTime(x.LastAt), strconv.FormatFloat(x.Seconds, 'f', 0, 64), strconv.FormatInt(x.Requests, 10), strconv.FormatInt(x.Bytes, 10),
+			p.T("register.kind." + x.Kind), p.Registration(x)})
 	}
 	if err := h.writeCheckpoint(r.Context(), cw, p); err != nil {
 		return err

@@ -242,7 +242,7 @@
       showError(form, '');
       const ids = form.recordings.value.split(/[\s,，、]+/).filter(Boolean).map(Number);
       if (!ids.length || ids.some(n => !Number.isInteger(n) || n <= 0)) { showError(form, t('need_ids')); return; }
-      const body = { recording_ids: ids, purpose: form.purpose.value, reason: form.reason.value.trim(), from: fromLocalInput(form.from.value), until: fromLocalInput(form.until.value) };
+      const body = { recording_ids: ids, purpose: form.purpose.value, reason: form.reason.value.trim(), from: fromLocalInput(form.from.value), until: fromLocalInput(form.until.value), download: form.download.checked };
       try {
         await api('POST', '/api/v1/access-requests', body);
         $('#request-dialog').close();
