@@ -118,7 +118,10 @@ func (e *cmdEnv) openArchiveAt(dir, blobsURL, dbURL string) (*archive, error) {
 // is not where it is looked for (SHILU_KEYS forgotten, a key lost) is
 // refused, since a new key would sign a log that no longer verifies.
 func (e *cmdEnv) keysDir(dir string) (string, error) {
-	keys := e.getenv("SHILU_KEYS")
+	var keys string
+	if e.getenv != nil { // nil in tests that open an archive themselves
+		keys = e.getenv("SHILU_KEYS")
+	}
 	if _, err := os.Stat(filepath.Join(dir, "shilu.db")); err == nil {
 		if _, err := os.Stat(filepath.Join(cmp.Or(keys, dir), "audit.key")); err != nil {
 			return "", fmt.Errorf("the archive in %s has no custody-log key at %s: set SHILU_KEYS to the directory that holds audit.key and secrets.key (docs/operations.md)",

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"shilu/internal/evidence"
 	"shilu/internal/pgtest"
 	"shilu/internal/tusclient"
 )
@@ -53,7 +52,8 @@ func TestMigratePostgres(t *testing.T) {
 
 // The server on PostgreSQL (issue 12 point 1): with the database recorded
 // by migrate --db, a station uploads, an officer asks to view, the leader
-// approves, the officer plays the original, and the custody log verifies.
+// approves, the custodian registers the grant, the officer plays the
+// original, and the custody log verifies.
 func TestServePostgres(t *testing.T) {
 	ctx := context.Background()
 	data, media := t.TempDir(), t.TempDir()
@@ -63,8 +63,9 @@ func TestServePostgres(t *testing.T) {
 	station := newStation(t, data, "station-01")
 	zhangwei := newPerson(t, data, "zhangwei", "officer")
 	liuyang := newPerson(t, data, "liuyang", "leader")
+	wangfang := newPerson(t, data, "wangfang", "custodian")
 	srv := startServer(t, data, "127.0.0.1:0")
-	officer, leader := srv.signIn(t, zhangwei), srv.signIn(t, liuyang)
+	officer, leader, custodian := srv.signIn(t, zhangwei), srv.signIn(t, liuyang), srv.signIn(t, wangfang)
 
 	f := randomFile(t, media, "DSJ0A12_000123_20261126093015_0001.MP4", 1<<20+7, 5)
 	want, err := os.ReadFile(f)
@@ -77,14 +78,7 @@ func TestServePostgres(t *testing.T) {
 	if err != nil || res.RecordingID == 0 {
 		t.Fatalf("upload: %v", err)
 	}
-	var req evidence.AccessRequest
-	body := fmt.Sprintf(`{"recording_ids":[%d],"purpose":"case_work","reason":"核查现场检查过程","until":%q}`, res.RecordingID, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
-	if resp, b := apiBody(t, "POST", srv.URL+"/api/v1/access-requests", officer, nil, body, &req); resp.StatusCode != 201 {
-		t.Fatalf("request: %d %s", resp.StatusCode, b)
-	}
-	if resp, b := apiBody(t, "POST", fmt.Sprintf("%s/api/v1/access-requests/%d/approve", srv.URL, req.ID), leader, nil, `{}`, nil); resp.StatusCode != 200 {
-		t.Fatalf("approve: %d %s", resp.StatusCode, b)
-	}
+	grantFor(t, srv.URL, officer, leader, custodian, res.RecordingID, time.Now().Add(time.Hour))
 	resp, got := api(t, "GET", fmt.Sprintf("%s/api/v1/recordings/%d/content", srv.URL, res.RecordingID), officer, nil, nil)
 	if resp.StatusCode != 200 || !bytes.Equal(got, want) {
 		t.Errorf("content: status %d, %d bytes, not the original", resp.StatusCode, len(got))
