@@ -44,7 +44,7 @@ func BenchmarkArchive(b *testing.B) {
 	ctx := context.Background()
 	db, _ := storetest.Open(b)
 	a := New(Config{DB: db, Argon2: fastHash})
-	officer, leader := generateArchive(b, db, nRec, nAct)
+	officer, leader, custodian := generateArchive(b, db, nRec, nAct)
 	rng := rand.New(rand.NewPCG(5, 6))
 
 	list := func() time.Duration {
@@ -98,7 +98,11 @@ func BenchmarkArchive(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := a.Decide(ctx, Actor{User: leader}, req.ID, Decision{Approve: true}); err != nil {
+		req, err = a.Decide(ctx, Actor{User: leader}, req.ID, Decision{Approve: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.RegisterGrant(ctx, Actor{User: custodian}, req.GrantID); err != nil { // Art. 16
 			b.Fatal(err)
 		}
 		size0, bytes0 := logSize(b, db)
@@ -167,9 +171,9 @@ func logSize(b *testing.B, db *store.DB) (entries, bytes int64) {
 
 // generateArchive fills db with nRec recordings by 500 officers over two
 // years and nAct activities of three linked recordings each, none
-// evaluated yet, and returns an officer and their leader. Recordings and
+// evaluated yet, and returns an officer, their leader and a custodian. Recordings and
 // activities go in through the store, a few thousand a transaction.
-func generateArchive(b *testing.B, db *store.DB, nRec, nAct int) (officer, leader evidence.User) {
+func generateArchive(b *testing.B, db *store.DB, nRec, nAct int) (officer, leader, custodian evidence.User) {
 	b.Helper()
 	ctx := context.Background()
 	t0 := time.Now()
@@ -184,7 +188,10 @@ func generateArchive(b *testing.B, db *store.DB, nRec, nAct int) (officer, leade
 		if officer, err = tx.CreateUser(ctx, "zhangwei", evidence.RoleOfficer, ""); err != nil {
 			return err
 		}
-		leader, err = tx.CreateUser(ctx, "liuyang", evidence.RoleLeader, "")
+		if leader, err = tx.CreateUser(ctx, "liuyang", evidence.RoleLeader, ""); err != nil {
+			return err
+		}
+		custodian, err = tx.CreateUser(ctx, "wangfang", evidence.RoleCustodian, "")
 		return err
 	})
 	if err != nil {
@@ -232,5 +239,5 @@ func generateArchive(b *testing.B, db *store.DB, nRec, nAct int) (officer, leade
 		}
 	}
 	b.Logf("generated %d recordings and %d activities in %v", nRec, nAct, time.Since(t0).Round(time.Millisecond))
-	return officer, leader
+	return officer, leader, custodian
 }
