@@ -269,50 +269,10 @@ func TestBackupKeepsDisposalsDisposed(t *testing.T) {
 
 	// A year and a month on, the recording is disposed of.
 	ctx := context.Background()
-	now := time.Now().AddDate(1, 0, 2)
-	log, _, err := loadKey(data)
+	rec, err := disposeLater(t, data, id, custodian.name, leader.name, func(b *disk.Store) app.Deleter { return b })
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets, err := loadSecretsKey(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(data, "shilu.db"), store.Options{Log: log, Secrets: secrets, Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := disk.Open(filepath.Join(data, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(app.Config{DB: db})
-	actor := func(name string) app.Actor {
-		var u evidence.User
-		if err := db.View(ctx, func(tx *store.Tx) (err error) { u, _, err = tx.UserByName(ctx, name); return err }); err != nil {
-			t.Fatal(err)
-		}
-		return app.Actor{User: u}
-	}
-	d, err := a.ProposeDisposal(ctx, actor(custodian.name), id, "保存期满")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.ApproveDisposal(ctx, actor(leader.name), d.ID); err != nil {
-		t.Fatal(err)
-	}
-	now = now.AddDate(0, 0, evidence.DefaultGraceDays+1)
-	if _, err := a.RunDisposals(ctx, blobs); err != nil {
-		t.Fatal(err)
-	}
-	var rec evidence.Recording
-	if err := db.View(ctx, func(tx *store.Tx) (err error) { rec, err = tx.Recording(ctx, id); return err }); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SignHead(ctx); err != nil {
-		t.Fatal(err)
-	}
-	closeT(t, db)
 
 	bk, err := disk.Open(filepath.Join(to, "blobs"))
 	if err != nil {

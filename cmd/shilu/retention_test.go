@@ -40,48 +40,14 @@ func TestDisposedRecordingVerifies(t *testing.T) {
 	id := uploadedID(t, mustCLI(t, "upload", "--server", srv.URL, "--token", station, "--quiet", "--state", t.TempDir(), gone))
 	srv.stop()
 
-	ctx := context.Background()
-	now := time.Now().AddDate(1, 0, 2)
-	log, _, err := loadKey(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets, err := loadSecretsKey(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(data, "shilu.db"), store.Options{Log: log, Secrets: secrets, Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
+	rec, err := disposeLater(t, data, id, custodian.name, leader.name, func(*disk.Store) app.Deleter { return killedDeleter{} })
+	if err == nil {
+		t.Fatal("a killed removal did not fail")
 	}
 	blobs, err := disk.Open(filepath.Join(data, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(app.Config{DB: db})
-	actor := func(name string) app.Actor {
-		var u evidence.User
-		if err := db.View(ctx, func(tx *store.Tx) (err error) { u, _, err = tx.UserByName(ctx, name); return err }); err != nil {
-			t.Fatal(err)
-		}
-		return app.Actor{User: u}
-	}
-	d, err := a.ProposeDisposal(ctx, actor(custodian.name), id, "保存期满")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.ApproveDisposal(ctx, actor(leader.name), d.ID); err != nil {
-		t.Fatal(err)
-	}
-	now = now.AddDate(0, 0, evidence.DefaultGraceDays+1)
-	if _, err := a.RunDisposals(ctx, killedDeleter{}); err == nil {
-		t.Fatal("a killed removal did not fail")
-	}
-	var rec evidence.Recording
-	if err := db.View(ctx, func(tx *store.Tx) (err error) { rec, err = tx.Recording(ctx, id); return err }); err != nil {
-		t.Fatal(err)
-	}
-	closeT(t, db)
 	if rec.DisposedAt == nil {
 		t.Fatal("no tombstone")
 	}
@@ -116,4 +82,57 @@ func TestDisposedRecordingVerifies(t *testing.T) {
 	if out := mustCLI(t, "audit", "verify", "--data", data, "--quiet"); !strings.Contains(out, "custody log verifies") || strings.Contains(out, "PROBLEM") {
 		t.Errorf("audit verify after the removal: %q", out)
 	}
+}
+
+// disposeLater has custodian propose and leader approve the disposal of
+// recording id a year and a month on, lets the grace period pass and runs
+// the disposals with the deleter made from the archive's blob store, all on
+// a store opened directly on data with a clock that far ahead. It returns
+// the recording as it then stands and RunDisposals' error.
+func disposeLater(t *testing.T, data string, id int64, custodian, leader string, deleter func(*disk.Store) app.Deleter) (evidence.Recording, error) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().AddDate(1, 0, 2)
+	log, _, err := loadKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := loadSecretsKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(data, "shilu.db"), store.Options{Log: log, Secrets: secrets, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeT(t, db)
+	blobs, err := disk.Open(filepath.Join(data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.Config{DB: db})
+	actor := func(name string) app.Actor {
+		var u evidence.User
+		if err := db.View(ctx, func(tx *store.Tx) (err error) { u, _, err = tx.UserByName(ctx, name); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return app.Actor{User: u}
+	}
+	d, err := a.ProposeDisposal(ctx, actor(custodian), id, "保存期满")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ApproveDisposal(ctx, actor(leader), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.AddDate(0, 0, evidence.DefaultGraceDays+1)
+	_, runErr := a.RunDisposals(ctx, deleter(blobs))
+	var rec evidence.Recording
+	if err := db.View(ctx, func(tx *store.Tx) (err error) { rec, err = tx.Recording(ctx, id); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SignHead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return rec, runErr
 }
